@@ -1,0 +1,121 @@
+# parakit — one CLI over one SQLite database.
+#
+#   make            build everything under build/ (the CLI is build/parakit)
+#   make test       install missing Debian packages, build, run every test with prove
+#   make demo       install missing Debian packages, scan this machine, print a summary
+#   make install    PREFIX=/usr/local
+#   make clean      remove build/
+#   make compdb     compile_commands.json through bear
+#
+# Under CI=true (or SAN=1) everything is built with -Werror and
+# -fsanitize=address,undefined, except code preloaded into uninstrumented
+# programs (shims, libpk), which the parts build without ASan themselves.
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+O        := build
+CC       ?= cc
+
+ifeq ($(CI),true)
+SAN ?= 1
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -MMD -MP -fno-strict-aliasing
+CPPFLAGS += -D_GNU_SOURCE -DPARAKIT_VERSION='"$(VERSION)"' -I. -I$(O)
+LDLIBS   += -lpthread
+ifeq ($(SAN),1)
+CFLAGS   += -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# Debian packages the build, the tests and the demo need (see README.md).
+DEB_PKGS := gcc make clang llvm pkg-config libelf-dev libarchive-dev \
+	libsqlite3-dev libxxhash-dev sqlite3 dpkg-dev rpm zip unzip xz-utils \
+	zstd pax-utils binutils binutils-s390x-linux-gnu perl coreutils
+
+PKG_LIBS := libelf libarchive sqlite3 libxxhash
+CPPFLAGS += $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+
+ifneq ($(V),1)
+Q = @
+quiet = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all test demo install clean deps compdb bench
+
+# Sources, explicit and sorted.
+PARAKIT_SRCS := \
+	analyzer/cmd_scan.c \
+	analyzer/elf_read.c \
+	analyzer/pkg_archive.c \
+	analyzer/pkg_dpkg.c \
+	analyzer/pkg_rpm.c \
+	analyzer/scan_alias.c \
+	analyzer/scan_inputs.c \
+	analyzer/scan_result.c \
+	analyzer/scan_writer.c \
+	common/common.c \
+	common/strmap.c \
+	db/cmd_db.c \
+	db/db.c \
+	db/db_merge.c \
+	parakit.c
+
+GEN_SRCS := $(O)/db/embedded.c
+EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.tsv
+
+OBJS := $(PARAKIT_SRCS:%.c=$(O)/%.o) $(GEN_SRCS:.c=.o)
+
+all: $(O)/parakit
+
+$(O)/parakit: $(OBJS)
+	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/db/embedded.o: $(O)/db/embedded.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/db/embedded.c: db/embed.sh $(EMBEDDED)
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)sh db/embed.sh $(EMBEDDED) > $@
+
+# Tests: C programs under tests/<module>/ become build/tests/<name>.t;
+# shell tests (*.sh) run as they are.
+TEST_C   := $(sort $(wildcard tests/*/*.c))
+TEST_SH  := $(sort $(wildcard tests/*/*.sh))
+TEST_BIN := $(patsubst %.c,$(O)/tests/%.t,$(notdir $(TEST_C)))
+
+vpath %.c $(sort $(dir $(TEST_C)))
+$(O)/tests/%.t: %.c tests/lib/tap.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+test: deps all $(TEST_BIN)
+	PARAKIT=$(CURDIR)/$(O)/parakit prove -f --timer --exec tests/lib/run-one $(TEST_BIN) $(TEST_SH)
+
+demo: deps all
+	sh tests/lib/../../bench/demo.sh $(O)/parakit parakit.db
+
+bench: deps all
+	bash bench/scan-usr.sh $(O)/parakit
+	bash bench/scan-debs.sh $(O)/parakit
+
+deps:
+	@sh tests/lib/deps.sh $(DEB_PKGS)
+
+install: all
+	install -D -m 0755 $(O)/parakit $(DESTDIR)$(PREFIX)/bin/parakit
+
+compdb:
+	bear -- $(MAKE) -B all
+
+clean:
+	rm -rf $(O)
+
+-include $(OBJS:.o=.d)

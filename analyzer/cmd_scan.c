@@ -1,0 +1,400 @@
+/*
+ * parakit scan: what ELF files and package archives import, mapped to the
+ * POSIX catalogue, into the database.
+ *
+ * Inputs are read by --jobs worker threads, each taking the next input of
+ * the sorted list; a worker builds a whole result for its input without
+ * locks and hands it to the writer. Before any parsing an input is hashed:
+ * one that the database already holds at the same path with the same
+ * content is skipped, so a re-run only does new work and adds no rows.
+ */
+#include "analyzer/scan.h"
+#include "common/common.h"
+#include "common/strmap.h"
+#include "db/db.h"
+#include "parakit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] PATH...\n"
+	"\n"
+	"Reads ELF files, directories (walked, symbolic links not followed) and\n"
+	"package archives (.deb, .rpm, Alpine and Android .apk, .tar[.gz|.xz|.zst])\n"
+	"and records what each binary imports and exports, mapped to POSIX.\n"
+	"\n"
+	"  --db FILE      the database (default: " DB_DEFAULT ")\n"
+	"  --jobs N       worker threads (default: the number of CPUs)\n"
+	"  --shard K/N    scan only the K-th of N slices of the inputs; merge the\n"
+	"                 shard databases with 'parakit db merge'\n"
+	"  --json         print the summary as JSON on stdout\n"
+	"  --admindir DIR dpkg's database, to attribute loose files to installed\n"
+	"                 packages (default: /var/lib/dpkg)\n"
+	"\n"
+	"Exit status: 0 when every input was read, 1 when some were recorded as\n"
+	"errors (see the view v_scan_errors), 2 on bad usage.\n"
+	"\n"
+	"examples:\n"
+	"  parakit scan /usr/bin                      # loose binaries\n"
+	"  parakit scan --jobs 2 /var/cache/apt/archives\n"
+	"  parakit scan --shard 3/8 --db s3.db pool/  # one of eight machines\n";
+
+static struct scan_opts {
+	const char *db;
+	unsigned jobs, shard_k, shard_n;
+	int json;
+} opts;
+
+struct scan_ctx {
+	struct scan_inputs inputs;
+	struct strmap known;	/* "path\nhash" of inputs already read */
+	struct scan_writer *writer;
+	struct progress progress;
+	atomic_size_t next, done;
+	atomic_size_t n_inputs, n_unchanged, n_skipped, n_elfs, n_imports, n_errors;
+	atomic_ullong bytes;
+	atomic_int failed;
+};
+
+static int load_known(sqlite3 *db, struct strmap *known)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT path || char(10) || hash FROM artifact WHERE errors = 0");
+
+	if (!st)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strmap_put(known, (const char *)sqlite3_column_text(st, 0), sqlite3_column_bytes(st, 0), 1);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int is_known(struct scan_ctx *c, const char *path, const char *hash)
+{
+	char key[4200];
+	int n = snprintf(key, sizeof(key), "%s\n%s", path, hash);
+
+	return n < (int)sizeof(key) && strmap_get(&c->known, key, n);
+}
+
+static int hash_fd(int fd, char out[33])
+{
+	static __thread char *buf;
+	XXH3_state_t *st = XXH3_createState();
+	ssize_t n;
+
+	if (!buf)
+		buf = xmalloc(1 << 20);
+	XXH3_128bits_reset(st);
+	while ((n = read(fd, buf, 1 << 20)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			XXH3_freeState(st);
+			return -1;
+		}
+		XXH3_128bits_update(st, buf, n);
+	}
+	scan_hash_hex(XXH3_128bits_digest(st), out);
+	XXH3_freeState(st);
+	return lseek(fd, 0, SEEK_SET) == 0 ? 0 : -1;
+}
+
+/* A loose ELF file: attributed to the installed package that lists it. */
+static void scan_loose_elf(struct scan_result *r, void *map, size_t size)
+{
+	struct pkg_dpkg_owner o;
+	const char *member = r->input;
+
+	if (!pkg_dpkg_owner(r->input, &o)) {
+		scan_result_package(r, "deb", o.name, o.version, o.arch);
+		if (o.pre_depends)
+			scan_result_deb_deps(r, "Pre-Depends", o.pre_depends, strlen(o.pre_depends));
+		if (o.depends)
+			scan_result_deb_deps(r, "Depends", o.depends, strlen(o.depends));
+		member = o.listed_path;
+	}
+	elf_read(r, member, map, size, -1, r->hash);
+}
+
+/*
+ * Reads one input into r. Returns 1 when it was read, 0 when it is not an
+ * input or already in the database (nothing to write).
+ */
+static int scan_one(struct scan_ctx *c, struct scan_input *in, struct scan_result *r)
+{
+	const char *by_name = scan_kind_by_name(in->path);
+	unsigned char head[32];
+	void *map = MAP_FAILED;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (in->error) {
+		scan_result_error(r, "", "%s", in->error);
+		return 1;
+	}
+	fd = open(in->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st)) {
+		scan_result_error(r, "", "cannot open: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	n = pread(fd, head, sizeof(head), 0);
+	if (n < 0) {
+		scan_result_error(r, "", "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	r->kind = scan_classify(by_name, head, n);
+	if (!r->kind) {
+		if (in->named)
+			scan_result_error(r, "", "not an ELF file or a package archive");
+		close(fd);
+		return in->named;
+	}
+	r->size = st.st_size;
+	if (!strcmp(r->kind, "elf")) {
+		map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			scan_result_error(r, "", "cannot map: %s", strerror(errno));
+			goto out;
+		}
+		scan_hash_hex(XXH3_128bits(map, st.st_size), r->hash);
+	} else if (hash_fd(fd, r->hash)) {
+		scan_result_error(r, "", "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (is_known(c, in->path, r->hash)) {
+		atomic_fetch_add(&c->n_unchanged, 1);
+		close(fd);
+		if (map != MAP_FAILED)
+			munmap(map, st.st_size);
+		return 0;
+	}
+	atomic_fetch_add(&c->bytes, st.st_size);
+	if (map != MAP_FAILED)
+		scan_loose_elf(r, map, st.st_size);
+	else
+		pkg_archive_scan(r, fd);
+out:
+	if (map != MAP_FAILED)
+		munmap(map, st.st_size);
+	close(fd);
+	return 1;
+}
+
+static void *worker(void *arg)
+{
+	struct scan_ctx *c = arg;
+	size_t i;
+
+	while (!c->failed && (i = atomic_fetch_add(&c->next, 1)) < c->inputs.n) {
+		struct scan_input *in = &c->inputs.v[i];
+		struct scan_result r;
+
+		scan_result_init(&r, in->path);
+		if (scan_one(c, in, &r)) {
+			atomic_fetch_add(&c->n_inputs, 1);
+			if (scan_writer_put(c->writer, &r, NULL))
+				c->failed = 1;
+			atomic_fetch_add(&c->n_elfs, r.n_elfs);
+			for (size_t j = 0; j < r.n_elfs; j++)
+				atomic_fetch_add(&c->n_imports, r.elfs[j].n_imports);
+			atomic_fetch_add(&c->n_errors, r.n_errors);
+		} else if (!r.kind) {
+			atomic_fetch_add(&c->n_skipped, 1);
+		}
+		scan_result_release(&r);
+		progress_update(&c->progress, atomic_fetch_add(&c->done, 1) + 1);
+	}
+	return NULL;
+}
+
+static int parse_shard(const char *s)
+{
+	char *end;
+
+	opts.shard_k = strtoul(s, &end, 10);
+	if (*end != '/')
+		return -1;
+	opts.shard_n = strtoul(end + 1, &end, 10);
+	return *end || !opts.shard_n || !opts.shard_k || opts.shard_k > opts.shard_n ? -1 : 0;
+}
+
+static void print_summary(struct scan_ctx *c, sqlite3 *db, long long run_id, double secs)
+{
+	size_t pkgs = scan_writer_packages(c->writer);
+	double mb = c->bytes / 1e6;
+
+	if (opts.json) {
+		printf("{\"db\":\"%s\",\"run_id\":%lld,\"inputs\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
+		       "\"packages\":%zu,\"elf_files\":%zu,\"imports\":%zu,\"errors\":%zu,"
+		       "\"bytes\":%llu,\"seconds\":%.3f}\n",
+		       sqlite3_db_filename(db, "main"), run_id, (size_t)c->n_inputs, (size_t)c->n_unchanged,
+		       (size_t)c->n_skipped, pkgs, (size_t)c->n_elfs, (size_t)c->n_imports,
+		       (size_t)c->n_errors, (unsigned long long)c->bytes, secs);
+		return;
+	}
+	fprintf(stderr,
+		"scanned %zu inputs (%zu already in the database, %zu other files skipped)\n"
+		"  packages  %zu\n  ELF files %zu\n  imports   %zu\n  errors    %zu%s\n"
+		"  time      %.2f s (%.0f inputs/s, %.1f MB/s)\n",
+		(size_t)c->n_inputs + (size_t)c->n_unchanged, (size_t)c->n_unchanged, (size_t)c->n_skipped,
+		pkgs, (size_t)c->n_elfs, (size_t)c->n_imports, (size_t)c->n_errors,
+		c->n_errors ? " (see v_scan_errors)" : "", secs,
+		secs > 0 ? (c->n_inputs + c->n_unchanged) / secs : 0.0, secs > 0 ? mb / secs : 0.0);
+}
+
+static long long start_run(sqlite3 *db, int argc, char **argv)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO scan_run(command_line, parakit_version, started)"
+					  " VALUES(?1, ?2, ?3)");
+	char *line = pk_join_argv(argc, argv), *cmd;
+	char now[32];
+	long long id = -1;
+
+	if (asprintf(&cmd, "parakit %s", line) < 0)
+		cmd = NULL;
+	if (st && cmd) {
+		sqlite3_bind_text(st, 1, cmd, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, PARAKIT_VERSION, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, pk_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(db);
+		else
+			pk_err("database: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	free(line);
+	free(cmd);
+	return id;
+}
+
+static void finish_run(sqlite3 *db, long long id, struct scan_ctx *c)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE scan_run SET finished = ?1, inputs = ?2, skipped = ?3,"
+					  " errors = ?4 WHERE id = ?5");
+	char now[32];
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, pk_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->n_inputs + c->n_unchanged);
+	sqlite3_bind_int64(st, 3, c->n_skipped + c->n_unchanged);
+	sqlite3_bind_int64(st, 4, c->n_errors);
+	sqlite3_bind_int64(st, 5, id);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "shard", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "admindir", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct scan_ctx *c;
+	pthread_t *threads;
+	sqlite3 *db = NULL;
+	long long run_id;
+	uint64_t t0;
+	int opt, ret = 1;
+
+	opts = (struct scan_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
+	while ((opt = getopt_long(argc, argv, "d:j:s:Jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			opts.db = optarg;
+			break;
+		case 'j':
+			opts.jobs = strtoul(optarg, NULL, 10);
+			if (opts.jobs < 1 || opts.jobs > 1024) {
+				pk_err("--jobs wants a number from 1 to 1024, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			if (parse_shard(optarg)) {
+				pk_err("--shard wants K/N with 1 <= K <= N, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'J':
+			opts.json = 1;
+			break;
+		case 'a':
+			pkg_dpkg_load(optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		pk_err("no PATH to scan");
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (opts.jobs < 1)
+		opts.jobs = 1;
+
+	if (db_open(opts.db, &db))
+		return 1;
+	scan_alias_init();
+	c = xcalloc(1, sizeof(*c));
+	t0 = pk_now_ns();
+	if ((run_id = start_run(db, argc, argv)) < 0 || load_known(db, &c->known))
+		goto out;
+	if (!(c->writer = scan_writer_new(db, run_id)))
+		goto out;
+	scan_inputs_collect(&c->inputs, argv + optind, argc - optind);
+	if (opts.shard_n)
+		scan_inputs_shard(&c->inputs, opts.shard_k, opts.shard_n);
+	progress_init(&c->progress, "scan", c->inputs.n);
+
+	threads = xcalloc(opts.jobs, sizeof(*threads));
+	for (unsigned i = 1; i < opts.jobs; i++)
+		if (pthread_create(&threads[i], NULL, worker, c)) {
+			pk_err("cannot start a worker thread: %s", strerror(errno));
+			opts.jobs = i;
+			break;
+		}
+	worker(c);
+	for (unsigned i = 1; i < opts.jobs; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	progress_release(&c->progress);
+
+	if (scan_writer_finish(c->writer) || c->failed) {
+		pk_err("database '%s': the run stopped; what was committed is consistent, a re-run completes it",
+		       opts.db);
+		goto out;
+	}
+	finish_run(db, run_id, c);
+	print_summary(c, db, run_id, (pk_now_ns() - t0) / 1e9);
+	ret = c->n_errors ? 1 : 0;
+out:
+	scan_writer_free(c->writer);
+	scan_inputs_release(&c->inputs);
+	strmap_release(&c->known);
+	free(c);
+	db_close(db);
+	return ret;
+}

@@ -1,0 +1,333 @@
+/*
+ * One ELF file's dynamic linkage, through libelf: type, machine,
+ * interpreter, SONAME, DT_NEEDED, and the dynamic symbol table split into
+ * imports (undefined) and exports (defined), each with its symbol version
+ * from .gnu.version and .gnu.version_r/.gnu.version_d.
+ *
+ * libelf translates 32/64-bit and both byte orders, and checks that the
+ * section table and each section's data lie inside the image, and
+ * elf_strptr() that a string ends inside its table; what it leaves to us
+ * (version chains that loop or run off their section, the interpreter's
+ * bounds) is checked here, since every input may be hostile.
+ */
+#include "analyzer/scan.h"
+#include "common/common.h"
+
+#include <errno.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t libelf_once = PTHREAD_ONCE_INIT;
+
+static void init_libelf(void)
+{
+	elf_version(EV_CURRENT);
+}
+
+static const char *type_name(unsigned t)
+{
+	switch (t) {
+	case ET_NONE: return "NONE";
+	case ET_REL: return "REL";
+	case ET_EXEC: return "EXEC";
+	case ET_DYN: return "DYN";
+	case ET_CORE: return "CORE";
+	}
+	return "OTHER";
+}
+
+static void machine_name(unsigned m, char *buf, size_t size)
+{
+	static const struct { unsigned em; const char *name; } names[] = {
+		{ EM_386, "i386" }, { EM_68K, "m68k" }, { EM_AARCH64, "aarch64" },
+		{ EM_ALPHA, "alpha" }, { EM_ARM, "arm" }, { EM_BPF, "bpf" },
+		{ EM_IA_64, "ia64" }, { EM_MIPS, "mips" }, { EM_PARISC, "parisc" },
+		{ EM_PPC, "ppc" }, { EM_PPC64, "ppc64" }, { EM_RISCV, "riscv" },
+		{ EM_S390, "s390" }, { EM_SH, "sh" }, { EM_SPARC, "sparc" },
+		{ EM_SPARCV9, "sparcv9" }, { EM_X86_64, "x86-64" }, { 258, "loongarch" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].em == m) {
+			snprintf(buf, size, "%s", names[i].name);
+			return;
+		}
+	snprintf(buf, size, "EM_%u", m);
+}
+
+struct reader {
+	struct scan_result *r;
+	Elf *e;
+	struct elf_info info;
+	size_t cap_needed, cap_imports, cap_exports;
+	size_t *vername;	/* version index -> strpool offset (0: unknown) */
+	size_t n_vername;
+	const char *why;	/* set on a corrupt file */
+};
+
+/* A string of section strndx, copied into the pool; 0 and r->why set when
+ * the offset lies outside the table or the string does not end in it. */
+static size_t pool_str(struct reader *rd, size_t strndx, size_t off)
+{
+	const char *s = elf_strptr(rd->e, strndx, off);
+
+	if (!s) {
+		rd->why = "string offset outside its string table";
+		return 0;
+	}
+	return strpool_add(&rd->r->pool, s, strlen(s));
+}
+
+static void set_vername(struct reader *rd, unsigned idx, size_t name)
+{
+	idx &= 0x7fff;
+	if (idx >= rd->n_vername) {
+		size_t n = rd->n_vername;
+
+		rd->n_vername = idx + 1;
+		rd->vername = xrealloc(rd->vername, rd->n_vername * sizeof(*rd->vername));
+		memset(rd->vername + n, 0, (rd->n_vername - n) * sizeof(*rd->vername));
+	}
+	rd->vername[idx] = name;
+}
+
+static size_t vername(struct reader *rd, GElf_Versym v)
+{
+	v &= 0x7fff;
+	return v >= 2 && v < rd->n_vername ? rd->vername[v] : 0;
+}
+
+static void read_dynamic(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, unsigned *flags_1)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = d ? d->d_size / gelf_fsize(rd->e, ELF_T_DYN, 1, EV_CURRENT) : 0;
+
+	for (size_t i = 0; i < n && !rd->why; i++) {
+		GElf_Dyn dyn;
+
+		if (!gelf_getdyn(d, i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag == DT_NEEDED) {
+			rd->info.needed = xgrow(rd->info.needed, &rd->cap_needed, rd->info.n_needed + 1,
+						sizeof(*rd->info.needed));
+			rd->info.needed[rd->info.n_needed++] = pool_str(rd, sh->sh_link, dyn.d_un.d_val);
+		} else if (dyn.d_tag == DT_SONAME) {
+			rd->info.soname = pool_str(rd, sh->sh_link, dyn.d_un.d_val);
+		} else if (dyn.d_tag == DT_FLAGS_1) {
+			*flags_1 = dyn.d_un.d_val;
+		}
+	}
+}
+
+/* .gnu.version_d: each definition's index and first name. A chain is
+ * followed at most as many steps as the section could hold entries, so a
+ * loop or an offset past the end stops it. */
+static void read_verdef(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, steps = d ? d->d_size / sizeof(GElf_Verdef) + 1 : 0;
+
+	while (d && steps-- && off < d->d_size && !rd->why) {
+		GElf_Verdef vd;
+		GElf_Verdaux va;
+
+		if (!gelf_getverdef(d, off, &vd))
+			break;
+		if (vd.vd_cnt && vd.vd_aux <= d->d_size - off && gelf_getverdaux(d, off + vd.vd_aux, &va))
+			set_vername(rd, vd.vd_ndx, pool_str(rd, sh->sh_link, va.vda_name));
+		if (!vd.vd_next || vd.vd_next > d->d_size - off)
+			break;
+		off += vd.vd_next;
+	}
+}
+
+/* .gnu.version_r: the versions this file needs, by index. */
+static void read_verneed(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, steps = d ? d->d_size / sizeof(GElf_Vernaux) + 1 : 0;
+
+	while (d && steps && off < d->d_size && !rd->why) {
+		GElf_Verneed vn;
+		size_t aux;
+
+		steps--;
+		if (!gelf_getverneed(d, off, &vn) || vn.vn_aux > d->d_size - off)
+			break;
+		aux = off + vn.vn_aux;
+		for (unsigned j = 0; j < vn.vn_cnt && steps && !rd->why; j++, steps--) {
+			GElf_Vernaux va;
+
+			if (!gelf_getvernaux(d, aux, &va))
+				break;
+			set_vername(rd, va.vna_other, pool_str(rd, sh->sh_link, va.vna_name));
+			if (!va.vna_next || va.vna_next > d->d_size - aux)
+				break;
+			aux += va.vna_next;
+		}
+		if (!vn.vn_next || vn.vn_next > d->d_size - off)
+			break;
+		off += vn.vn_next;
+	}
+}
+
+static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn *versym_scn)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Data *vd = versym_scn ? elf_getdata(versym_scn, NULL) : NULL;
+	size_t n = d ? d->d_size / gelf_fsize(rd->e, ELF_T_SYM, 1, EV_CURRENT) : 0;
+
+	for (size_t i = 1; i < n && !rd->why; i++) {
+		GElf_Versym v = 0;
+		struct elf_sym s = { 0 };
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(d, i, &sym))
+			break;
+		name = elf_strptr(rd->e, sh->sh_link, sym.st_name);
+		if (!name) {
+			rd->why = "symbol name outside the dynamic string table";
+			break;
+		}
+		if (!*name)
+			continue;
+		if (vd)
+			gelf_getversym(vd, i, &v);
+		s.weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
+		s.version = vername(rd, v);
+		if (sym.st_shndx == SHN_UNDEF) {
+			s.name = strpool_add(&rd->r->pool, name, strlen(name));
+			rd->info.imports = xgrow(rd->info.imports, &rd->cap_imports, rd->info.n_imports + 1,
+						 sizeof(s));
+			rd->info.imports[rd->info.n_imports++] = s;
+		} else if (GELF_ST_BIND(sym.st_info) != STB_LOCAL && GELF_ST_TYPE(sym.st_info) != STT_SECTION) {
+			s.name = strpool_add(&rd->r->pool, name, strlen(name));
+			s.is_default = !(v & 0x8000);
+			rd->info.exports = xgrow(rd->info.exports, &rd->cap_exports, rd->info.n_exports + 1,
+						 sizeof(s));
+			rd->info.exports[rd->info.n_exports++] = s;
+		}
+	}
+}
+
+static void read_phdrs(struct reader *rd, int *has_interp)
+{
+	size_t phnum, fsize;
+	char *raw = elf_rawfile(rd->e, &fsize);
+
+	if (elf_getphdrnum(rd->e, &phnum)) {
+		rd->why = elf_errmsg(-1);
+		return;
+	}
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(rd->e, i, &ph)) {
+			rd->why = elf_errmsg(-1);
+			return;
+		}
+		if (ph.p_type != PT_INTERP)
+			continue;
+		*has_interp = 1;
+		if (!raw || ph.p_offset > fsize || ph.p_filesz > fsize - ph.p_offset) {
+			rd->why = "PT_INTERP lies outside the file";
+			return;
+		}
+		rd->info.interp = strpool_add(&rd->r->pool, raw + ph.p_offset,
+					      strnlen(raw + ph.p_offset, ph.p_filesz));
+	}
+}
+
+static void read_elf(struct reader *rd)
+{
+	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
+	GElf_Shdr dynsym_sh = { 0 };
+	unsigned flags_1 = 0;
+	int has_interp = 0;
+	GElf_Ehdr eh;
+	size_t shnum;
+
+	if (elf_kind(rd->e) != ELF_K_ELF) {
+		rd->why = "not an ELF file";
+		return;
+	}
+	if (!gelf_getehdr(rd->e, &eh) || elf_getshdrnum(rd->e, &shnum)) {
+		rd->why = elf_errmsg(-1);
+		return;
+	}
+	rd->info.class = gelf_getclass(rd->e) == ELFCLASS64 ? 64 : 32;
+	rd->info.msb = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	rd->info.type = type_name(eh.e_type);
+	machine_name(eh.e_machine, rd->info.machine, sizeof(rd->info.machine));
+	read_phdrs(rd, &has_interp);
+
+	/* Versions first: symbols refer to them by index. */
+	while (!rd->why && (scn = elf_nextscn(rd->e, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh)) {
+			rd->why = elf_errmsg(-1);
+			break;
+		}
+		switch (sh.sh_type) {
+		case SHT_DYNAMIC:
+			read_dynamic(rd, scn, &sh, &flags_1);
+			break;
+		case SHT_GNU_verdef:
+			read_verdef(rd, scn, &sh);
+			break;
+		case SHT_GNU_verneed:
+			read_verneed(rd, scn, &sh);
+			break;
+		case SHT_GNU_versym:
+			versym = versym ? versym : scn;
+			break;
+		case SHT_DYNSYM:
+			if (!dynsym) {
+				dynsym = scn;
+				dynsym_sh = sh;
+			}
+			break;
+		}
+	}
+	if (rd->why)
+		return;
+	if (dynsym)
+		read_dynsym(rd, dynsym, &dynsym_sh, versym);
+	rd->info.is_static = !has_interp && !rd->info.n_needed &&
+			     (eh.e_type == ET_EXEC || (flags_1 & DF_1_PIE));
+}
+
+int elf_read(struct scan_result *r, const char *member, void *image, size_t size, int fd,
+	     const char hash[33])
+{
+	struct reader rd = { .r = r };
+	int ret = 0;
+
+	pthread_once(&libelf_once, init_libelf);
+	rd.e = image ? elf_memory(image, size) : elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!rd.e) {
+		scan_result_error(r, member, "cannot read ELF: %s", elf_errmsg(-1));
+		return -1;
+	}
+	rd.info.size = size;
+	memcpy(rd.info.hash, hash, 33);
+	rd.info.path = strpool_add(&r->pool, member, strlen(member));
+	read_elf(&rd);
+	if (rd.why) {
+		scan_result_error(r, member, "cannot read ELF: %s", rd.why);
+		free(rd.info.needed);
+		free(rd.info.imports);
+		free(rd.info.exports);
+		ret = -1;
+	} else {
+		r->elfs = xgrow(r->elfs, &r->cap_elfs, r->n_elfs + 1, sizeof(*r->elfs));
+		r->elfs[r->n_elfs++] = rd.info;
+	}
+	free(rd.vername);
+	elf_end(rd.e);
+	return ret;
+}

@@ -1,0 +1,406 @@
+/*
+ * Package and tar archives, streamed member by member through libarchive,
+ * never extracted to disk: a .deb is an ar container whose control.tar.*
+ * and data.tar.* are read as nested archives straight from the ar stream;
+ * an Alpine .apk is concatenated gzip'd tar segments (.PKGINFO in the
+ * second); an Android .apk is a zip with native code under lib/; tarballs
+ * are any compression libarchive knows.
+ *
+ * Only ELF members are kept, and only as long as elf_read() needs them:
+ * up to SPILL_AT bytes in a per-thread buffer, larger ones (libLLVM is over
+ * 100 MB) in an unlinked temporary file that libelf maps, so memory stays
+ * bounded whatever the archive holds.
+ */
+#include "analyzer/scan.h"
+#include "common/common.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SPILL_AT (16u << 20)
+#define CHUNK (64u << 10)
+
+static __thread char *member_buf;
+static __thread size_t member_cap;
+
+static int spill_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || errno != EOPNOTSUPP)
+		return fd;
+	snprintf(path, sizeof(path), "%s/parakit-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* "./usr/bin/ls", "usr/bin/ls" and "/usr/bin/ls" are all "/usr/bin/ls". */
+static const char *member_path(const char *name, char *buf, size_t size)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (*name == '/')
+		name++;
+	snprintf(buf, size, "/%s", name);
+	return buf;
+}
+
+/*
+ * Reads the current entry of a (returns -1 when the archive broke: the
+ * caller stops). ELF members go to elf_read(); small metadata members the
+ * caller named (want != NULL) are returned whole in *meta (the caller frees).
+ */
+static int read_member(struct scan_result *r, struct archive *a, const char *path, int want_meta,
+		       char **meta, size_t *meta_len)
+{
+	XXH3_state_t *st = NULL;
+	size_t len = 0;
+	int fd = -1, ret = 0;
+	char hash[33];
+
+	for (;;) {
+		la_ssize_t n;
+
+		if (fd < 0) {
+			member_buf = xgrow(member_buf, &member_cap, len + CHUNK, 1);
+			n = archive_read_data(a, member_buf + len, CHUNK);
+		} else {
+			n = archive_read_data(a, member_buf, CHUNK);
+		}
+		if (n < 0) {
+			scan_result_error(r, path, "archive cut off or corrupt: %s", archive_error_string(a));
+			ret = -1;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (!st && !want_meta) {
+			/* Decide on the first bytes: most members are not ELF. */
+			if (len + n < 4 && n > 0) {
+				len += n;
+				continue;
+			}
+			if (memcmp(member_buf, ELFMAG, SELFMAG)) {
+				r->n_skipped_members++;
+				if (archive_read_data_skip(a) != ARCHIVE_OK) {
+					scan_result_error(r, path, "archive cut off or corrupt: %s",
+							  archive_error_string(a));
+					ret = -1;
+				}
+				goto out;
+			}
+			st = XXH3_createState();
+			XXH3_128bits_reset(st);
+			XXH3_128bits_update(st, member_buf, len + n);
+			len += n;
+			continue;
+		}
+		if (st)
+			XXH3_128bits_update(st, fd < 0 ? member_buf + len : member_buf, n);
+		if (fd < 0 && len + n > SPILL_AT && !want_meta) {
+			fd = spill_file();
+			if (fd < 0 || write_all(fd, member_buf, len + n)) {
+				scan_result_error(r, path, "cannot spill a large member to a temporary file: %s",
+						  strerror(errno));
+				archive_read_data_skip(a);
+				goto out;
+			}
+		} else if (fd >= 0 && write_all(fd, member_buf, n)) {
+			scan_result_error(r, path, "cannot spill a large member to a temporary file: %s",
+					  strerror(errno));
+			archive_read_data_skip(a);
+			goto out;
+		}
+		len += n;
+		if (want_meta && len > SPILL_AT) {
+			scan_result_error(r, path, "metadata member larger than %u bytes", SPILL_AT);
+			archive_read_data_skip(a);
+			goto out;
+		}
+	}
+	if (want_meta) {
+		*meta = xstrndup(member_buf, len);
+		*meta_len = len;
+	} else if (st) {
+		scan_hash_hex(XXH3_128bits_digest(st), hash);
+		elf_read(r, path, fd < 0 ? member_buf : NULL, len, fd, hash);
+	} else if (len) {
+		r->n_skipped_members++;	/* under four bytes: not an ELF */
+	}
+out:
+	XXH3_freeState(st);
+	if (fd >= 0)
+		close(fd);
+	/* Keep the buffer for the next member, but not a spilled giant's. */
+	if (member_cap > SPILL_AT + CHUNK) {
+		free(member_buf);
+		member_buf = NULL;
+		member_cap = 0;
+	}
+	return ret;
+}
+
+static void parse_control(struct scan_result *r, const char *c, size_t len)
+{
+	const char *name, *ver, *arch, *v;
+	size_t nl = 0, vl = 0, al = 0, l;
+	char *n, *vv, *aa;
+
+	name = pkg_field(c, len, "Package", &nl);
+	ver = pkg_field(c, len, "Version", &vl);
+	arch = pkg_field(c, len, "Architecture", &al);
+	if (!name) {
+		scan_result_error(r, "/control", "control file without a Package field");
+		return;
+	}
+	n = xstrndup(name, nl);
+	vv = xstrndup(ver ? ver : "", vl);
+	aa = xstrndup(arch ? arch : "", al);
+	scan_result_package(r, "deb", n, vv, aa);
+	free(n);
+	free(vv);
+	free(aa);
+	if ((v = pkg_field(c, len, "Pre-Depends", &l)))
+		scan_result_deb_deps(r, "Pre-Depends", v, l);
+	if ((v = pkg_field(c, len, "Depends", &l)))
+		scan_result_deb_deps(r, "Depends", v, l);
+}
+
+/* Alpine's .PKGINFO: "key = value" lines, "depend" repeated. */
+static void parse_pkginfo(struct scan_result *r, const char *c, size_t len)
+{
+	char *name = NULL, *ver = NULL, *arch = NULL, *text = xstrndup(c, len), *save = NULL;
+	int alt = 0;
+
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strstr(l, " = ");
+
+		if (*l == '#' || !eq)
+			continue;
+		*eq = 0;
+		eq += 3;
+		if (!strcmp(l, "pkgname"))
+			name = eq;
+		else if (!strcmp(l, "pkgver"))
+			ver = eq;
+		else if (!strcmp(l, "arch"))
+			arch = eq;
+	}
+	if (name)
+		scan_result_package(r, "apk", name, ver, arch);
+	else
+		scan_result_error(r, "/.PKGINFO", ".PKGINFO without pkgname");
+	free(text);
+	/* Second pass for the dependencies, now that the package is known. */
+	text = xstrndup(c, len);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (!strncmp(l, "depend = ", 9))
+			scan_result_dep(r, "Depends", alt++, l + 9, strlen(l + 9), NULL, 0);
+	free(text);
+}
+
+enum meta { META_NONE, META_CONTROL, META_PKGINFO };
+
+/* Every regular member of a, through read_member(). */
+static int scan_members(struct scan_result *r, struct archive *a, enum meta meta_kind)
+{
+	struct archive_entry *e;
+	char path[4096];
+
+	for (;;) {
+		int rc = archive_read_next_header(a, &e);
+		const char *name;
+		char *meta = NULL;
+		size_t meta_len = 0;
+		enum meta m = META_NONE;
+
+		if (rc == ARCHIVE_EOF)
+			return 0;
+		if (rc == ARCHIVE_RETRY)
+			continue;
+		if (rc == ARCHIVE_FATAL) {
+			scan_result_error(r, "", "archive cut off or corrupt: %s", archive_error_string(a));
+			return -1;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		name = archive_entry_pathname(e);
+		member_path(name ? name : "?", path, sizeof(path));
+		if (meta_kind == META_CONTROL && !strcmp(path, "/control"))
+			m = META_CONTROL;
+		else if (meta_kind == META_PKGINFO && !strcmp(path, "/.PKGINFO"))
+			m = META_PKGINFO;
+		if (read_member(r, a, path, m != META_NONE, &meta, &meta_len))
+			return -1;
+		if (m == META_CONTROL && meta)
+			parse_control(r, meta, meta_len);
+		else if (m == META_PKGINFO && meta)
+			parse_pkginfo(r, meta, meta_len);
+		free(meta);
+	}
+}
+
+/* A nested archive reads its bytes straight from the outer entry. */
+static la_ssize_t nested_read(struct archive *a, void *outer, const void **buf)
+{
+	la_int64_t off;
+	size_t size;
+	int rc = archive_read_data_block(outer, buf, &size, &off);
+
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc < ARCHIVE_WARN) {
+		archive_set_error(a, EIO, "%s", archive_error_string(outer));
+		return -1;
+	}
+	return size;
+}
+
+static struct archive *new_tar_reader(void)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	return a;
+}
+
+static int scan_nested(struct scan_result *r, struct archive *outer, const char *name, enum meta m)
+{
+	struct archive *a = new_tar_reader();
+	int ret;
+
+	if (archive_read_open(a, outer, NULL, nested_read, NULL) != ARCHIVE_OK) {
+		scan_result_error(r, name, "cannot read %s: %s", name, archive_error_string(a));
+		ret = -1;
+	} else {
+		ret = scan_members(r, a, m);
+	}
+	archive_read_free(a);
+	return ret;
+}
+
+static int scan_deb(struct scan_result *r, struct archive *a)
+{
+	struct archive_entry *e;
+	int seen_data = 0, seen_control = 0, rc;
+
+	while ((rc = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+		const char *name = archive_entry_pathname(e);
+
+		if (rc == ARCHIVE_RETRY)
+			continue;
+		if (rc == ARCHIVE_FATAL) {
+			scan_result_error(r, "", "not a Debian package or cut off: %s", archive_error_string(a));
+			return -1;
+		}
+		if (!name)
+			continue;
+		if (!strncmp(name, "control.tar", 11)) {
+			seen_control = 1;
+			if (scan_nested(r, a, name, META_CONTROL))
+				return -1;
+		} else if (!strncmp(name, "data.tar", 8)) {
+			seen_data = 1;
+			if (scan_nested(r, a, name, META_NONE))
+				return -1;
+		}
+	}
+	if (!seen_control || !seen_data) {
+		scan_result_error(r, "", "not a Debian package: no %s member",
+				  seen_control ? "data.tar" : "control.tar");
+		return -1;
+	}
+	return 0;
+}
+
+/* The file name without its directory and archive suffixes. */
+static char *file_stem(const char *path)
+{
+	static const char *const suffixes[] = {
+		".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2", ".tar.lz4", ".tgz", ".txz", ".tar", ".apk", ".zip",
+	};
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t m = strlen(suffixes[i]);
+
+		if (n > m && !strcasecmp(base + n - m, suffixes[i])) {
+			n -= m;
+			break;
+		}
+	}
+	return xstrndup(base, n);
+}
+
+int pkg_archive_scan(struct scan_result *r, int fd)
+{
+	struct archive *a = archive_read_new();
+	enum meta m = META_NONE;
+	int ret = -1;
+
+	if (!strcmp(r->kind, "deb")) {
+		archive_read_support_format_ar(a);
+	} else if (!strcmp(r->kind, "rpm")) {
+		if (pkg_rpm_header(r, fd))
+			goto out;
+		archive_read_support_filter_all(a);
+		archive_read_support_format_cpio(a);
+	} else if (!strcmp(r->kind, "android")) {
+		archive_read_support_format_zip(a);
+	} else {
+		archive_read_support_filter_all(a);
+		archive_read_support_format_tar(a);
+		if (!strcmp(r->kind, "apk"))
+			m = META_PKGINFO;
+	}
+	if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK) {
+		scan_result_error(r, "", "cannot read archive: %s", archive_error_string(a));
+		goto out;
+	}
+	if (!strcmp(r->kind, "deb"))
+		ret = scan_deb(r, a);
+	else
+		ret = scan_members(r, a, m);
+	if (!r->pkg_key && (!strcmp(r->kind, "android") || !strcmp(r->kind, "tar"))) {
+		/* Android apps and tarballs carry no package metadata we read:
+		 * the file name names them. */
+		char *stem = file_stem(r->input);
+
+		scan_result_package(r, r->kind, stem, "", "");
+		free(stem);
+	}
+out:
+	archive_read_free(a);
+	return ret;
+}

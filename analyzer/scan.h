@@ -1,0 +1,166 @@
+/*
+ * The scan pipeline, inside analyzer/: inputs are classified and sharded
+ * (scan_inputs.c), each is read by a worker into a struct scan_result
+ * (elf_read.c for ELF, pkg_archive.c and pkg_rpm.c for packages, pkg_dpkg.c
+ * to attribute loose files), and the result of one input is written to the
+ * database in one go (scan_writer.c), so a killed run never leaves half an
+ * input behind.
+ */
+#ifndef ANALYZER_SCAN_H
+#define ANALYZER_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <gelf.h>
+#include <xxhash.h>
+
+/* A growable arena of NUL-terminated strings addressed by offset, so it may
+ * move. Offset 0 is the empty string. */
+struct strpool {
+	char *buf;
+	size_t len, cap;
+};
+size_t strpool_add(struct strpool *p, const char *s, size_t n);
+static inline const char *strpool_get(const struct strpool *p, size_t off)
+{
+	return off ? p->buf + off : "";
+}
+void strpool_release(struct strpool *p);
+
+struct elf_sym {
+	size_t name, version;	/* in the owner's strpool; version 0: none */
+	unsigned weak : 1;
+	unsigned is_default : 1;	/* exports: name@@VER rather than name@VER */
+};
+
+/* One ELF file's facts. Strings live in the strpool of the scan_result the
+ * ELF belongs to. */
+struct elf_info {
+	char hash[33];		/* XXH3-128 of the file, hex */
+	size_t path;		/* as installed: "/usr/bin/ls" */
+	uint64_t size;
+	int class;		/* 32 or 64 */
+	int msb;		/* big-endian */
+	const char *type;	/* "EXEC", "DYN", ... (static storage) */
+	char machine[24];
+	int is_static;
+	size_t interp, soname;
+	size_t *needed;
+	size_t n_needed;
+	struct elf_sym *imports, *exports;
+	size_t n_imports, n_exports;
+};
+
+struct pkg_dep {
+	size_t kind, name, version;	/* strpool offsets */
+	int alt;
+};
+
+struct scan_error {
+	size_t member, reason;
+};
+
+/* Everything one input yields, written in one transaction. */
+struct scan_result {
+	const char *input;	/* the path given or found, borrowed */
+	const char *kind;	/* elf deb rpm apk android tar */
+	uint64_t size;
+	char hash[33];
+	/* The package: key 0 means "a loose file no package owns". */
+	size_t pkg_key, pkg_name, pkg_version, pkg_arch;
+	const char *pkg_format;
+	struct pkg_dep *deps;
+	size_t n_deps, cap_deps;
+	struct elf_info *elfs;
+	size_t n_elfs, cap_elfs;
+	struct scan_error *errors;
+	size_t n_errors, cap_errors;
+	size_t n_skipped_members;
+	struct strpool pool;
+};
+
+void scan_result_init(struct scan_result *r, const char *input);
+void scan_result_release(struct scan_result *r);
+/* Records an error (and prints it once, in the project's format). */
+void scan_result_error(struct scan_result *r, const char *member, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Sets the package; any string may be NULL (empty). */
+void scan_result_package(struct scan_result *r, const char *format, const char *name,
+			 const char *version, const char *arch);
+void scan_result_dep(struct scan_result *r, const char *kind, int alt, const char *name,
+		     size_t name_len, const char *version, size_t version_len);
+/* Parses a Debian relationship field ("a (>= 1) | b, c") into deps. */
+void scan_result_deb_deps(struct scan_result *r, const char *kind, const char *field, size_t len);
+
+/*
+ * Reads the ELF at image[0..size) (elf_memory) or open fd (when image is
+ * NULL: read through mmap, for members spilled to a temporary file) into
+ * a new elf_info appended to r. On a corrupt file records the reason as an
+ * error of member and returns -1.
+ */
+int elf_read(struct scan_result *r, const char *member, void *image, size_t size, int fd,
+	     const char hash[33]);
+
+/* A file to read, or a path that could not be walked (error set). */
+struct scan_input {
+	char *path;
+	char *error;
+	int named;	/* given on the command line: must be an input */
+};
+struct scan_inputs {
+	struct scan_input *v;
+	size_t n, cap;
+};
+/* Walks paths into in, sorted by path. */
+void scan_inputs_collect(struct scan_inputs *in, char **paths, int n);
+/* Keeps the k-th (1-based) of n interleaved slices. */
+void scan_inputs_shard(struct scan_inputs *in, unsigned k, unsigned n);
+void scan_input_release(struct scan_input *i);
+void scan_inputs_release(struct scan_inputs *in);
+/* The kind a file's name promises ("deb", "rpm", "apk", "tar"), or NULL. */
+const char *scan_kind_by_name(const char *path);
+/* The kind from the name's promise and the first n bytes; "apk" resolves
+ * to "apk" (Alpine) or "android" (zip). NULL: not an input. */
+const char *scan_classify(const char *by_name, const unsigned char *head, size_t n);
+
+/* The hash's 32 hex digits and a NUL. */
+void scan_hash_hex(XXH128_hash_t h, char out[33]);
+/* The value of field name ("Package") in an RFC 822 paragraph, with its
+ * continuation lines; NULL when absent. Borrowed from text. */
+const char *pkg_field(const char *text, size_t len, const char *name, size_t *vlen);
+
+/* glibc's names undone: the catalogue function sym stands for, or NULL. */
+const char *scan_posix_name(const char *sym);
+/* Loads the catalogue names from the embedded TSV (once, thread-safe). */
+void scan_alias_init(void);
+
+/* Streams a package or tar archive's members through elf_read. fd is open
+ * on input and positioned at 0. Returns 0, or -1 when the archive failed
+ * (recorded in r). */
+int pkg_archive_scan(struct scan_result *r, int fd);
+/* Reads the RPM lead and headers from fd (name, version, release, arch,
+ * requires) into r; pkg_archive_scan() reads the payload. */
+int pkg_rpm_header(struct scan_result *r, int fd);
+
+/* The installed Debian package that owns path (dpkg's file lists, with
+ * /usr-merge aliases tried), or -1. Thread-safe after pkg_dpkg_load(). */
+struct pkg_dpkg_owner {
+	const char *name, *version, *arch;
+	const char *depends, *pre_depends;	/* raw fields, may be NULL */
+	const char *listed_path;		/* the path as dpkg lists it */
+};
+int pkg_dpkg_owner(const char *path, struct pkg_dpkg_owner *out);
+void pkg_dpkg_load(const char *admindir);
+
+/* Writes results to the database: see scan_writer.c. */
+struct scan_writer;
+struct scan_writer *scan_writer_new(sqlite3 *db, long long run_id);
+/* Returns 0 or -1 (database failure: fatal to the run). Thread-safe. */
+int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_package);
+int scan_writer_finish(struct scan_writer *w);
+/* Distinct packages written so far by this writer. */
+size_t scan_writer_packages(struct scan_writer *w);
+void scan_writer_free(struct scan_writer *w);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * Helpers shared by every part: diagnostics in the project's one format
+ * ("parakit <cmd>: <what failed> '<input>': <reason>"), allocation that
+ * cannot fail silently, time, and the progress bar long commands draw on
+ * stderr when it is a terminal.
+ */
+#ifndef COMMON_COMMON_H
+#define COMMON_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The running command's name ("scan"), used as the prefix of diagnostics. */
+extern const char *pk_cmd_name;
+
+/* Prints "parakit <cmd>: <fmt>\n" to stderr; thread-safe, one write. */
+void pk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation failure is the one error a bulk run cannot record and go on
+ * from: these print and exit(125) on it. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grows *p (of *cap elements of size sz) to hold at least n elements. */
+void *xgrow(void *p, size_t *cap, size_t n, size_t sz);
+
+/* Nanoseconds on CLOCK_MONOTONIC. */
+uint64_t pk_now_ns(void);
+/* UTC "YYYY-MM-DDTHH:MM:SSZ" of now into buf (at least 21 bytes). */
+const char *pk_utc_now(char *buf, size_t size);
+
+/* Joins argv into one shell-readable line (args quoted where needed).
+ * The caller frees the result. */
+char *pk_join_argv(int argc, char **argv);
+
+/*
+ * A progress bar on stderr, drawn only when stderr is a terminal, at most
+ * ten times a second. progress_update() is thread-safe.
+ */
+struct progress {
+	const char *what;
+	uint64_t total, done;
+	uint64_t last_ns, start_ns;
+	int tty;
+};
+void progress_init(struct progress *p, const char *what, uint64_t total);
+void progress_update(struct progress *p, uint64_t done);
+void progress_release(struct progress *p);
+
+/* Reads a whole small file into a NUL-terminated buffer the caller frees;
+ * NULL with errno set on failure. *len gets its length when not NULL. */
+char *pk_read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * parakit: measures how programs use POSIX and moves them onto a parakernel.
+ * This file is the command table and nothing more (git's git.c).
+ */
+#include "parakit.h"
+#include "common/common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} cmds[] = {
+	{ "scan", cmd_scan, "what ELF files and package archives import, mapped to POSIX" },
+	{ "db", cmd_db, "database maintenance: merge shard databases, migrate" },
+};
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "usage: parakit [--version] [--help] <command> [<args>]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		fprintf(f, "   %-8s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\n'parakit help <command>' or 'parakit <command> --help' tells more.\n");
+	return status;
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2)
+		return usage(stderr, 2);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(stdout, 0);
+	if (!strcmp(argv[1], "--version")) {
+		printf("parakit %s\n", PARAKIT_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		char *args[] = { argv[2], "--help", NULL };
+
+		if (argc < 3)
+			return usage(stdout, 0);
+		if (!(c = find(argv[2]))) {
+			fprintf(stderr, "parakit: '%s' is not a parakit command\n", argv[2]);
+			return 2;
+		}
+		pk_cmd_name = c->name;
+		return c->fn(2, args);
+	}
+	if (!(c = find(argv[1]))) {
+		fprintf(stderr, "parakit: '%s' is not a parakit command; see 'parakit --help'\n", argv[1]);
+		return 2;
+	}
+	pk_cmd_name = c->name;
+	return c->fn(argc - 1, argv + 1);
+}

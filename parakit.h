@@ -1,0 +1,12 @@
+/*
+ * The subcommands, one per part. Each lives in its part (cmd_scan in
+ * analyzer/cmd_scan.c), parses its own options and returns the process's
+ * exit status: 0 success, 1 failure, 2 bad usage.
+ */
+#ifndef PARAKIT_H
+#define PARAKIT_H
+
+int cmd_db(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
+#endif
