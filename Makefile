@@ -65,6 +65,12 @@ PARAKIT_SRCS := \
 	parakit.c
 
 GEN_SRCS := $(O)/db/embedded.c
+
+# Each part beyond the scanner brings its own fragment: it appends to
+# PARAKIT_SRCS, DEB_PKGS, LDLIBS, PART_TESTS (test programs to build) and
+# adds its own rules (BPF skeletons, libpk).
+PART_MKS := $(wildcard tracer/tracer.mk runtime/runtime.mk)
+include $(PART_MKS)
 EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.tsv
 
 OBJS := $(PARAKIT_SRCS:%.c=$(O)/%.o) $(GEN_SRCS:.c=.o)
@@ -85,9 +91,10 @@ $(O)/db/embedded.c: db/embed.sh $(EMBEDDED)
 	@mkdir -p $(@D)
 	$(call quiet,GEN,$@)sh db/embed.sh $(EMBEDDED) > $@
 
-# Tests: C programs under tests/<module>/ become build/tests/<name>.t;
-# shell tests (*.sh) run as they are.
-TEST_C   := $(sort $(wildcard tests/*/*.c))
+# Tests: C programs under tests/{common,db,scan}/ become build/tests/<name>.t
+# (parts with other link needs add theirs to PART_TESTS); shell tests
+# (tests/*/*.sh) run as they are.
+TEST_C   := $(sort $(wildcard tests/common/*.c tests/db/*.c tests/scan/*.c))
 TEST_SH  := $(sort $(wildcard tests/*/*.sh))
 TEST_BIN := $(patsubst %.c,$(O)/tests/%.t,$(notdir $(TEST_C)))
 
@@ -96,8 +103,8 @@ $(O)/tests/%.t: %.c tests/lib/tap.h
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-test: deps all $(TEST_BIN)
-	PARAKIT=$(CURDIR)/$(O)/parakit prove -f --timer --exec tests/lib/run-one $(TEST_BIN) $(TEST_SH)
+test: deps all $(TEST_BIN) $(PART_TESTS)
+	PARAKIT=$(CURDIR)/$(O)/parakit prove -f --timer --exec tests/lib/run-one $(TEST_BIN) $(PART_TESTS) $(TEST_SH)
 
 demo: deps all
 	sh tests/lib/../../bench/demo.sh $(O)/parakit parakit.db
