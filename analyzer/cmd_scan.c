@@ -367,6 +367,7 @@ int cmd_scan(int argc, char **argv)
 	scan_inputs_collect(&c->inputs, argv + optind, argc - optind);
 	if (opts.shard_n)
 		scan_inputs_shard(&c->inputs, opts.shard_k, opts.shard_n);
+	scan_inputs_largest_first(&c->inputs);
 	progress_init(&c->progress, "scan", c->inputs.n);
 
 	threads = xcalloc(opts.jobs, sizeof(*threads));

@@ -106,6 +106,7 @@ int elf_read(struct scan_result *r, const char *member, void *image, size_t size
 struct scan_input {
 	char *path;
 	char *error;
+	uint64_t size;
 	int named;	/* given on the command line: must be an input */
 };
 struct scan_inputs {
@@ -116,6 +117,9 @@ struct scan_inputs {
 void scan_inputs_collect(struct scan_inputs *in, char **paths, int n);
 /* Keeps the k-th (1-based) of n interleaved slices. */
 void scan_inputs_shard(struct scan_inputs *in, unsigned k, unsigned n);
+/* Orders the work largest first, so that with several workers the last
+ * input to finish is a small one (longest-processing-time scheduling). */
+void scan_inputs_largest_first(struct scan_inputs *in);
 void scan_input_release(struct scan_input *i);
 void scan_inputs_release(struct scan_inputs *in);
 /* The kind a file's name promises ("deb", "rpm", "apk", "tar"), or NULL. */

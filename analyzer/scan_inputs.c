@@ -59,13 +59,14 @@ const char *scan_classify(const char *by_name, const unsigned char *head, size_t
 	return NULL;
 }
 
-static void add(struct scan_inputs *in, const char *path, int named, const char *error)
+static void add(struct scan_inputs *in, const char *path, uint64_t size, int named, const char *error)
 {
 	struct scan_input *i;
 
 	in->v = xgrow(in->v, &in->cap, in->n + 1, sizeof(*in->v));
 	i = &in->v[in->n++];
 	i->path = xstrdup(path);
+	i->size = size;
 	i->named = named;
 	i->error = error ? xstrdup(error) : NULL;
 }
@@ -84,19 +85,19 @@ static void walk(struct scan_inputs *in, const char *root)
 
 	if (!fts) {
 		snprintf(msg, sizeof(msg), "cannot walk: %s", strerror(errno));
-		add(in, root, 1, msg);
+		add(in, root, 0, 1, msg);
 		return;
 	}
 	while ((e = fts_read(fts))) {
 		switch (e->fts_info) {
 		case FTS_F:
-			add(in, e->fts_path, 0, NULL);
+			add(in, e->fts_path, e->fts_statp->st_size, 0, NULL);
 			break;
 		case FTS_DNR:
 		case FTS_ERR:
 		case FTS_NS:
 			snprintf(msg, sizeof(msg), "cannot read: %s", strerror(e->fts_errno));
-			add(in, e->fts_path, 1, msg);
+			add(in, e->fts_path, 0, 1, msg);
 			break;
 		default:
 			/* Directories, symbolic links, loops (FTS_DC), devices,
@@ -115,13 +116,13 @@ void scan_inputs_collect(struct scan_inputs *in, char **paths, int n)
 	for (int i = 0; i < n; i++) {
 		if (!realpath(paths[i], real) || stat(real, &st)) {
 			snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
-			add(in, paths[i], 1, msg);
+			add(in, paths[i], 0, 1, msg);
 		} else if (S_ISDIR(st.st_mode)) {
 			walk(in, real);
 		} else if (S_ISREG(st.st_mode)) {
-			add(in, real, 1, NULL);
+			add(in, real, st.st_size, 1, NULL);
 		} else {
-			add(in, real, 1, "not a regular file or a directory");
+			add(in, real, 0, 1, "not a regular file or a directory");
 		}
 	}
 	qsort(in->v, in->n, sizeof(*in->v), cmp_input);
@@ -138,6 +139,20 @@ void scan_inputs_shard(struct scan_inputs *in, unsigned k, unsigned n)
 			scan_input_release(&in->v[i]);
 	}
 	in->n = j;
+}
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+	const struct scan_input *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return strcmp(x->path, y->path);
+}
+
+void scan_inputs_largest_first(struct scan_inputs *in)
+{
+	qsort(in->v, in->n, sizeof(*in->v), cmp_size_desc);
 }
 
 void scan_input_release(struct scan_input *i)

@@ -12,11 +12,15 @@
 static const char usage_text[] =
 	"usage: parakit db merge OUT.db IN.db...\n"
 	"       parakit db migrate [FILE]\n"
+	"       parakit db summary [--top N] [FILE]\n"
 	"\n"
 	"merge    adds the scans of the IN databases (shards made with\n"
 	"         'parakit scan --shard K/N') to OUT, creating it when absent;\n"
 	"         what both hold (same package, same binary content) is stored once\n"
-	"migrate  brings a database to this parakit's schema (default: " DB_DEFAULT ")\n";
+	"migrate  brings a database to this parakit's schema (default: " DB_DEFAULT ")\n"
+	"summary  what a database holds: packages, binaries, the N (default 20)\n"
+	"         most imported POSIX functions with their package share, and how\n"
+	"         many catalogue functions no package imports\n";
 
 int db_merge(sqlite3 *out, const char *in);
 
@@ -49,11 +53,57 @@ static int cmd_db_migrate(int argc, char **argv)
 	return 0;
 }
 
+/* Package share counts packages with at least one ELF file, as Atlidakis
+ * et al. count packages "with native code". */
+static int cmd_db_summary(int argc, char **argv)
+{
+	const char *path = DB_DEFAULT;
+	long long pkgs, top = 20;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--top") && i + 1 < argc)
+			top = atoll(argv[++i]);
+		else if (argv[i][0] == '-') {
+			fputs(usage_text, stderr);
+			return 2;
+		} else
+			path = argv[i];
+	}
+	if (db_open(path, &db))
+		return 1;
+	pkgs = db_int(db, "SELECT count(DISTINCT package_id) FROM file", 0);
+	printf("%s: %lld packages with ELF files (%lld in all), %lld binaries, %lld imports, %lld scan errors\n",
+	       path, pkgs, db_int(db, "SELECT count(*) FROM package", 0),
+	       db_int(db, "SELECT count(*) FROM binary", 0), db_int(db, "SELECT count(*) FROM import", 0),
+	       db_int(db, "SELECT count(*) FROM scan_error", 0));
+	st = db_prepare(db, "SELECT function, coalesce(category, ''), packages FROM v_function_usage"
+			    " WHERE packages > 0 ORDER BY packages DESC, function LIMIT ?1");
+	if (st) {
+		sqlite3_bind_int64(st, 1, top);
+		printf("\n%-4s %-24s %-12s %9s %7s\n", "rank", "POSIX function", "category", "packages", "share");
+		for (int rank = 1; sqlite3_step(st) == SQLITE_ROW; rank++) {
+			long long n = sqlite3_column_int64(st, 2);
+
+			printf("%-4d %-24s %-12s %9lld %6.1f%%\n", rank, sqlite3_column_text(st, 0),
+			       sqlite3_column_text(st, 1), n, pkgs ? 100.0 * n / pkgs : 0.0);
+		}
+		sqlite3_finalize(st);
+	}
+	printf("\n%lld of %lld catalogue functions are imported by no package\n",
+	       db_int(db, "SELECT count(*) FROM v_function_usage WHERE packages = 0", 0),
+	       db_int(db, "SELECT count(*) FROM catalog_function", 0));
+	db_close(db);
+	return 0;
+}
+
 int cmd_db(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **); } subs[] = {
 		{ "merge", cmd_db_merge },
 		{ "migrate", cmd_db_migrate },
+		{ "summary", cmd_db_summary },
 	};
 
 	if (argc < 2) {
