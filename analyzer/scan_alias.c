@@ -3,7 +3,7 @@
  * glibc renames much of POSIX at the ABI: fortified variants (__printf_chk),
  * large-file twins (open64, __open64_2), C99 scanf (__isoc99_sscanf, and
  * glibc 2.38's __isoc23_ family), the stat wrappers of glibc < 2.33
- * (__xstat64), the POSIX flavours of GNU functions (__xpg_basename), old
+ * (__xstat64), 32-bit time_t's 64-bit twins (__stat64_time64), the POSIX flavours of GNU functions (__xpg_basename), old
  * internal aliases (__strdup, _IO_getc). glibc's fortified FD_SET, FD_CLR
  * and FD_ISSET all call __fdelt_chk: which one is unknowable, so it stays
  * unmapped rather than guessed. Each rule below
@@ -81,6 +81,10 @@ static const struct { const char *sym, *posix; } renames[] = {
 	{ "__sigsetjmp", "sigsetjmp" }, { "__longjmp_chk", "longjmp" },
 	{ "__open_2", "open" }, { "__open64_2", "open" },
 	{ "__openat_2", "openat" }, { "__openat64_2", "openat" },
+	{ "__mq_open_2", "mq_open" }, { "readdir64_r", "readdir_r" },
+	/* Macros and libc_nonshared.a stubs that call these. */
+	{ "__assert_fail", "assert" }, { "__register_atfork", "pthread_atfork" },
+	{ "__sysv_signal", "signal" },
 };
 
 /* name without a large-file "64" suffix, when that is a catalogue name. */
@@ -114,6 +118,10 @@ const char *scan_posix_name(const char *sym)
 	/* __read_chk, __pread64_chk, __printf_chk. */
 	if (!strncmp(sym, "__", 2) && ends_with(sym, n, "_chk"))
 		return strip64(sym + 2, n - 6);
+	/* 32-bit time_t's 64-bit twins: __stat64_time64, __mq_timedsend_time64
+	 * (the others, __clock_gettime64, end in 64 alone). */
+	if (!strncmp(sym, "__", 2) && ends_with(sym, n, "_time64"))
+		return strip64(sym + 2, n - 9);
 	/* __strtol_internal and friends (old glibc's inline expansions). */
 	if (!strncmp(sym, "__", 2) && ends_with(sym, n, "_internal"))
 		return lookup(sym + 2, n - 11);
