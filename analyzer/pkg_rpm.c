@@ -3,7 +3,9 @@
  * 96-byte lead, the signature header padded to 8 bytes, then the main
  * header, each an index of (tag, type, offset, count) entries over a data
  * store, all big-endian. Tags read: 1000 NAME, 1001 VERSION, 1002 RELEASE,
- * 1003 EPOCH, 1022 ARCH, 1049 REQUIRENAME, 1050 REQUIREVERSION. Every count
+ * 1003 EPOCH, 1022 ARCH, 1048 REQUIREFLAGS, 1049 REQUIRENAME, 1050
+ * REQUIREVERSION (the flags give the comparison, kept with the version as
+ * Debian's ">= 2.34" is, so that both formats read alike). Every count
  * and offset is checked against the store before it is used: rpm's own
  * limits (65535 entries, 256 MB of data) bound what is read.
  */
@@ -20,7 +22,8 @@
 #define MAX_STORE (256u << 20)
 
 enum { TAG_NAME = 1000, TAG_VERSION = 1001, TAG_RELEASE = 1002, TAG_EPOCH = 1003,
-       TAG_ARCH = 1022, TAG_REQUIRENAME = 1049, TAG_REQUIREVERSION = 1050 };
+       TAG_ARCH = 1022, TAG_REQUIREFLAGS = 1048, TAG_REQUIRENAME = 1049, TAG_REQUIREVERSION = 1050 };
+enum { SENSE_LESS = 2, SENSE_GREATER = 4, SENSE_EQUAL = 8 };
 enum { TYPE_INT32 = 4, TYPE_STRING = 6, TYPE_STRING_ARRAY = 8, TYPE_I18NSTRING = 9 };
 
 static uint32_t be32(const unsigned char *p)
@@ -127,6 +130,20 @@ static const char *string_at(const struct header *h, uint32_t tag, uint32_t i, s
 	}
 }
 
+/* "<", "<=", "=", ">=", ">" from the i-th REQUIREFLAGS entry; "" when absent. */
+static const char *sense_at(const struct header *h, uint32_t i)
+{
+	static const char *const ops[8] = { "", "<", ">", "", "=", "<=", ">=", "" };
+	uint32_t type, count, flags;
+	size_t avail;
+	const char *p = find(h, TAG_REQUIREFLAGS, &type, &count, &avail);
+
+	if (!p || type != TYPE_INT32 || i >= count || avail / 4 <= i)
+		return "";
+	flags = be32((const unsigned char *)p + 4 * (size_t)i);
+	return ops[(flags & (SENSE_LESS | SENSE_GREATER | SENSE_EQUAL)) >> 1];
+}
+
 static char *dup_tag(const struct header *h, uint32_t tag)
 {
 	size_t n;
@@ -179,8 +196,18 @@ int pkg_rpm_header(struct scan_result *r, int fd)
 		if (!dep)
 			break;
 		/* rpmlib(...) names features of rpm itself, not packages. */
-		if (strncmp(dep, "rpmlib(", 7))
+		if (!strncmp(dep, "rpmlib(", 7))
+			continue;
+		if (dv && vn && *sense_at(&h, i)) {
+			char *v = NULL;
+			int len = asprintf(&v, "%s %.*s", sense_at(&h, i), (int)vn, dv);
+
+			if (len >= 0)
+				scan_result_dep(r, "Requires", i, dep, n, v, len);
+			free(v);
+		} else {
 			scan_result_dep(r, "Requires", i, dep, n, dv && vn ? dv : NULL, vn);
+		}
 	}
 	ret = 0;
 out:
