@@ -14,6 +14,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "scan", cmd_scan, "what ELF files and package archives import, mapped to POSIX" },
+	{ "trace", cmd_trace, "which syscalls programs make, how often, and how long they block (eBPF)" },
 	{ "db", cmd_db, "database maintenance: merge shard databases, migrate" },
 };
 

@@ -8,5 +8,6 @@
 
 int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

@@ -1,0 +1,641 @@
+/*
+ * parakit trace: which syscalls a command, a set of processes or a cgroup
+ * makes, how often, with what errors, and how long it is blocked inside
+ * them. The counting is done in the kernel (tracer/trace.bpf.c); this file
+ * parses the options, starts or finds the targets, waits, and writes the
+ * results.
+ *
+ * A command is started by a launcher child that waits on a pipe until the
+ * BPF program is attached and the child is marked, then executes the
+ * command: counting starts at that execve, so nothing of parakit's own is
+ * counted and nothing of the command's is missed. Its exit status becomes
+ * parakit's; parakit's own failures follow env(1) (125, 126, 127, 128+N).
+ */
+#include "tracer/tracer.h"
+#include "common/common.h"
+#include "db/db.h"
+#include "parakit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage_text[] =
+	"usage: parakit trace [--db FILE] [--json] [--events] [--interval SEC] [--duration SEC]\n"
+	"                     [--filter SYSCALLS] ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )\n"
+	"\n"
+	"Counts the syscalls of a command and all its descendants (from its execve),\n"
+	"of running processes and their future children (-p), or of everything in a\n"
+	"cgroup v2 (--cgroup), inside the kernel with eBPF: calls, errors per errno,\n"
+	"total and max time, a log2 latency histogram, off-CPU time and context\n"
+	"switches inside each syscall, and io_uring operations per opcode. Prints a\n"
+	"table like strace -c and stores the run in the database.\n"
+	"\n"
+	"  --db FILE        the database (default: " DB_DEFAULT ")\n"
+	"  --no-db          do not store the run\n"
+	"  -o, --output FILE  write the results there, not on stdout\n"
+	"  --json           print the results as JSON\n"
+	"  --events         also record every call (pid, tid, syscall, duration, return\n"
+	"                   value, first three arguments) in the database\n"
+	"  --buffer SIZE    the event ring buffer, bytes with K/M suffix (default 16M);\n"
+	"                   events it cannot hold are counted per CPU, never dropped silently\n"
+	"  --count          calls and errors only: no times, no off-CPU (cheapest)\n"
+	"  --no-offcpu      no off-CPU time or context switches (no sched_switch hook)\n"
+	"  --interval SEC   print the busiest syscalls of every interval while tracing\n"
+	"  --duration SEC   stop after SEC seconds (a command keeps running, untraced)\n"
+	"  --filter LIST    only these syscalls (names or numbers, comma-separated)\n"
+	"  -p, --pid LIST   attach to these running processes\n"
+	"  --no-follow      with -p: not to the processes they start later\n"
+	"  --cgroup PATH    everything in this cgroup v2 and below (absolute, or\n"
+	"                   relative to the cgroup2 mount); ends with Ctrl-C or --duration\n"
+	"\n"
+	"Needs root (or CAP_BPF and CAP_PERFMON). Exit status: the command's; 125 when\n"
+	"parakit fails, 126 when the command cannot run, 127 when it is not found,\n"
+	"128+N when it died of signal N; 0 or 1 with -p and --cgroup; 2 on bad usage.\n"
+	"\n"
+	"examples:\n"
+	"  parakit trace -- make -j2                  # a build and all its children\n"
+	"  parakit trace --events --db t.db -- ./server --once\n"
+	"  parakit trace -p 1234 --interval 1         # live view of a running daemon\n"
+	"  parakit trace --cgroup system.slice/nginx.service --duration 10 --json\n";
+
+static struct trace_cmd_opts {
+	const char *db, *output, *cgroup, *filter;
+	int no_db, json;
+	double interval, duration;
+	pid_t *pids;
+	size_t n_pids, cap_pids;
+	struct trace_opts t;
+} opts;
+
+static volatile sig_atomic_t got_signal, n_signals;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	n_signals++;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 1e7)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	size_t p = 4096;
+
+	if (end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end || !v || v > (1ULL << 31))
+		return -1;
+	/* The kernel wants a power of two, at least a page. */
+	while (p < v)
+		p <<= 1;
+	*out = p;
+	return 0;
+}
+
+static int parse_pids(const char *s)
+{
+	char *copy = xstrdup(s), *save = NULL, *tok;
+	int ret = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v = strtol(tok, &end, 10);
+
+		if (end == tok || *end || v <= 0 || v > INT_MAX) {
+			pk_err("not a process id: '%s'", tok);
+			ret = -1;
+			break;
+		}
+		opts.pids = xgrow(opts.pids, &opts.cap_pids, opts.n_pids + 1, sizeof(*opts.pids));
+		opts.pids[opts.n_pids++] = v;
+	}
+	free(copy);
+	return ret;
+}
+
+static unsigned char *parse_filter(const char *s)
+{
+	unsigned char *want = xcalloc(TRACE_MAX_SYSCALLS, 1);
+	char *copy = xstrdup(s), *save = NULL, *tok;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int nr = trace_syscall_number(tok);
+
+		if (nr < 0) {
+			pk_err("unknown syscall '%s'", tok);
+			free(want);
+			want = NULL;
+			break;
+		}
+		want[nr] = 1;
+	}
+	free(copy);
+	return want;
+}
+
+/* The cgroup2 mount point from /proc/self/mountinfo, or NULL. Caller frees. */
+static char *cgroup2_mount(void)
+{
+	char *text = pk_read_file("/proc/self/mountinfo", NULL), *line, *save = NULL, *ret = NULL;
+
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
+		char *sep = strstr(line, " - "), *f[5];
+		int n = 0;
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		/* id parent major:minor root mount-point ... */
+		for (char *p = line; n < 5 && p; p = strchr(p, ' '))
+			f[n++] = (p += strspn(p, " "));
+		if (n == 5)
+			ret = xstrndup(f[4], strcspn(f[4], " "));
+	}
+	free(text);
+	return ret;
+}
+
+/* Fills the cgroup id (its inode) and depth below the root. */
+static int resolve_cgroup(const char *arg, uint64_t *id, unsigned *level)
+{
+	char *mnt = cgroup2_mount(), *path = NULL, real[PATH_MAX], realmnt[PATH_MAX];
+	struct stat st;
+	int ret = -1;
+	size_t m;
+
+	if (!mnt) {
+		pk_err("no cgroup2 file system is mounted (see /proc/self/mountinfo)");
+		return -1;
+	}
+	if (arg[0] == '/' && !strncmp(arg, mnt, strlen(mnt)))
+		path = xstrdup(arg);
+	else if (asprintf(&path, "%s/%s", mnt, arg + (arg[0] == '/')) < 0)
+		goto out;
+	if (!realpath(path, real) || stat(real, &st)) {
+		pk_err("cannot open cgroup '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!realpath(mnt, realmnt))
+		goto out;
+	m = strlen(realmnt);
+	if (strncmp(real, realmnt, m) || (real[m] && real[m] != '/') || !S_ISDIR(st.st_mode)) {
+		pk_err("'%s' is not a cgroup under the cgroup2 mount '%s'", path, mnt);
+		goto out;
+	}
+	*id = st.st_ino;
+	*level = 0;
+	for (const char *p = real + m; *p; p++)
+		if (*p == '/' && p[1])
+			++*level;
+	ret = 0;
+out:
+	free(path);
+	free(mnt);
+	return ret;
+}
+
+/* The file execve will run: argv0 itself when it has a slash, else the
+ * first executable match on PATH (what execvp would pick, without trying
+ * them one by one under the tracer). Returns 0, or 126/127. */
+static int find_command(const char *argv0, char **out)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL, *dir;
+	int found_unexecutable = 0;
+
+	if (strchr(argv0, '/')) {
+		*out = xstrdup(argv0);
+		return 0;
+	}
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *p;
+		struct stat st;
+
+		if (asprintf(&p, "%s/%s", *dir ? dir : ".", argv0) < 0)
+			break;
+		if (!stat(p, &st) && S_ISREG(st.st_mode)) {
+			if (!access(p, X_OK)) {
+				*out = p;
+				free(copy);
+				return 0;
+			}
+			found_unexecutable = 1;
+		}
+		free(p);
+	}
+	free(copy);
+	pk_err("cannot run '%s': %s", argv0, found_unexecutable ? strerror(EACCES) : "command not found");
+	return found_unexecutable ? 126 : 127;
+}
+
+static int status_of(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return 125;
+}
+
+struct launch {
+	pid_t pid;
+	int pidfd;
+	int go, err;
+};
+
+/* Forks the launcher child; it waits until launch_release(). */
+static int launch_start(struct launch *l, const char *file, char **argv)
+{
+	int go[2], err[2];
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+		pk_err("cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	l->pid = fork();
+	if (l->pid < 0) {
+		pk_err("cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!l->pid) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(125);
+		execve(file, argv, environ);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(go[0]);
+	close(err[1]);
+	l->go = go[1];
+	l->err = err[0];
+	l->pidfd = syscall(SYS_pidfd_open, l->pid, 0);
+	return 0;
+}
+
+/* Lets the child execute the command. Returns 0, or 126/127 when it
+ * could not (printed). */
+static int launch_release(struct launch *l, const char *file)
+{
+	ssize_t n;
+	int e;
+
+	if (write(l->go, "x", 1) != 1)
+		return 125;
+	close(l->go);
+	l->go = -1;
+	/* The error pipe closes on a successful exec. */
+	while ((n = read(l->err, &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(l->err);
+	l->err = -1;
+	if (n != sizeof(e))
+		return 0;
+	pk_err("cannot run '%s': %s", file, strerror(e));
+	waitpid(l->pid, NULL, 0);
+	l->pid = 0;
+	return e == ENOENT ? 127 : 126;
+}
+
+static void launch_abort(struct launch *l)
+{
+	if (l->go >= 0)
+		close(l->go);	/* the child reads EOF and exits */
+	if (l->err >= 0)
+		close(l->err);
+	if (l->pid > 0)
+		waitpid(l->pid, NULL, 0);
+	if (l->pidfd >= 0)
+		close(l->pidfd);
+}
+
+static const char *mode_name(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", opts.t.count_only ? "count" : opts.t.offcpu ? "full" : "latency",
+		 opts.t.events ? "+events" : "");
+	return buf;
+}
+
+static char *target_name(void)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!opts.n_pids)
+		return xstrdup(opts.cgroup ? "cgroup" : "command");
+	f = open_memstream(&s, &len);
+	if (!f)
+		return xstrdup("pid");
+	fprintf(f, "pid ");
+	for (size_t i = 0; i < opts.n_pids; i++)
+		fprintf(f, "%s%d", i ? "," : "", (int)opts.pids[i]);
+	fclose(f);
+	return s;
+}
+
+enum { OPT_DB = 256, OPT_NO_DB, OPT_JSON, OPT_EVENTS, OPT_BUFFER, OPT_COUNT, OPT_NO_OFFCPU,
+       OPT_INTERVAL, OPT_DURATION, OPT_FILTER, OPT_NO_FOLLOW, OPT_CGROUP };
+
+static int parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "count", no_argument, NULL, OPT_COUNT },
+		{ "no-offcpu", no_argument, NULL, OPT_NO_OFFCPU },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	opts.db = DB_DEFAULT;
+	opts.t.offcpu = 1;
+	opts.t.follow = 1;
+	opts.t.buffer = 16 << 20;
+	/* '+': options stop at the command. */
+	while ((c = getopt_long(argc, argv, "+ho:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case OPT_DB: opts.db = optarg; break;
+		case OPT_NO_DB: opts.no_db = 1; break;
+		case 'o': opts.output = optarg; break;
+		case OPT_JSON: opts.json = 1; break;
+		case OPT_EVENTS: opts.t.events = 1; break;
+		case OPT_COUNT: opts.t.count_only = 1; break;
+		case OPT_NO_OFFCPU: opts.t.offcpu = 0; break;
+		case OPT_NO_FOLLOW: opts.t.follow = 0; break;
+		case OPT_CGROUP: opts.cgroup = optarg; break;
+		case OPT_FILTER: opts.filter = optarg; break;
+		case OPT_BUFFER:
+			if (parse_size(optarg, &opts.t.buffer)) {
+				pk_err("--buffer: not a size: '%s'", optarg);
+				return 2;
+			}
+			break;
+		case OPT_INTERVAL:
+		case OPT_DURATION:
+			if (parse_seconds(optarg, c == OPT_INTERVAL ? &opts.interval : &opts.duration)) {
+				pk_err("--%s: not a number of seconds: '%s'", c == OPT_INTERVAL ? "interval" : "duration",
+				       optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			if (parse_pids(optarg))
+				return 2;
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if ((optind < argc) + (opts.n_pids > 0) + (opts.cgroup != NULL) != 1) {
+		pk_err("give one of -p PID, --cgroup PATH or -- COMMAND");
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (opts.t.events && opts.t.count_only) {
+		pk_err("--events and --count do not go together");
+		return 2;
+	}
+	if (opts.t.events && opts.no_db) {
+		pk_err("--events stores events in the database: drop --no-db");
+		return 2;
+	}
+	return -1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct launch l = { .pidfd = -1, .go = -1, .err = -1 };
+	struct trace_run_info ri = { .exit_status = -1 };
+	struct trace_result res = { 0 }, prev = { 0 };
+	unsigned char *want = NULL;
+	struct tracer *t = NULL;
+	struct trace_db *db = NULL;
+	char *file = NULL, *target = NULL, mode[32];
+	uint64_t next_interval = 0, deadline = 0;
+	FILE *out = stdout;
+	int ret, child_status = -1, collected = 0;
+
+	memset(&opts, 0, sizeof(opts));
+	optind = 0;
+	ret = parse_options(argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = 125;
+	argc -= optind;
+	argv += optind;
+	if (opts.filter && !(want = parse_filter(opts.filter)))
+		return 2;
+	opts.t.want = want;
+	if (opts.cgroup && resolve_cgroup(opts.cgroup, &opts.t.cgroup_id, &opts.t.cgroup_level))
+		goto out;
+	if (argc) {
+		int r = find_command(argv[0], &file);
+
+		if (r) {
+			ret = r;
+			goto out;
+		}
+	}
+	if (opts.output && !(out = fopen(opts.output, "w"))) {
+		pk_err("cannot open '%s': %s", opts.output, strerror(errno));
+		out = stdout;
+		goto out;
+	}
+	target = target_name();
+	ri.command = argc ? pk_join_argv(argc, argv) : opts.cgroup ? xstrdup(opts.cgroup) : xstrdup(target);
+	ri.target = target;
+	ri.mode = mode_name(mode, sizeof(mode));
+	pk_utc_now(ri.started, sizeof(ri.started));
+	if (!opts.no_db) {
+		ri.start_ns = pk_now_ns();
+		if (trace_db_open(&db, opts.db, &ri))
+			goto out;
+		opts.t.on_event = trace_db_event;
+		opts.t.event_ctx = db;
+	}
+	if (trace_open(&t, &opts.t))
+		goto out;
+	install_signals();
+	if (argc) {
+		if (launch_start(&l, file, argv))
+			goto out;
+		if (trace_arm(t, l.pid))
+			goto out;
+		ri.start_ns = pk_now_ns();
+		ret = launch_release(&l, file);
+		if (ret) {
+			l.pid = 0;
+			goto out;
+		}
+		ret = 125;
+	} else {
+		for (size_t i = 0; i < opts.n_pids; i++)
+			if (trace_attach_pid(t, opts.pids[i]))
+				goto out;
+		ri.start_ns = pk_now_ns();
+		if (opts.n_pids)
+			pk_err("tracing %zu process%s and %s; Ctrl-C to stop", opts.n_pids,
+			       opts.n_pids > 1 ? "es" : "", opts.t.follow ? "their children" : "not their children");
+		else
+			pk_err("tracing cgroup '%s'; Ctrl-C to stop", opts.cgroup);
+	}
+	if (db)
+		trace_db_set_start(db, ri.start_ns);
+	if (opts.duration)
+		deadline = ri.start_ns + (uint64_t)(opts.duration * 1e9);
+	if (opts.interval)
+		next_interval = ri.start_ns + (uint64_t)(opts.interval * 1e9);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = l.pidfd, .events = POLLIN };
+		int timeout = opts.t.events ? 20 : 100;
+		uint64_t now;
+
+		if (poll(&pfd, l.pidfd >= 0 ? 1 : 0, timeout) < 0 && errno != EINTR) {
+			pk_err("poll: %s", strerror(errno));
+			goto out;
+		}
+		if (opts.t.events && trace_drain(t) < 0)
+			pk_err("warning: cannot read the event buffer");
+		if (l.pid > 0) {
+			int ws;
+			pid_t w = waitpid(l.pid, &ws, WNOHANG);
+
+			if (w == l.pid) {
+				child_status = status_of(ws);
+				l.pid = 0;
+				break;
+			}
+		} else if (opts.n_pids && trace_live(t) <= 0) {
+			break;
+		}
+		if (got_signal) {
+			int sig = got_signal;
+
+			got_signal = 0;
+			/* Ctrl-C reaches the command too: wait for it to end,
+			 * unless it is pressed again. Other signals are passed on. */
+			if (l.pid <= 0 || n_signals > 1)
+				break;
+			if (sig != SIGINT)
+				kill(l.pid, sig);
+		}
+		now = pk_now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (next_interval && now >= next_interval) {
+			if (trace_collect(t, &res))
+				goto out;
+			trace_print_interval(opts.json ? stderr : out, &res, &prev, opts.interval);
+			trace_result_release(&prev);
+			prev = res;
+			memset(&res, 0, sizeof(res));
+			next_interval += (uint64_t)(opts.interval * 1e9);
+		}
+	}
+	ri.end_ns = pk_now_ns();
+	ri.exit_status = child_status;
+	/* --duration ended the trace, not the command: leave it running. */
+	if (l.pid > 0)
+		l.pid = 0;
+	if (opts.t.events)
+		trace_drain(t);
+	if (trace_collect(t, &res))
+		goto out;
+	collected = 1;
+	/* Stop counting before the (slow) writes. */
+	trace_free(t);
+	t = NULL;
+	if (db && trace_db_finish(db, &res, &ri))
+		goto out;
+	if (opts.json)
+		trace_print_json(out, &res, &ri);
+	else
+		trace_print_table(out, &res, &ri);
+	if (res.lost_events)
+		pk_err("%llu events did not fit in the buffer (--buffer) and were counted, not stored",
+		       (unsigned long long)res.lost_events);
+	ret = child_status >= 0 ? child_status : 0;
+out:
+	if (l.pid > 0 && !collected)
+		kill(l.pid, SIGKILL);
+	launch_abort(&l);
+	trace_free(t);
+	trace_db_close(db);
+	trace_result_release(&res);
+	trace_result_release(&prev);
+	if (out != stdout && fclose(out) && ret == 0) {
+		pk_err("cannot write '%s': %s", opts.output, strerror(errno));
+		ret = 1;
+	}
+	free(want);
+	free(file);
+	free(target);
+	free((char *)ri.command);
+	free(opts.pids);
+	return ret;
+}

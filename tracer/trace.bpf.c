@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel half of parakit trace: per-syscall aggregates for a set of
+ * tasks, kept in per-CPU maps so the hot path takes no shared lock.
+ *
+ * Only tracepoints, in their BTF form (tp_btf): kprobes and fentry are not
+ * available on the target kernels, and tp_btf needs no tracefs. Membership
+ * is a task local storage entry: untraced tasks cost one storage lookup per
+ * hook (no hash of pids), traced ones find their in-flight call in the same
+ * entry. Entries are created by user space (the launcher child, -p), by the
+ * fork hook for children and threads, and on the first call of a task in
+ * the traced cgroup.
+ *
+ * Counters are added atomically although they are per CPU: syscall
+ * tracepoints may fault on this kernel, so a program can be preempted by
+ * another on the same CPU.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "tracer/trace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NR_EXIT 60
+#define NR_EXIT_GROUP 231
+#define NR_EXECVE 59
+#define NR_EXECVEAT 322
+#define MAX_ERRNO 4095
+
+const volatile __u8 cfg_latency = 1;	/* entry/exit times, histogram */
+const volatile __u8 cfg_offcpu = 1;	/* sched_switch accounting */
+const volatile __u8 cfg_events = 0;	/* one ring buffer record per call */
+const volatile __u8 cfg_filter = 0;	/* only the syscalls set in want */
+const volatile __u8 cfg_follow = 1;	/* new processes of traced ones */
+const volatile __u8 cfg_cgroup = 0;
+const volatile __u64 cfg_cgroup_id = 0;
+const volatile __u32 cfg_cgroup_level = 0;
+
+/* Traced processes alive; user space ends -p runs when it drops to 0. */
+__s64 live = 0;
+__u64 procs_dropped = 0;
+__u64 errnos_dropped = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct trace_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TRACE_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct trace_sys_stat);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct trace_errno_key);
+	__type(value, __u64);
+} errnos SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct trace_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRACE_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u8);
+} want SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);	/* resized by user space */
+} events SEC(".maps");
+
+/* Events the ring buffer had no room for, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TRACE_MAX_UOPS);
+	__type(key, __u32);
+	__type(value, struct trace_uring_stat);
+} uring SEC(".maps");
+
+/* Kernels before 6.13 kept the submitter in io_kiocb.task. */
+struct io_kiocb___old {
+	struct task_struct *task;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r < TRACE_HIST_BUCKETS ? r : TRACE_HIST_BUCKETS - 1;
+}
+
+static __always_inline __u32 slot(__u32 nr)
+{
+	return nr < TRACE_MAX_SYSCALLS ? nr : TRACE_MAX_SYSCALLS - 1;
+}
+
+static __always_inline __u32 ns_pid(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+
+	bpf_core_read(&up, sizeof(up), &p->numbers[level & 31]);
+	return up.nr;
+}
+
+/* Creates the record of a process seen for the first time. */
+static __always_inline void proc_new(struct task_struct *t, __u32 flags)
+{
+	struct trace_proc *p, zero = {};
+	__u32 pid = BPF_CORE_READ(t, tgid);
+
+	if (bpf_map_update_elem(&procs, &pid, &zero, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(&procs, &pid))
+			__sync_fetch_and_add(&procs_dropped, 1);
+		return;
+	}
+	p = bpf_map_lookup_elem(&procs, &pid);
+	if (!p)
+		return;
+	p->pid = pid;
+	p->ns_pid = ns_pid(t);
+	p->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	p->start_ns = bpf_ktime_get_ns();
+	p->flags = flags;
+	bpf_probe_read_kernel_str(p->comm, sizeof(p->comm), t->comm);
+	__sync_fetch_and_add(&live, 1);
+}
+
+static __always_inline int in_cgroup(void)
+{
+	return bpf_get_current_ancestor_cgroup_id(cfg_cgroup_level) == cfg_cgroup_id;
+}
+
+static __always_inline void count_errno(__u32 nr, long ret)
+{
+	struct trace_errno_key k = { .nr = nr, .err = -ret };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&errnos, &k);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (!bpf_map_update_elem(&errnos, &k, &one, BPF_NOEXIST))
+		return;
+	v = bpf_map_lookup_elem(&errnos, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		__sync_fetch_and_add(&errnos_dropped, 1);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct trace_task *t = bpf_task_storage_get(&tasks, task, 0, 0);
+	struct trace_sys_stat *s;
+	__u32 nr = id;
+
+	if (!t) {
+		if (!cfg_cgroup || !in_cgroup())
+			return 0;
+		t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!t)
+			return 0;
+		t->state = TRACE_ACTIVE;
+		proc_new(task, TRACE_PROC_ATTACHED);
+	}
+	if (t->state != TRACE_ACTIVE) {
+		/* The launcher's own calls are not the command's. */
+		if (t->state != TRACE_ARMED || (nr != NR_EXECVE && nr != NR_EXECVEAT))
+			return 0;
+		t->state = TRACE_ACTIVE;
+		proc_new(task, 0);
+	}
+	if (cfg_filter) {
+		__u8 *w = bpf_map_lookup_elem(&want, &nr);
+
+		if (!w || !*w)
+			return 0;
+	}
+	/* exit and exit_group never return: count them here. The count-only
+	 * mode counts every call here and only errors at exit. */
+	if (nr == NR_EXIT || nr == NR_EXIT_GROUP || !cfg_latency) {
+		__u32 k = slot(nr);
+
+		s = bpf_map_lookup_elem(&stats, &k);
+		if (s)
+			__sync_fetch_and_add(&s->calls, 1);
+		if (!cfg_latency) {
+			t->nr = nr;
+			t->in_sys = 1;
+		}
+		return 0;
+	}
+	t->nr = nr;
+	t->in_sys = 1;
+	t->offcpu_start = 0;
+	t->offcpu_ns = 0;
+	t->vcsw = 0;
+	t->ivcsw = 0;
+	if (cfg_events) {
+		t->args[0] = regs->di;
+		t->args[1] = regs->si;
+		t->args[2] = regs->dx;
+	}
+	t->enter_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	struct trace_task *t = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct trace_sys_stat *s;
+	struct trace_call *e;
+	__u64 now, dur;
+	__u32 k, nr;
+
+	/* A new child's return from clone has no entry: not a call. */
+	if (!t || !t->in_sys)
+		return 0;
+	t->in_sys = 0;
+	nr = t->nr;
+	k = slot(nr);
+	s = bpf_map_lookup_elem(&stats, &k);
+	if (!s)
+		return 0;
+	if (!cfg_latency) {
+		if (ret < 0 && ret >= -MAX_ERRNO) {
+			__sync_fetch_and_add(&s->errors, 1);
+			count_errno(nr, ret);
+		}
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	dur = now - t->enter_ns;
+	__sync_fetch_and_add(&s->calls, 1);
+	__sync_fetch_and_add(&s->total_ns, dur);
+	if (dur > s->max_ns)
+		s->max_ns = dur;
+	__sync_fetch_and_add(&s->hist[log2_bucket(dur)], 1);
+	if (ret < 0 && ret >= -MAX_ERRNO) {
+		__sync_fetch_and_add(&s->errors, 1);
+		count_errno(nr, ret);
+	}
+	if (cfg_offcpu && (t->vcsw | t->ivcsw)) {
+		__sync_fetch_and_add(&s->offcpu_ns, t->offcpu_ns);
+		__sync_fetch_and_add(&s->vcsw, t->vcsw);
+		__sync_fetch_and_add(&s->ivcsw, t->ivcsw);
+	}
+	if (!cfg_events)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__u32 zero = 0;
+		__u64 *l = bpf_map_lookup_elem(&lost, &zero);
+
+		if (l)
+			__sync_fetch_and_add(l, 1);
+		return 0;
+	}
+	e->ts_ns = t->enter_ns;
+	e->dur_ns = dur;
+	e->ret = ret;
+	e->args[0] = t->args[0];
+	e->args[1] = t->args[1];
+	e->args[2] = t->args[2];
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->nr = nr;
+	e->cpu = bpf_get_smp_processor_id();
+	/* User space drains the buffer on a timer: a wakeup per call would
+	 * cost more than the call. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct trace_task *t;
+	__u64 now = 0;
+
+	t = bpf_task_storage_get(&tasks, prev, 0, 0);
+	if (t && t->in_sys) {
+		now = bpf_ktime_get_ns();
+		t->offcpu_start = now;
+		if (preempt || !prev_state)
+			t->ivcsw++;
+		else
+			t->vcsw++;
+	}
+	t = bpf_task_storage_get(&tasks, next, 0, 0);
+	if (t && t->offcpu_start) {
+		if (!now)
+			now = bpf_ktime_get_ns();
+		t->offcpu_ns += now - t->offcpu_start;
+		t->offcpu_start = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct trace_task *pt, *ct;
+	int thread;
+
+	pt = bpf_task_storage_get(&tasks, parent, 0, 0);
+	if (!pt || pt->state != TRACE_ACTIVE)
+		return 0;
+	thread = child->pid != child->tgid;
+	if (!thread && !cfg_follow)
+		return 0;
+	ct = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ct)
+		return 0;
+	ct->state = TRACE_ACTIVE;
+	if (!thread)
+		proc_new(child, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct trace_task *t = bpf_task_storage_get(&tasks, p, 0, 0);
+	struct trace_proc *pr;
+	__u32 pid;
+
+	if (!t || t->state != TRACE_ACTIVE)
+		return 0;
+	pid = p->tgid;
+	pr = bpf_map_lookup_elem(&procs, &pid);
+	if (!pr)
+		return 0;
+	pr->execs++;
+	bpf_probe_read_kernel_str(pr->exe, sizeof(pr->exe), BPF_CORE_READ(bprm, filename));
+	bpf_probe_read_kernel_str(pr->comm, sizeof(pr->comm), p->comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	struct trace_task *t = bpf_task_storage_get(&tasks, p, 0, 0);
+	struct trace_proc *pr;
+	__u32 pid;
+
+	if (!t || t->state != TRACE_ACTIVE)
+		return 0;
+	/* The process is gone with its last thread. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	pid = p->tgid;
+	pr = bpf_map_lookup_elem(&procs, &pid);
+	if (!pr || (pr->flags & TRACE_PROC_EXITED))
+		return 0;
+	pr->flags |= TRACE_PROC_EXITED;
+	pr->exit_ns = bpf_ktime_get_ns();
+	pr->exit_code = BPF_CORE_READ(p, signal, group_exit_code);
+	if (!pr->exit_code)
+		pr->exit_code = p->exit_code;
+	__sync_fetch_and_add(&live, -1);
+	return 0;
+}
+
+static __always_inline int uring_traced(void *req, __u32 *op)
+{
+	struct task_struct *task;
+	__u32 pid;
+
+	if (!req)
+		return 0;
+	if (bpf_core_field_exists(((struct io_kiocb *)req)->tctx))
+		task = BPF_CORE_READ((struct io_kiocb *)req, tctx, task);
+	else
+		task = BPF_CORE_READ((struct io_kiocb___old *)req, task);
+	pid = BPF_CORE_READ(task, tgid);
+	if (!bpf_map_lookup_elem(&procs, &pid))
+		return 0;
+	*op = BPF_CORE_READ((struct io_kiocb *)req, opcode);
+	return *op < TRACE_MAX_UOPS;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(uring_submit, struct io_kiocb *req)
+{
+	struct trace_uring_stat *u;
+	__u32 op;
+
+	if (!uring_traced(req, &op))
+		return 0;
+	u = bpf_map_lookup_elem(&uring, &op);
+	if (u)
+		__sync_fetch_and_add(&u->submitted, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(uring_complete, struct io_ring_ctx *uctx, void *req, struct io_uring_cqe *cqe)
+{
+	struct trace_uring_stat *u;
+	__u32 op;
+
+	if (!uring_traced(req, &op))
+		return 0;
+	u = bpf_map_lookup_elem(&uring, &op);
+	if (!u)
+		return 0;
+	__sync_fetch_and_add(&u->completed, 1);
+	if (BPF_CORE_READ(cqe, res) < 0)
+		__sync_fetch_and_add(&u->errors, 1);
+	return 0;
+}

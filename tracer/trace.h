@@ -1,0 +1,89 @@
+/*
+ * Structures shared by the BPF program (trace.bpf.c) and user space
+ * (trace.c): the per-syscall aggregates, the per-task state user space
+ * writes when it attaches to a process, process records and events.
+ *
+ * Fixed-width __u64-style types only: the same layout is compiled by
+ * clang -target bpf and by the host compiler.
+ */
+#ifndef TRACER_TRACE_H
+#define TRACER_TRACE_H
+
+/* Syscall numbers index an array; the last slot collects numbers beyond. */
+#define TRACE_MAX_SYSCALLS 1024
+/* log2 latency buckets: bucket b holds [2^b, 2^(b+1)) ns, 0 holds [0, 2). */
+#define TRACE_HIST_BUCKETS 40
+/* io_uring opcodes (IORING_OP_LAST is 58 on Linux 6.18). */
+#define TRACE_MAX_UOPS 64
+#define TRACE_COMM_LEN 16
+#define TRACE_PATH_LEN 256
+
+/* trace_task.state */
+#define TRACE_ARMED 1	/* launcher child: counting starts at its execve */
+#define TRACE_ACTIVE 2
+
+struct trace_sys_stat {
+	__u64 calls;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 offcpu_ns;
+	__u64 vcsw;	/* voluntary context switches inside the call */
+	__u64 ivcsw;	/* involuntary (preempted) */
+	__u64 hist[TRACE_HIST_BUCKETS];
+};
+
+struct trace_errno_key {
+	__u32 nr;
+	__u32 err;
+};
+
+/* Per-task (thread) state, in task local storage. */
+struct trace_task {
+	__u64 enter_ns;
+	__u64 offcpu_start;	/* when it left the CPU inside a call, or 0 */
+	__u64 offcpu_ns;
+	__u64 args[3];
+	__u32 nr;
+	__u32 vcsw;
+	__u32 ivcsw;
+	__u8 state;
+	__u8 in_sys;
+	__u8 pad[2];
+};
+
+/* trace_proc.flags */
+#define TRACE_PROC_EXITED 1
+#define TRACE_PROC_ATTACHED 2	/* found running (-p, --cgroup), not forked */
+
+struct trace_proc {
+	__u32 pid;	/* as parakit sees it */
+	__u32 ns_pid;	/* as the process sees itself (its pid namespace) */
+	__u32 ppid;
+	__s32 exit_code;	/* wait status, valid with TRACE_PROC_EXITED */
+	__u64 start_ns;	/* CLOCK_MONOTONIC */
+	__u64 exit_ns;
+	__u32 execs;
+	__u32 flags;
+	char comm[TRACE_COMM_LEN];
+	char exe[TRACE_PATH_LEN];
+};
+
+struct trace_call {
+	__u64 ts_ns;	/* entry, CLOCK_MONOTONIC */
+	__u64 dur_ns;
+	__s64 ret;
+	__u64 args[3];
+	__u32 pid;
+	__u32 tid;
+	__u32 nr;
+	__u32 cpu;
+};
+
+struct trace_uring_stat {
+	__u64 submitted;
+	__u64 completed;
+	__u64 errors;
+};
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * parakit trace, user space: the tracer's lifecycle (trace.c), syscall and
+ * io_uring names (trace_names.c), output (trace_out.c) and the database
+ * writer (trace_db.c). cmd_trace.c drives them.
+ */
+#ifndef TRACER_TRACER_H
+#define TRACER_TRACER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <linux/types.h>
+#include "tracer/trace.h"
+
+struct trace_opts {
+	int count_only;		/* calls and errors only: no times */
+	int offcpu;		/* sched_switch accounting */
+	int events;		/* one record per call */
+	int follow;		/* new processes of -p targets */
+	size_t buffer;		/* ring buffer bytes (power of two) */
+	const unsigned char *want;	/* TRACE_MAX_SYSCALLS flags, or NULL: all */
+	uint64_t cgroup_id;	/* 0: no cgroup scope */
+	unsigned cgroup_level;
+	/* Called for each event drained from the ring buffer. */
+	int (*on_event)(void *ctx, const struct trace_call *e);
+	void *event_ctx;
+};
+
+struct trace_errno_count {
+	uint32_t nr, err;
+	uint64_t count;
+};
+
+/* What a run measured, summed over CPUs. */
+struct trace_result {
+	struct trace_sys_stat sys[TRACE_MAX_SYSCALLS];
+	struct trace_errno_count *errnos;
+	size_t n_errnos;
+	struct trace_proc *procs;
+	size_t n_procs;
+	struct trace_uring_stat uring[TRACE_MAX_UOPS];
+	uint64_t *lost_per_cpu;		/* events the ring buffer dropped */
+	int ncpus;
+	uint64_t lost_events;
+	uint64_t procs_dropped;
+	uint64_t errnos_dropped;
+};
+
+struct tracer;
+
+/* Loads and attaches the BPF program. Prints why and returns -errno on
+ * failure (-EPERM: not root / no CAP_BPF). */
+int trace_open(struct tracer **out, const struct trace_opts *o);
+/* Starts counting at the next execve of pid (a launcher child that waits). */
+int trace_arm(struct tracer *t, pid_t pid);
+/* Traces a running process: all its threads (and by default its future
+ * children). Returns 0 or -errno (printed). */
+int trace_attach_pid(struct tracer *t, pid_t pid);
+/* Drains the event ring buffer through on_event. Returns events or -errno. */
+int trace_drain(struct tracer *t);
+/* Traced processes still alive. */
+long long trace_live(struct tracer *t);
+/* Reads the aggregates so far into r (released with trace_result_release). */
+int trace_collect(struct tracer *t, struct trace_result *r);
+void trace_result_release(struct trace_result *r);
+/* Detaches and frees; accepts NULL. */
+void trace_free(struct tracer *t);
+
+/* Syscall name for the running architecture (libseccomp), or
+ * "syscall_NNN"; borrowed until exit. */
+const char *trace_syscall_name(unsigned nr);
+/* Syscall number of name, or -1. */
+int trace_syscall_number(const char *name);
+/* io_uring opcode name from the kernel's BTF ("READV"), or "op_NN". */
+const char *trace_uring_op_name(unsigned op);
+/* "ENOENT", or "E123". Borrowed until the next call. */
+const char *trace_errno_name(int err);
+
+struct trace_run_info {
+	const char *command;
+	const char *target;	/* "command", "pid 12,13", "cgroup /x" */
+	const char *mode;	/* "count", "latency", "full", "+events" */
+	char started[32];	/* UTC */
+	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
+	int exit_status;	/* -1 when not a command run */
+	long long run_id;	/* 0 when not stored */
+};
+
+void trace_print_table(FILE *f, const struct trace_result *r, const struct trace_run_info *ri);
+void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_run_info *ri);
+/* The live view: the calls of the last interval (now minus prev). */
+void trace_print_interval(FILE *f, const struct trace_result *now, const struct trace_result *prev,
+			  double secs);
+
+struct trace_db;
+/* Opens the database and records the start of a run (sets ri->run_id). */
+int trace_db_open(struct trace_db **out, const char *path, struct trace_run_info *ri);
+/* The CLOCK_MONOTONIC time event and process times are relative to. */
+void trace_db_set_start(struct trace_db *d, uint64_t start_ns);
+/* Queues one event; written in batches. */
+int trace_db_event(void *db, const struct trace_call *e);
+/* Writes the aggregates and closes the run. */
+int trace_db_finish(struct trace_db *d, const struct trace_result *r, const struct trace_run_info *ri);
+void trace_db_close(struct trace_db *d);
+
+#endif
