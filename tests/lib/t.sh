@@ -190,6 +190,30 @@ t_readelf_imports()
 		}' | sort
 }
 
+# t_readelf_many FILE...: readelf run once over many files, as lines
+# "I<TAB>file<TAB>symbol<TAB>version" (imports, as t_readelf_imports),
+# "N<TAB>file<TAB>lib" (DT_NEEDED, in order) and "S<TAB>file<TAB>soname".
+t_readelf_many()
+{
+	readelf --dyn-syms -d -W "$@" 2>/dev/null | awk -v one="$1" -v many=$(($# > 1)) '
+		BEGIN { file = one }
+		many && /^File: / { file = substr($0, 7); insyms = 0; next }
+		/^Symbol table / { insyms = ($0 ~ /\.dynsym/); next }
+		/^Dynamic section / { insyms = 0; next }
+		/\(NEEDED\)/ { if (match($0, /\[.*\]$/)) print "N\t" file "\t" substr($0, RSTART + 1, RLENGTH - 2); next }
+		/\(SONAME\)/ { if (match($0, /\[.*\]$/)) print "S\t" file "\t" substr($0, RSTART + 1, RLENGTH - 2); next }
+		insyms && $7 == "UND" && NF >= 8 {
+			name = $8
+			for (i = 9; i <= NF && $i !~ /^\([0-9]+\)$/; i++)
+				name = name " " $i
+			ver = ""
+			at = index(name, "@")
+			if (at) { ver = substr(name, at + 1); name = substr(name, 1, at - 1) }
+			sub(/^@/, "", ver)
+			print "I\t" file "\t" name "\t" ver
+		}'
+}
+
 # t_readelf_exports FILE [PREFIX]: the defined, non-local dynamic symbols
 # as "PREFIXsymbol<TAB>version<TAB>is_default" (1 for name@@VER or no
 # version, 0 for name@VER), sorted. readelf omits the version of the
