@@ -1,0 +1,189 @@
+/*
+ * Completion-driven operations: one SQE, one struct pk_op on the caller's
+ * stack, one park until its CQE. Also the native batch API (pk_req_*).
+ *
+ * From a fiber the SQE is only queued; the core's loop submits everything
+ * its fibers queued in one io_uring_enter. From an ordinary thread the
+ * thread's own ring is submitted and waited on at once.
+ *
+ * Signals (ordinary threads only; a scheduler thread's fibers never see
+ * EINTR): io_uring's wait returns -EINTR whatever the handler's SA_RESTART
+ * says, with the operation still in flight. We cannot tell which signal
+ * interrupted us, so the wait restarts when every installed handler has
+ * SA_RESTART and the call is restartable; otherwise the operation is
+ * cancelled and reaped, and data that completed in the race is kept, as
+ * read(2) returns a partial count rather than EINTR.
+ */
+#include <signal.h>
+
+#include "pk_int.h"
+
+struct req_group {
+	struct pk_waiter w;
+	unsigned ndone, min;
+};
+
+void pk_op_complete(struct pk_op *op, int res, unsigned flags)
+{
+	struct pk_fiber *f = op->w.f;
+
+	if (op->fd >= 0 && op->fd < pk_rt.fd_max)
+		atomic_fetch_sub(&pk_rt.fd_inflight[op->fd], 1);
+	op->res = res;
+	op->cflags = flags;
+	atomic_store(&op->w.done, 1);
+	if (f)
+		pk_fiber_ready(f);
+}
+
+static void req_complete(struct pk_req *r, int res, unsigned flags)
+{
+	struct req_group *g = r->priv[0];
+
+	r->res = res;
+	r->flags = flags;
+	r->done = 1;
+	if (g && ++g->ndone >= g->min && !atomic_load(&g->w.done)) {
+		atomic_store(&g->w.done, 1);
+		if (g->w.f)
+			pk_fiber_ready(g->w.f);
+	}
+}
+
+/* Completes the request behind a PK_TAG_REQ user_data. */
+void pk_req_dispatch(uint64_t u, int res, unsigned flags)
+{
+	req_complete((struct pk_req *)(uintptr_t)(u & ~(uint64_t)PK_TAG_MASK), res, flags);
+}
+
+/*
+ * Waits for @w on @c: parks a fiber, or submits and waits on a thread's
+ * ring. Returns 0, or -EINTR when a signal interrupted a thread's wait.
+ */
+static int wait_on(struct pk_core *c, struct pk_waiter *w)
+{
+	int r;
+
+	if (!c->thread) {
+		pk_wait(w);
+		return 0;
+	}
+	while (!atomic_load(&w->done)) {
+		r = io_uring_submit_and_wait(&c->ring, 1);
+		c->unsubmitted = 0;
+		if (r == -EINTR) {
+			pk_reap(c);
+			if (!atomic_load(&w->done))
+				return -EINTR;
+		}
+		pk_reap(c);
+	}
+	return 0;
+}
+
+int pk_op_wait(struct pk_core *c, struct pk_op *op)
+{
+	return wait_on(c, &op->w);
+}
+
+/* True when every installed signal handler asks for SA_RESTART. */
+static bool restart_after_signal(void)
+{
+	struct sigaction sa;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa))
+			continue;
+		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
+		    !(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Waits for @op and returns its result. @restartable: the POSIX call is one
+ * that SA_RESTART restarts (read, write, accept...; not poll or sleep).
+ * An operation cancelled by pk_close() reports -EBADF.
+ */
+int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable)
+{
+	struct io_uring_sqe *sqe;
+
+	for (;;) {
+		if (!wait_on(c, &op->w))
+			return op->res == -ECANCELED && op->fd >= 0 ? -EBADF : op->res;
+		if (restartable && restart_after_signal())
+			continue;
+		sqe = pk_sqe(c);
+		io_uring_prep_cancel(sqe, op, 0);
+		io_uring_sqe_set_data(sqe, NULL);
+		while (wait_on(c, &op->w) == -EINTR)
+			;
+		return op->res == -ECANCELED ? -EINTR : op->res;
+	}
+}
+
+/* An SQE whose completion will land in @op, counted against @fd for pk_close. */
+struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd)
+{
+	struct io_uring_sqe *sqe = pk_sqe(c);
+
+	op->w.f = c->cur;
+	op->fd = fd;
+	if (fd >= 0 && fd < pk_rt.fd_max)
+		atomic_fetch_add(&pk_rt.fd_inflight[fd], 1);
+	io_uring_sqe_set_data(sqe, op);
+	return sqe;
+}
+
+/* --- Native API ------------------------------------------------------------- */
+
+struct io_uring_sqe *pk_req_sqe(struct pk_req *r)
+{
+	struct pk_core *c = pk_core_get();
+	struct io_uring_sqe *sqe;
+
+	if (!c)
+		return NULL;
+	sqe = pk_sqe(c);
+	r->done = 0;
+	r->res = 0;
+	r->priv[0] = NULL;
+	sqe->user_data = (uint64_t)(uintptr_t)r | PK_TAG_REQ;
+	return sqe;
+}
+
+int pk_req_wait(struct pk_req **reqs, unsigned n, unsigned min)
+{
+	struct pk_core *c = pk_core_get();
+	struct req_group g = { .min = min };
+	int r = 0;
+
+	if (!c)
+		return -errno;
+	if (min > n)
+		min = g.min = n;
+	g.w.f = c->cur;
+	for (unsigned i = 0; i < n; i++) {
+		if (reqs[i]->done)
+			g.ndone++;
+		else
+			reqs[i]->priv[0] = &g;
+	}
+	if (g.ndone < min)
+		r = wait_on(c, &g.w);
+	else if (c->unsubmitted && !c->thread) {
+		/* Nothing to wait for, but what was queued should still leave. */
+		pk_submit(c);
+	} else if (c->thread) {
+		io_uring_submit(&c->ring);
+		c->unsubmitted = 0;
+		pk_reap(c);
+	}
+	for (unsigned i = 0; i < n; i++)
+		reqs[i]->priv[0] = NULL;
+	if (r < 0)
+		return r;
+	return (int)g.ndone;
+}

@@ -1,0 +1,222 @@
+/*
+ * libpk: the parakit reference parakernel runtime.
+ *
+ * One scheduler thread per chosen core, each owning its own io_uring; fibers
+ * that park on completions instead of blocking in the kernel; cores that talk
+ * by IORING_OP_MSG_RING messages; a POSIX-compatible layer (pk_read...) with
+ * POSIX's signatures, return values and errno, usable from a fiber (the fiber
+ * parks) and from any ordinary thread (through a lazily created per-thread
+ * ring, so the kernel still sees only io_uring_enter).
+ *
+ * Conventions: the native API (pk_spawn, pk_join, pk_chan_*, pk_mutex_*,
+ * pk_req_*, pk_udp_*) returns 0 or a count on success and -errno on failure,
+ * as liburing does; the POSIX twins (pk_read, pk_close...) return -1 and set
+ * errno, as POSIX does. A fiber never moves between cores, so errno and
+ * thread-locals stay correct across a park.
+ */
+#ifndef PK_H
+#define PK_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default)
+
+#define PK_VERSION "0.1.0"
+#define PK_MAX_CORES 64
+
+/* --- Instances ------------------------------------------------------- */
+
+struct pk_config {
+	int cores;		/* scheduler threads; 0: one per CPU we may run on */
+	int sqpoll;		/* 1: one shared SQPOLL kernel thread for all rings */
+	int sqpoll_cpu;		/* its CPU; -1: the last CPU we may run on */
+	unsigned sqpoll_idle_ms;/* SQPOLL thread idle timeout (default 50) */
+	unsigned ring_entries;	/* SQ entries per core (default 256) */
+	size_t stack_size;	/* fiber stack, without the guard page (default 256 KiB) */
+};
+
+/* Fills @cfg with the defaults: 1 core, no SQPOLL, 256 entries, 256 KiB stacks. */
+void pk_config_init(struct pk_config *cfg);
+
+/*
+ * Starts the scheduler threads, each pinned to its CPU with its own ring.
+ * @cfg may be NULL for the defaults. PK_CORES, PK_SQPOLL=1, PK_SQPOLL_CPU,
+ * PK_STACK_SIZE and PK_RING_ENTRIES in the environment override @cfg.
+ * Returns 0, -EALREADY if already started, or -errno.
+ */
+int pk_init(const struct pk_config *cfg);
+
+/*
+ * Runs @fn(@arg) as a fiber on core 0 and returns once every fiber has
+ * finished; *@ret (if not NULL) gets @fn's return value. Calls pk_init(NULL)
+ * first if needed. Must not be called from a fiber. Returns 0 or -errno.
+ */
+int pk_run(void *(*fn)(void *), void *arg, void **ret);
+
+/* Stops the scheduler threads and frees the rings. Fibers still parked are lost. */
+void pk_shutdown(void);
+
+/* Number of cores started (0 before pk_init), and the core running the caller (-1 if none). */
+int pk_ncores(void);
+int pk_core_id(void);
+
+/* --- Fibers ------------------------------------------------------------ */
+
+typedef struct pk_fiber *pk_fiber_t;
+
+/*
+ * Creates a fiber running @fn(@arg) on the caller's core (core 0 when the
+ * caller is not a fiber). The fiber stays on its core for its whole life.
+ * Join it with pk_join() or release it with pk_detach(), like a pthread.
+ */
+int pk_spawn(pk_fiber_t *f, void *(*fn)(void *), void *arg);
+int pk_spawn_on(int core, pk_fiber_t *f, void *(*fn)(void *), void *arg);
+/* Waits for @f (from a fiber: parks; from a thread: sleeps) and frees it. */
+int pk_join(pk_fiber_t f, void **ret);
+int pk_detach(pk_fiber_t f);
+/* Lets the other ready fibers of this core run. A no-op outside a fiber. */
+void pk_yield(void);
+/* The calling fiber, or NULL from an ordinary thread. */
+pk_fiber_t pk_self(void);
+
+/* Fiber-aware locks: a contended lock parks the fiber, not the core. */
+typedef struct pk_mutex {
+	int lock;		/* internal spin word */
+	int owned;
+	void *waiters, *tail;
+} pk_mutex_t;
+#define PK_MUTEX_INITIALIZER { 0, 0, NULL, NULL }
+typedef struct pk_cond {
+	int lock;
+	void *waiters, *tail;
+} pk_cond_t;
+#define PK_COND_INITIALIZER { 0, NULL, NULL }
+
+int pk_mutex_init(pk_mutex_t *m);
+int pk_mutex_destroy(pk_mutex_t *m);
+int pk_mutex_lock(pk_mutex_t *m);
+int pk_mutex_trylock(pk_mutex_t *m);	/* 0 or -EBUSY */
+int pk_mutex_unlock(pk_mutex_t *m);
+int pk_cond_init(pk_cond_t *c);
+int pk_cond_destroy(pk_cond_t *c);
+int pk_cond_wait(pk_cond_t *c, pk_mutex_t *m);
+int pk_cond_signal(pk_cond_t *c);
+int pk_cond_broadcast(pk_cond_t *c);
+
+/* --- Channels between fibers on any cores ------------------------------ */
+
+/*
+ * A bounded FIFO of pointers. A receiver parks while it is empty, a sender
+ * while it is full; a fiber parked on another core is woken by an
+ * IORING_OP_MSG_RING message to that core's ring.
+ */
+typedef struct pk_chan pk_chan_t;
+/* Returns NULL with errno set. Free with pk_chan_free() once nobody uses it. */
+pk_chan_t *pk_chan_new(unsigned capacity);
+void pk_chan_free(pk_chan_t *ch);
+int pk_chan_send(pk_chan_t *ch, void *msg);	/* 0, or -EPIPE once closed */
+int pk_chan_recv(pk_chan_t *ch, void **msg);	/* 0, or -EPIPE once closed and empty */
+void pk_chan_close(pk_chan_t *ch);
+
+/* --- Native asynchronous API (liburing style, results as -errno) -------- */
+
+struct io_uring_sqe;
+struct pk_req {
+	int res;		/* the CQE's result once done */
+	unsigned flags;		/* the CQE's flags */
+	int done;
+	void *priv[3];		/* internal */
+};
+
+/*
+ * Returns an SQE of the caller's ring to fill with a liburing io_uring_prep_*
+ * helper; its completion lands in @r. Do not touch the SQE's user_data.
+ * Nothing is submitted before pk_req_wait(). NULL when the ring is full even
+ * after a submit.
+ */
+struct io_uring_sqe *pk_req_sqe(struct pk_req *r);
+/* Submits and waits until at least @min of the @n requests are done. Returns how many are. */
+int pk_req_wait(struct pk_req **reqs, unsigned n, unsigned min);
+
+/* --- POSIX-compatible calls (POSIX signature, return and errno) --------- */
+
+ssize_t pk_read(int fd, void *buf, size_t count);
+ssize_t pk_write(int fd, const void *buf, size_t count);
+ssize_t pk_pread(int fd, void *buf, size_t count, off_t offset);
+ssize_t pk_pwrite(int fd, const void *buf, size_t count, off_t offset);
+ssize_t pk_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t pk_writev(int fd, const struct iovec *iov, int iovcnt);
+int pk_open(const char *path, int flags, ...);
+int pk_openat(int dirfd, const char *path, int flags, ...);
+int pk_close(int fd);
+int pk_fsync(int fd);
+int pk_fdatasync(int fd);
+struct statx;
+int pk_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx);
+int pk_socket(int domain, int type, int protocol);
+int pk_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+int pk_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+int pk_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
+ssize_t pk_send(int fd, const void *buf, size_t len, int flags);
+ssize_t pk_recv(int fd, void *buf, size_t len, int flags);
+ssize_t pk_sendto(int fd, const void *buf, size_t len, int flags,
+		  const struct sockaddr *dest, socklen_t addrlen);
+ssize_t pk_recvfrom(int fd, void *buf, size_t len, int flags,
+		    struct sockaddr *src, socklen_t *addrlen);
+ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t pk_recvmsg(int fd, struct msghdr *msg, int flags);
+int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout);
+int pk_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *timeout);
+int pk_nanosleep(const struct timespec *req, struct timespec *rem);
+unsigned int pk_sleep(unsigned int seconds);
+int pk_usleep(useconds_t usec);
+pid_t pk_waitpid(pid_t pid, int *status, int options);
+
+/* --- AF_XDP UDP ----------------------------------------------------------- */
+
+struct pk_udp;
+struct pk_udp_addr {
+	uint8_t mac[6];		/* the peer's Ethernet address */
+	uint32_t ip;		/* IPv4, network order */
+	uint16_t port;		/* network order */
+};
+struct pk_udp_stats {
+	uint64_t rx_packets, tx_packets;	/* counted by libpk on the rings */
+	uint64_t rx_dropped, rx_invalid_descs, tx_invalid_descs,
+		 rx_ring_full, rx_fill_ring_empty_descs, tx_ring_empty_descs; /* XDP_STATISTICS */
+};
+
+/*
+ * Binds UDP @port (host order) on queue @queue of @ifname through an AF_XDP
+ * socket. libpk loads its own XDP program (generic mode unless
+ * PK_XDP_MODE=native) that redirects only the ports libpk has bound and
+ * passes every other packet to the kernel. Returns NULL with errno set
+ * (ENODEV: no such interface; EPERM: no CAP_NET_ADMIN/CAP_BPF).
+ * pk_udp_close() detaches the program when its last port goes.
+ */
+struct pk_udp *pk_udp_bind(const char *ifname, int queue, uint16_t port);
+void pk_udp_close(struct pk_udp *u);
+/* Copies the next datagram's payload into @buf (parking until one comes). Returns its length or -errno. */
+ssize_t pk_udp_recv(struct pk_udp *u, void *buf, size_t len, struct pk_udp_addr *from);
+/* Sends @len bytes to @to from this socket's address and port. Returns @len or -errno. */
+ssize_t pk_udp_send(struct pk_udp *u, const void *buf, size_t len, const struct pk_udp_addr *to);
+int pk_udp_stats(struct pk_udp *u, struct pk_udp_stats *st);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif

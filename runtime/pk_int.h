@@ -1,0 +1,152 @@
+/*
+ * libpk internals shared by the runtime's files; not installed.
+ *
+ * A struct pk_core is one io_uring and what runs on it: either a scheduler
+ * thread with its fibers, or the lazily created ring of an ordinary thread
+ * (thread == 1) that waits for its own completions synchronously.
+ *
+ * CQE user_data carries a pointer whose low 3 bits say what it is (every
+ * target is 8-byte aligned): a struct pk_op to complete, a fiber to wake or
+ * to adopt (cross-core spawn), or a stop request. 0 is ignored.
+ */
+#ifndef PK_INT_H
+#define PK_INT_H
+
+#include <errno.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "pk.h"
+
+#define PK_HIDDEN __attribute__((visibility("hidden")))
+
+enum {
+	PK_TAG_OP = 0,		/* struct pk_op * */
+	PK_TAG_WAKE = 1,	/* struct pk_waiter *: set done, make its fiber ready */
+	PK_TAG_ADOPT = 2,	/* struct pk_fiber *: new fiber for this core */
+	PK_TAG_STOP = 3,	/* struct pk_core *: leave the loop */
+	PK_TAG_REQ = 4,		/* struct pk_req *: native API completion */
+	PK_TAG_MASK = 7,
+};
+
+/* Who waits: a fiber (parks) or a thread (futex on done). */
+struct pk_waiter {
+	struct pk_fiber *f;
+	_Atomic int done;
+	struct pk_waiter *next;	/* for wait queues */
+	void *val;		/* channel hand-off */
+};
+
+struct pk_op {
+	struct pk_waiter w;
+	int res;
+	unsigned cflags;
+	int fd;			/* >= 0: counted in the fd's in-flight table */
+	struct pk_req *req;	/* native API: completes this instead */
+	unsigned *group;	/* native API: done counter */
+};
+
+enum { PK_F_READY, PK_F_RUNNING, PK_F_WAITING, PK_F_DONE };
+
+struct pk_fiber {
+	void *sp;			/* saved stack pointer while switched out */
+	struct pk_fiber *next;		/* run queue */
+	struct pk_core *core;
+	char *stack;			/* mapping base: guard page, then the stack */
+	size_t map_size;
+	void *(*fn)(void *);
+	void *arg;
+	void *ret;
+	int state;
+	int saved_errno;
+	_Atomic int jlock;		/* protects joiner/exited/detached */
+	struct pk_waiter *joiner;
+	int exited, detached;
+	void *asan_fake;		/* ASan fake stack of the switched-out context */
+};
+
+struct pk_stack {
+	struct pk_stack *next;
+};
+
+struct pk_core {
+	struct io_uring ring;
+	int id;
+	int cpu;
+	bool thread;			/* lazy ring of an ordinary thread */
+	bool stop;
+	pthread_t tid;
+	struct pk_fiber *cur;		/* running fiber, NULL in the scheduler */
+	void *sched_sp;			/* the scheduler's saved context */
+	void *trash_sp;			/* where an exiting fiber saves its dead context */
+	struct pk_fiber *runq, *runq_tail;
+	unsigned nlive;			/* fibers owned by this core */
+	unsigned unsubmitted;		/* SQEs prepared since the last submit */
+	unsigned ticks;
+	char *dead_stack;		/* stack of the fiber that just exited */
+	size_t dead_size;
+	struct pk_stack *stack_cache;
+	unsigned nstack_cache;
+	const void *sched_stack_bottom;	/* for ASan's fiber annotations */
+	size_t sched_stack_size;
+	uint64_t nswitch;
+};
+
+struct pk_rt {
+	int ncores;
+	struct pk_config cfg;
+	struct pk_core *cores[PK_MAX_CORES];
+	_Atomic int live;		/* fibers not yet exited, all cores */
+	_Atomic int started;
+	_Atomic int *fd_inflight;	/* per-fd count of operations in flight */
+	int fd_max;
+};
+
+PK_HIDDEN extern struct pk_rt pk_rt;
+PK_HIDDEN extern __thread struct pk_core *pk_tls_core;
+
+/* switch_x86_64.S: saves callee-saved registers, MXCSR and the x87 control word. */
+PK_HIDDEN void pk_ctx_switch(void **save_sp, void *load_sp);
+PK_HIDDEN void pk_ctx_entry(void);
+
+/* fiber.c */
+PK_HIDDEN void pk_fiber_park(void);
+PK_HIDDEN void pk_fiber_ready(struct pk_fiber *f);
+PK_HIDDEN void pk_sched_run_ready(struct pk_core *c);
+PK_HIDDEN void pk_stack_release(struct pk_core *c, char *stack, size_t size);
+PK_HIDDEN struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *arg);
+PK_HIDDEN int pk_guard_install(void);
+
+/* sched.c */
+PK_HIDDEN struct pk_core *pk_core_get(void);	/* caller's core or lazy thread ring */
+PK_HIDDEN struct io_uring_sqe *pk_sqe(struct pk_core *c);
+PK_HIDDEN int pk_msg_send(struct pk_core *to, void *ptr, int tag);
+PK_HIDDEN void pk_wake(struct pk_waiter *w);
+PK_HIDDEN void pk_wait(struct pk_waiter *w);
+PK_HIDDEN void pk_reap(struct pk_core *c);
+PK_HIDDEN void pk_submit(struct pk_core *c);
+PK_HIDDEN void pk_fiber_exited(void);
+PK_HIDDEN void pk_live_zero(void);
+
+/* io.c */
+PK_HIDDEN int pk_op_wait(struct pk_core *c, struct pk_op *op);
+PK_HIDDEN void pk_op_complete(struct pk_op *op, int res, unsigned flags);
+PK_HIDDEN int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable);
+PK_HIDDEN struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd);
+PK_HIDDEN void pk_req_dispatch(uint64_t u, int res, unsigned flags);
+
+static inline void pk_spin_lock(_Atomic int *l)
+{
+	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
+		while (atomic_load_explicit(l, memory_order_relaxed))
+			__builtin_ia32_pause();
+}
+
+static inline void pk_spin_unlock(_Atomic int *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+}
+
+#endif

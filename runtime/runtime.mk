@@ -1,0 +1,85 @@
+# libpk, the reference parakernel runtime: build/runtime/libpk.{so,a,pc}
+# and its tests (tests/runtime/*.c -> build/tests/<name>.t).
+#
+# libpk is preloaded into uninstrumented programs, so it is built with its
+# own flags, never with the global CFLAGS' ASan: an ASan runtime cannot be
+# loaded after the program started. The same goes for its tests, which
+# exercise guard pages and stack switching the way a shim will.
+
+all: libpk
+
+DEB_PKGS += liburing-dev libxdp-dev libbpf-dev clang llvm bpftool iproute2 \
+	iputils-ping fio strace
+
+RUNTIME_SRCS := \
+	runtime/fiber.c \
+	runtime/io.c \
+	runtime/sched.c
+RUNTIME_ASM := runtime/switch_x86_64.S
+
+RUNTIME_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -MMD -MP -fPIC \
+	-fvisibility=hidden -fno-strict-aliasing -fno-omit-frame-pointer
+ifeq ($(SAN),1)
+RUNTIME_CFLAGS += -Werror
+endif
+RUNTIME_CPPFLAGS := -D_GNU_SOURCE -Iruntime -I$(O)/runtime
+RUNTIME_PKGS := liburing
+RUNTIME_LIBS := $(shell pkg-config --libs $(RUNTIME_PKGS) 2>/dev/null || echo -luring) -lpthread
+
+RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(O)/%.o) $(RUNTIME_ASM:%.S=$(O)/%.o)
+LIBPK := $(O)/runtime/libpk.so $(O)/runtime/libpk.a $(O)/runtime/libpk.pc
+
+.PHONY: libpk install-libpk
+libpk: $(LIBPK)
+
+$(O)/runtime/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(RUNTIME_CPPFLAGS) $(RUNTIME_CFLAGS) -c -o $@ $<
+
+$(O)/runtime/%.o: runtime/%.S
+	@mkdir -p $(@D)
+	$(call quiet,AS,$@)$(CC) $(RUNTIME_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/runtime/libpk.so: $(RUNTIME_OBJS) runtime/libpk.map
+	$(call quiet,LINK,$@)$(CC) -shared -Wl,-soname,libpk.so.0 \
+		-Wl,--version-script=runtime/libpk.map -Wl,--no-undefined \
+		-o $@ $(RUNTIME_OBJS) $(RUNTIME_LIBS)
+
+$(O)/runtime/libpk.a: $(RUNTIME_OBJS)
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(O)/runtime/libpk.pc: runtime/libpk.pc.in
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: install-libpk
+install-libpk: $(LIBPK)
+	install -D -m 0755 $(O)/runtime/libpk.so $(DESTDIR)$(PREFIX)/lib/libpk.so.0
+	ln -sf libpk.so.0 $(DESTDIR)$(PREFIX)/lib/libpk.so
+	install -D -m 0644 $(O)/runtime/libpk.a $(DESTDIR)$(PREFIX)/lib/libpk.a
+	install -D -m 0644 runtime/pk.h $(DESTDIR)$(PREFIX)/include/pk.h
+	install -D -m 0644 $(O)/runtime/libpk.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpk.pc
+
+# Tests link the static library: no rpath, and the binary is what runs.
+RUNTIME_TEST_C := $(sort $(wildcard tests/runtime/*.c))
+RUNTIME_TESTS := $(patsubst tests/runtime/%.c,$(O)/tests/%.t,$(RUNTIME_TEST_C))
+PART_TESTS += $(RUNTIME_TESTS)
+
+$(RUNTIME_TESTS): $(O)/tests/%.t: tests/runtime/%.c tests/runtime/t_pk.h $(O)/runtime/libpk.a
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(RUNTIME_CPPFLAGS) $(RUNTIME_CFLAGS) -o $@ $< \
+		$(O)/runtime/libpk.a $(RUNTIME_LIBS) -lm
+
+# Benchmarks: bench/pk-*.c -> build/bench/pk-*
+RUNTIME_BENCH_C := $(sort $(wildcard bench/pk-*.c))
+RUNTIME_BENCH := $(patsubst bench/%.c,$(O)/bench/%,$(RUNTIME_BENCH_C))
+.PHONY: bench-libpk
+bench-libpk: $(RUNTIME_BENCH)
+	@for b in $(RUNTIME_BENCH); do echo "== $$b"; $$b || exit 1; done
+
+$(RUNTIME_BENCH): $(O)/bench/%: bench/%.c $(O)/runtime/libpk.a
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(RUNTIME_CPPFLAGS) $(RUNTIME_CFLAGS) -o $@ $< \
+		$(O)/runtime/libpk.a $(RUNTIME_LIBS) -lm
+
+-include $(RUNTIME_OBJS:.o=.d) $(RUNTIME_TESTS:.t=.d)

@@ -1,0 +1,557 @@
+/*
+ * Per-core instances: configuration, scheduler threads and their loop,
+ * cross-core messages, and the lazy rings of ordinary threads.
+ *
+ * Each core is one thread pinned to one CPU with its own io_uring. Its loop
+ * runs the ready fibers, then makes one io_uring_enter that both submits
+ * everything the fibers queued and waits for a completion (none at all under
+ * SQPOLL while the kernel thread is awake and a completion is already there),
+ * then dispatches the CQEs.
+ *
+ * Cores talk only by IORING_OP_MSG_RING: waking a fiber parked on another
+ * core, or handing it a new fiber (pk_spawn_on), posts a CQE on the target's
+ * ring whose user_data is the tagged pointer (pk_int.h). The sender's own CQE
+ * is skipped on success (IOSQE_CQE_SKIP_SUCCESS); on failure (target CQ
+ * full) it comes back with the same tagged pointer and a negative result, and
+ * the message is sent again: no message is ever dropped.
+ *
+ * With SQPOLL, all rings share one kernel polling thread (IORING_SETUP_ATTACH_WQ
+ * on the first ring's fd), pinned away from the scheduler threads when there is
+ * a CPU to spare: on a 2-CPU machine a polling thread sharing a CPU with a
+ * scheduler pushed round trips to milliseconds.
+ */
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pk_int.h"
+
+struct pk_rt pk_rt;
+__thread struct pk_core *pk_tls_core;
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t thread_ring_key;
+static pthread_once_t thread_ring_once = PTHREAD_ONCE_INIT;
+
+static long futex(_Atomic int *addr, int op, int val)
+{
+	return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
+}
+
+void pk_config_init(struct pk_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cores = 1;
+	cfg->sqpoll_cpu = -1;
+	cfg->sqpoll_idle_ms = 50;
+	cfg->ring_entries = 256;
+	cfg->stack_size = 256 * 1024;
+}
+
+static void env_int(const char *name, long *v)
+{
+	const char *s = getenv(name);
+	char *end;
+	long x;
+
+	if (!s || !*s)
+		return;
+	x = strtol(s, &end, 0);
+	if (*end)
+		fprintf(stderr, "libpk: ignoring %s='%s': not a number\n", name, s);
+	else
+		*v = x;
+}
+
+static void config_from_env(struct pk_config *cfg)
+{
+	long v;
+
+	v = cfg->cores, env_int("PK_CORES", &v), cfg->cores = (int)v;
+	v = cfg->sqpoll, env_int("PK_SQPOLL", &v), cfg->sqpoll = (int)v;
+	v = cfg->sqpoll_cpu, env_int("PK_SQPOLL_CPU", &v), cfg->sqpoll_cpu = (int)v;
+	v = cfg->ring_entries, env_int("PK_RING_ENTRIES", &v), cfg->ring_entries = (unsigned)v;
+	v = (long)cfg->stack_size, env_int("PK_STACK_SIZE", &v), cfg->stack_size = (size_t)v;
+}
+
+/* --- The fd table: operations in flight per descriptor, for pk_close --- */
+
+static void fd_table_init(void)
+{
+	struct rlimit rl;
+	long n = 1024;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		n = (long)rl.rlim_cur;
+	if (n > (1 << 20))
+		n = 1 << 20;
+	pk_rt.fd_inflight = calloc((size_t)n, sizeof(*pk_rt.fd_inflight));
+	pk_rt.fd_max = pk_rt.fd_inflight ? (int)n : 0;
+}
+
+/* --- Rings ------------------------------------------------------------------- */
+
+static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq_cpu,
+		     unsigned idle_ms, int wq_fd)
+{
+	struct io_uring_params p;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = flags | IORING_SETUP_CQSIZE;
+	p.cq_entries = entries * 16;
+	if (flags & IORING_SETUP_SQPOLL) {
+		p.sq_thread_idle = idle_ms;
+		if (sq_cpu >= 0) {
+			p.flags |= IORING_SETUP_SQ_AFF;
+			p.sq_thread_cpu = (unsigned)sq_cpu;
+		}
+		if (wq_fd >= 0) {
+			p.flags |= IORING_SETUP_ATTACH_WQ;
+			p.wq_fd = (unsigned)wq_fd;
+		}
+	}
+	r = io_uring_queue_init_params(entries, &c->ring, &p);
+	if (r == -EINVAL && (flags & IORING_SETUP_COOP_TASKRUN))
+		return ring_init(c, entries, flags & ~(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG),
+				 sq_cpu, idle_ms, wq_fd);
+	return r;
+}
+
+static void thread_ring_free(void *p)
+{
+	struct pk_core *c = p;
+
+	io_uring_queue_exit(&c->ring);
+	free(c);
+}
+
+static void thread_ring_key_init(void)
+{
+	pthread_key_create(&thread_ring_key, thread_ring_free);
+	if (!pk_rt.fd_inflight)
+		fd_table_init();
+}
+
+/*
+ * The caller's core, or the lazily created ring of an ordinary thread (freed
+ * when the thread exits). NULL with errno set when io_uring is unavailable.
+ */
+struct pk_core *pk_core_get(void)
+{
+	struct pk_core *c = pk_tls_core;
+	int r;
+
+	if (c)
+		return c;
+	pthread_once(&thread_ring_once, thread_ring_key_init);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->thread = true;
+	c->id = -1;
+	r = ring_init(c, 64, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, -1, 0, -1);
+	if (r < 0) {
+		free(c);
+		errno = -r;
+		return NULL;
+	}
+	pthread_setspecific(thread_ring_key, c);
+	pk_tls_core = c;
+	return c;
+}
+
+/* An SQE of @c's ring, submitting what is queued if the ring is full. Never NULL. */
+struct io_uring_sqe *pk_sqe(struct pk_core *c)
+{
+	struct io_uring_sqe *sqe;
+
+	while (!(sqe = io_uring_get_sqe(&c->ring))) {
+		io_uring_submit(&c->ring);
+		c->unsubmitted = 0;
+	}
+	c->unsubmitted++;
+	return sqe;
+}
+
+void pk_submit(struct pk_core *c)
+{
+	if (c->unsubmitted) {
+		io_uring_submit(&c->ring);
+		c->unsubmitted = 0;
+	}
+}
+
+static void msg_prep(struct pk_core *from, struct pk_core *to, uint64_t data, struct pk_op *op)
+{
+	struct io_uring_sqe *sqe = pk_sqe(from);
+
+	io_uring_prep_msg_ring(sqe, to->ring.ring_fd, 0, data, 0);
+	if (op) {
+		io_uring_sqe_set_data(sqe, op);
+	} else {
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+		sqe->user_data = data;
+	}
+}
+
+/*
+ * Posts (@ptr | @tag) on core @to's ring. From a scheduler thread the message
+ * leaves with the next submit; from an ordinary thread it is submitted and
+ * its result awaited here. Returns 0 or -errno.
+ */
+int pk_msg_send(struct pk_core *to, void *ptr, int tag)
+{
+	struct pk_core *c = pk_core_get();
+	uint64_t data = (uint64_t)(uintptr_t)ptr | (uint64_t)tag;
+	struct pk_op op = { .fd = -1 };
+	int r;
+
+	if (!c)
+		return -errno;
+	if (!c->thread) {
+		msg_prep(c, to, data, NULL);
+		return 0;
+	}
+	do {
+		op.w.done = 0;
+		msg_prep(c, to, data, &op);
+		while ((r = pk_op_wait(c, &op)) == -EINTR)
+			;
+		if (op.res == -EOVERFLOW || op.res == -EAGAIN)
+			sched_yield();
+	} while (op.res == -EOVERFLOW || op.res == -EAGAIN);
+	return op.res < 0 ? op.res : 0;
+}
+
+/*
+ * Wakes @w's owner: sets done, then makes a parked fiber ready (here, or by
+ * a message to its core) or wakes a sleeping thread.
+ */
+void pk_wake(struct pk_waiter *w)
+{
+	struct pk_fiber *f = w->f;
+
+	if (!f) {
+		atomic_store(&w->done, 1);
+		futex(&w->done, FUTEX_WAKE_PRIVATE, 1);
+	} else if (pk_tls_core == f->core) {
+		atomic_store(&w->done, 1);
+		pk_fiber_ready(f);
+	} else {
+		/*
+		 * The target core sets done when the message lands, so the
+		 * fiber cannot see it early, finish, and leave the message
+		 * pointing at a freed waiter.
+		 */
+		pk_msg_send(f->core, w, PK_TAG_WAKE);
+	}
+}
+
+/* Waits until pk_wake(@w). @w->f must be pk_self(). */
+void pk_wait(struct pk_waiter *w)
+{
+	if (w->f) {
+		while (!atomic_load(&w->done))
+			pk_fiber_park();
+		return;
+	}
+	while (!atomic_load(&w->done))
+		futex(&w->done, FUTEX_WAIT_PRIVATE, 0);
+}
+
+void pk_live_zero(void)
+{
+	futex(&pk_rt.live, FUTEX_WAKE_PRIVATE, INT_MAX);
+}
+
+static void dispatch(struct pk_core *c, struct io_uring_cqe *cqe)
+{
+	uint64_t u = cqe->user_data;
+	void *p = (void *)(uintptr_t)(u & ~(uint64_t)PK_TAG_MASK);
+	int tag = (int)(u & PK_TAG_MASK);
+	struct pk_fiber *f = p;
+	struct pk_waiter *w = p;
+
+	if (!u)
+		return;
+	if (tag == PK_TAG_OP) {
+		pk_op_complete(p, cqe->res, cqe->flags);
+		return;
+	}
+	if (tag == PK_TAG_REQ) {
+		pk_req_dispatch(u, cqe->res, cqe->flags);
+		return;
+	}
+	if (cqe->res < 0) {
+		/* Our message bounced (the target's CQ was full): send it again. */
+		struct pk_core *to = tag == PK_TAG_STOP ? p : tag == PK_TAG_WAKE ? w->f->core : f->core;
+
+		msg_prep(c, to, u, NULL);
+		return;
+	}
+	switch (tag) {
+	case PK_TAG_WAKE:
+		f = w->f;
+		atomic_store(&w->done, 1);
+		pk_fiber_ready(f);
+		break;
+	case PK_TAG_ADOPT:
+		c->nlive++;
+		f->state = PK_F_WAITING;
+		pk_fiber_ready(f);
+		break;
+	case PK_TAG_STOP:
+		c->stop = true;
+		break;
+	}
+}
+
+/* Dispatches every CQE already posted on @c's ring, without waiting. */
+void pk_reap(struct pk_core *c)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n;
+
+	for (;;) {
+		n = 0;
+		io_uring_for_each_cqe(&c->ring, head, cqe) {
+			dispatch(c, cqe);
+			n++;
+		}
+		if (!n)
+			break;
+		io_uring_cq_advance(&c->ring, n);
+	}
+}
+
+static void *core_main(void *arg)
+{
+	struct pk_core *c = arg;
+	pthread_attr_t attr;
+	void *bottom;
+	size_t size;
+
+	pk_tls_core = c;
+	if (!pthread_getattr_np(pthread_self(), &attr)) {
+		if (!pthread_attr_getstack(&attr, &bottom, &size)) {
+			c->sched_stack_bottom = bottom;
+			c->sched_stack_size = size;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pk_guard_install();
+	while (!c->stop) {
+		pk_sched_run_ready(c);
+		if (c->runq) {
+			pk_submit(c);
+			if (io_uring_cq_ready(&c->ring) ||
+			    IO_URING_READ_ONCE(*c->ring.sq.kflags) & IORING_SQ_TASKRUN) {
+				struct io_uring_cqe *cqe;
+
+				io_uring_peek_cqe(&c->ring, &cqe);
+			}
+		} else {
+			io_uring_submit_and_wait(&c->ring, 1);
+			c->unsubmitted = 0;
+		}
+		pk_reap(c);
+	}
+	return NULL;
+}
+
+/* The CPUs we may run on, in order; returns how many. */
+static int usable_cpus(int *cpus, int max)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (int i = 0; i < CPU_SETSIZE && n < max; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[n++] = i;
+	return n;
+}
+
+int pk_init(const struct pk_config *cfg_in)
+{
+	struct pk_config cfg;
+	int cpus[CPU_SETSIZE], ncpu, r = 0, sq_cpu = -1, next = 0;
+
+	pthread_mutex_lock(&init_lock);
+	if (pk_rt.started) {
+		pthread_mutex_unlock(&init_lock);
+		return -EALREADY;
+	}
+	if (cfg_in)
+		cfg = *cfg_in;
+	else
+		pk_config_init(&cfg);
+	config_from_env(&cfg);
+	ncpu = usable_cpus(cpus, CPU_SETSIZE);
+	if (ncpu <= 0)
+		ncpu = 1, cpus[0] = 0;
+	if (cfg.cores <= 0)
+		cfg.cores = ncpu;
+	if (cfg.cores > PK_MAX_CORES)
+		cfg.cores = PK_MAX_CORES;
+	if (!cfg.ring_entries)
+		cfg.ring_entries = 256;
+	if (cfg.stack_size < 16384)
+		cfg.stack_size = 16384;
+	cfg.stack_size = (cfg.stack_size + 4095) & ~(size_t)4095;
+	if (cfg.sqpoll) {
+		sq_cpu = cfg.sqpoll_cpu >= 0 ? cfg.sqpoll_cpu : cpus[ncpu - 1];
+		cfg.sqpoll_cpu = sq_cpu;
+	}
+	pk_rt.cfg = cfg;
+	pthread_once(&thread_ring_once, thread_ring_key_init);
+
+	for (int i = 0; i < cfg.cores; i++) {
+		struct pk_core *c = calloc(1, sizeof(*c));
+		unsigned flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+
+		if (!c) {
+			r = -ENOMEM;
+			break;
+		}
+		c->id = i;
+		/* Keep the scheduler threads off the SQPOLL CPU while others remain. */
+		if (cfg.sqpoll && ncpu > 1 && cpus[next % ncpu] == sq_cpu && cfg.cores < ncpu)
+			next++;
+		c->cpu = cpus[next++ % ncpu];
+		if (cfg.sqpoll)
+			flags = IORING_SETUP_SQPOLL;
+		r = ring_init(c, cfg.ring_entries, flags, sq_cpu, cfg.sqpoll_idle_ms,
+			      i && cfg.sqpoll ? pk_rt.cores[0]->ring.ring_fd : -1);
+		if (r < 0) {
+			free(c);
+			break;
+		}
+		pk_rt.cores[i] = c;
+		pk_rt.ncores = i + 1;
+	}
+	for (int i = 0; r >= 0 && i < pk_rt.ncores; i++) {
+		struct pk_core *c = pk_rt.cores[i];
+		cpu_set_t set;
+
+		r = -pthread_create(&c->tid, NULL, core_main, c);
+		if (r < 0)
+			break;
+		CPU_ZERO(&set);
+		CPU_SET(c->cpu, &set);
+		pthread_setaffinity_np(c->tid, sizeof(set), &set);
+	}
+	if (r >= 0)
+		pk_rt.started = 1;
+	pthread_mutex_unlock(&init_lock);
+	if (r < 0)
+		pk_shutdown();
+	return r < 0 ? r : 0;
+}
+
+int pk_ncores(void)
+{
+	return pk_rt.ncores;
+}
+
+int pk_core_id(void)
+{
+	return pk_tls_core && !pk_tls_core->thread ? pk_tls_core->id : -1;
+}
+
+int pk_spawn_on(int core, pk_fiber_t *fp, void *(*fn)(void *), void *arg)
+{
+	struct pk_core *self = pk_tls_core, *to;
+	struct pk_fiber *f;
+	int r;
+
+	if (!pk_rt.started && (r = pk_init(NULL)) < 0 && r != -EALREADY)
+		return r;
+	if (core < 0 || core >= pk_rt.ncores)
+		return -EINVAL;
+	to = pk_rt.cores[core];
+	f = pk_fiber_alloc(self, fn, arg);
+	if (!f)
+		return -errno;
+	f->core = to;
+	atomic_fetch_add(&pk_rt.live, 1);
+	if (fp)
+		*fp = f;
+	if (self == to) {
+		to->nlive++;
+		f->state = PK_F_WAITING;
+		pk_fiber_ready(f);
+		return 0;
+	}
+	/* @f may run, exit and be freed before this returns: @fp is already set. */
+	r = pk_msg_send(to, f, PK_TAG_ADOPT);
+	if (r < 0) {
+		atomic_fetch_sub(&pk_rt.live, 1);
+		pk_stack_release(NULL, f->stack, f->map_size);
+		free(f);
+	}
+	return r;
+}
+
+int pk_spawn(pk_fiber_t *f, void *(*fn)(void *), void *arg)
+{
+	struct pk_core *c = pk_tls_core;
+
+	return pk_spawn_on(c && !c->thread ? c->id : 0, f, fn, arg);
+}
+
+int pk_run(void *(*fn)(void *), void *arg, void **ret)
+{
+	pk_fiber_t f;
+	int r, v;
+
+	if (pk_tls_core && !pk_tls_core->thread)
+		return -EDEADLK;
+	r = pk_init(NULL);
+	if (r < 0 && r != -EALREADY)
+		return r;
+	r = pk_spawn_on(0, &f, fn, arg);
+	if (r < 0)
+		return r;
+	r = pk_join(f, ret);
+	while ((v = atomic_load(&pk_rt.live)) != 0)
+		futex(&pk_rt.live, FUTEX_WAIT_PRIVATE, v);
+	return r;
+}
+
+void pk_shutdown(void)
+{
+	pthread_mutex_lock(&init_lock);
+	for (int i = 0; i < pk_rt.ncores; i++) {
+		struct pk_core *c = pk_rt.cores[i];
+
+		if (c->tid && pk_msg_send(c, c, PK_TAG_STOP) == 0)
+			pthread_join(c->tid, NULL);
+	}
+	for (int i = pk_rt.ncores - 1; i >= 0; i--) {
+		struct pk_core *c = pk_rt.cores[i];
+
+		io_uring_queue_exit(&c->ring);
+		while (c->stack_cache) {
+			struct pk_stack *s = c->stack_cache;
+
+			c->stack_cache = s->next;
+			munmap((char *)s + sizeof(*s) - (pk_rt.cfg.stack_size + 4096),
+			       pk_rt.cfg.stack_size + 4096);
+		}
+		free(c);
+		pk_rt.cores[i] = NULL;
+	}
+	pk_rt.ncores = 0;
+	pk_rt.started = 0;
+	pthread_mutex_unlock(&init_lock);
+}
