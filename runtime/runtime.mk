@@ -14,6 +14,7 @@ DEB_PKGS += liburing-dev libxdp-dev libbpf-dev clang llvm bpftool iproute2 \
 RUNTIME_SRCS := \
 	runtime/fiber.c \
 	runtime/io.c \
+	runtime/posix.c \
 	runtime/sched.c
 RUNTIME_ASM := runtime/switch_x86_64.S
 
@@ -40,12 +41,12 @@ $(O)/runtime/%.o: runtime/%.S
 	@mkdir -p $(@D)
 	$(call quiet,AS,$@)$(CC) $(RUNTIME_CPPFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/runtime/libpk.so: $(RUNTIME_OBJS) runtime/libpk.map
+$(O)/runtime/libpk.so: $(RUNTIME_OBJS) runtime/libpk.map runtime/runtime.mk
 	$(call quiet,LINK,$@)$(CC) -shared -Wl,-soname,libpk.so.0 \
 		-Wl,--version-script=runtime/libpk.map -Wl,--no-undefined \
 		-o $@ $(RUNTIME_OBJS) $(RUNTIME_LIBS)
 
-$(O)/runtime/libpk.a: $(RUNTIME_OBJS)
+$(O)/runtime/libpk.a: $(RUNTIME_OBJS) runtime/runtime.mk
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(O)/runtime/libpk.pc: runtime/libpk.pc.in

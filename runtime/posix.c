@@ -1,0 +1,542 @@
+/*
+ * The POSIX-compatible layer: pk_read() and friends, with POSIX's
+ * signatures, return values and errno, each one io_uring operation (the
+ * kernel sees io_uring_enter, never read/write/recvmsg...).
+ *
+ * Each call prepares one SQE with a struct pk_op on its stack and waits for
+ * it (pk_op_run: a fiber parks, a plain thread waits on its own ring). The
+ * few places where io_uring and POSIX disagree are fixed up here:
+ * - a negative pread/pwrite offset is EINVAL in POSIX, but -1 means "the
+ *   file position" to io_uring;
+ * - sendto/recvfrom have no opcode: they are sendmsg/recvmsg with a name;
+ * - poll/select are a POLL_ADD per descriptor plus a TIMEOUT, the first
+ *   completion wins and the rest are cancelled and reaped;
+ * - pk_close first cancels the operations in flight on the descriptor (they
+ *   report EBADF), so no completion lands in a buffer after its owner moved on.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "pk_int.h"
+
+#define PK_IORING_OP_WAITID 50	/* liburing 2.3's header stops at SENDMSG_ZC (48) */
+
+#define OP_START(fd_)						\
+	struct pk_core *c = pk_core_get();			\
+	struct pk_op op = { .fd = -1 };				\
+	struct io_uring_sqe *sqe;				\
+	if (!c)							\
+		return -1;					\
+	sqe = pk_op_sqe(c, &op, (fd_))
+
+static long ret_errno(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+static long op_finish(struct pk_core *c, struct pk_op *op)
+{
+	return ret_errno(pk_op_run(c, op, true));
+}
+
+ssize_t pk_read(int fd, void *buf, size_t count)
+{
+	OP_START(fd);
+	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_write(int fd, const void *buf, size_t count)
+{
+	OP_START(fd);
+	io_uring_prep_write(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_pread(int fd, void *buf, size_t count, off_t offset)
+{
+	if (offset < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	OP_START(fd);
+	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)offset);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+	if (offset < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	OP_START(fd);
+	io_uring_prep_write(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)offset);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	OP_START(fd);
+	io_uring_prep_readv(sqe, fd, iov, (unsigned)iovcnt, (uint64_t)-1);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	OP_START(fd);
+	io_uring_prep_writev(sqe, fd, iov, (unsigned)iovcnt, (uint64_t)-1);
+	return op_finish(c, &op);
+}
+
+static int openat_mode(int dirfd, const char *path, int flags, mode_t mode)
+{
+	OP_START(-1);
+	io_uring_prep_openat(sqe, dirfd, path, flags, mode);
+	return (int)op_finish(c, &op);
+}
+
+int pk_openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return openat_mode(dirfd, path, flags, mode);
+}
+
+int pk_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return openat_mode(AT_FDCWD, path, flags, mode);
+}
+
+/*
+ * Cancels what is in flight on @fd in the caller's ring and waits for the
+ * cancellations. NEEDSWORK: operations that other cores or threads have in
+ * flight on @fd are not cancelled; they finish when the file does.
+ */
+static void cancel_fd(struct pk_core *c, int fd)
+{
+	struct pk_op op = { .fd = -1 };
+	struct io_uring_sqe *sqe;
+
+	if (fd < 0 || fd >= pk_rt.fd_max || !atomic_load(&pk_rt.fd_inflight[fd]))
+		return;
+	sqe = pk_op_sqe(c, &op, -1);
+	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+	pk_op_run(c, &op, true);
+}
+
+int pk_close(int fd)
+{
+	struct pk_core *c = pk_core_get();
+
+	if (!c)
+		return -1;
+	cancel_fd(c, fd);
+	{
+		struct pk_op op = { .fd = -1 };
+		struct io_uring_sqe *sqe = pk_op_sqe(c, &op, -1);
+		int r;
+
+		io_uring_prep_close(sqe, fd);
+		/* close(2) is never restarted: the descriptor is gone either way. */
+		r = pk_op_run(c, &op, false);
+		if (r == -EINTR)
+			r = 0;
+		return (int)ret_errno(r);
+	}
+}
+
+int pk_fsync(int fd)
+{
+	OP_START(fd);
+	io_uring_prep_fsync(sqe, fd, 0);
+	return (int)op_finish(c, &op);
+}
+
+int pk_fdatasync(int fd)
+{
+	OP_START(fd);
+	io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+	return (int)op_finish(c, &op);
+}
+
+int pk_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
+{
+	OP_START(-1);
+	io_uring_prep_statx(sqe, dirfd, path, flags, mask, stx);
+	return (int)op_finish(c, &op);
+}
+
+int pk_socket(int domain, int type, int protocol)
+{
+	OP_START(-1);
+	io_uring_prep_socket(sqe, domain, type, protocol, 0);
+	return (int)op_finish(c, &op);
+}
+
+int pk_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
+{
+	OP_START(fd);
+	io_uring_prep_accept(sqe, fd, addr, addrlen, flags);
+	return (int)op_finish(c, &op);
+}
+
+int pk_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return pk_accept4(fd, addr, addrlen, 0);
+}
+
+int pk_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	long r;
+
+	OP_START(fd);
+	io_uring_prep_connect(sqe, fd, addr, addrlen);
+	/* A connect interrupted by a signal goes on in the background: EINTR, never a restart. */
+	r = pk_op_run(c, &op, false);
+	return (int)ret_errno(r);
+}
+
+ssize_t pk_send(int fd, const void *buf, size_t len, int flags)
+{
+	OP_START(fd);
+	io_uring_prep_send(sqe, fd, buf, len, flags);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_recv(int fd, void *buf, size_t len, int flags)
+{
+	OP_START(fd);
+	io_uring_prep_recv(sqe, fd, buf, len, flags);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	OP_START(fd);
+	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	OP_START(fd);
+	io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)flags);
+	return op_finish(c, &op);
+}
+
+ssize_t pk_sendto(int fd, const void *buf, size_t len, int flags,
+		  const struct sockaddr *dest, socklen_t addrlen)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = {
+		.msg_name = (void *)dest, .msg_namelen = dest ? addrlen : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	return pk_sendmsg(fd, &msg, flags);
+}
+
+ssize_t pk_recvfrom(int fd, void *buf, size_t len, int flags,
+		    struct sockaddr *src, socklen_t *addrlen)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_name = src, .msg_namelen = src && addrlen ? *addrlen : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t r = pk_recvmsg(fd, &msg, flags);
+
+	if (r >= 0 && src && addrlen)
+		*addrlen = msg.msg_namelen;
+	return r;
+}
+
+/* --- poll, select, sleeps ------------------------------------------------- */
+
+#define POLL_STACK 16
+
+int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	struct pk_req stack_reqs[POLL_STACK + 1], *reqs = stack_reqs;
+	struct pk_req *ptrs_stack[POLL_STACK + 1], **ptrs = ptrs_stack;
+	struct __kernel_timespec ts;
+	struct io_uring_sqe *sqe;
+	unsigned n = 0, ready = 0;
+	int r = 0;
+
+	if (nfds > (nfds_t)INT_MAX / 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nfds > POLL_STACK) {
+		reqs = calloc(nfds + 1, sizeof(*reqs));
+		ptrs = calloc(nfds + 1, sizeof(*ptrs));
+		if (!reqs || !ptrs) {
+			free(reqs == stack_reqs ? NULL : reqs);
+			free(ptrs == ptrs_stack ? NULL : ptrs);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (nfds_t i = 0; i < nfds; i++) {
+		fds[i].revents = 0;
+		if (fds[i].fd < 0)
+			continue;
+		sqe = pk_req_sqe(&reqs[n]);
+		if (!sqe) {
+			r = -errno;
+			goto out;
+		}
+		io_uring_prep_poll_add(sqe, fds[i].fd, (unsigned)(fds[i].events | POLLERR | POLLHUP));
+		reqs[n].priv[1] = &fds[i];
+		ptrs[n] = &reqs[n];
+		n++;
+	}
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (long long)(timeout % 1000) * 1000000;
+		sqe = pk_req_sqe(&reqs[n]);
+		if (!sqe) {
+			r = -errno;
+			goto out;
+		}
+		io_uring_prep_timeout(sqe, &ts, 0, 0);
+		reqs[n].priv[1] = NULL;
+		ptrs[n] = &reqs[n];
+		n++;
+	}
+	if (!n) {
+		/* poll(NULL, 0, -1) sleeps until a signal: fibers have none to wait for. */
+		errno = EINVAL;
+		r = -1;
+		goto out_free;
+	}
+	r = pk_req_wait(ptrs, n, 1);
+	for (unsigned i = 0; i < n; i++) {
+		if (reqs[i].done)
+			continue;
+		sqe = pk_sqe(pk_tls_core);
+		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)&reqs[i] | PK_TAG_REQ, 0);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
+	while (pk_req_wait(ptrs, n, n) == -EINTR)
+		;
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd *p = reqs[i].priv[1];
+
+		if (!p)
+			continue;
+		if (reqs[i].res > 0)
+			p->revents = (short)(reqs[i].res & (p->events | POLLERR | POLLHUP | POLLNVAL));
+		else if (reqs[i].res == -EBADF)
+			p->revents = POLLNVAL;
+		if (p->revents)
+			ready++;
+	}
+	if (!ready && r == -EINTR)
+		goto out;
+	r = (int)ready;
+out:
+	if (r < 0) {
+		errno = -r;
+		r = -1;
+	}
+out_free:
+	if (reqs != stack_reqs)
+		free(reqs);
+	if (ptrs != ptrs_stack)
+		free(ptrs);
+	return r;
+}
+
+int pk_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *timeout)
+{
+	struct pollfd *p;
+	int n = 0, r, ms = -1, ready = 0;
+
+	if (nfds < 0 || nfds > FD_SETSIZE ||
+	    (timeout && (timeout->tv_sec < 0 || timeout->tv_usec < 0 || timeout->tv_usec >= 1000000))) {
+		errno = EINVAL;
+		return -1;
+	}
+	p = calloc((size_t)nfds + 1, sizeof(*p));
+	if (!p) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (int fd = 0; fd < nfds; fd++) {
+		short ev = 0;
+
+		if (rd && FD_ISSET(fd, rd))
+			ev |= POLLIN;
+		if (wr && FD_ISSET(fd, wr))
+			ev |= POLLOUT;
+		if (ex && FD_ISSET(fd, ex))
+			ev |= POLLPRI;
+		if (ev) {
+			p[n].fd = fd;
+			p[n++].events = ev;
+		}
+	}
+	if (timeout) {
+		long long t = (long long)timeout->tv_sec * 1000 + (timeout->tv_usec + 999) / 1000;
+
+		ms = t > INT_MAX ? INT_MAX : (int)t;
+	}
+	r = pk_poll(p, (nfds_t)n, ms);
+	if (r < 0)
+		goto out;
+	for (int i = 0; i < n; i++)
+		if (p[i].revents & POLLNVAL) {
+			errno = EBADF;
+			r = -1;
+			goto out;
+		}
+	if (rd)
+		FD_ZERO(rd);
+	if (wr)
+		FD_ZERO(wr);
+	if (ex)
+		FD_ZERO(ex);
+	for (int i = 0; i < n; i++) {
+		short re = p[i].revents;
+
+		if (rd && (p[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR)))
+			FD_SET(p[i].fd, rd), ready++;
+		if (wr && (p[i].events & POLLOUT) && (re & (POLLOUT | POLLERR)))
+			FD_SET(p[i].fd, wr), ready++;
+		if (ex && (p[i].events & POLLPRI) && (re & POLLPRI))
+			FD_SET(p[i].fd, ex), ready++;
+	}
+	r = ready;
+out:
+	free(p);
+	return r;
+}
+
+int pk_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	struct __kernel_timespec ts;
+	struct timespec start, now;
+	long r;
+
+	if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000 || req->tv_sec < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	ts.tv_sec = req->tv_sec;
+	ts.tv_nsec = req->tv_nsec;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	{
+		OP_START(-1);
+		io_uring_prep_timeout(sqe, &ts, 0, 0);
+		r = pk_op_run(c, &op, false);
+	}
+	if (r == -ETIME || r == 0)
+		return 0;
+	if (r == -EINTR && rem) {
+		long long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (req->tv_sec - (now.tv_sec - start.tv_sec)) * 1000000000LL +
+		       (req->tv_nsec - (now.tv_nsec - start.tv_nsec));
+		if (left < 0)
+			left = 0;
+		rem->tv_sec = left / 1000000000LL;
+		rem->tv_nsec = left % 1000000000LL;
+	}
+	return (int)ret_errno(r);
+}
+
+unsigned int pk_sleep(unsigned int seconds)
+{
+	struct timespec ts = { seconds, 0 }, rem = { 0, 0 };
+
+	if (pk_nanosleep(&ts, &rem) < 0)
+		return (unsigned)rem.tv_sec + (rem.tv_nsec > 0);
+	return 0;
+}
+
+int pk_usleep(useconds_t usec)
+{
+	struct timespec ts = { usec / 1000000, (long)(usec % 1000000) * 1000 };
+
+	return pk_nanosleep(&ts, NULL);
+}
+
+pid_t pk_waitpid(pid_t pid, int *status, int options)
+{
+	siginfo_t si;
+	idtype_t type = P_PID;
+	id_t id = (id_t)pid;
+	int wopt = WEXITED | (options & (WNOHANG | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD));
+	long r;
+
+	if (options & WUNTRACED)
+		wopt |= WSTOPPED;
+	if (pid < -1) {
+		type = P_PGID;
+		id = (id_t)-pid;
+	} else if (pid == -1) {
+		type = P_ALL;
+		id = 0;
+	} else if (pid == 0) {
+		type = P_PGID;
+		id = 0;
+	}
+	memset(&si, 0, sizeof(si));
+	{
+		OP_START(-1);
+		io_uring_prep_rw(PK_IORING_OP_WAITID, sqe, (int)id, NULL, (unsigned)type, 0);
+		sqe->file_index = (unsigned)wopt;
+		sqe->addr2 = (uint64_t)(uintptr_t)&si;
+		r = pk_op_run(c, &op, true);
+	}
+	if (r < 0)
+		return (pid_t)ret_errno(r);
+	if (!si.si_pid)
+		return 0;	/* WNOHANG and nothing to report */
+	if (status) {
+		switch (si.si_code) {
+		case CLD_EXITED: *status = (si.si_status & 0xff) << 8; break;
+		case CLD_KILLED: *status = si.si_status & 0x7f; break;
+		case CLD_DUMPED: *status = (si.si_status & 0x7f) | 0x80; break;
+		case CLD_STOPPED: *status = (si.si_status & 0xff) << 8 | 0x7f; break;
+		case CLD_TRAPPED: *status = (si.si_status & 0xff) << 8 | 0x7f; break;
+		case CLD_CONTINUED: *status = 0xffff; break;
+		}
+	}
+	return si.si_pid;
+}
