@@ -269,6 +269,7 @@ static int status_of(int ws)
 }
 
 struct launch {
+	void (*sigpipe)(int);	/* parakit's own SIGPIPE disposition at start */
 	pid_t pid;
 	int pidfd;
 	int go, err;
@@ -296,6 +297,9 @@ static int launch_start(struct launch *l, const char *file, char **argv)
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(125);
+		/* An ignored signal stays ignored across exec: give the
+		 * command the dispositions parakit was started with. */
+		signal(SIGPIPE, l->sigpipe);
 		execve(file, argv, environ);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)
@@ -455,7 +459,7 @@ static int parse_options(int argc, char **argv)
 	return -1;
 }
 
-static void install_signals(void)
+static void install_signals(struct launch *l)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -463,7 +467,7 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	l->sigpipe = signal(SIGPIPE, SIG_IGN);
 }
 
 int cmd_trace(int argc, char **argv)
@@ -519,7 +523,7 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (trace_open(&t, &opts.t))
 		goto out;
-	install_signals();
+	install_signals(&l);
 	if (argc) {
 		if (launch_start(&l, file, argv))
 			goto out;

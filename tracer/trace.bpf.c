@@ -348,8 +348,18 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	if (!ct)
 		return 0;
 	ct->state = TRACE_ACTIVE;
-	if (!thread)
+	if (!thread) {
+		struct trace_proc *pp, *cp;
+		__u32 pid = parent->tgid;
+
 		proc_new(child, 0);
+		/* Until it executes something, a child runs its parent's file. */
+		pp = bpf_map_lookup_elem(&procs, &pid);
+		pid = child->tgid;
+		cp = bpf_map_lookup_elem(&procs, &pid);
+		if (pp && cp)
+			__builtin_memcpy(cp->exe, pp->exe, sizeof(cp->exe));
+	}
 	return 0;
 }
 

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Description: a workload with known counts (getppid, writes, failing opens,
+# a forked child, a thread) is counted exactly, children and threads
+# included, errors broken down by errno; and syscall by syscall as strace -f -c
+# counts it.
+. "$(dirname "$0")/../lib/t.sh"
+. "$(dirname "$0")/lib/trace.sh"
+t_require cc strace sqlite3
+tr_require_bpf
+tr_build counts
+db=$T_TMP/t.db
+N=1000 M=500 K=70 C=300 T=200
+
+for mode in full count; do
+	flag=
+	[ $mode = count ] && flag=--count
+	t_pk trace $flag --db "$db" --json -- "$T_TMP/counts" $N $M $K $C $T
+	t_is "$T_RC" 0 "$mode: the workload's status passes through"
+	run=$(tr_val "$db" "SELECT max(run_id) FROM v_trace_runs")
+	t_is "$(tr_val "$db" "SELECT calls FROM v_trace_syscalls WHERE run_id = $run AND syscall = 'getppid'")" \
+		$((N + C + T)) "$mode: getppid of the process, its child and its thread"
+	t_is "$(tr_val "$db" "SELECT calls FROM v_trace_syscalls WHERE run_id = $run AND syscall = 'write'")" \
+		$((M + C)) "$mode: writes to /dev/null"
+	t_is "$(tr_val "$db" "SELECT calls || ' ' || errors FROM v_trace_syscalls WHERE run_id = $run AND syscall = 'open'")" \
+		"$K $K" "$mode: failing opens, all errors"
+	t_is "$(tr_val "$db" "SELECT errno || ' ' || count FROM v_trace_errors WHERE run_id = $run AND syscall = 'open'")" \
+		"ENOENT $K" "$mode: the errors are ENOENT"
+	t_is "$(tr_val "$db" "SELECT calls FROM v_trace_syscalls WHERE run_id = $run AND syscall = 'exit_group'")" \
+		2 "$mode: exit_group of both processes"
+	t_is "$(tr_val "$db" "SELECT calls FROM v_trace_syscalls WHERE run_id = $run AND syscall = 'execve'")" \
+		1 "$mode: one execve: the launcher's own calls are not counted"
+	t_is "$(tr_val "$db" "SELECT processes FROM v_trace_runs WHERE run_id = $run")" 2 "$mode: two processes"
+	t_like "$T_OUT" "\"name\":\"getppid\",\"calls\":$((N + C + T)),\"errors\":0" "$mode: the JSON says the same"
+done
+
+t_is "$(tr_val "$db" "SELECT count(*) FROM v_trace_processes WHERE run_id = 1 AND exe LIKE '%/counts' AND exit_code = 0")" \
+	2 "processes: exe and exit status recorded"
+t_is "$(tr_val "$db" "SELECT sum(count) FROM v_trace_hist WHERE run_id = 1 AND syscall = 'getppid'")" \
+	$((N + C + T)) "the histogram holds every call"
+
+tr_strace_counts "$T_TMP/strace" "$T_TMP/counts" $N $M $K $C $T
+tr_db_counts "$db" 1 "$T_TMP/ours"
+t_cmp "$T_TMP/ours" "$T_TMP/strace" "per-syscall calls equal strace -f -c's"
+t_done
