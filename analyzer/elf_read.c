@@ -80,6 +80,21 @@ static size_t pool_str(struct reader *rd, size_t strndx, size_t off)
 	return strpool_add(&rd->r->pool, s, strlen(s));
 }
 
+/* A section's data; NULL and r->why set when libelf refuses it (its offset
+ * or size lies outside the file): a table we cannot read must not pass for
+ * an empty one. */
+static Elf_Data *section_data(struct reader *rd, Elf_Scn *scn)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+
+	if (!d && !rd->why) {
+		rd->why = elf_errmsg(-1);
+		if (!rd->why)
+			rd->why = "section data outside the file";
+	}
+	return d;
+}
+
 static void set_vername(struct reader *rd, unsigned idx, size_t name)
 {
 	idx &= 0x7fff;
@@ -101,7 +116,7 @@ static size_t vername(struct reader *rd, GElf_Versym v)
 
 static void read_dynamic(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, unsigned *flags_1)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Data *d = section_data(rd, scn);
 	size_t n = d ? d->d_size / gelf_fsize(rd->e, ELF_T_DYN, 1, EV_CURRENT) : 0;
 
 	for (size_t i = 0; i < n && !rd->why; i++) {
@@ -126,7 +141,7 @@ static void read_dynamic(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, unsigne
  * loop or an offset past the end stops it. */
 static void read_verdef(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Data *d = section_data(rd, scn);
 	size_t off = 0, steps = d ? d->d_size / sizeof(GElf_Verdef) + 1 : 0;
 
 	while (d && steps-- && off < d->d_size && !rd->why) {
@@ -146,7 +161,7 @@ static void read_verdef(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 /* .gnu.version_r: the versions this file needs, by index. */
 static void read_verneed(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Data *d = section_data(rd, scn);
 	size_t off = 0, steps = d ? d->d_size / sizeof(GElf_Vernaux) + 1 : 0;
 
 	while (d && steps && off < d->d_size && !rd->why) {
@@ -175,8 +190,8 @@ static void read_verneed(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 
 static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn *versym_scn)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
-	Elf_Data *vd = versym_scn ? elf_getdata(versym_scn, NULL) : NULL;
+	Elf_Data *d = section_data(rd, scn);
+	Elf_Data *vd = versym_scn ? section_data(rd, versym_scn) : NULL;
 	size_t n = d ? d->d_size / gelf_fsize(rd->e, ELF_T_SYM, 1, EV_CURRENT) : 0;
 
 	for (size_t i = 1; i < n && !rd->why; i++) {
@@ -256,6 +271,13 @@ static void read_elf(struct reader *rd)
 	}
 	if (!gelf_getehdr(rd->e, &eh) || elf_getshdrnum(rd->e, &shnum)) {
 		rd->why = elf_errmsg(-1);
+		return;
+	}
+	/* libelf reads the tables with its own entry sizes whatever the
+	 * header says; readelf refuses them, and so do we. */
+	if ((shnum && eh.e_shentsize != gelf_fsize(rd->e, ELF_T_SHDR, 1, EV_CURRENT)) ||
+	    (eh.e_phnum && eh.e_phentsize != gelf_fsize(rd->e, ELF_T_PHDR, 1, EV_CURRENT))) {
+		rd->why = "section or program header size does not match the ELF class";
 		return;
 	}
 	rd->info.class = gelf_getclass(rd->e) == ELFCLASS64 ? 64 : 32;

@@ -265,3 +265,28 @@ t_mk_tar()
 	esac
 	rm -rf "$root"
 }
+
+# t_poke FILE OFFSET SIZE VALUE: writes VALUE as a SIZE-byte little-endian
+# integer at OFFSET, in place (corrupting ELF headers).
+t_poke()
+{
+	local file=$1 off=$2 size=$3 val=$4 i esc=
+	for ((i = 0; i < size; i++)); do
+		esc+=$(printf '\\x%02x' $(((val >> (8 * i)) & 255)))
+	done
+	printf "$esc" | dd of="$file" bs=1 seek="$off" conv=notrunc status=none
+}
+
+# t_elf_field FILE FIELD: a number from readelf -h ("Start of section headers").
+t_elf_field()
+{
+	readelf -h -W "$1" | sed -n "s/^ *$2: *\([0-9]*\).*/\1/p"
+}
+
+# t_shdr FILE NAME: the byte offset of section NAME's header (ELF64).
+t_shdr()
+{
+	local idx
+	idx=$(readelf -S -W "$1" | sed -n "s/^ *\[ *\([0-9]*\)\] $2 .*/\1/p")
+	echo $(($(t_elf_field "$1" "Start of section headers") + 64 * idx))
+}
