@@ -228,7 +228,7 @@ static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn 
 	}
 }
 
-static void read_phdrs(struct reader *rd, int *has_interp)
+static void read_phdrs(struct reader *rd, int *has_interp, int *has_dynamic)
 {
 	size_t phnum, fsize;
 	char *raw = elf_rawfile(rd->e, &fsize);
@@ -244,6 +244,8 @@ static void read_phdrs(struct reader *rd, int *has_interp)
 			rd->why = elf_errmsg(-1);
 			return;
 		}
+		if (ph.p_type == PT_DYNAMIC)
+			*has_dynamic = 1;
 		if (ph.p_type != PT_INTERP)
 			continue;
 		*has_interp = 1;
@@ -256,14 +258,19 @@ static void read_phdrs(struct reader *rd, int *has_interp)
 	}
 }
 
+static int table_outside(uint64_t off, uint64_t n, uint64_t entsize, uint64_t fsize)
+{
+	return off > fsize || n * entsize > fsize - off;
+}
+
 static void read_elf(struct reader *rd)
 {
 	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
 	GElf_Shdr dynsym_sh = { 0 };
 	unsigned flags_1 = 0;
-	int has_interp = 0;
+	int has_interp = 0, has_dynamic = 0;
 	GElf_Ehdr eh;
-	size_t shnum;
+	size_t shnum, fsize;
 
 	if (elf_kind(rd->e) != ELF_K_ELF) {
 		rd->why = "not an ELF file";
@@ -271,6 +278,18 @@ static void read_elf(struct reader *rd)
 	}
 	if (!gelf_getehdr(rd->e, &eh) || elf_getshdrnum(rd->e, &shnum)) {
 		rd->why = elf_errmsg(-1);
+		return;
+	}
+	/* libelf quietly counts no sections (or program headers) when their
+	 * table does not fit in the file: a truncated file would pass for one
+	 * that imports nothing. An extended count (0, PN_XNUM) needs entry 0. */
+	if (!elf_rawfile(rd->e, &fsize) ||
+	    (eh.e_shoff && table_outside(eh.e_shoff, eh.e_shnum ? eh.e_shnum : 1, eh.e_shentsize, fsize))) {
+		rd->why = "section header table outside the file";
+		return;
+	}
+	if (eh.e_phnum && table_outside(eh.e_phoff, eh.e_phnum == PN_XNUM ? 1 : eh.e_phnum, eh.e_phentsize, fsize)) {
+		rd->why = "program header table outside the file";
 		return;
 	}
 	/* libelf reads the tables with its own entry sizes whatever the
@@ -284,7 +303,7 @@ static void read_elf(struct reader *rd)
 	rd->info.msb = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	rd->info.type = type_name(eh.e_type);
 	machine_name(eh.e_machine, rd->info.machine, sizeof(rd->info.machine));
-	read_phdrs(rd, &has_interp);
+	read_phdrs(rd, &has_interp, &has_dynamic);
 
 	/* Versions first: symbols refer to them by index. */
 	while (!rd->why && (scn = elf_nextscn(rd->e, scn))) {
@@ -317,6 +336,13 @@ static void read_elf(struct reader *rd)
 	}
 	if (rd->why)
 		return;
+	/* NEEDSWORK: a file stripped of its section headers (sstrip) still
+	 * links through PT_DYNAMIC; its symbols could be read from DT_SYMTAB,
+	 * DT_STRTAB and the hash tables. Recorded as unread, not as empty. */
+	if (!dynsym && has_dynamic && !shnum) {
+		rd->why = "no section headers: dynamic symbols not read";
+		return;
+	}
 	if (dynsym)
 		read_dynsym(rd, dynsym, &dynsym_sh, versym);
 	rd->info.is_static = !has_interp && !rd->info.n_needed &&

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SPILL_AT (16u << 20)
+#define SPILL_AT (8u << 20)
 #define CHUNK (64u << 10)
 
 static __thread char *member_buf;

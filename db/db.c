@@ -211,7 +211,7 @@ int db_open(const char *path, sqlite3 **out)
 	if (open_flags(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
 		return -1;
 	if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;"
-			   " PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
+			   " PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192")
 	    || migrate(db) || load_catalog(db)) {
 		db_close(db);
 		return -1;
