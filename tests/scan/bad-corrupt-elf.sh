@@ -20,6 +20,7 @@ cut_at() { head -c "$2" "$src" > "$in/$1"; }
 cut_at trunc-magic 4
 cut_at trunc-ident 16
 cut_at trunc-ehdr 64
+cut_at trunc-phdrs 100
 cut_at trunc-half $((size / 2))
 cut_at trunc-shdrs $((size - 10))
 
