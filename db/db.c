@@ -119,15 +119,20 @@ static int migrate(sqlite3 *db)
 }
 
 /*
- * Loads the catalogue TSV (name, status, category; '#' comments and a header
- * line) when the database holds another version of it than this build.
+ * Loads the catalogue TSV when the database holds another version of it
+ * than this build. The TSV defines the catalogue whole: its header line
+ * names the columns it fills (name first; parts add columns such as
+ * blocking or pk_equivalent to the file), '#' lines are comments, an empty
+ * cell is NULL.
  */
 static int load_catalog(sqlite3 *db)
 {
+	static const char *const known[] = { "name", "header", "status", "category", "blocking",
+					     "syscalls", "pk_equivalent" };
 	const struct db_embedded *tsv = db_find_embedded("posix-functions.tsv");
-	char hash[17], *text, *line, *save = NULL;
+	char hash[17], *text, *line, *save = NULL, sql[512];
 	sqlite3_stmt *st = NULL, *get;
-	int ret = -1, same = 0;
+	int ret = -1, same = 0, ncols = 0, len;
 
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)XXH3_64bits(tsv->data, tsv->len));
 	get = db_prepare(db, "SELECT value = ?1 FROM meta WHERE key = 'catalog_hash'");
@@ -141,29 +146,48 @@ static int load_catalog(sqlite3 *db)
 		return 0;
 
 	text = xstrdup(tsv->data);
-	if (db_exec(db, "BEGIN IMMEDIATE"))
+	if (db_exec(db, "BEGIN IMMEDIATE") || db_exec(db, "DELETE FROM catalog_function"))
 		goto out;
-	/* Keep columns that later parts filled in: update in place. */
-	st = db_prepare(db, "INSERT INTO catalog_function(name, status, category) VALUES(?1, ?2, nullif(?3, ''))"
-			    " ON CONFLICT(name) DO UPDATE SET status = excluded.status, category = excluded.category");
-	if (!st)
-		goto rollback;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[3] = { line, "", "" };
+		char *f[ARRAY_SIZE(known)];
 		int n = 1;
 
-		if (*line == '#' || !strncmp(line, "name\t", 5))
+		if (*line == '#')
 			continue;
-		for (char *p = line; *p && n < 3; p++)
+		line[strcspn(line, "\r")] = 0;
+		f[0] = line;
+		for (char *p = line; *p; p++)
 			if (*p == '\t') {
 				*p = 0;
+				if (n == (int)ARRAY_SIZE(known))
+					break;
 				f[n++] = p + 1;
 			}
-		for (char *p = f[n - 1]; *p; p++)
-			if (*p == '\t' || *p == '\r')
-				*p = 0;
-		for (int i = 0; i < 3; i++)
-			sqlite3_bind_text(st, i + 1, f[i], -1, SQLITE_STATIC);
+		if (!st) {
+			/* The header: validate the names, then build the insert. */
+			len = snprintf(sql, sizeof(sql), "INSERT INTO catalog_function(");
+			for (int i = 0; i < n; i++) {
+				int ok = 0;
+
+				for (size_t k = 0; k < ARRAY_SIZE(known); k++)
+					ok |= !strcmp(f[i], known[k]);
+				if (!ok || (i == 0 && strcmp(f[0], "name"))) {
+					pk_err("catalogue: unknown column '%s'", f[i]);
+					goto rollback;
+				}
+				len += snprintf(sql + len, sizeof(sql) - len, "%s%s", i ? ", " : "", f[i]);
+			}
+			len += snprintf(sql + len, sizeof(sql) - len, ") VALUES(");
+			for (int i = 0; i < n; i++)
+				len += snprintf(sql + len, sizeof(sql) - len, "%snullif(?%d, '')", i ? ", " : "", i + 1);
+			snprintf(sql + len, sizeof(sql) - len, ")");
+			if (!(st = db_prepare(db, sql)))
+				goto rollback;
+			ncols = n;
+			continue;
+		}
+		for (int i = 0; i < ncols; i++)
+			sqlite3_bind_text(st, i + 1, i < n ? f[i] : "", -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			pk_err("database: loading the catalogue: %s", sqlite3_errmsg(db));
 			goto rollback;
