@@ -67,17 +67,40 @@ struct reader {
 	const char *why;	/* set on a corrupt file */
 };
 
+/*
+ * Why a name from the file cannot be a linker's: control characters (no
+ * toolchain emits them; they would reach terminals and reports) or a length
+ * past NAME_MAX_LEN (the longest C++ names in a distribution are a few
+ * kB). NULL when it is fine; *len gets its length.
+ */
+#define NAME_MAX_LEN (1u << 20)
+
+static const char *bad_name(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "name with control characters";
+	*len = p - (const unsigned char *)s;
+	return *len > NAME_MAX_LEN ? "name longer than 1 MiB" : NULL;
+}
+
 /* A string of section strndx, copied into the pool; 0 and r->why set when
- * the offset lies outside the table or the string does not end in it. */
+ * the offset lies outside the table, the string does not end in it, or it
+ * is no name (bad_name). */
 static size_t pool_str(struct reader *rd, size_t strndx, size_t off)
 {
 	const char *s = elf_strptr(rd->e, strndx, off);
+	size_t len;
 
 	if (!s) {
 		rd->why = "string offset outside its string table";
 		return 0;
 	}
-	return strpool_add(&rd->r->pool, s, strlen(s));
+	if ((rd->why = bad_name(s, &len)))
+		return 0;
+	return strpool_add(&rd->r->pool, s, len);
 }
 
 /* A section's data; NULL and r->why set when libelf refuses it (its offset
@@ -198,6 +221,7 @@ static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn 
 		GElf_Versym v = 0;
 		struct elf_sym s = { 0 };
 		const char *name;
+		size_t len;
 		GElf_Sym sym;
 
 		if (!gelf_getsym(d, i, &sym))
@@ -209,17 +233,19 @@ static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn 
 		}
 		if (!*name)
 			continue;
+		if ((rd->why = bad_name(name, &len)))
+			break;
 		if (vd)
 			gelf_getversym(vd, i, &v);
 		s.weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
 		s.version = vername(rd, v);
 		if (sym.st_shndx == SHN_UNDEF) {
-			s.name = strpool_add(&rd->r->pool, name, strlen(name));
+			s.name = strpool_add(&rd->r->pool, name, len);
 			rd->info.imports = xgrow(rd->info.imports, &rd->cap_imports, rd->info.n_imports + 1,
 						 sizeof(s));
 			rd->info.imports[rd->info.n_imports++] = s;
 		} else if (GELF_ST_BIND(sym.st_info) != STB_LOCAL && GELF_ST_TYPE(sym.st_info) != STT_SECTION) {
-			s.name = strpool_add(&rd->r->pool, name, strlen(name));
+			s.name = strpool_add(&rd->r->pool, name, len);
 			s.is_default = !(v & 0x8000);
 			rd->info.exports = xgrow(rd->info.exports, &rd->cap_exports, rd->info.n_exports + 1,
 						 sizeof(s));

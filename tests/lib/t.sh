@@ -99,7 +99,7 @@ t_cmp()
 		t_pass "$3 ($(wc -l < "$2") lines)"
 	else
 		t_fail "$3"
-		diff -u "$2" "$1" | head -40 | t_diag "$(cat)"
+		diff -u "$2" "$1" | head -40 | cut -c1-300 | t_diag "$(cat)"
 	fi
 }
 
