@@ -95,7 +95,7 @@ $(O)/db/embedded.c: db/embed.sh $(EMBEDDED)
 # (parts with other link needs add theirs to PART_TESTS); shell tests
 # (tests/*/*.sh) run as they are.
 TEST_C   := $(sort $(wildcard tests/common/*.c tests/db/*.c tests/scan/*.c))
-TEST_SH  := $(sort $(wildcard tests/*/*.sh))
+TEST_SH  := $(sort $(filter-out tests/lib/%,$(wildcard tests/*/*.sh)))
 TEST_BIN := $(patsubst %.c,$(O)/tests/%.t,$(notdir $(TEST_C)))
 
 vpath %.c $(sort $(dir $(TEST_C)))

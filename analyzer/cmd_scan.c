@@ -85,14 +85,17 @@ static int is_known(struct scan_ctx *c, const char *path, const char *hash)
 	return n < (int)sizeof(key) && strmap_get(&c->known, key, n);
 }
 
+static __thread char *hash_buf;
+
 static int hash_fd(int fd, char out[33])
 {
-	static __thread char *buf;
 	XXH3_state_t *st = XXH3_createState();
+	char *buf;
 	ssize_t n;
 
-	if (!buf)
-		buf = xmalloc(1 << 20);
+	if (!hash_buf)
+		hash_buf = xmalloc(1 << 20);
+	buf = hash_buf;
 	XXH3_128bits_reset(st);
 	while ((n = read(fd, buf, 1 << 20)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -216,6 +219,9 @@ static void *worker(void *arg)
 		scan_result_release(&r);
 		progress_update(&c->progress, atomic_fetch_add(&c->done, 1) + 1);
 	}
+	free(hash_buf);
+	hash_buf = NULL;
+	pkg_archive_thread_release();
 	return NULL;
 }
 

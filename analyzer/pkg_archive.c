@@ -28,6 +28,13 @@
 static __thread char *member_buf;
 static __thread size_t member_cap;
 
+void pkg_archive_thread_release(void)
+{
+	free(member_buf);
+	member_buf = NULL;
+	member_cap = 0;
+}
+
 static int spill_file(void)
 {
 	const char *dir = getenv("TMPDIR");

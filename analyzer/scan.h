@@ -143,6 +143,8 @@ void scan_alias_init(void);
  * on input and positioned at 0. Returns 0, or -1 when the archive failed
  * (recorded in r). */
 int pkg_archive_scan(struct scan_result *r, int fd);
+/* Frees the calling thread's member buffer (a worker calls it on exit). */
+void pkg_archive_thread_release(void);
 /* Reads the RPM lead and headers from fd (name, version, release, arch,
  * requires) into r; pkg_archive_scan() reads the payload. */
 int pkg_rpm_header(struct scan_result *r, int fd);
