@@ -38,7 +38,11 @@ t_is "$(tr_val "$db" "SELECT count(*) FROM v_trace_processes WHERE run_id = 1 AN
 t_is "$(tr_val "$db" "SELECT sum(count) FROM v_trace_hist WHERE run_id = 1 AND syscall = 'getppid'")" \
 	$((N + C + T)) "the histogram holds every call"
 
+# Whether pthread_join waits in futex depends on timing (and strace slows
+# the thread down): futex is left out of this comparison.
 tr_strace_counts "$T_TMP/strace" "$T_TMP/counts" $N $M $K $C $T
 tr_db_counts "$db" 1 "$T_TMP/ours"
-t_cmp "$T_TMP/ours" "$T_TMP/strace" "per-syscall calls equal strace -f -c's"
+grep -v '^futex' "$T_TMP/strace" > "$T_TMP/strace.nofutex"
+grep -v '^futex' "$T_TMP/ours" > "$T_TMP/ours.nofutex"
+t_cmp "$T_TMP/ours.nofutex" "$T_TMP/strace.nofutex" "per-syscall calls equal strace -f -c's (futex aside)"
 t_done
