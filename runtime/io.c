@@ -71,12 +71,13 @@ static int wait_on(struct pk_core *c, struct pk_waiter *w)
 	while (!atomic_load(&w->done)) {
 		r = io_uring_submit_and_wait(&c->ring, 1);
 		c->unsubmitted = 0;
-		if (r == -EINTR) {
-			pk_reap(c);
-			if (!atomic_load(&w->done))
-				return -EINTR;
-		}
-		pk_reap(c);
+		/*
+		 * A wait cut short by a signal returns -EINTR, or the number
+		 * submitted when the same enter also submitted: then no CQE
+		 * is there either.
+		 */
+		if (!pk_reap(c) && (r == -EINTR || r >= 0) && !atomic_load(&w->done))
+			return -EINTR;
 	}
 	return 0;
 }

@@ -162,6 +162,8 @@ ssize_t pk_writev(int fd, const struct iovec *iov, int iovcnt);
 int pk_open(const char *path, int flags, ...);
 int pk_openat(int dirfd, const char *path, int flags, ...);
 int pk_close(int fd);
+/* fcntl(2); keeps libpk's O_NONBLOCK knowledge of @fd in step. */
+int pk_fcntl(int fd, int cmd, ...);
 int pk_fsync(int fd);
 int pk_fdatasync(int fd);
 struct statx;

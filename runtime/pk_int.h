@@ -125,7 +125,7 @@ PK_HIDDEN struct io_uring_sqe *pk_sqe(struct pk_core *c);
 PK_HIDDEN int pk_msg_send(struct pk_core *to, void *ptr, int tag);
 PK_HIDDEN void pk_wake(struct pk_waiter *w);
 PK_HIDDEN void pk_wait(struct pk_waiter *w);
-PK_HIDDEN void pk_reap(struct pk_core *c);
+PK_HIDDEN unsigned pk_reap(struct pk_core *c);
 PK_HIDDEN void pk_submit(struct pk_core *c);
 PK_HIDDEN void pk_fiber_exited(void);
 PK_HIDDEN void pk_live_zero(void);

@@ -19,12 +19,88 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "pk_int.h"
 
 #define PK_IORING_OP_WAITID 50	/* liburing 2.3's header stops at SENDMSG_ZC (48) */
+
+#define PK_ACCEPT_DONTWAIT (1U << 1)	/* IORING_ACCEPT_DONTWAIT, Linux 6.10, not in liburing 2.3 */
+
+/*
+ * io_uring waits for readiness whatever the file's O_NONBLOCK says, where
+ * POSIX wants EAGAIN. So libpk keeps, per descriptor, whether it is
+ * O_NONBLOCK and not a regular file (learnt with one fcntl+fstat at its
+ * first use, or from the flags pk_open/pk_socket/pk_accept4 were given,
+ * updated by pk_fcntl, forgotten by pk_close), and then asks io_uring not
+ * to wait: RWF_NOWAIT, MSG_DONTWAIT, IORING_ACCEPT_DONTWAIT.
+ * NEEDSWORK: a descriptor closed and reused behind libpk's back keeps the
+ * old answer until pk_close or pk_fcntl sees it.
+ */
+enum { FD_KNOWN = 1, FD_NONBLOCK = 2, FD_STREAM = 4 };
+static _Atomic unsigned char *fd_flags;
+
+static void fd_flags_alloc(void)
+{
+	if (pk_rt.fd_max)
+		fd_flags = calloc((size_t)pk_rt.fd_max, 1);
+}
+
+static unsigned fd_flags_set(int fd, int oflags, mode_t type)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	unsigned v = FD_KNOWN;
+
+	if (type == S_IFIFO || type == S_IFSOCK)
+		v |= FD_STREAM;
+	if ((oflags & O_NONBLOCK) && type != S_IFREG)
+		v |= FD_NONBLOCK;
+	pthread_once(&once, fd_flags_alloc);
+	if (fd_flags && fd >= 0 && fd < pk_rt.fd_max)
+		fd_flags[fd] = (unsigned char)v;
+	return v;
+}
+
+/* FD_* facts about @fd, learnt once with fcntl+fstat; 0 for a bad descriptor. */
+static unsigned fd_info(int fd)
+{
+	struct stat st;
+	unsigned v;
+	int fl;
+
+	if (fd < 0 || fd >= pk_rt.fd_max)
+		return 0;
+	if (fd_flags && ((v = fd_flags[fd]) & FD_KNOWN))
+		return v;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fstat(fd, &st))
+		return 0;	/* the operation itself will say EBADF */
+	return fd_flags_set(fd, fl, st.st_mode & S_IFMT);
+}
+
+/* True when @fd is an O_NONBLOCK pipe, socket or device. */
+static bool fd_nonblock(int fd)
+{
+	return fd_info(fd) & FD_NONBLOCK;
+}
+
+int pk_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+	int r;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	r = fcntl(fd, cmd, arg);
+	if (r >= 0 && fd_flags && fd >= 0 && fd < pk_rt.fd_max && (cmd == F_SETFL || cmd == F_DUPFD ||
+								     cmd == F_DUPFD_CLOEXEC))
+		fd_flags[cmd == F_SETFL ? fd : r] = 0;	/* learn it again at the next use */
+	return r;
+}
 
 #define OP_START(fd_)						\
 	struct pk_core *c = pk_core_get();			\
@@ -52,6 +128,8 @@ ssize_t pk_read(int fd, void *buf, size_t count)
 {
 	OP_START(fd);
 	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
+	if (fd_nonblock(fd))
+		sqe->rw_flags = RWF_NOWAIT;
 	return op_finish(c, &op);
 }
 
@@ -59,6 +137,8 @@ ssize_t pk_write(int fd, const void *buf, size_t count)
 {
 	OP_START(fd);
 	io_uring_prep_write(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
+	if (fd_nonblock(fd))
+		sqe->rw_flags = RWF_NOWAIT;
 	return op_finish(c, &op);
 }
 
@@ -66,6 +146,10 @@ ssize_t pk_pread(int fd, void *buf, size_t count, off_t offset)
 {
 	if (offset < 0) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (fd_info(fd) & FD_STREAM) {
+		errno = ESPIPE;
 		return -1;
 	}
 	OP_START(fd);
@@ -77,6 +161,10 @@ ssize_t pk_pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
 	if (offset < 0) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (fd_info(fd) & FD_STREAM) {
+		errno = ESPIPE;
 		return -1;
 	}
 	OP_START(fd);
@@ -92,6 +180,8 @@ ssize_t pk_readv(int fd, const struct iovec *iov, int iovcnt)
 	}
 	OP_START(fd);
 	io_uring_prep_readv(sqe, fd, iov, (unsigned)iovcnt, (uint64_t)-1);
+	if (fd_nonblock(fd))
+		sqe->rw_flags = RWF_NOWAIT;
 	return op_finish(c, &op);
 }
 
@@ -103,14 +193,21 @@ ssize_t pk_writev(int fd, const struct iovec *iov, int iovcnt)
 	}
 	OP_START(fd);
 	io_uring_prep_writev(sqe, fd, iov, (unsigned)iovcnt, (uint64_t)-1);
+	if (fd_nonblock(fd))
+		sqe->rw_flags = RWF_NOWAIT;
 	return op_finish(c, &op);
 }
 
 static int openat_mode(int dirfd, const char *path, int flags, mode_t mode)
 {
+	int fd;
+
 	OP_START(-1);
 	io_uring_prep_openat(sqe, dirfd, path, flags, mode);
-	return (int)op_finish(c, &op);
+	fd = (int)op_finish(c, &op);
+	if (fd >= 0 && fd_flags && fd < pk_rt.fd_max)
+		fd_flags[fd] = 0;	/* a FIFO or a device may hide behind the path */
+	return fd;
 }
 
 int pk_openat(int dirfd, const char *path, int flags, ...)
@@ -163,6 +260,8 @@ int pk_close(int fd)
 	if (!c)
 		return -1;
 	cancel_fd(c, fd);
+	if (fd_flags && fd >= 0 && fd < pk_rt.fd_max)
+		fd_flags[fd] = 0;
 	{
 		struct pk_op op = { .fd = -1 };
 		struct io_uring_sqe *sqe = pk_op_sqe(c, &op, -1);
@@ -201,15 +300,27 @@ int pk_statx(int dirfd, const char *path, int flags, unsigned int mask, struct s
 int pk_socket(int domain, int type, int protocol)
 {
 	OP_START(-1);
+	int fd;
+
 	io_uring_prep_socket(sqe, domain, type, protocol, 0);
-	return (int)op_finish(c, &op);
+	fd = (int)op_finish(c, &op);
+	if (fd >= 0)
+		fd_flags_set(fd, type & SOCK_NONBLOCK ? O_NONBLOCK : 0, S_IFSOCK);
+	return fd;
 }
 
 int pk_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
+	int nfd;
+
 	OP_START(fd);
 	io_uring_prep_accept(sqe, fd, addr, addrlen, flags);
-	return (int)op_finish(c, &op);
+	if (fd_nonblock(fd))
+		sqe->ioprio |= PK_ACCEPT_DONTWAIT;
+	nfd = (int)op_finish(c, &op);
+	if (nfd >= 0)
+		fd_flags_set(nfd, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0, S_IFSOCK);
+	return nfd;
 }
 
 int pk_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
@@ -221,6 +332,13 @@ int pk_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	long r;
 
+	/*
+	 * io_uring completes a connect when the connection is made; an
+	 * O_NONBLOCK socket wants EINPROGRESS at once, which only connect(2)
+	 * gives (it is no read/write-family call).
+	 */
+	if (fd_nonblock(fd))
+		return connect(fd, addr, addrlen);
 	OP_START(fd);
 	io_uring_prep_connect(sqe, fd, addr, addrlen);
 	/* A connect interrupted by a signal goes on in the background: EINTR, never a restart. */
@@ -231,28 +349,28 @@ int pk_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 ssize_t pk_send(int fd, const void *buf, size_t len, int flags)
 {
 	OP_START(fd);
-	io_uring_prep_send(sqe, fd, buf, len, flags);
+	io_uring_prep_send(sqe, fd, buf, len, flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0));
 	return op_finish(c, &op);
 }
 
 ssize_t pk_recv(int fd, void *buf, size_t len, int flags)
 {
 	OP_START(fd);
-	io_uring_prep_recv(sqe, fd, buf, len, flags);
+	io_uring_prep_recv(sqe, fd, buf, len, flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0));
 	return op_finish(c, &op);
 }
 
 ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	OP_START(fd);
-	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
+	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)(flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0)));
 	return op_finish(c, &op);
 }
 
 ssize_t pk_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	OP_START(fd);
-	io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)flags);
+	io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)(flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0)));
 	return op_finish(c, &op);
 }
 

@@ -47,7 +47,7 @@ $(O)/runtime/libpk.so: $(RUNTIME_OBJS) runtime/libpk.map runtime/runtime.mk
 		-o $@ $(RUNTIME_OBJS) $(RUNTIME_LIBS)
 
 $(O)/runtime/libpk.a: $(RUNTIME_OBJS) runtime/runtime.mk
-	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $(RUNTIME_OBJS)
 
 $(O)/runtime/libpk.pc: runtime/libpk.pc.in
 	@mkdir -p $(@D)

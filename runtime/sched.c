@@ -314,11 +314,11 @@ static void dispatch(struct pk_core *c, struct io_uring_cqe *cqe)
 	}
 }
 
-/* Dispatches every CQE already posted on @c's ring, without waiting. */
-void pk_reap(struct pk_core *c)
+/* Dispatches every CQE already posted on @c's ring, without waiting. Returns how many. */
+unsigned pk_reap(struct pk_core *c)
 {
 	struct io_uring_cqe *cqe;
-	unsigned head, n;
+	unsigned head, n, total = 0;
 
 	for (;;) {
 		n = 0;
@@ -329,7 +329,9 @@ void pk_reap(struct pk_core *c)
 		if (!n)
 			break;
 		io_uring_cq_advance(&c->ring, n);
+		total += n;
 	}
+	return total;
 }
 
 static void *core_main(void *arg)
