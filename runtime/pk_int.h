@@ -37,6 +37,7 @@ struct pk_waiter {
 	_Atomic int done;
 	struct pk_waiter *next;	/* for wait queues */
 	void *val;		/* channel hand-off */
+	int res;		/* channel: 0, or -EPIPE when closed while waiting */
 };
 
 struct pk_op {

@@ -12,6 +12,7 @@ DEB_PKGS += liburing-dev libxdp-dev libbpf-dev clang llvm bpftool iproute2 \
 	iputils-ping fio strace
 
 RUNTIME_SRCS := \
+	runtime/chan.c \
 	runtime/fiber.c \
 	runtime/io.c \
 	runtime/posix.c \
