@@ -15,6 +15,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "scan", cmd_scan, "what ELF files and package archives import, mapped to POSIX" },
 	{ "trace", cmd_trace, "which syscalls programs make, how often, and how long they block (eBPF)" },
+	{ "report", cmd_report, "the findings as an HTML page with charts, plus CSV and JSON" },
 	{ "db", cmd_db, "database maintenance: merge shard databases, migrate" },
 };
 

@@ -1,0 +1,248 @@
+/*
+ * The page: one self-contained index.html. Inline CSS, the charts as
+ * inline SVG, no script and nothing fetched from anywhere, so it reads the
+ * same with scripts disabled, offline, or mailed as one file. Everything
+ * that came from the database is escaped (report_escape.h); the captions
+ * hold only our words and numbers.
+ */
+#include "common/common.h"
+#include "reports/report.h"
+#include "reports/report_escape.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char css[] =
+	"body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;"
+	"max-width:1100px;margin:0 auto;padding:0 24px 48px;background:#fff}"
+	"header{border-bottom:3px solid #1f5fa8;margin-bottom:16px}"
+	"h1{font-size:28px;margin:24px 0 4px}h2{font-size:21px;margin:36px 0 8px;"
+	"border-bottom:1px solid #ccc;padding-bottom:4px}h3{font-size:16px;margin:20px 0 6px}"
+	".sub{color:#555;margin:0 0 12px}nav ol{columns:2;margin:8px 0}"
+	"table{border-collapse:collapse;margin:8px 0 4px;font-size:13.5px}"
+	"th,td{padding:3px 9px;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}"
+	"th{background:#f3f5f8;border-bottom:2px solid #c9d1dc}td.n,th.n{text-align:right;"
+	"font-variant-numeric:tabular-nums;white-space:nowrap}tbody tr:nth-child(even){background:#fafbfc}"
+	"td{word-break:break-word;max-width:520px}"
+	"figure.chart{margin:16px 0;padding:8px;border:1px solid #e3e3e3;border-radius:4px}"
+	"figure.chart svg{width:100%;height:auto;display:block}"
+	"figcaption{color:#444;font-size:13.5px;margin-top:6px}"
+	".more,.note{color:#555;font-size:13.5px}.empty{font-size:17px;padding:12px 16px;"
+	"background:#fff8e1;border-left:4px solid #f0a500}code{font-size:13px}"
+	".clip{max-height:7.5em;overflow:auto}"
+	"footer{margin-top:40px;border-top:1px solid #ccc;color:#555;font-size:13px}";
+
+static void charts(FILE *f, const struct report_ctx *r, const char *section)
+{
+	for (size_t i = 0; i < r->ncharts; i++) {
+		const struct report_chart *c = &r->charts[i];
+
+		if (strcmp(c->section, section))
+			continue;
+		fprintf(f, "<figure class=chart id=\"chart-%d\">\n%s\n<figcaption>%s</figcaption></figure>\n",
+			c->plot, r->plot.svg[c->plot], c->caption ? c->caption : "");
+	}
+}
+
+static const char *weights_sentence(const struct report_ctx *r)
+{
+	switch (r->corpus.weighting) {
+	case REPORT_W_EQUAL:
+		return "every package weighs the same (<code>--weights equal</code>): API importance is the "
+		       "share of packages importing the function";
+	case REPORT_W_POPCON:
+		return "packages weigh their probability of being installed, from the popularity-contest "
+		       "file given with <code>--popcon</code> (installations over the largest installation "
+		       "count of the file; packages it does not name weigh 0), and importance is Tsai et "
+		       "al.'s probability that an installation uses the function";
+	default:
+		return "packages weigh their PageRank over this corpus's own dependency graph (Depends, "
+		       "Pre-Depends; the PackageRank idea of openEuler's musl study: a library many "
+		       "packages depend on weighs more), rescaled to sum 1 over the packages with ELF "
+		       "files; importance is the weighted share of packages importing the function";
+	}
+}
+
+static void section(FILE *f, const char *id, const char *title)
+{
+	fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
+}
+
+static void scan_body(FILE *f, struct report_ctx *r)
+{
+	struct report_corpus *c = &r->corpus;
+	size_t top = r->top;
+
+	section(f, "linkage", "POSIX functions by package share (Figure 1 reproduced)");
+	fprintf(f, "<p>A package uses a function when one of its ELF files imports it (Atlidakis et al., "
+		   "EuroSys '16); shares are over the %zu packages with ELF files. glibc's renames are "
+		   "undone first (<code>__printf_chk</code> counts as <code>printf</code>).</p>\n", c->npkgs);
+	charts(f, r, "linkage");
+	if (r->have_pub)
+		fprintf(f, "<p class=note>Compared with: ");
+	if (r->have_pub) {
+		report_html_s(f, r->pub.label);
+		fprintf(f, ", %lld %s (from the first row's count and share). The paper states 1,096 "
+			   "functions linked by at least one Ubuntu package, 306 by more than 1 %%, 47 by more "
+			   "than 10 %%, 1 by more than 50 %% and 81 by none; the published column below counts "
+			   "the shipped CSV against this catalogue the same way as this corpus.</p>\n",
+			r->pub.total, r->pub.unit);
+	}
+	report_table_html(f, &r->tab[T_THRESHOLDS], 0);
+	fprintf(f, "<h3>The most imported functions</h3>\n");
+	report_table_html(f, &r->tab[T_FUNCTIONS], top);
+	fputs("</section>\n", f);
+
+	section(f, "categories", "Usage by category");
+	charts(f, r, "categories");
+	report_table_html(f, &r->tab[T_CATEGORIES], 0);
+	fputs("</section>\n", f);
+
+	section(f, "importance", "API importance");
+	fprintf(f, "<p>API importance (Tsai et al., EuroSys '16): %s. The importance column of the "
+		   "function table above and <a href=\"functions.csv\">functions.csv</a> give it for every "
+		   "function.</p>\n", weights_sentence(r));
+	if (c->weighting == REPORT_W_POPCON)
+		fprintf(f, "<p class=note>%lld of the %zu packages were found in the popcon file.</p>\n",
+			c->popcon_matched, c->npkgs);
+	charts(f, r, "importance");
+	fputs("</section>\n", f);
+
+	section(f, "plan", "What a parakernel must implement first");
+	fprintf(f, "<p>Weighted completeness of a set of functions (Tsai et al.): the weighted share of "
+		   "packages all of whose POSIX imports are in the set; packages with no POSIX import count "
+		   "as complete from the start. Two orders over the %zu imported functions: Tsai et al.'s, "
+		   "by importance, and parakit's greedy order, which at each step takes the function with "
+		   "the largest sum, over unfinished packages using it, of the package's weight divided by "
+		   "the square of the number of functions it still misses.</p>\n", c->plan_len);
+	charts(f, r, "plan");
+	report_table_html(f, &r->tab[T_MILESTONES], 0);
+	fprintf(f, "<h3>The plans, function by function</h3>\n");
+	report_table_html(f, &r->tab[T_PLAN], top + 1);
+	fputs("</section>\n", f);
+
+	section(f, "nonposix", "Imported, but not POSIX");
+	fprintf(f, "<p>Imported symbols that map to no POSIX function: glibc and Linux extensions "
+		   "(origin <code>glibc</code>: bound to a <code>GLIBC_*</code> version), and the "
+		   "interfaces of other libraries, by the number of packages importing them.</p>\n");
+	report_table_html(f, &r->tab[T_NONPOSIX], top);
+	fputs("</section>\n", f);
+
+	section(f, "packages", "Per package");
+	fprintf(f, "<p>Packages by the number of POSIX functions they import; weight under the report's "
+		   "weights; \"complete after\": the number of functions of each plan after which all of "
+		   "the package's POSIX imports are implemented (0: none needed). Each package's function "
+		   "list is in <a href=\"packages.csv\">packages.csv</a>.</p>\n");
+	report_table_html(f, &r->tab[T_PACKAGES], top);
+	fputs("</section>\n", f);
+}
+
+static void trace_body(FILE *f, struct report_ctx *r)
+{
+	section(f, "traces", "Traces: where the time blocks");
+	fprintf(f, "<p>%lld runs of <code>parakit trace</code>. Off-CPU time inside a syscall is time "
+		   "the thread was blocked in it; that is what a parakernel makes asynchronous.</p>\n",
+		r->trace_runs);
+	report_table_html(f, &r->tab[T_TRACE_RUNS], 0);
+	fputs("<h3>Syscalls observed to block</h3>\n", f);
+	report_table_html(f, &r->tab[T_TRACE_BLOCKING], 500);
+	charts(f, r, "traces");
+	fputs("<h3>Every syscall of every run</h3>\n", f);
+	report_table_html(f, &r->tab[T_TRACE_SYSCALLS], 500);
+	fputs("</section>\n", f);
+}
+
+static void write_page(FILE *f, struct report_ctx *r)
+{
+	struct report_corpus *c = &r->corpus;
+	char now[32];
+
+	fputs("<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
+	      "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; img-src data:\">\n<title>", f);
+	report_html_s(f, r->title);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>", css);
+	report_html_s(f, r->title);
+	fputs("</h1>\n<p class=sub>Database <code>", f);
+	report_html_s(f, r->db_path);
+	fprintf(f, "</code>; written %s by parakit %s; package weights: %s.</p>\n</header>\n",
+		pk_utc_now(now, sizeof(now)), PARAKIT_VERSION, report_weights_name(c->weighting));
+
+	if (c->npkgs) {
+		fputs("<nav><ol><li><a href=\"#corpus\">The corpus</a><li><a href=\"#linkage\">Functions by "
+		      "package share</a><li><a href=\"#categories\">By category</a><li><a href=\"#importance\">"
+		      "API importance</a><li><a href=\"#plan\">What to implement first</a><li><a "
+		      "href=\"#nonposix\">Not POSIX</a><li><a href=\"#packages\">Per package</a>", f);
+		if (r->trace_runs)
+			fputs("<li><a href=\"#traces\">Traces</a>", f);
+		fputs("</ol></nav>\n", f);
+	}
+	section(f, "corpus", "The corpus");
+	if (!c->npkgs)
+		fprintf(f, "<p class=empty id=empty>This database holds no scanned package with ELF files "
+			   "(%lld packages, %lld binaries, %lld scan errors)%s. Fill it with "
+			   "<code>parakit scan --db FILE PATH...</code> and run the report again.</p>\n",
+			c->packages_all, c->binaries, c->errors,
+			r->trace_runs ? "; its traces are below" : ", and no traces");
+	else
+		fprintf(f, "<p>%zu packages with ELF files (of %lld packages), %lld distinct ELF binaries, "
+			   "%lld imports; %lld inputs could not be read and are listed with their reasons.</p>\n",
+			c->npkgs, c->packages_all, c->binaries, c->imports, c->errors);
+	report_table_html(f, &r->tab[T_CORPUS], 0);
+	fputs("<h3>How the database was made</h3>\n", f);
+	report_table_html(f, &r->tab[T_SCAN_RUNS], 0);
+	if (r->tab[T_SCAN_ERRORS].nrows) {
+		fputs("<h3>Inputs that could not be read</h3>\n", f);
+		report_table_html(f, &r->tab[T_SCAN_ERRORS], 1000);
+	}
+	fputs("</section>\n", f);
+	if (c->npkgs)
+		scan_body(f, r);
+	if (r->trace_runs)
+		trace_body(f, r);
+	fprintf(f, "<footer><p>Made by <code>parakit report</code> from the database's stable views and "
+		   "scan tables. Every table is also in <code>NAME.csv</code> and <code>NAME.json</code> "
+		   "next to this page. Names from binaries are shown as they are, escaped; control "
+		   "characters and bytes that are not UTF-8 appear as <code>\\xHH</code>. In the JSON files "
+		   "such bytes are <code>\\udcHH</code> (Python's surrogateescape); CSV cells beginning "
+		   "with = + - @ get a leading apostrophe. Sources: Atlidakis et al., \"POSIX abstractions "
+		   "in modern operating systems: the old, the new, and the missing\", EuroSys '16; Tsai et "
+		   "al., \"A study of modern Linux API usage and compatibility\", EuroSys '16.</p></footer>\n"
+		   "</body>\n</html>\n");
+}
+
+int report_html_write(struct report_ctx *r)
+{
+	char *path, *tmp;
+	FILE *f;
+	int ret = -1;
+
+	if (asprintf(&path, "%s/index.html", r->dir) < 0)
+		return -1;
+	if (asprintf(&tmp, "%s/.index.html.tmp", r->dir) < 0) {
+		free(path);
+		return -1;
+	}
+	if (!(f = fopen(tmp, "w"))) {
+		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	write_page(f, r);
+	if (ferror(f) | fclose(f)) {
+		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		pk_err("cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	free(tmp);
+	return ret;
+}

@@ -1,0 +1,36 @@
+# parakit report (reports/): the HTML/CSV/JSON report. Included by the top
+# Makefile before it computes the object list.
+#
+# The published data of Atlidakis et al. (reports/data/*.csv) is built
+# into the binary by reports/embed.sh, as db/embed.sh does for the schema.
+
+.DEFAULT_GOAL := all
+
+PARAKIT_SRCS += \
+	reports/cmd_report.c \
+	reports/report_corpus.c \
+	reports/report_escape.c \
+	reports/report_html.c \
+	reports/report_metrics.c \
+	reports/report_plot.c \
+	reports/report_published.c \
+	reports/report_scan.c \
+	reports/report_table.c \
+	reports/report_trace.c \
+	reports/report_weights.c
+
+GEN_SRCS += $(O)/reports/report_data.c
+
+# gnuplot draws the charts; chromium and jq are for the tests.
+DEB_PKGS += gnuplot-nox chromium jq sqlite3
+
+LDLIBS += -lm
+
+REPORT_DATA := $(sort $(wildcard reports/data/*.csv))
+
+$(O)/reports/report_data.o: $(O)/reports/report_data.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/reports/report_data.c: reports/embed.sh $(REPORT_DATA)
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)sh reports/embed.sh $(REPORT_DATA) > $@
