@@ -14,6 +14,7 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "scan", cmd_scan, "what ELF files and package archives import, mapped to POSIX" },
+	{ "src", cmd_src, "where a C source tree calls POSIX, which calls block (libclang)" },
 	{ "trace", cmd_trace, "which syscalls programs make, how often, and how long they block (eBPF)" },
 	{ "report", cmd_report, "the findings as an HTML page with charts, plus CSV and JSON" },
 	{ "db", cmd_db, "database maintenance: merge shard databases, migrate" },
