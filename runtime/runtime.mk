@@ -16,7 +16,8 @@ RUNTIME_SRCS := \
 	runtime/fiber.c \
 	runtime/io.c \
 	runtime/posix.c \
-	runtime/sched.c
+	runtime/sched.c \
+	runtime/udp_xdp.c
 RUNTIME_ASM := runtime/switch_x86_64.S
 
 RUNTIME_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -MMD -MP -fPIC \
@@ -25,8 +26,8 @@ ifeq ($(SAN),1)
 RUNTIME_CFLAGS += -Werror
 endif
 RUNTIME_CPPFLAGS := -D_GNU_SOURCE -Iruntime -I$(O)/runtime
-RUNTIME_PKGS := liburing
-RUNTIME_LIBS := $(shell pkg-config --libs $(RUNTIME_PKGS) 2>/dev/null || echo -luring) -lpthread
+RUNTIME_PKGS := liburing libxdp libbpf
+RUNTIME_LIBS := $(shell pkg-config --libs $(RUNTIME_PKGS) 2>/dev/null || echo -luring -lxdp -lbpf) -lpthread
 
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(O)/%.o) $(RUNTIME_ASM:%.S=$(O)/%.o)
 LIBPK := $(O)/runtime/libpk.so $(O)/runtime/libpk.a $(O)/runtime/libpk.pc
@@ -37,6 +38,17 @@ libpk: $(LIBPK)
 $(O)/runtime/%.o: runtime/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(RUNTIME_CPPFLAGS) $(RUNTIME_CFLAGS) -c -o $@ $<
+
+# The XDP program: clang -target bpf, stripped, embedded through a bpftool skeleton.
+$(O)/runtime/pk_xdp.bpf.o: runtime/pk_xdp.bpf.c
+	@mkdir -p $(@D)
+	$(call quiet,BPF,$@)clang -g -O2 -target bpf -D__TARGET_ARCH_x86 \
+		-I/usr/include/$(shell $(CC) -dumpmachine) -c -o $@ $< && llvm-strip -g $@
+
+$(O)/runtime/pk_xdp.skel.h: $(O)/runtime/pk_xdp.bpf.o
+	$(call quiet,GEN,$@)bpftool gen skeleton $< name pk_xdp > $@
+
+$(O)/runtime/udp_xdp.o: $(O)/runtime/pk_xdp.skel.h
 
 $(O)/runtime/%.o: runtime/%.S
 	@mkdir -p $(@D)
@@ -60,7 +72,9 @@ install-libpk: $(LIBPK)
 	ln -sf libpk.so.0 $(DESTDIR)$(PREFIX)/lib/libpk.so
 	install -D -m 0644 $(O)/runtime/libpk.a $(DESTDIR)$(PREFIX)/lib/libpk.a
 	install -D -m 0644 runtime/pk.h $(DESTDIR)$(PREFIX)/include/pk.h
-	install -D -m 0644 $(O)/runtime/libpk.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpk.pc
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' runtime/libpk.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpk.pc
 
 # Tests link the static library: no rpath, and the binary is what runs.
 RUNTIME_TEST_C := $(sort $(wildcard tests/runtime/*.c))
