@@ -9,6 +9,7 @@
 int cmd_db(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_shim(int argc, char **argv);
 int cmd_src(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 

@@ -1,0 +1,700 @@
+/*
+ * parakit shim: from what a binary imports to a preloadable library that
+ * routes exactly those of its functions libpk implements through io_uring,
+ * and passes the rest to libc.
+ *
+ * The imports come from the database (tables binary, import, symbol, by the
+ * binary's content hash). A binary the database does not hold yet is scanned
+ * by running 'parakit scan' as a child process: one code path fills the
+ * database whoever asks (package attribution, aliases, errors recorded),
+ * and shimgen never reaches into the scanner's internals; the cost is one
+ * fork and exec, a few milliseconds.
+ *
+ * What a preload cannot serve is refused before anything is generated:
+ * static binaries (no dynamic linker to interpose with), setuid and setgid
+ * binaries (the loader ignores LD_PRELOAD for them) and Go binaries (their
+ * runtime makes system calls itself, not through libc).
+ *
+ * --run builds into a cache keyed by the binary's hash and the templates'
+ * hash (${XDG_CACHE_HOME:-~/.cache}/parakit/shims/), then execs the binary
+ * with the shim in LD_PRELOAD: its exit status and signals are its own;
+ * parakit's failures follow env(1) (125, 126, 127).
+ */
+#include "common/common.h"
+#include "db/db.h"
+#include "parakit.h"
+#include "shimgen/shim.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <getopt.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+static const char usage_text[] =
+	"usage: parakit shim [--db FILE] [-o OUT.so] [--keep-source DIR] [--json] BINARY\n"
+	"   or: parakit shim --run [--db FILE] -- BINARY [ARGS...]\n"
+	"\n"
+	"Generates a POSIX compatibility library for one dynamically linked\n"
+	"binary: the functions it imports that libpk implements (read, write,\n"
+	"open, close, sockets, poll, sleeps...) are routed through io_uring, the\n"
+	"rest is left to libc. Prints each decision and the line that runs the\n"
+	"binary under the shim; the decisions go to the database (view v_shims).\n"
+	"\n"
+	"  --db FILE          the database (default: " DB_DEFAULT "); a binary it\n"
+	"                     does not hold is scanned into it first\n"
+	"  -o, --output FILE  the shim (default: ./<binary>.pk.so)\n"
+	"  --keep-source DIR  keep the generated shim.c and shim.map in DIR\n"
+	"  --json             print the decisions as JSON\n"
+	"  --run              build the shim if needed (cached by the binary's hash)\n"
+	"                     and run BINARY ARGS under it\n"
+	"\n"
+	"Refused, with the reason: static binaries, setuid/setgid binaries, Go\n"
+	"binaries. Under a shim, PK_SQPOLL=1 (one SQPOLL kernel thread per\n"
+	"process) takes the system calls off the data path; PK_SHIM=off turns\n"
+	"the shim into a pass-through.\n"
+	"\n"
+	"Exit status: 0 when the shim was built, 1 when it was refused or failed,\n"
+	"2 on bad usage. With --run: the program's status; 125 when parakit\n"
+	"failed, 126 when BINARY cannot run, 127 when it is not found.\n"
+	"\n"
+	"examples:\n"
+	"  parakit shim /usr/bin/cat && LD_PRELOAD=$PWD/cat.pk.so cat big.file\n"
+	"  parakit shim --run -- cat big.file | parakit shim --run -- tee copy\n";
+
+static struct shim_opts {
+	const char *db;
+	const char *out;
+	const char *keep;
+	int json, run;
+} opts;
+
+/* One binary to shim and what was found out about it. */
+struct target {
+	const char *given;	/* as on the command line */
+	char path[PATH_MAX];	/* resolved, absolute */
+	char hash[33];
+	const char *refused;	/* static storage, or NULL */
+	struct decision {
+		char *symbol;
+		const struct shim_rule *rule;	/* in the table, or NULL: own */
+		struct shim_rule own;
+	} *d;
+	size_t n, cap;
+	size_t counts[3];
+};
+
+static const struct shim_rule *rule_of(const struct decision *d)
+{
+	return d->rule ? d->rule : &d->own;
+}
+
+static void target_release(struct target *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->d[i].symbol);
+	free(t->d);
+	t->d = NULL;
+	t->n = t->cap = 0;
+}
+
+/* Finds @name as execvp would: a name with a slash is a path. */
+static int resolve(const char *name, char out[PATH_MAX])
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char buf[PATH_MAX];
+	int err = ENOENT;
+
+	if (strchr(name, '/'))
+		return realpath(name, out) ? 0 : -errno;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = colon + 1) {
+		colon = strchr(p, ':');
+		snprintf(buf, sizeof(buf), "%.*s/%s", colon ? (int)(colon - p) : (int)strlen(p),
+			 (colon ? colon == p : !*p) ? "." : p, name);
+		if (!access(buf, X_OK) && realpath(buf, out))
+			return 0;
+		if (errno == EACCES)
+			err = EACCES;
+		if (!colon)
+			break;
+	}
+	return -err;
+}
+
+/*
+ * Hashes the file (XXH3-128, as the scanner does) and looks at what makes
+ * a preload useless: set-id bits, no PT_INTERP (static), Go's sections.
+ * Returns 0, or -1 after printing why the file cannot be read.
+ */
+static int inspect(struct target *t)
+{
+	struct stat st;
+	void *map = MAP_FAILED;
+	Elf *e = NULL;
+	int fd, r = -1, has_interp = 0;
+	size_t nph, shstrndx;
+	Elf_Scn *scn = NULL;
+
+	fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		pk_err("cannot open '%s': %s", t->given, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 64) {
+		pk_err("cannot shim '%s': not an ELF file", t->given);
+		goto out;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		pk_err("cannot map '%s': %s", t->given, strerror(errno));
+		goto out;
+	}
+	{
+		XXH128_hash_t h = XXH3_128bits(map, (size_t)st.st_size);
+		XXH128_canonical_t c;
+
+		XXH128_canonicalFromHash(&c, h);
+		for (int i = 0; i < 16; i++)
+			snprintf(t->hash + 2 * i, 3, "%02x", c.digest[i]);
+	}
+	elf_version(EV_CURRENT);
+	e = elf_memory(map, (size_t)st.st_size);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		pk_err("cannot shim '%s': not an ELF file", t->given);
+		goto out;
+	}
+	r = 0;
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		t->refused = "setuid or setgid binary: the dynamic loader ignores LD_PRELOAD for it";
+		goto out;
+	}
+	if (!elf_getphdrnum(e, &nph))
+		for (size_t i = 0; i < nph; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_INTERP)
+				has_interp = 1;
+		}
+	if (!elf_getshdrstrndx(e, &shstrndx))
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+
+			if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
+				continue;
+			if (!strcmp(name, ".go.buildinfo") || !strcmp(name, ".note.go.buildid") ||
+			    !strcmp(name, ".gopclntab")) {
+				t->refused = "Go binary: its runtime makes system calls itself, not through libc";
+				goto out;
+			}
+		}
+	if (!has_interp)
+		t->refused = "static binary (no dynamic loader): nothing can be preloaded into it";
+out:
+	if (e)
+		elf_end(e);
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)st.st_size);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static long long binary_id(sqlite3 *db, const char *hash)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM binary WHERE hash = ?");
+	long long id = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Runs 'parakit scan --db DB PATH' (this very executable). Returns its status. */
+static int scan_child(const char *dbpath, const char *path)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int status, fd;
+	pid_t pid;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			/* Its summary is not ours to print; its errors are in v_scan_errors. */
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(exe, "parakit", "scan", "--db", dbpath, "--jobs", "1", path, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void add_decision(struct target *t, const char *symbol, const char *posix)
+{
+	struct decision *d;
+
+	t->d = xgrow(t->d, &t->cap, t->n + 1, sizeof(*t->d));
+	d = &t->d[t->n++];
+	d->symbol = xstrdup(symbol);
+	d->rule = shim_rule_find(d->symbol, posix, &d->own);
+	if (d->rule == &d->own)
+		d->rule = NULL;	/* the array may move: see rule_of() */
+	t->counts[rule_of(d)->decision]++;
+}
+
+/* Reads the binary's imports from the database, scanning it first if needed. */
+static int load_imports(sqlite3 *db, struct target *t)
+{
+	sqlite3_stmt *st;
+	long long id = binary_id(db, t->hash);
+	int r;
+
+	if (id == 0) {
+		r = scan_child(opts.db, t->path);
+		if (r != 0 && r != 1) {
+			pk_err("cannot scan '%s': parakit scan failed (status %d)", t->given, r);
+			return -1;
+		}
+		id = binary_id(db, t->hash);
+		if (id <= 0) {
+			pk_err("cannot shim '%s': the scan recorded no imports for it (see v_scan_errors)",
+			       t->given);
+			return -1;
+		}
+	}
+	if (id < 0)
+		return -1;
+	if (!t->refused) {
+		sqlite3_stmt *s2 = db_prepare(db, "SELECT static FROM binary WHERE id = ?");
+
+		if (!s2)
+			return -1;
+		sqlite3_bind_int64(s2, 1, id);
+		if (sqlite3_step(s2) == SQLITE_ROW && sqlite3_column_int(s2, 0))
+			t->refused = "static binary (no dynamic loader): nothing can be preloaded into it";
+		sqlite3_finalize(s2);
+	}
+	st = db_prepare(db,
+		"SELECT DISTINCT s.name, s.posix_name FROM import i JOIN symbol s ON s.id = i.symbol_id "
+		"WHERE i.binary_id = ? ORDER BY s.name");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		add_decision(t, (const char *)sqlite3_column_text(st, 0),
+			     (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* Replaces the binary's previous decisions by these. */
+static int record(sqlite3 *db, struct target *t, const char *out)
+{
+	sqlite3_stmt *st = NULL;
+	long long build;
+	char now[32];
+	int r = -1;
+
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		return -1;
+	st = db_prepare(db, "DELETE FROM shim_build WHERE hash = ?");
+	if (!st)
+		goto out;
+	sqlite3_bind_text(st, 1, t->hash, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = db_prepare(db,
+		"INSERT INTO shim_build(hash, binary_id, path, output, refused, routed, passed, unsafe, "
+		"built, parakit_version) VALUES (?, (SELECT id FROM binary WHERE hash = ?), ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		goto out;
+	sqlite3_bind_text(st, 1, t->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->path, -1, SQLITE_STATIC);
+	if (out)
+		sqlite3_bind_text(st, 4, out, -1, SQLITE_STATIC);
+	if (t->refused)
+		sqlite3_bind_text(st, 5, t->refused, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (long long)t->counts[SHIM_ROUTED]);
+	sqlite3_bind_int64(st, 7, (long long)t->counts[SHIM_PASSED]);
+	sqlite3_bind_int64(st, 8, (long long)t->counts[SHIM_UNSAFE]);
+	sqlite3_bind_text(st, 9, pk_utc_now(now, sizeof(now)), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, PARAKIT_VERSION, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		pk_err("database '%s': %s", opts.db, sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	build = sqlite3_last_insert_rowid(db);
+	st = db_prepare(db, "INSERT OR IGNORE INTO shim_decision(build_id, function, decision, reason) "
+			    "VALUES (?, ?, ?, ?)");
+	if (!st)
+		goto out;
+	for (size_t i = 0; i < t->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, build);
+		sqlite3_bind_text(st, 2, t->d[i].symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, shim_decision_name(rule_of(&t->d[i])->decision), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rule_of(&t->d[i])->reason, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			pk_err("database '%s': %s", opts.db, sqlite3_errmsg(db));
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	db_exec(db, r ? "ROLLBACK" : "COMMIT");
+	return r;
+}
+
+/* The distinct template blocks the routed decisions need. */
+static size_t routed_blocks(const struct target *t, const char **blocks)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const char *b = rule_of(&t->d[i])->block;
+		size_t j;
+
+		if (rule_of(&t->d[i])->decision != SHIM_ROUTED || !b)
+			continue;
+		for (j = 0; j < n && strcmp(blocks[j], b); j++)
+			;
+		if (j == n)
+			blocks[n++] = b;
+	}
+	return n;
+}
+
+static int generate_and_build(const struct target *t, const char *out)
+{
+	struct shim_buf src = { 0 }, map = { 0 }, banner = { 0 };
+	const char **blocks = xcalloc(t->n + 1, sizeof(*blocks));
+	char tmpdir[] = "/tmp/parakit-shim.XXXXXX";
+	const char *dir = opts.keep;
+	size_t n = routed_blocks(t, blocks);
+	int r = -1;
+
+	shim_buf_addf(&banner,
+		" * Generated by parakit shim %s for %s\n"
+		" * (XXH3-128 %s) from shimgen/templates/; edit and rebuild with the\n"
+		" * command in the file next to this one if you keep it.\n"
+		" * Routed: %zu imported names; passed to libc: %zu; unsafe: %zu.\n",
+		PARAKIT_VERSION, t->path, t->hash, t->counts[SHIM_ROUTED],
+		t->counts[SHIM_PASSED], t->counts[SHIM_UNSAFE]);
+	shim_generate(blocks, n, banner.s, &src, &map);
+	if (!dir) {
+		if (!mkdtemp(tmpdir)) {
+			pk_err("cannot create a directory in /tmp: %s", strerror(errno));
+			goto out;
+		}
+		dir = tmpdir;
+	} else if (mkdir(dir, 0755) && errno != EEXIST) {
+		pk_err("cannot create '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	r = shim_build(dir, &src, &map, out);
+	if (!opts.keep) {
+		char p[sizeof(tmpdir) + 16];
+
+		for (const char *f = "shim.c\0shim.map\0cc.log\0"; *f; f += strlen(f) + 1) {
+			snprintf(p, sizeof(p), "%s/%s", tmpdir, f);
+			unlink(p);
+		}
+		rmdir(tmpdir);
+	}
+out:
+	free(blocks);
+	shim_buf_release(&src);
+	shim_buf_release(&map);
+	shim_buf_release(&banner);
+	return r;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void print_result(const struct target *t, const char *out)
+{
+	size_t others = 0;
+
+	if (opts.json) {
+		printf("{\"binary\":");
+		json_str(stdout, t->path);
+		printf(",\"hash\":\"%s\",\"refused\":", t->hash);
+		if (t->refused)
+			json_str(stdout, t->refused);
+		else
+			printf("null");
+		printf(",\"output\":");
+		if (out)
+			json_str(stdout, out);
+		else
+			printf("null");
+		printf(",\"routed\":%zu,\"passed\":%zu,\"unsafe\":%zu,\"functions\":[",
+		       t->counts[SHIM_ROUTED], t->counts[SHIM_PASSED], t->counts[SHIM_UNSAFE]);
+		for (size_t i = 0; i < t->n; i++) {
+			printf("%s{\"function\":", i ? "," : "");
+			json_str(stdout, t->d[i].symbol);
+			printf(",\"decision\":\"%s\",\"reason\":", shim_decision_name(rule_of(&t->d[i])->decision));
+			json_str(stdout, rule_of(&t->d[i])->reason);
+			printf("}");
+		}
+		printf("]}\n");
+		return;
+	}
+	if (t->refused) {
+		printf("%s: refused: %s\n", t->path, t->refused);
+		return;
+	}
+	printf("%-20s %-7s %s\n", "function", "decision", "reason");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct shim_rule *r = rule_of(&t->d[i]);
+
+		if (r->decision == SHIM_PASSED && !r->family && !strncmp(r->reason, "libc: ", 6)) {
+			others++;
+			continue;
+		}
+		printf("%-20s %-7s %s\n", t->d[i].symbol, shim_decision_name(r->decision), r->reason);
+	}
+	printf("(%zu more passed to libc: no I/O)\n", others);
+	printf("%zu routed, %zu passed, %zu unsafe\n", t->counts[SHIM_ROUTED],
+	       t->counts[SHIM_PASSED], t->counts[SHIM_UNSAFE]);
+	printf("LD_PRELOAD=%s %s\n", out, t->path);
+}
+
+/*
+ * Decides, generates, builds into @out and records. Returns 0, 1 when the
+ * binary was refused, -1 on failure (printed).
+ */
+static int shim_one(struct target *t, const char *out, int quiet)
+{
+	sqlite3 *db = NULL;
+	int r = -1;
+
+	if (inspect(t))
+		return -1;
+	if (db_open(opts.db, &db))
+		return -1;
+	if (!t->refused && load_imports(db, t))
+		goto out;
+	if (t->refused) {
+		if (!record(db, t, NULL) && !quiet)
+			print_result(t, NULL);
+		pk_err("cannot shim '%s': %s", t->given, t->refused);
+		r = 1;
+		goto out;
+	}
+	if (t->counts[SHIM_UNSAFE])
+		for (size_t i = 0; i < t->n; i++)
+			if (rule_of(&t->d[i])->decision == SHIM_UNSAFE)
+				pk_err("warning: '%s' imports %s: %s", t->given, t->d[i].symbol,
+				       rule_of(&t->d[i])->reason);
+	if (generate_and_build(t, out))
+		goto out;
+	if (record(db, t, out))
+		goto out;
+	if (!quiet)
+		print_result(t, out);
+	r = 0;
+out:
+	db_close(db);
+	return r;
+}
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* The cache file for the target: <cache>/<binary hash>-<templates+libpk key>.so */
+static int cache_path(const struct target *t, char *out, size_t size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *lib = shim_libpk_path();
+	unsigned long long key = shim_templates_hash();
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (lib && !stat(lib, &st))
+		key ^= XXH64(&st.st_mtim, sizeof(st.st_mtim), (unsigned long long)st.st_size);
+	if (xdg && *xdg)
+		snprintf(dir, sizeof(dir), "%s/parakit/shims", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof(dir), "%s/.cache/parakit/shims", home);
+	else
+		snprintf(dir, sizeof(dir), "/tmp/parakit-shims-%u", (unsigned)getuid());
+	if (mkdirs(dir)) {
+		pk_err("cannot create '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(out, size, "%s/%s-%016llx.so", dir, t->hash, key);
+	return 0;
+}
+
+static int run(char **argv)
+{
+	struct target t = { .given = argv[0] };
+	char so[PATH_MAX + 64], *pre;
+	const char *old = getenv("LD_PRELOAD");
+	struct stat st;
+	int r;
+
+	r = resolve(argv[0], t.path);
+	if (r) {
+		pk_err("cannot run '%s': %s", argv[0], strerror(-r));
+		return r == -ENOENT ? 127 : 126;
+	}
+	if (inspect(&t)) {
+		/* Not an ELF we can read: let exec say what it is (a script...). */
+		execv(t.path, argv);
+		pk_err("cannot run '%s': %s", argv[0], strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
+	if (t.refused) {
+		pk_err("cannot shim '%s': %s", t.given, t.refused);
+		return 125;
+	}
+	if (cache_path(&t, so, sizeof(so)))
+		return 125;
+	if (stat(so, &st)) {
+		r = shim_one(&t, so, 1);
+		target_release(&t);
+		if (r)
+			return 125;
+	}
+	if (old && *old) {
+		size_t n = strlen(so) + strlen(old) + 2;
+
+		pre = xmalloc(n);
+		snprintf(pre, n, "%s:%s", so, old);
+	} else {
+		pre = xstrdup(so);
+	}
+	setenv("LD_PRELOAD", pre, 1);
+	free(pre);
+	fflush(NULL);
+	execv(t.path, argv);
+	pk_err("cannot run '%s': %s", argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+int cmd_shim(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "keep-source", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "run", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct target t = { 0 };
+	char out[PATH_MAX];
+	const char *base;
+	int opt, r;
+
+	assert(shim_rules_sorted());
+	opts.db = DB_DEFAULT;
+	/* '+': stop at the first non-option, so --run's ARGS stay the program's. */
+	while ((opt = getopt_long(argc, argv, "+d:o:k:Jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': opts.db = optarg; break;
+		case 'o': opts.out = optarg; break;
+		case 'k': opts.keep = optarg; break;
+		case 'J': opts.json = 1; break;
+		case 'r': opts.run = 1; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return opts.run ? 125 : 2;
+		}
+	}
+	if (opts.run) {
+		if (optind >= argc) {
+			fputs(usage_text, stderr);
+			return 125;
+		}
+		return run(argv + optind);
+	}
+	if (optind != argc - 1) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	t.given = argv[optind];
+	r = resolve(t.given, t.path);
+	if (r) {
+		pk_err("cannot open '%s': %s", t.given, strerror(-r));
+		return 1;
+	}
+	if (opts.out) {
+		snprintf(out, sizeof(out), "%s", opts.out);
+	} else {
+		base = strrchr(t.path, '/');
+		shim_pathf(out, sizeof(out), "%s.pk.so", base ? base + 1 : t.path);
+	}
+	if (out[0] != '/') {
+		char cwd[PATH_MAX], abs[PATH_MAX * 2 + 2];
+
+		if (getcwd(cwd, sizeof(cwd))) {
+			snprintf(abs, sizeof(abs), "%s/%s", cwd, out);
+			shim_pathf(out, sizeof(out), "%s", abs);
+		}
+	}
+	r = shim_one(&t, out, 0);
+	target_release(&t);
+	return r ? 1 : 0;
+}

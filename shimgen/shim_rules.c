@@ -1,0 +1,190 @@
+/*
+ * Which imported symbols a shim routes through libpk, which it leaves to
+ * libc and why, and which would break a program under a shim.
+ *
+ * A symbol is routed when libpk has a POSIX twin with the same signature,
+ * return and errno (pk_read...) and a template block implements every glibc
+ * name of it (read, __read_chk). I/O that libpk lacks stays on the kernel
+ * path and says so; the rest of libc (no I/O) passes through silently.
+ * The table is sorted by symbol for bsearch.
+ */
+#include "shimgen/shim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define R(sym, block, family) { sym, block, family, SHIM_ROUTED, "libpk: one io_uring operation" }
+#define K(sym, why) { sym, NULL, NULL, SHIM_PASSED, why }
+#define U(sym, why) { sym, NULL, NULL, SHIM_UNSAFE, why }
+
+static const char no_pk[] = "kernel path: libpk has no equivalent yet";
+static const char stdio_std[] =
+	"kernel path: stdio on stdin/stdout/stderr calls glibc's internal read/write, invisible to a preload";
+
+static const struct shim_rule rules[] = {
+	K("__fprintf_chk", stdio_std),
+	K("__getdelim", stdio_std),
+	K("__isoc99_fscanf", stdio_std),
+	K("__isoc99_scanf", stdio_std),
+	R("__open64_2", "open", "open"),
+	R("__open_2", "open", "open"),
+	R("__openat64_2", "openat", "open"),
+	R("__openat_2", "openat", "open"),
+	K("__overflow", stdio_std),
+	R("__poll_chk", "poll", "poll"),
+	R("__pread64_chk", "pread", "io"),
+	R("__pread_chk", "pread", "io"),
+	K("__printf_chk", stdio_std),
+	R("__read_chk", "read", "io"),
+	R("__recv_chk", "recv", "sock"),
+	R("__recvfrom_chk", "recvfrom", "sock"),
+	K("__uflow", stdio_std),
+	K("__vfprintf_chk", stdio_std),
+	K("__vprintf_chk", stdio_std),
+	R("accept", "accept", "sock"),
+	R("accept4", "accept4", "sock"),
+	U("clone", "a task sharing the caller's memory and TLS would share its io_uring"),
+	R("close", "close", "fd"),
+	K("close_range", "kernel path; a range that covers the shim's ring closes it (NEEDSWORK)"),
+	K("closefrom", "kernel path; it also closes the shim's ring (NEEDSWORK)"),
+	R("connect", "connect", "sock"),
+	K("copy_file_range", no_pk),
+	R("creat", "creat", "open"),
+	R("creat64", "creat", "open"),
+	K("dup", "passed: the new descriptor is looked at on first use"),
+	K("dup2", "passed; the shim watches it (descriptor reuse)"),
+	K("dup3", "passed; the shim watches it (descriptor reuse)"),
+	K("epoll_pwait", no_pk),
+	K("epoll_wait", no_pk),
+	K("fallocate", no_pk),
+	K("fallocate64", no_pk),
+	K("fclose", stdio_std),
+	K("fcntl", "passed; the shim watches F_SETFL (O_NONBLOCK)"),
+	K("fcntl64", "passed; the shim watches F_SETFL (O_NONBLOCK)"),
+	R("fdatasync", "fdatasync", "sync"),
+	K("fdopen", "kernel path: the stream's buffered I/O is glibc-internal"),
+	K("fflush", stdio_std),
+	K("fflush_unlocked", stdio_std),
+	K("fgetc", stdio_std),
+	K("fgets", stdio_std),
+	K("fgets_unlocked", stdio_std),
+	K("fopen", "kernel path: the stream's buffered I/O is glibc-internal"),
+	K("fopen64", "kernel path: the stream's buffered I/O is glibc-internal"),
+	K("fprintf", stdio_std),
+	K("fputc", stdio_std),
+	K("fputc_unlocked", stdio_std),
+	K("fputs", stdio_std),
+	K("fputs_unlocked", stdio_std),
+	K("fread", stdio_std),
+	K("freopen", "kernel path: the stream's buffered I/O is glibc-internal"),
+	K("freopen64", "kernel path: the stream's buffered I/O is glibc-internal"),
+	K("fscanf", stdio_std),
+	K("fstat", no_pk),
+	K("fstat64", no_pk),
+	K("fstatat", no_pk),
+	K("fstatat64", no_pk),
+	R("fsync", "fsync", "sync"),
+	K("ftruncate", no_pk),
+	K("ftruncate64", no_pk),
+	K("fwrite", stdio_std),
+	K("fwrite_unlocked", stdio_std),
+	K("getc", stdio_std),
+	K("getc_unlocked", stdio_std),
+	K("getchar", stdio_std),
+	K("getdelim", stdio_std),
+	K("getline", stdio_std),
+	K("ioctl", "passed; the shim watches FIONBIO (O_NONBLOCK)"),
+	K("lseek", no_pk),
+	K("lseek64", no_pk),
+	K("mmap", "memory, not a call: page faults stay with the kernel"),
+	K("mmap64", "memory, not a call: page faults stay with the kernel"),
+	R("nanosleep", "nanosleep", "sleep"),
+	R("open", "open", "open"),
+	R("open64", "open", "open"),
+	R("openat", "openat", "open"),
+	R("openat64", "openat", "open"),
+	K("pipe", "passed: the new descriptors are looked at on first use"),
+	K("pipe2", "passed: the new descriptors are looked at on first use"),
+	R("poll", "poll", "poll"),
+	K("posix_fadvise", no_pk),
+	K("posix_fadvise64", no_pk),
+	K("ppoll", no_pk),
+	R("pread", "pread", "io"),
+	R("pread64", "pread", "io"),
+	K("preadv", no_pk),
+	K("preadv2", no_pk),
+	K("printf", stdio_std),
+	K("pselect", no_pk),
+	K("putc", stdio_std),
+	K("putc_unlocked", stdio_std),
+	K("putchar", stdio_std),
+	K("puts", stdio_std),
+	R("pwrite", "pwrite", "io"),
+	R("pwrite64", "pwrite", "io"),
+	K("pwritev", no_pk),
+	K("pwritev2", no_pk),
+	R("read", "read", "io"),
+	R("readv", "readv", "io"),
+	R("recv", "recv", "sock"),
+	R("recvfrom", "recvfrom", "sock"),
+	R("recvmsg", "recvmsg", "sock"),
+	K("scanf", stdio_std),
+	R("select", "select", "poll"),
+	R("send", "send", "sock"),
+	K("sendfile", no_pk),
+	K("sendfile64", no_pk),
+	R("sendmsg", "sendmsg", "sock"),
+	R("sendto", "sendto", "sock"),
+	K("sigaction", "passed: libpk reads each handler's SA_RESTART with sigaction when a signal interrupts a routed call"),
+	K("signal", "passed: libpk reads each handler's SA_RESTART with sigaction when a signal interrupts a routed call"),
+	R("sleep", "sleep", "sleep"),
+	R("socket", "socket", "sock"),
+	K("splice", no_pk),
+	K("tee", no_pk),
+	R("usleep", "usleep", "sleep"),
+	K("vfprintf", stdio_std),
+	K("vmsplice", no_pk),
+	K("vprintf", stdio_std),
+	K("wait", no_pk),
+	K("waitpid", "kernel path: libpk's waitpid needs IORING_OP_WAITID (Linux 6.7), left to libc"),
+	R("write", "write", "io"),
+	R("writev", "writev", "io"),
+};
+
+static int cmp_rule(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct shim_rule *)e)->symbol);
+}
+
+const struct shim_rule *shim_rule_find(const char *symbol, const char *posix_name,
+				       struct shim_rule *buf)
+{
+	const struct shim_rule *r = bsearch(symbol, rules, sizeof(rules) / sizeof(rules[0]),
+					    sizeof(rules[0]), cmp_rule);
+
+	if (r)
+		return r;
+	memset(buf, 0, sizeof(*buf));
+	buf->symbol = symbol;
+	buf->decision = SHIM_PASSED;
+	buf->reason = posix_name ? "libc: no I/O routed for it" : "libc: not a POSIX function";
+	return buf;
+}
+
+const char *shim_decision_name(enum shim_decision d)
+{
+	switch (d) {
+	case SHIM_ROUTED: return "routed";
+	case SHIM_UNSAFE: return "unsafe";
+	default: return "passed";
+	}
+}
+
+int shim_rules_sorted(void)
+{
+	for (size_t i = 1; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (strcmp(rules[i - 1].symbol, rules[i].symbol) >= 0)
+			return 0;
+	return 1;
+}

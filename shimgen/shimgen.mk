@@ -1,0 +1,31 @@
+# parakit shim (shimgen/): the generator in the CLI, its templates embedded
+# as C arrays. The shims themselves are built at run time by 'parakit shim'
+# (cc, no sanitizer, against $(O)/runtime/libpk.a), so the source tree's
+# path is compiled in for libpk's headers.
+
+PARAKIT_SRCS += \
+	shimgen/cmd_shim.c \
+	shimgen/shim_gen.c \
+	shimgen/shim_rules.c
+
+GEN_SRCS += $(O)/shimgen/templates.c
+
+DEB_PKGS += socat strace netcat-openbsd coreutils liburing-dev
+
+SHIM_TEMPLATES := $(sort $(wildcard shimgen/templates/*.c))
+
+$(O)/shimgen/shim_gen.o: CPPFLAGS += -DSHIM_SRCDIR='"$(CURDIR)"'
+
+$(O)/shimgen/templates.o: $(O)/shimgen/templates.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/shimgen/templates.c: shimgen/embed.sh $(SHIM_TEMPLATES)
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)sh shimgen/embed.sh $(SHIM_TEMPLATES) > $@
+
+# The shims link libpk: have it built with the CLI.
+all: libpk
+
+.PHONY: bench-shim
+bench-shim: all
+	bash bench/shim.sh $(O)/parakit

@@ -1,0 +1,104 @@
+//@ common
+/*
+ * Family fd: closing descriptors (IORING_OP_CLOSE, after cancelling what
+ * libpk has in flight on them), and the calls the shim watches without
+ * routing them, because they change what a descriptor number means or
+ * whether it blocks: dup2, dup3, fcntl, ioctl (FIONBIO). They always pass
+ * through to libc.
+ */
+
+//@ fn close: close
+SHIM_EXPORT int close(int fd)
+{
+	SHIM_REAL(close);
+	int r;
+
+	if (shim_is_ring(fd)) {
+		/* A program closing every descriptor must not take the ring. */
+		errno = EBADF;
+		return -1;
+	}
+	shim_fd_forget(fd);
+	if (shim_enter()) {
+		r = pk_close(fd);
+		shim_leave();
+		return r;
+	}
+	return real ? real(fd) : (int)syscall(SYS_close, fd);
+}
+
+//@ always: dup2 dup3 fcntl fcntl64 ioctl
+SHIM_EXPORT int dup2(int old, int new)
+{
+	SHIM_REAL(dup2);
+
+	if (shim_is_ring(new)) {
+		errno = EBUSY;	/* as dup2 over a descriptor being installed */
+		return -1;
+	}
+	shim_fd_forget(new);
+	return real ? real(old, new) : (int)syscall(SYS_dup2, old, new);
+}
+
+SHIM_EXPORT int dup3(int old, int new, int flags)
+{
+	SHIM_REAL(dup3);
+
+	if (shim_is_ring(new)) {
+		errno = EBUSY;
+		return -1;
+	}
+	shim_fd_forget(new);
+	return real ? real(old, new, flags) : (int)syscall(SYS_dup3, old, new, flags);
+}
+
+static int shim_fcntl(const char *name, void **slot, int fd, int cmd, void *arg)
+{
+	int (*real)(int, int, ...) = (int (*)(int, int, ...))shim_real(name, slot);
+	int r = real ? real(fd, cmd, arg) : (int)syscall(SYS_fcntl, fd, cmd, arg);
+
+	if (cmd == F_SETFL)
+		shim_fd_forget(fd);
+	else if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		shim_fd_forget(r);
+	return r;
+}
+
+SHIM_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	static void *slot;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return shim_fcntl("fcntl", &slot, fd, cmd, arg);
+}
+
+SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	static void *slot;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return shim_fcntl("fcntl64", &slot, fd, cmd, arg);
+}
+
+SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	static void *slot;
+	int (*real)(int, unsigned long, ...) = (int (*)(int, unsigned long, ...))shim_real("ioctl", &slot);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (req == FIONBIO)
+		shim_fd_forget(fd);
+	return real ? real(fd, req, arg) : (int)syscall(SYS_ioctl, fd, req, arg);
+}

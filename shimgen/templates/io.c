@@ -1,0 +1,163 @@
+//@ common
+/*
+ * Family io: read and write on any descriptor (files, pipes, terminals,
+ * sockets), one io_uring operation each. A non-blocking descriptor that is
+ * not a regular file gets RWF_NOWAIT (EAGAIN instead of io_uring's poll).
+ */
+static unsigned shim_len(size_t n)
+{
+	/* Linux moves at most 0x7ffff000 bytes per call: a short count is POSIX. */
+	return n > 0x7ffff000u ? 0x7ffff000u : (unsigned)n;
+}
+
+#ifdef SHIM_HAVE_RW
+static long shim_io(int opcode, int fd, const void *buf, size_t n, uint64_t off)
+{
+	return shim_rw(opcode, fd, buf, shim_len(n), off,
+		       shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0);
+}
+#define SHIM_IO_ROUTABLE(fd) 1
+#else
+#define SHIM_IO_ROUTABLE(fd) (shim_fd_kind(fd) != FD_NONBLOCK)
+#endif
+
+//@ fn read: read __read_chk
+SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	SHIM_REAL(read);
+
+	if (shim_enter()) {
+		if (SHIM_IO_ROUTABLE(fd)) {
+#ifdef SHIM_HAVE_RW
+			SHIM_ROUTE(shim_io(IORING_OP_READ, fd, buf, n, (uint64_t)-1));
+#else
+			SHIM_ROUTE(pk_read(fd, buf, n));
+#endif
+		}
+		shim_leave();
+	}
+	return real ? real(fd, buf, n) : syscall(SYS_read, fd, buf, n);
+}
+
+SHIM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (n > buflen)
+		__builtin_trap();	/* glibc's __chk_fail: a buffer overflow */
+	return read(fd, buf, n);
+}
+
+//@ fn write: write
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	SHIM_REAL(write);
+
+	if (shim_enter()) {
+		if (SHIM_IO_ROUTABLE(fd)) {
+#ifdef SHIM_HAVE_RW
+			SHIM_ROUTE(shim_io(IORING_OP_WRITE, fd, buf, n, (uint64_t)-1));
+#else
+			SHIM_ROUTE(pk_write(fd, buf, n));
+#endif
+		}
+		shim_leave();
+	}
+	return real ? real(fd, buf, n) : syscall(SYS_write, fd, buf, n);
+}
+
+//@ fn pread: pread pread64 __pread_chk __pread64_chk
+SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	SHIM_REAL(pread);
+
+	if (off >= 0 && shim_enter()) {
+		if (SHIM_IO_ROUTABLE(fd)) {
+#ifdef SHIM_HAVE_RW
+			SHIM_ROUTE(shim_io(IORING_OP_READ, fd, buf, n, (uint64_t)off));
+#else
+			SHIM_ROUTE(pk_pread(fd, buf, n, off));
+#endif
+		}
+		shim_leave();
+	}
+	return real ? real(fd, buf, n, off) : syscall(SYS_pread64, fd, buf, n, off);
+}
+
+SHIM_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	return pread(fd, buf, n, off);
+}
+
+SHIM_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		__builtin_trap();
+	return pread(fd, buf, n, off);
+}
+
+SHIM_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		__builtin_trap();
+	return pread(fd, buf, n, off);
+}
+
+//@ fn pwrite: pwrite pwrite64
+SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	SHIM_REAL(pwrite);
+
+	if (off >= 0 && shim_enter()) {
+		if (SHIM_IO_ROUTABLE(fd)) {
+#ifdef SHIM_HAVE_RW
+			SHIM_ROUTE(shim_io(IORING_OP_WRITE, fd, buf, n, (uint64_t)off));
+#else
+			SHIM_ROUTE(pk_pwrite(fd, buf, n, off));
+#endif
+		}
+		shim_leave();
+	}
+	return real ? real(fd, buf, n, off) : syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	return pwrite(fd, buf, n, off);
+}
+
+//@ fn readv: readv
+SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	SHIM_REAL(readv);
+
+	if (iovcnt >= 0 && iovcnt <= IOV_MAX && shim_enter()) {
+		if (SHIM_IO_ROUTABLE(fd)) {
+#ifdef SHIM_HAVE_RW
+			SHIM_ROUTE(shim_rw(IORING_OP_READV, fd, iov, (unsigned)iovcnt, (uint64_t)-1,
+					   shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0));
+#else
+			SHIM_ROUTE(pk_readv(fd, iov, iovcnt));
+#endif
+		}
+		shim_leave();
+	}
+	return real ? real(fd, iov, iovcnt) : syscall(SYS_readv, fd, iov, iovcnt);
+}
+
+//@ fn writev: writev
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	SHIM_REAL(writev);
+
+	if (iovcnt >= 0 && iovcnt <= IOV_MAX && shim_enter()) {
+		if (SHIM_IO_ROUTABLE(fd)) {
+#ifdef SHIM_HAVE_RW
+			SHIM_ROUTE(shim_rw(IORING_OP_WRITEV, fd, iov, (unsigned)iovcnt, (uint64_t)-1,
+					   shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0));
+#else
+			SHIM_ROUTE(pk_writev(fd, iov, iovcnt));
+#endif
+		}
+		shim_leave();
+	}
+	return real ? real(fd, iov, iovcnt) : syscall(SYS_writev, fd, iov, iovcnt);
+}

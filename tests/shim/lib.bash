@@ -1,0 +1,96 @@
+# Helpers of the shim tests (sourced after tests/lib/t.sh; not a test).
+#
+# s_shim BIN: builds BIN's shim into $T_TMP/<name>.pk.so (S_SO), database
+# $T_TMP/shim.db. s_same DESC CMD...: runs CMD without and with the shim
+# and checks stdout, stderr and exit status are identical. s_uring DESC
+# CMD...: under strace -f, no read/write-family system call after the
+# process set up its ring, and io_uring_enter was used; prints the counts.
+
+S_DB=$T_TMP/shim.db
+S_RW='read|write|pread64|pwrite64|readv|writev|preadv|pwritev|recvfrom|sendto|recvmsg|sendmsg'
+
+s_shim()
+{
+	local bin=$1 name
+	name=$(basename "$bin")
+	S_SO=$T_TMP/$name.pk.so
+	t_pk shim --db "$S_DB" -o "$S_SO" "$bin"
+	if [ "$T_RC" -ne 0 ] || [ ! -s "$S_SO" ]; then
+		t_diag "parakit shim $bin failed ($T_RC):" "$(head -40 "$T_ERR")"
+		return 1
+	fi
+}
+
+# s_run OUTPREFIX CMD...: stdout, stderr, status into OUTPREFIX.{out,err,rc}.
+s_run()
+{
+	local p=$1
+	shift
+	"$@" >"$p.out" 2>"$p.err" </dev/null
+	echo $? >"$p.rc"
+}
+
+s_same()
+{
+	local desc=$1 so=$2
+	shift 2
+	s_run "$T_TMP/plain" "$@"
+	LD_PRELOAD=$so s_run "$T_TMP/shim" "$@"
+	if cmp -s "$T_TMP/plain.out" "$T_TMP/shim.out" && cmp -s "$T_TMP/plain.err" "$T_TMP/shim.err" &&
+	   cmp -s "$T_TMP/plain.rc" "$T_TMP/shim.rc"; then
+		t_pass "$desc: same output ($(wc -c < "$T_TMP/plain.out") bytes), errors and status ($(cat "$T_TMP/plain.rc"))"
+	else
+		t_fail "$desc"
+		t_diag "status plain $(cat "$T_TMP/plain.rc"), shim $(cat "$T_TMP/shim.rc")" \
+			"stderr plain: $(head -c 300 "$T_TMP/plain.err")" \
+			"stderr shim:  $(head -c 300 "$T_TMP/shim.err")"
+		cmp "$T_TMP/plain.out" "$T_TMP/shim.out" 2>&1 | t_diag "$(cat)"
+	fi
+}
+
+# s_counts LOG: "rw=N enter=M" (read/write family anywhere, io_uring_enter).
+s_counts()
+{
+	local rw enter
+	rw=$(grep -Ec "^[0-9]+ +($S_RW)\(" "$1")
+	enter=$(grep -Ec '^[0-9]+ +io_uring_enter\(' "$1")
+	echo "rw=$rw enter=$enter"
+}
+
+# s_uring DESC SO CMD...: with SO preloaded, no read/write-family call
+# after a process's io_uring_setup (until it execs), and at least one
+# io_uring_enter. S_KERNEL_FDS (e.g. "1") lists the descriptors that stay
+# on the kernel path by design (stdio on stdout: see v_shims).
+S_KERNEL_FDS=
+s_uring()
+{
+	local desc=$1 so=$2 late
+	shift 2
+	strace -f -qq -o "$T_TMP/plain.strace" "$@" >/dev/null 2>&1 </dev/null
+	strace -f -qq -E LD_PRELOAD="$so" -o "$T_TMP/shim.strace" "$@" >/dev/null 2>&1 </dev/null
+	late=$(awk -v re="^($S_RW)\\\\(" -v kfds=" $S_KERNEL_FDS " '
+		{ pid = $1; call = $2 }
+		call ~ /^execve\(/ { up[pid] = 0 }
+		call ~ /^io_uring_setup\(/ { up[pid] = 1 }
+		up[pid] && call ~ re {
+			fd = call; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
+			if (index(kfds, " " fd " ")) next
+			n++; if (n <= 5) print "# late: " $0 > "/dev/stderr"
+		}
+		END { print n + 0 }' "$T_TMP/shim.strace")
+	t_diag "$desc: plain $(s_counts "$T_TMP/plain.strace"); shim $(s_counts "$T_TMP/shim.strace")"
+	if [ "$late" -eq 0 ] && grep -q 'io_uring_enter(' "$T_TMP/shim.strace"; then
+		t_pass "$desc: routed I/O went through io_uring"
+	else
+		t_fail "$desc: $late read/write-family calls bypassed io_uring"
+	fi
+}
+
+s_require()
+{
+	t_require strace cc
+	[ -x "$PARAKIT" ] || t_skip_all "no parakit at $PARAKIT"
+	[ -e /proc/sys/kernel/io_uring_disabled ] && [ "$(cat /proc/sys/kernel/io_uring_disabled)" != 0 ] &&
+		t_skip_all "io_uring is disabled on this machine"
+	return 0
+}
