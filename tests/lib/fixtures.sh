@@ -3,14 +3,14 @@
 #
 # Files to put in packages are given as SRC:DEST pairs, DEST absolute.
 
-# t_fx_elfs DIR: small ELF files whose imports are known.
+# t_fx_elfs_build DIR: small ELF files whose imports are known.
 #   fortify   -O2 -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64: __printf_chk,
 #             __read_chk, __isoc99_sscanf, open64, __fprintf_chk, ...
 #   libver.so a shared library with a version script: versioned exports
 #             (ver_new@@VER_2, ver_old@VER_1), a weak import (weak_hook)
 #   uselib    imports ver_new@VER_2 from libver.so and glibc's functions
 #   plain     -O0, no fortification: printf, stat, fopen, pthread_create
-t_fx_elfs()
+t_fx_elfs_build()
 {
 	local d=$1
 	mkdir -p "$d"
@@ -75,6 +75,25 @@ EOF
 	gcc -O2 -o "$d/uselib" "$d/uselib.c" "$d/libver.so" &&
 	gcc -O0 -pthread -o "$d/plain" "$d/plain.c" &&
 	rm -f "$d"/*.c "$d"/*.map
+}
+
+# t_fx_elfs DIR: copies the fixtures into DIR. They are built once per
+# version of this file and of gcc, by the first test that needs them, and
+# kept in a per-user cache: a dozen tests use them, and four gcc runs each
+# would be most of the suite's time.
+t_fx_elfs()
+{
+	local key cache tmp
+	key=$({ cat "$T_LIB/fixtures.sh"; gcc --version; } | sha1sum | cut -c1-16)
+	cache=${TMPDIR:-/tmp}/parakit-fixtures.$(id -u)/$key
+	if [ ! -f "$cache/done" ]; then
+		mkdir -p -m 700 "$(dirname "$cache")" || return 1
+		tmp=$(mktemp -d "$cache.XXXXXX") || return 1
+		t_fx_elfs_build "$tmp" && touch "$tmp/done" || { rm -rf "$tmp"; return 1; }
+		# Another test may have won the race: either copy will do.
+		mv -T "$tmp" "$cache" 2>/dev/null || rm -rf "$tmp"
+	fi
+	mkdir -p "$1" && cp "$cache"/fortify "$cache"/libver.so "$cache"/uselib "$cache"/plain "$1"/
 }
 
 # t_fx_asm_so OUT ARCH SYM...: a shared object that imports each SYM and
