@@ -111,8 +111,13 @@ static int hash_fd(int fd, char out[33])
 	return lseek(fd, 0, SEEK_SET) == 0 ? 0 : -1;
 }
 
-/* A loose ELF file: attributed to the installed package that lists it. */
-static void scan_loose_elf(struct scan_result *r, void *map, size_t size)
+/*
+ * A loose ELF file: attributed to the installed package that lists it, and
+ * identified by elf_read() (which reads only part of a large file), so the
+ * known-input check comes after the parse. Returns 1 when r is to be
+ * written, 0 when the database already holds it.
+ */
+static int scan_loose_elf(struct scan_ctx *c, struct scan_result *r, void *map, size_t size)
 {
 	struct pkg_dpkg_owner o;
 	const char *member = r->input;
@@ -125,7 +130,18 @@ static void scan_loose_elf(struct scan_result *r, void *map, size_t size)
 			scan_result_deb_deps(r, "Depends", o.depends, strlen(o.depends));
 		member = o.listed_path;
 	}
-	elf_read(r, member, map, size, -1, r->hash);
+	if (elf_read(r, member, map, size, -1)) {
+		/* Corrupt: the error's artifact is named by the whole content. */
+		scan_hash_hex(XXH3_128bits(map, size), r->hash);
+		return 1;
+	}
+	memcpy(r->hash, r->elfs[0].hash, sizeof(r->hash));
+	if (is_known(c, r->input, r->hash)) {
+		atomic_fetch_add(&c->n_unchanged, 1);
+		return 0;
+	}
+	atomic_fetch_add(&c->bytes, size);
+	return 1;
 }
 
 /*
@@ -136,20 +152,20 @@ static int scan_one(struct scan_ctx *c, struct scan_input *in, struct scan_resul
 {
 	const char *by_name = scan_kind_by_name(in->path);
 	unsigned char head[32];
-	void *map = MAP_FAILED;
 	struct stat st;
+	int fd, ret = 1;
 	ssize_t n;
-	int fd;
 
 	if (in->error) {
 		scan_result_error(r, "", "%s", in->error);
 		return 1;
 	}
+	/* Too short to be an ELF file, and not named as an archive. */
+	if (!in->named && !by_name && in->size < 4)
+		return 0;
 	fd = open(in->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd < 0) {
 		scan_result_error(r, "", "cannot open: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return 1;
 	}
 	n = pread(fd, head, sizeof(head), 0);
@@ -161,38 +177,40 @@ static int scan_one(struct scan_ctx *c, struct scan_input *in, struct scan_resul
 	if (!r->kind) {
 		if (in->named)
 			scan_result_error(r, "", "not an ELF file or a package archive");
-		close(fd);
-		return in->named;
+		ret = in->named;
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		scan_result_error(r, "", "cannot stat: %s", strerror(errno));
+		goto out;
 	}
 	r->size = st.st_size;
 	if (!strcmp(r->kind, "elf")) {
-		map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		/* Private and writable: libelf may convert in place. */
+		void *map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
 		if (map == MAP_FAILED) {
 			scan_result_error(r, "", "cannot map: %s", strerror(errno));
 			goto out;
 		}
-		scan_hash_hex(XXH3_128bits(map, st.st_size), r->hash);
-	} else if (hash_fd(fd, r->hash)) {
+		ret = scan_loose_elf(c, r, map, st.st_size);
+		munmap(map, st.st_size);
+		goto out;
+	}
+	if (hash_fd(fd, r->hash)) {
 		scan_result_error(r, "", "cannot read: %s", strerror(errno));
 		goto out;
 	}
 	if (is_known(c, in->path, r->hash)) {
 		atomic_fetch_add(&c->n_unchanged, 1);
-		close(fd);
-		if (map != MAP_FAILED)
-			munmap(map, st.st_size);
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	atomic_fetch_add(&c->bytes, st.st_size);
-	if (map != MAP_FAILED)
-		scan_loose_elf(r, map, st.st_size);
-	else
-		pkg_archive_scan(r, fd);
+	pkg_archive_scan(r, fd);
 out:
-	if (map != MAP_FAILED)
-		munmap(map, st.st_size);
 	close(fd);
-	return 1;
+	return ret;
 }
 
 static void *worker(void *arg)

@@ -87,10 +87,8 @@ static const char *member_path(const char *name, char *buf, size_t size)
 static int read_member(struct scan_result *r, struct archive *a, const char *path, int want_meta,
 		       char **meta, size_t *meta_len)
 {
-	XXH3_state_t *st = NULL;
 	size_t len = 0;
-	int fd = -1, ret = 0;
-	char hash[33];
+	int fd = -1, ret = 0, elf = 0;
 
 	for (;;) {
 		la_ssize_t n;
@@ -108,7 +106,7 @@ static int read_member(struct scan_result *r, struct archive *a, const char *pat
 		}
 		if (n == 0)
 			break;
-		if (!st && !want_meta) {
+		if (!elf && !want_meta) {
 			/* Decide on the first bytes: most members are not ELF. */
 			if (len + n < 4 && n > 0) {
 				len += n;
@@ -123,14 +121,8 @@ static int read_member(struct scan_result *r, struct archive *a, const char *pat
 				}
 				goto out;
 			}
-			st = XXH3_createState();
-			XXH3_128bits_reset(st);
-			XXH3_128bits_update(st, member_buf, len + n);
-			len += n;
-			continue;
+			elf = 1;
 		}
-		if (st)
-			XXH3_128bits_update(st, fd < 0 ? member_buf + len : member_buf, n);
 		if (fd < 0 && len + n > SPILL_AT && !want_meta) {
 			fd = spill_file();
 			if (fd < 0 || write_all(fd, member_buf, len + n)) {
@@ -155,14 +147,12 @@ static int read_member(struct scan_result *r, struct archive *a, const char *pat
 	if (want_meta) {
 		*meta = xstrndup(member_buf, len);
 		*meta_len = len;
-	} else if (st) {
-		scan_hash_hex(XXH3_128bits_digest(st), hash);
-		elf_read(r, path, fd < 0 ? member_buf : NULL, len, fd, hash);
+	} else if (elf) {
+		elf_read(r, path, fd < 0 ? member_buf : NULL, len, fd);
 	} else if (len) {
 		r->n_skipped_members++;	/* under four bytes: not an ELF */
 	}
 out:
-	XXH3_freeState(st);
 	if (fd >= 0)
 		close(fd);
 	/* Keep the buffer for the next member, but not a spilled giant's. */

@@ -37,7 +37,7 @@ struct elf_sym {
 /* One ELF file's facts. Strings live in the strpool of the scan_result the
  * ELF belongs to. */
 struct elf_info {
-	char hash[33];		/* XXH3-128 of the file, hex */
+	char hash[33];		/* XXH3-128 identity, hex */
 	size_t path;		/* as installed: "/usr/bin/ls" */
 	uint64_t size;
 	int class;		/* 32 or 64 */
@@ -96,11 +96,11 @@ void scan_result_deb_deps(struct scan_result *r, const char *kind, const char *f
 /*
  * Reads the ELF at image[0..size) (elf_memory) or open fd (when image is
  * NULL: read through mmap, for members spilled to a temporary file) into
- * a new elf_info appended to r. On a corrupt file records the reason as an
- * error of member and returns -1.
+ * a new elf_info appended to r, identified by its hash (see elf_read.c's
+ * identify()). On a corrupt file records the reason as an error of member
+ * and returns -1.
  */
-int elf_read(struct scan_result *r, const char *member, void *image, size_t size, int fd,
-	     const char hash[33]);
+int elf_read(struct scan_result *r, const char *member, void *image, size_t size, int fd);
 
 /* A file to read, or a path that could not be walked (error set). */
 struct scan_input {

@@ -23,7 +23,7 @@
 #define CACHE_MAX 100000
 
 enum {
-	S_GET_PKG, S_INS_PKG, S_INS_DEP, S_INS_ART, S_INS_BIN, S_GET_BIN, S_INS_NEEDED, S_INS_FILE,
+	S_GET_PKG, S_INS_PKG, S_INS_DEP, S_DEL_ART, S_INS_ART, S_INS_BIN, S_GET_BIN, S_INS_NEEDED, S_INS_FILE,
 	S_GET_SYM, S_INS_SYM, S_GET_VER, S_INS_VER, S_INS_IMP, S_INS_EXP, S_INS_ERR, S_COUNT
 };
 
@@ -39,8 +39,11 @@ static const char *const sql[S_COUNT] = {
 		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(hash) DO NOTHING",
 	[S_GET_BIN] = "SELECT id FROM binary WHERE hash = ?1",
 	[S_INS_NEEDED] = "INSERT OR IGNORE INTO needed(binary_id, seq, lib) VALUES(?1, ?2, ?3)",
-	[S_INS_FILE] = "INSERT OR IGNORE INTO file(package_id, path, binary_id, artifact_id)"
-		       " VALUES(?1, ?2, ?3, ?4)",
+	/* A path holds what was read there last. */
+	[S_INS_FILE] = "INSERT INTO file(package_id, path, binary_id, artifact_id) VALUES(?1, ?2, ?3, ?4)"
+		       " ON CONFLICT(package_id, path) DO UPDATE SET binary_id = excluded.binary_id,"
+		       " artifact_id = excluded.artifact_id",
+	[S_DEL_ART] = "DELETE FROM artifact WHERE path = ?1 AND hash <> ?2",
 	[S_GET_SYM] = "SELECT id FROM symbol WHERE name = ?1",
 	[S_INS_SYM] = "INSERT INTO symbol(name, posix_name) VALUES(?1, ?2)",
 	[S_GET_VER] = "SELECT id FROM symver WHERE name = ?1",
@@ -282,6 +285,11 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 	if (is_new_package)
 		*is_new_package = w->pkgs.len > npkgs;
 	if (r->hash[0]) {
+		/* The input changed since it was last read: forget the old
+		 * content, so that changing it back is not taken as known. */
+		bind_text(w, S_DEL_ART, 1, r->input);
+		bind_text(w, S_DEL_ART, 2, r->hash);
+		step(w, S_DEL_ART, NULL);
 		bind_text(w, S_INS_ART, 1, r->input);
 		bind_text(w, S_INS_ART, 2, r->kind);
 		bind_int(w, S_INS_ART, 3, r->size);
