@@ -15,7 +15,7 @@ spread()
 find /var/cache/apt/archives -maxdepth 1 -name '*_amd64.deb' -size -4M 2>/dev/null > "$T_TMP/all"
 grep '/lib[^/]*$' "$T_TMP/all" > "$T_TMP/libs"
 grep -v '/lib[^/]*$' "$T_TMP/all" > "$T_TMP/others"
-{ spread "$T_TMP/libs" 15; spread "$T_TMP/others" 7; } | sort -u > "$T_TMP/pick"
+{ spread "$T_TMP/libs" 16; spread "$T_TMP/others" 8; } | sort -u > "$T_TMP/pick"
 n=$(wc -l < "$T_TMP/pick")
 [ "$n" -ge 20 ] || t_skip_all "only $n amd64 .debs in /var/cache/apt/archives"
 mapfile -t debs < "$T_TMP/pick"
