@@ -15,6 +15,11 @@ if [ "$(id -u)" -eq 0 ]; then
 	t_require setpriv
 	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	chmod 755 "$T_TMP"
+	# The checkout may sit where nobody cannot reach it.
+	mkdir -p "$T_TMP/bin"
+	cp "$PARAKIT" "$T_TMP/bin/parakit"
+	PARAKIT=$T_TMP/bin/parakit
+	t_ok "parakit runs as nobody" bash -c '"$@" > /dev/null' _ "${as_user[@]}" "$PARAKIT" --version
 fi
 fx=$T_TMP/fx
 t_ok "fixtures build" t_fx_elfs "$fx"
