@@ -331,6 +331,15 @@ static int value_used(struct frame *f)
 	}
 }
 
+/* scan's glibc normalisation, and clang's builtins: glibc's fortify
+ * macros call __builtin___snprintf_chk, code may call __builtin_memcpy. */
+static const char *posix_name(const char *callee)
+{
+	if (!strncmp(callee, "__builtin_", 10))
+		callee += 10;
+	return scan_posix_name(callee);
+}
+
 static struct src_site *site_add(struct visit *v)
 {
 	struct src_result *r = v->r;
@@ -361,7 +370,11 @@ static void record(struct frame *f, CXCursor ref_expr, enum src_kind kind)
 			v->r->sites[v->last_posix].errno_after = 1;
 		goto out;
 	}
-	posix = scan_posix_name(callee);
+	posix = posix_name(callee);
+	/* Compiler builtins that stand for no library function
+	 * (__builtin_object_size, __builtin_expect) are no calls. */
+	if (!posix && !strncmp(callee, "__builtin_", 10))
+		goto out;
 	/* A fortify macro named after its function is a direct call. */
 	if (w.in_macro && !w.macro_arg && posix && !strcmp(w.macro, posix)) {
 		w.in_macro = 0;
