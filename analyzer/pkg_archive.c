@@ -225,6 +225,24 @@ static void parse_pkginfo(struct scan_result *r, const char *c, size_t len)
 
 enum meta { META_NONE, META_CONTROL, META_PKGINFO };
 
+/* A hard link names an earlier member: when that was an ELF file, the
+ * link installs the same binary at path (as tar -x and dpkg do). */
+static void add_link(struct scan_result *r, const char *path, const char *target)
+{
+	char tpath[4096];
+
+	member_path(target, tpath, sizeof(tpath));
+	for (size_t i = r->n_elfs; i-- > 0;) {
+		if (strcmp(strpool_get(&r->pool, r->elfs[i].path), tpath))
+			continue;
+		r->links = xgrow(r->links, &r->cap_links, r->n_links + 1, sizeof(*r->links));
+		r->links[r->n_links].path = strpool_add(&r->pool, path, strlen(path));
+		r->links[r->n_links].elf = i;
+		r->n_links++;
+		return;
+	}
+}
+
 /* Every regular member of a, through read_member(). */
 static int scan_members(struct scan_result *r, struct archive *a, enum meta meta_kind)
 {
@@ -246,10 +264,14 @@ static int scan_members(struct scan_result *r, struct archive *a, enum meta meta
 			scan_result_error(r, "", "archive cut off or corrupt: %s", archive_error_string(a));
 			return -1;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG)
-			continue;
 		name = archive_entry_pathname(e);
 		member_path(name ? name : "?", path, sizeof(path));
+		if (archive_entry_hardlink(e)) {
+			add_link(r, path, archive_entry_hardlink(e));
+			continue;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
 		if (meta_kind == META_CONTROL && !strcmp(path, "/control"))
 			m = META_CONTROL;
 		else if (meta_kind == META_PKGINFO && !strcmp(path, "/.PKGINFO"))

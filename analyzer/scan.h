@@ -61,6 +61,12 @@ struct scan_error {
 	size_t member, reason;
 };
 
+/* A hard link inside an archive: the same binary at another path. */
+struct scan_link {
+	size_t path;	/* strpool offset */
+	size_t elf;	/* index in elfs */
+};
+
 /* Everything one input yields, written in one transaction. */
 struct scan_result {
 	const char *input;	/* the path given or found, borrowed */
@@ -76,6 +82,8 @@ struct scan_result {
 	size_t n_elfs, cap_elfs;
 	struct scan_error *errors;
 	size_t n_errors, cap_errors;
+	struct scan_link *links;
+	size_t n_links, cap_links;
 	size_t n_skipped_members;
 	struct strpool pool;
 };

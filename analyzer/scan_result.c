@@ -50,6 +50,7 @@ void scan_result_release(struct scan_result *r)
 		free(r->elfs[i].exports);
 	}
 	free(r->elfs);
+	free(r->links);
 	free(r->deps);
 	free(r->errors);
 	strpool_release(&r->pool);

@@ -213,8 +213,18 @@ static void put_syms(struct scan_writer *w, struct scan_result *r, long long bin
 	}
 }
 
-static void put_elf(struct scan_writer *w, struct scan_result *r, struct elf_info *e, long long pkg,
-		    long long art)
+static void put_file(struct scan_writer *w, long long pkg, const char *path, long long bin, long long art)
+{
+	bind_int(w, S_INS_FILE, 1, pkg);
+	bind_text(w, S_INS_FILE, 2, path);
+	bind_int(w, S_INS_FILE, 3, bin);
+	bind_int(w, S_INS_FILE, 4, art);
+	step(w, S_INS_FILE, NULL);
+}
+
+/* Returns the binary's id. */
+static long long put_elf(struct scan_writer *w, struct scan_result *r, struct elf_info *e, long long pkg,
+			 long long art)
 {
 	const struct strpool *p = &r->pool;
 	long long bin = 0;
@@ -231,7 +241,7 @@ static void put_elf(struct scan_writer *w, struct scan_result *r, struct elf_inf
 	if (e->soname)
 		bind_text(w, S_INS_BIN, 9, strpool_get(p, e->soname));
 	if (step(w, S_INS_BIN, NULL))
-		return;
+		return 0;
 	if (sqlite3_changes(w->db)) {
 		/* New content: its linkage is stored once, whoever else holds it. */
 		bin = sqlite3_last_insert_rowid(w->db);
@@ -247,11 +257,8 @@ static void put_elf(struct scan_writer *w, struct scan_result *r, struct elf_inf
 		bind_text(w, S_GET_BIN, 1, e->hash);
 		step(w, S_GET_BIN, &bin);
 	}
-	bind_int(w, S_INS_FILE, 1, pkg);
-	bind_text(w, S_INS_FILE, 2, strpool_get(p, e->path));
-	bind_int(w, S_INS_FILE, 3, bin);
-	bind_int(w, S_INS_FILE, 4, art);
-	step(w, S_INS_FILE, NULL);
+	put_file(w, pkg, strpool_get(p, e->path), bin, art);
+	return bin;
 }
 
 static int commit(struct scan_writer *w)
@@ -264,7 +271,7 @@ static int commit(struct scan_writer *w)
 
 int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_package)
 {
-	long long pkg, art = 0;
+	long long pkg, art = 0, *bins;
 	size_t npkgs;
 	int ret;
 
@@ -281,7 +288,8 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 		w->tx_rows = 0;
 	}
 	npkgs = w->pkgs.len;
-	pkg = put_package(w, r);
+	/* What could not be read at all is an error, not a package. */
+	pkg = r->pkg_key || r->n_elfs ? put_package(w, r) : 0;
 	if (is_new_package)
 		*is_new_package = w->pkgs.len > npkgs;
 	if (r->hash[0]) {
@@ -294,13 +302,18 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 		bind_text(w, S_INS_ART, 2, r->kind);
 		bind_int(w, S_INS_ART, 3, r->size);
 		bind_text(w, S_INS_ART, 4, r->hash);
-		bind_int(w, S_INS_ART, 5, pkg);
+		if (pkg)
+			bind_int(w, S_INS_ART, 5, pkg);
 		bind_int(w, S_INS_ART, 6, w->run_id);
 		bind_int(w, S_INS_ART, 7, r->n_errors);
 		step(w, S_INS_ART, &art);
 	}
+	bins = xcalloc(r->n_elfs, sizeof(*bins));
 	for (size_t i = 0; i < r->n_elfs && !w->failed; i++)
-		put_elf(w, r, &r->elfs[i], pkg, art);
+		bins[i] = put_elf(w, r, &r->elfs[i], pkg, art);
+	for (size_t i = 0; i < r->n_links && !w->failed; i++)
+		put_file(w, pkg, strpool_get(&r->pool, r->links[i].path), bins[r->links[i].elf], art);
+	free(bins);
 	for (size_t i = 0; i < r->n_errors && !w->failed; i++) {
 		const char *base = strrchr(r->input, '/');
 
