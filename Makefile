@@ -111,6 +111,7 @@ test: deps all $(TEST_BIN) $(PART_TESTS)
 demo: deps all
 	$(O)/parakit scan --db parakit.db /usr /var/cache/apt/archives || [ $$? -eq 1 ]
 	$(O)/parakit db summary parakit.db
+	$(O)/parakit report --db parakit.db --out parakit-report --title 'POSIX usage of this machine'
 
 bench: deps all
 	bash bench/scan-usr.sh $(O)/parakit

@@ -42,7 +42,7 @@ int report_plot_init(struct report_plot *p)
 	free(path);
 	if (!p->script)
 		return -1;
-	fputs("set encoding utf8\n"
+	fputs(
 	      "set terminal svg size 760,440 dynamic noenhanced font 'sans,12' background rgb 'white'\n"
 	      "set termoption noenhanced\n"
 	      "set datafile separator '\\t'\n"

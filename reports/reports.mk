@@ -21,8 +21,8 @@ PARAKIT_SRCS += \
 
 GEN_SRCS += $(O)/reports/report_data.c
 
-# gnuplot draws the charts; chromium and jq are for the tests.
-DEB_PKGS += gnuplot-nox chromium jq sqlite3
+# gnuplot draws the charts; chromium, jq and python3 are for the tests.
+DEB_PKGS += gnuplot-nox chromium jq sqlite3 python3 perl
 
 LDLIBS += -lm
 
