@@ -33,9 +33,11 @@
 #include "common/common.h"
 
 #include <clang-c/Index.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_DIAGS 50	/* kept per TU; the rest are counted */
 
@@ -568,7 +570,14 @@ void src_parse(struct src_parser *p, const struct src_tu *tu, struct src_result 
 		r->status = SRC_FAILED;
 		r->diags = xgrow(r->diags, &r->cap_diags, 1, sizeof(*e));
 		e = &r->diags[r->n_diags++];
-		*e = (struct src_diag){ 0, 0, 0, "fatal", pool_add(&v, cx_error(err)) };
+		if (access(tu->file, R_OK)) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+			*e = (struct src_diag){ 0, 0, 0, "fatal", pool_add(&v, msg) };
+		} else {
+			*e = (struct src_diag){ 0, 0, 0, "fatal", pool_add(&v, cx_error(err)) };
+		}
 		goto out;
 	}
 	for (unsigned i = 0, n = clang_getNumDiagnostics(v.tu); i < n; i++) {
