@@ -116,6 +116,7 @@ demo: deps all
 bench: deps all
 	bash bench/scan-usr.sh $(O)/parakit
 	bash bench/scan-debs.sh $(O)/parakit
+	bash bench/report.sh $(O)/parakit
 
 deps:
 	@sh tests/lib/deps.sh $(DEB_PKGS)
