@@ -3,10 +3,11 @@
  * own reader (CXCompilationDatabase) gives each file the command it was
  * built with, so no JSON parser of ours sits between the build and the
  * parse. Without one, every .c file gets the same flags; the tree's own
- * headers are found by a simple search (directories holding .h files):
- * -I for the root and directories named include, where projects keep
- * their <angle-bracket> headers, -iquote elsewhere, so that a tree's
- * lib/string.h cannot shadow the system's <string.h>.
+ * headers are found by a simple search: the root and every directory
+ * holding .h files go after the flags given, as -I, since projects reach
+ * their own headers with <> as often as with "" (-I inc, -I lib).
+ * NEEDSWORK: a tree header named like a system one (lib/string.h) then
+ * shadows it, as it does in the builds that use -I lib.
  */
 #include "analyzer/src_tree.h"
 #include "common/common.h"
@@ -46,6 +47,17 @@ static char *path_join(const char *dir, const char *name)
 		exit(125);
 	}
 	return s;
+}
+
+/* path without . and .. (and links) when it exists; takes path. */
+static char *canonical(char *path)
+{
+	char *real = realpath(path, NULL);
+
+	if (!real)
+		return path;
+	free(path);
+	return real;
 }
 
 static struct src_tu *tu_add(struct src_tus *tus)
@@ -109,8 +121,8 @@ int src_tus_from_compdb(struct src_tus *tus, const char *dir)
 			continue;
 		}
 		tu = tu_add(tus);
-		tu->directory = path_join(dir, clang_getCString(d));
-		tu->file = path_join(tu->directory, clang_getCString(f));
+		tu->directory = canonical(path_join(dir, clang_getCString(d)));
+		tu->file = canonical(path_join(tu->directory, clang_getCString(f)));
 		tu->argv = xcalloc(argc + 1, sizeof(char *));
 		for (unsigned k = 0; k < argc; k++) {
 			CXString a = clang_CompileCommand_getArg(cmd, k);
@@ -181,13 +193,6 @@ static int walk_dir(struct walk *w, const char *dir)
 	return ret;
 }
 
-static int is_include_dir(const char *root, const char *dir)
-{
-	const char *base = strrchr(dir, '/');
-
-	return !strcmp(root, dir) || (base && !strcmp(base + 1, "include"));
-}
-
 int src_tus_from_tree(struct src_tus *tus, const char *root, char **cflags, int n_cflags)
 {
 	struct walk w = { 0 };
@@ -212,7 +217,7 @@ int src_tus_from_tree(struct src_tus *tus, const char *root, char **cflags, int 
 			tu->argv[argc++] = xstrdup(root);
 		}
 		for (size_t k = 0; k < w.n_h; k++) {
-			tu->argv[argc++] = xstrdup(is_include_dir(root, w.h_dirs[k]) ? "-I" : "-iquote");
+			tu->argv[argc++] = xstrdup("-I");
 			tu->argv[argc++] = xstrdup(w.h_dirs[k]);
 		}
 		tu->argv[argc++] = xstrdup(w.c_files[i]);

@@ -36,9 +36,9 @@ struct src_tus {
 int src_tus_from_compdb(struct src_tus *tus, const char *dir);
 /*
  * Lists every .c file under root (hidden directories and symbolic links not
- * followed) with argv "clang CFLAGS... -I/-iquote DIRS... FILE": DIRS are
- * the tree's directories that hold .h files, -I for the root and those
- * named include, -iquote for the rest. Returns the count or -errno.
+ * followed) with argv "clang CFLAGS... -I DIR... FILE": the DIRs are the
+ * root and the tree's directories that hold .h files. Returns the count
+ * or -errno.
  */
 int src_tus_from_tree(struct src_tus *tus, const char *root, char **cflags, int n_cflags);
 void src_tus_release(struct src_tus *tus);

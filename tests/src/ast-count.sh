@@ -75,7 +75,7 @@ for flags in "-O0" "-D_FORTIFY_SOURCE=2 -O2"; do
 	t_is "$T_RC" 0 "$flags: parses cleanly"
 	for f in one.c sub/two.c; do
 		# shellcheck disable=SC2086
-		(cd "$tree" && clang -Xclang -ast-dump=json -fsyntax-only $flags -iquote "$tree" "$f" 2>/dev/null |
+		(cd "$tree" && clang -Xclang -ast-dump=json -fsyntax-only $flags -I "$tree" "$f" 2>/dev/null |
 			python3 "$here/ast_count.py" "$f") > "$T_TMP/expected"
 		# The AST names the function called: compare callees, with
 		# fortify's builtins (__builtin___snprintf_chk) left out on both sides.
