@@ -69,7 +69,7 @@ GEN_SRCS := $(O)/db/embedded.c
 # Each part beyond the scanner brings its own fragment: it appends to
 # PARAKIT_SRCS, DEB_PKGS, LDLIBS, PART_TESTS (test programs to build) and
 # adds its own rules (BPF skeletons, libpk).
-PART_MKS := $(wildcard tracer/tracer.mk runtime/runtime.mk reports/reports.mk analyzer/src.mk shimgen/shimgen.mk)
+PART_MKS := $(wildcard tracer/tracer.mk runtime/runtime.mk reports/reports.mk analyzer/src.mk shimgen/shimgen.mk rewriter/rewriter.mk)
 include $(PART_MKS)
 EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.tsv
 

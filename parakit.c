@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "src", cmd_src, "where a C source tree calls POSIX, which calls block (libclang)" },
 	{ "trace", cmd_trace, "which syscalls programs make, how often, and how long they block (eBPF)" },
 	{ "report", cmd_report, "the findings as an HTML page with charts, plus CSV and JSON" },
+	{ "port", cmd_port, "a C tree's blocking POSIX calls rewritten onto libpk, as a diff (libclang)" },
 	{ "shim", cmd_shim, "a per-binary LD_PRELOAD library that runs its POSIX I/O on libpk (io_uring)" },
 	{ "db", cmd_db, "database maintenance: merge shard databases, migrate" },
 };

@@ -7,6 +7,7 @@
 #define PARAKIT_H
 
 int cmd_db(int argc, char **argv);
+int cmd_port(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_shim(int argc, char **argv);

@@ -1,0 +1,927 @@
+/*
+ * parakit port: rewrites a C tree's blocking POSIX calls onto libpk, as a
+ * unified diff (patch -p1 at the tree's root) or in place.
+ *
+ * The call sites are parakit src's: the same libclang walk (src_parse())
+ * finds them, with the facts a rewrite needs (written in a macro body or a
+ * macro argument, value used, errno read after, address taken), and the
+ * run is recorded as a src run too (v_call_sites). Each site is then
+ * decided by the rewrite that owns its function (port_compat.c,
+ * port_fibers.c) and recorded, rewritten or left with the reason, in
+ * v_port_sites. Positions are libclang's spelling positions in the tree's
+ * files; a header's calls, seen by each TU that includes it, are decided
+ * once. The TUs are parsed by --jobs workers, one libclang index each.
+ */
+#include "analyzer/src_tree.h"
+#include "common/common.h"
+#include "db/db.h"
+#include "parakit.h"
+#include "rewriter/port.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage_text[] =
+	"usage: parakit port [--db FILE] [-p BUILD_DIR | TREE] [--level compat|fibers] [--only FUNCS]\n"
+	"                    [--diff OUT.patch | --apply [--force]] [--jobs N] [-- CFLAGS...]\n"
+	"\n"
+	"Rewrites the blocking POSIX calls of a C tree onto libpk (pk.h) and prints\n"
+	"the change as a unified diff that 'patch -p1' applies at the tree's root.\n"
+	"\n"
+	"  --level compat   each blocking call with a pk_ twin (same signature, return\n"
+	"                   and errno) is renamed: read -> pk_read (the default)\n"
+	"  --level fibers   also: main runs as a fiber through pk_run, pthread_create/\n"
+	"                   join/detach -> pk_spawn/join/detach, pthread_mutex_*/cond_*\n"
+	"                   -> pk_mutex_*/cond_*, with their types\n"
+	"  --only FUNCS     only these POSIX functions (comma-separated)\n"
+	"  --diff FILE      write the diff to FILE\n"
+	"  --apply          edit the files in place; refused when the tree has\n"
+	"                   uncommitted changes under git, unless --force\n"
+	"  -p, --build-dir  where compile_commands.json is (else TREE's root, else\n"
+	"                   every .c file with CFLAGS)\n"
+	"  --db FILE        the database (default: " DB_DEFAULT "): v_port_sites\n"
+	"  --jobs N         parser threads (default: the number of CPUs)\n"
+	"\n"
+	"Every call site is rewritten or left with a reason (v_port_sites); the\n"
+	"summary goes to stderr when the diff goes to stdout. #include <pk.h> is\n"
+	"added once per edited file and a root Makefile gets pkg-config lines.\n"
+	"\n"
+	"examples:\n"
+	"  parakit port . | patch -p1\n"
+	"  parakit port --level fibers --diff fibers.patch -p build\n"
+	"  parakit port --only read,write --apply ~/src/cp\n";
+
+static struct port_opts {
+	const char *db, *build_dir, *diff, *only;
+	enum port_level level;
+	unsigned jobs;
+	int apply, force;
+} opts;
+
+struct port_ctx {
+	const char *root;
+	struct src_tus tus;
+	struct src_result *results;
+	atomic_size_t next;
+	atomic_int failed;
+};
+
+static void *worker(void *arg)
+{
+	struct port_ctx *c = arg;
+	struct src_parser *p = src_parser_new(c->root);
+	size_t i;
+
+	if (!p) {
+		pk_err("libclang: cannot create an index");
+		c->failed = 1;
+		return NULL;
+	}
+	while (!c->failed && (i = atomic_fetch_add(&c->next, 1)) < c->tus.n)
+		src_parse(p, &c->tus.v[i], &c->results[i]);
+	src_parser_free(p);
+	return NULL;
+}
+
+/* --- What the rewrites share ------------------------------------------ */
+
+struct port_site *port_record(struct port_tree *t, const struct port_call *c, const char *action,
+			      const char *reason)
+{
+	struct port_site *s;
+
+	t->sites = xgrow(t->sites, &t->cap_sites, t->n_sites + 1, sizeof(*t->sites));
+	s = &t->sites[t->n_sites++];
+	*s = (struct port_site){ c->file, c->line, c->col, c->caller ? xstrdup(c->caller) : NULL,
+				 xstrdup(c->callee), c->posix, action, reason,
+				 port_is_blocking(t, c->posix) };
+	return s;
+}
+
+int port_selected(const struct port_tree *t, const char *posix)
+{
+	if (!t->only)
+		return 1;
+	for (char **o = t->only; *o; o++)
+		if (!strcmp(*o, posix))
+			return 1;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int port_is_blocking(const struct port_tree *t, const char *posix)
+{
+	return posix && bsearch(&posix, t->blocking, t->n_blocking, sizeof(char *), cmp_str) != NULL;
+}
+
+int port_is_handler(const struct port_tree *t, const char *caller)
+{
+	for (size_t i = 0; i < t->n_handlers; i++)
+		if (!strcmp(t->handlers[i], caller))
+			return 1;
+	return 0;
+}
+
+/* Renames callee (or posix) in the body of macro m, and in the tree's
+ * macros it invokes; returns how many names it found. */
+static int rename_in_macro(struct port_tree *t, const struct port_macro *m, const struct port_call *c, const char *to,
+			   int depth)
+{
+	struct port_file *f = &t->files[m->file];
+	int found = 0;
+
+	if (depth > 8)
+		return 0;
+	for (size_t i = m->body; i < m->end; i++) {
+		const struct port_macro *inner;
+		char name[128];
+
+		if (f->toks[i].kind != PORT_TOK_IDENT)
+			continue;
+		if (port_tok_is(f, i, c->callee) || port_tok_is(f, i, c->posix)) {
+			/* A member (s->read) or a declaration is no call. */
+			if (i > m->body && (port_tok_is(f, i - 1, ".") || port_tok_is(f, i - 1, ">")))
+				continue;
+			port_edit_add(f, f->toks[i].off, f->toks[i].len, to);
+			found++;
+			continue;
+		}
+		if (f->toks[i].len >= sizeof(name))
+			continue;
+		memcpy(name, f->text + f->toks[i].off, f->toks[i].len);
+		name[f->toks[i].len] = 0;
+		if (strcmp(name, m->name) && port_macro_find(t, name, &inner) == 1)
+			found += rename_in_macro(t, inner, c, to, depth + 1);
+	}
+	return found;
+}
+
+const char *port_rename(struct port_tree *t, const struct port_call *c, const char *to)
+{
+	struct port_file *f = &t->files[c->file];
+	size_t off = port_file_offset(f, c->line, c->col);
+	long i = off == (size_t)-1 ? -1 : port_tok_at(f, off);
+	const struct port_macro *m;
+	char name[128];
+	size_t n;
+
+	if (i < 0)
+		return "ambiguous: no name at the position libclang gives";
+	if (port_tok_is(f, i, c->callee) || port_tok_is(f, i, c->posix)) {
+		port_edit_add(f, f->toks[i].off, f->toks[i].len, to);
+		return NULL;
+	}
+	/* A macro's body wrote the call: the name here is the macro's. */
+	if (f->toks[i].len >= sizeof(name))
+		return "ambiguous: no name at the position libclang gives";
+	memcpy(name, f->text + f->toks[i].off, f->toks[i].len);
+	name[f->toks[i].len] = 0;
+	n = port_macro_find(t, name, &m);
+	if (!n)
+		return "inside a macro defined outside the tree";
+	if (n > 1)
+		return "inside a macro the tree defines more than once";
+	if (!rename_in_macro(t, m, c, to, 0))
+		return "inside a macro defined outside the tree";
+	return NULL;
+}
+
+/* --- Gathering --------------------------------------------------------- */
+
+static void load_dir(struct port_tree *t, const char *rel, int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s%s%s", t->root, *rel ? "/" : "", rel);
+	if (depth > 32 || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		char sub[PATH_MAX];
+		size_t n = strlen(e->d_name);
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= sizeof(sub) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", t->root, sub) >= sizeof(path) || lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			load_dir(t, sub, depth + 1);
+		else if (S_ISREG(st.st_mode) && n > 2 && e->d_name[n - 2] == '.' &&
+			 (e->d_name[n - 1] == 'c' || e->d_name[n - 1] == 'h'))
+			port_file_get(t, sub);
+	}
+	closedir(d);
+}
+
+struct call_key {
+	struct port_call c;
+	unsigned seq;
+};
+
+static int cmp_call(const void *a, const void *b)
+{
+	const struct call_key *x = a, *y = b;
+	int r;
+
+	if (x->c.file != y->c.file)
+		return (x->c.file > y->c.file) - (x->c.file < y->c.file);
+	if (x->c.line != y->c.line)
+		return (x->c.line > y->c.line) - (x->c.line < y->c.line);
+	if (x->c.col != y->c.col)
+		return (x->c.col > y->c.col) - (x->c.col < y->c.col);
+	if ((r = strcmp(x->c.callee, y->c.callee)))
+		return r;
+	if (x->c.address != y->c.address)
+		return x->c.address - y->c.address;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The sites of every TU, once each, in file order. */
+static struct call_key *gather(struct port_tree *t, struct port_ctx *c, size_t *n_out)
+{
+	struct call_key *v = NULL;
+	size_t n = 0, cap = 0, k = 0;
+
+	for (size_t r = 0; r < c->tus.n; r++) {
+		struct src_result *res = &c->results[r];
+
+		for (size_t i = 0; i < res->n_skips; i++) {
+			long fi = port_file_get(t, strpool_get(&res->pool, res->skips[i].file));
+			struct port_file *f;
+
+			if (fi < 0)
+				continue;
+			f = &t->files[fi];
+			f->skip_first = xgrow(f->skip_first, &f->cap_skips, f->n_skips + 1, sizeof(unsigned));
+			f->skip_last = xrealloc(f->skip_last, f->cap_skips * sizeof(unsigned));
+			f->skip_first[f->n_skips] = res->skips[i].first;
+			f->skip_last[f->n_skips++] = res->skips[i].last;
+		}
+		for (size_t i = 0; i < res->n_sites; i++) {
+			const struct src_site *s = &res->sites[i];
+			long fi = port_file_get(t, strpool_get(&res->pool, s->file));
+
+			if (fi < 0)
+				continue;
+			v = xgrow(v, &cap, n + 1, sizeof(*v));
+			v[n].seq = s->seq;
+			v[n].c = (struct port_call){
+				.file = fi, .line = s->line, .col = s->col,
+				.caller = s->caller ? strpool_get(&res->pool, s->caller) : NULL,
+				.callee = strpool_get(&res->pool, s->callee), .posix = s->posix_name,
+				.macro = s->macro ? strpool_get(&res->pool, s->macro) : NULL,
+				.address = s->kind == SRC_ADDRESS, .in_macro = s->in_macro,
+				.macro_arg = s->macro_arg, .ret_used = s->ret_used, .errno_after = s->errno_after,
+			};
+			n++;
+		}
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_call);
+	for (size_t i = 0; i < n; i++) {
+		if (k && !cmp_call(&v[k - 1], &v[i])) {
+			v[k - 1].c.errno_after |= v[i].c.errno_after;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n_out = k;
+	return v;
+}
+
+/* Functions whose address is taken on a line that installs a signal
+ * handler: signal(SIG, f), sa.sa_handler = f, sa_sigaction = f. */
+static void find_handlers(struct port_tree *t, const struct call_key *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct port_call *c = &v[i].c;
+		const struct port_file *f = &t->files[c->file];
+		size_t a, b;
+		char line[1024];
+
+		if (!c->address || c->posix || c->line > f->n_lines)
+			continue;
+		a = f->line_off[c->line - 1];
+		b = c->line < f->n_lines ? f->line_off[c->line] : f->len;
+		snprintf(line, sizeof(line), "%.*s", (int)(b - a), f->text + a);
+		if (!strstr(line, "signal") && !strstr(line, "sa_handler") && !strstr(line, "sa_sigaction"))
+			continue;
+		if (port_is_handler(t, c->callee))
+			continue;
+		t->handlers = xgrow(t->handlers, &t->cap_handlers, t->n_handlers + 1, sizeof(char *));
+		t->handlers[t->n_handlers++] = xstrdup(c->callee);
+	}
+}
+
+/* Calls written in #if branches this configuration does not compile:
+ * reported, not guessed. */
+static void skipped_calls(struct port_tree *t)
+{
+	for (size_t fi = 0; fi < t->n_files; fi++) {
+		const struct port_file *f = &t->files[fi];
+
+		for (size_t i = 0; f->n_skips && i + 1 < f->n_toks; i++) {
+			struct port_call c = { 0 };
+			char name[64];
+
+			if (f->toks[i].kind != PORT_TOK_IDENT || f->toks[i].directive ||
+			    f->toks[i].len >= sizeof(name) || !port_tok_is(f, i + 1, "(") ||
+			    !port_file_skipped(f, f->toks[i].line))
+				continue;
+			if (i && (port_tok_is(f, i - 1, ".") || port_tok_is(f, i - 1, ">")))
+				continue;
+			memcpy(name, f->text + f->toks[i].off, f->toks[i].len);
+			name[f->toks[i].len] = 0;
+			c.posix = scan_posix_name(name);
+			if (!c.posix || !port_selected(t, c.posix) ||
+			    !(port_is_blocking(t, c.posix) || port_compat_has_twin(c.posix) ||
+			      (t->level == PORT_FIBERS && port_fibers_has_twin(c.posix))))
+				continue;
+			c.file = fi;
+			c.line = f->toks[i].line;
+			c.col = f->toks[i].off - f->line_off[c.line - 1] + 1;
+			c.callee = name;
+			port_record(t, &c, "left", "in an #if branch not compiled in this configuration");
+		}
+	}
+}
+
+static int load_blocking(struct port_tree *t, sqlite3 *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT name FROM catalog_function WHERE blocking ORDER BY name");
+	size_t cap = 0;
+
+	if (!st)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		t->blocking = xgrow(t->blocking, &cap, t->n_blocking + 1, sizeof(char *));
+		t->blocking[t->n_blocking++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	/* The C locale's order, which bsearch with strcmp needs. */
+	qsort(t->blocking, t->n_blocking, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* --- Output --------------------------------------------------------------- */
+
+/* Runs argv; returns its exit status, and its stdout's first bytes in buf. */
+static int run(char *const argv[], char *buf, size_t size)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], status = -1;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	/* Keeps the first bytes, drains the rest. */
+	for (;;) {
+		char chunk[512];
+
+		r = read(fds[0], chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (n + 1 < size) {
+			size_t k = (size_t)r < size - n - 1 ? (size_t)r : size - n - 1;
+
+			memcpy(buf + n, chunk, k);
+			n += k;
+		}
+	}
+	buf[n] = 0;
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* 1 when the tree is in a git work tree with uncommitted changes. */
+static int git_dirty(const char *root)
+{
+	char out[4096];
+	char *argv[] = { "git", "-C", (char *)root, "status", "--porcelain", "--untracked-files=no", NULL };
+
+	if (run(argv, out, sizeof(out)) != 0)
+		return 0;
+	return out[0] != 0;
+}
+
+static int write_file(const char *root, const struct port_file *f, const char *text, size_t len)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	struct stat st;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/%s", root, f->rel);
+	snprintf(tmp, sizeof(tmp), "%s.pk-port", path);
+	if (!(out = fopen(tmp, "w"))) {
+		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fwrite(text, 1, len, out) != len || fclose(out)) {
+		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (!stat(path, &st))
+		chmod(tmp, st.st_mode & 07777);
+	if (rename(tmp, path)) {
+		pk_err("cannot replace '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const char *started, double secs,
+		    size_t files_changed)
+{
+	sqlite3_stmt *ins = NULL, *run_st = NULL;
+	long long tree_id;
+	int ret = -1;
+	char sql[128];
+
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		return -1;
+	{
+		sqlite3_stmt *st = db_prepare(db, "SELECT id FROM source_tree WHERE root = ?1");
+
+		if (!st)
+			goto out;
+		sqlite3_bind_text(st, 1, t->root, -1, SQLITE_STATIC);
+		tree_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		sqlite3_finalize(st);
+	}
+	if (tree_id < 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "DELETE FROM port_site WHERE tree_id = %lld", tree_id);
+	if (db_exec(db, sql))
+		goto out;
+	run_st = db_prepare(db, "INSERT INTO port_run(tree_id, level, command_line, parakit_version, started, seconds,"
+				" sites, rewritten, files_changed, applied) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	ins = db_prepare(db, "INSERT INTO port_site(tree_id, file, line, col, caller, callee, posix_name, blocking,"
+			     " action, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	if (!run_st || !ins)
+		goto out;
+	{
+		size_t rewritten = 0;
+
+		for (size_t i = 0; i < t->n_sites; i++)
+			rewritten += t->sites[i].action[0] == 'r';
+		sqlite3_bind_int64(run_st, 1, tree_id);
+		sqlite3_bind_text(run_st, 2, t->level == PORT_FIBERS ? "fibers" : "compat", -1, SQLITE_STATIC);
+		sqlite3_bind_text(run_st, 3, cmdline, -1, SQLITE_STATIC);
+		sqlite3_bind_text(run_st, 4, PARAKIT_VERSION, -1, SQLITE_STATIC);
+		sqlite3_bind_text(run_st, 5, started, -1, SQLITE_STATIC);
+		sqlite3_bind_double(run_st, 6, secs);
+		sqlite3_bind_int64(run_st, 7, (long long)t->n_sites);
+		sqlite3_bind_int64(run_st, 8, (long long)rewritten);
+		sqlite3_bind_int64(run_st, 9, (long long)files_changed);
+		sqlite3_bind_int(run_st, 10, opts.apply);
+		if (sqlite3_step(run_st) != SQLITE_DONE)
+			goto sqlerr;
+	}
+	for (size_t i = 0; i < t->n_sites; i++) {
+		const struct port_site *s = &t->sites[i];
+
+		sqlite3_bind_int64(ins, 1, tree_id);
+		sqlite3_bind_text(ins, 2, t->files[s->file].rel, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 3, s->line);
+		sqlite3_bind_int(ins, 4, s->col);
+		if (s->caller)
+			sqlite3_bind_text(ins, 5, s->caller, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 5);
+		sqlite3_bind_text(ins, 6, s->callee, -1, SQLITE_STATIC);
+		if (s->posix)
+			sqlite3_bind_text(ins, 7, s->posix, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 7);
+		sqlite3_bind_int(ins, 8, s->blocking);
+		sqlite3_bind_text(ins, 9, s->action, -1, SQLITE_STATIC);
+		if (s->reason)
+			sqlite3_bind_text(ins, 10, s->reason, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 10);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto sqlerr;
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+	}
+	ret = db_exec(db, "COMMIT");
+	goto out;
+sqlerr:
+	pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(run_st);
+	if (ret)
+		db_exec(db, "ROLLBACK");
+	return ret;
+}
+
+static void summary(FILE *out, struct port_tree *t, size_t files_changed, size_t tus, size_t tus_bad, double secs)
+{
+	size_t rewritten = 0, left = 0, brew = 0, bleft = 0;
+	const char *reasons[64];
+	size_t counts[64], n_reasons = 0;
+
+	for (size_t i = 0; i < t->n_sites; i++) {
+		const struct port_site *s = &t->sites[i];
+		size_t k;
+
+		if (s->action[0] == 'r') {
+			rewritten++;
+			brew += s->blocking;
+			continue;
+		}
+		left++;
+		bleft += s->blocking;
+		for (k = 0; k < n_reasons && strcmp(reasons[k], s->reason); k++)
+			;
+		if (k == n_reasons && n_reasons < ARRAY_SIZE(reasons)) {
+			reasons[n_reasons] = s->reason;
+			counts[n_reasons++] = 0;
+		}
+		if (k < n_reasons)
+			counts[k]++;
+	}
+	fprintf(out, "parakit port: %s (--level %s)\n"
+		     "  TUs         %zu parsed, %zu with errors\n"
+		     "  call sites  %zu rewritten (%zu blocking), %zu left (%zu blocking)\n"
+		     "  files       %zu changed\n"
+		     "  time        %.2f s\n",
+		t->root, t->level == PORT_FIBERS ? "fibers" : "compat", tus, tus_bad, rewritten, brew, left, bleft,
+		files_changed, secs);
+	if (n_reasons)
+		fprintf(out, "left, by reason (v_port_sites):\n");
+	for (size_t k = 0; k < n_reasons; k++)
+		fprintf(out, "  %5zu  %s\n", counts[k], reasons[k]);
+}
+
+static void tree_release(struct port_tree *t)
+{
+	for (size_t i = 0; i < t->n_files; i++) {
+		struct port_file *f = &t->files[i];
+
+		for (size_t k = 0; k < f->n_edits; k++)
+			free(f->edits[k].text);
+		free(f->edits);
+		free(f->rel);
+		free(f->text);
+		free(f->line_off);
+		free(f->toks);
+		free(f->skip_first);
+		free(f->skip_last);
+	}
+	free(t->files);
+	for (size_t i = 0; i < t->n_macros; i++)
+		free(t->macros[i].name);
+	free(t->macros);
+	for (size_t i = 0; i < t->n_sites; i++) {
+		free(t->sites[i].caller);
+		free(t->sites[i].callee);
+	}
+	free(t->sites);
+	for (size_t i = 0; i < t->n_handlers; i++)
+		free(t->handlers[i]);
+	free(t->handlers);
+	for (size_t i = 0; i < t->n_blocking; i++)
+		free(t->blocking[i]);
+	free(t->blocking);
+	if (t->only)
+		free(t->only[0]);
+	free(t->only);
+}
+
+static char **split_only(const char *s)
+{
+	char *copy = xstrdup(s), **v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (char *p = copy, *tok; (tok = strsep(&p, ","));) {
+		if (!*tok && tok != copy)
+			continue;
+		v = xgrow(v, &cap, n + 2, sizeof(char *));
+		v[n++] = tok;
+	}
+	v = xgrow(v, &cap, n + 1, sizeof(char *));
+	v[n] = NULL;
+	return v;
+}
+
+static int has_compdb(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/compile_commands.json", dir);
+	return !stat(path, &st);
+}
+
+int cmd_port(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "build-dir", required_argument, NULL, 'p' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "diff", required_argument, NULL, 'D' },
+		{ "apply", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char **cflags = NULL, *root = NULL, *build = NULL, *line = NULL, *cmdline = NULL;
+	const char *tree = NULL, *flags_from;
+	struct port_tree t = { 0 };
+	struct port_ctx *c = NULL;
+	struct call_key *calls = NULL;
+	size_t n_calls = 0, files_changed = 0, tus_bad = 0;
+	struct port_call *plain = NULL;
+	pthread_t *threads;
+	sqlite3 *db = NULL;
+	FILE *diff_out = NULL, *msg = stderr;
+	int opt, n_cflags = 0, nargs = argc, ret = 1;
+	char now[32];
+	uint64_t t0;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			nargs = i;
+			cflags = argv + i + 1;
+			n_cflags = argc - i - 1;
+			break;
+		}
+	opts = (struct port_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
+	while ((opt = getopt_long(nargs, argv, "d:p:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			opts.db = optarg;
+			break;
+		case 'p':
+			opts.build_dir = optarg;
+			break;
+		case 'l':
+			if (!strcmp(optarg, "compat"))
+				opts.level = PORT_COMPAT;
+			else if (!strcmp(optarg, "fibers"))
+				opts.level = PORT_FIBERS;
+			else {
+				pk_err("--level wants compat or fibers, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'o':
+			opts.only = optarg;
+			break;
+		case 'D':
+			opts.diff = optarg;
+			break;
+		case 'a':
+			opts.apply = 1;
+			break;
+		case 'f':
+			opts.force = 1;
+			break;
+		case 'j':
+			opts.jobs = strtoul(optarg, NULL, 10);
+			if (opts.jobs < 1 || opts.jobs > 1024) {
+				pk_err("--jobs wants a number from 1 to 1024, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < nargs)
+		tree = argv[optind++];
+	if (optind < nargs || (!tree && !opts.build_dir) || (opts.apply && opts.diff) ||
+	    (opts.force && !opts.apply)) {
+		if (optind < nargs)
+			pk_err("one TREE at most, not also '%s'", argv[optind]);
+		else if (!tree && !opts.build_dir)
+			pk_err("no TREE and no -p BUILD_DIR");
+		else if (opts.force)
+			pk_err("--force goes with --apply");
+		else
+			pk_err("--apply and --diff exclude each other");
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (tree && !(root = realpath(tree, NULL))) {
+		pk_err("cannot open tree '%s': %s", tree, strerror(errno));
+		return 1;
+	}
+	if (opts.build_dir && !(build = realpath(opts.build_dir, NULL))) {
+		pk_err("cannot open build directory '%s': %s", opts.build_dir, strerror(errno));
+		goto out;
+	}
+	c = xcalloc(1, sizeof(*c));
+	if (!build && root && has_compdb(root))
+		build = xstrdup(root);
+	if (build) {
+		if (src_tus_from_compdb(&c->tus, build) < 0) {
+			pk_err("cannot read '%s/compile_commands.json'", build);
+			goto out;
+		}
+		for (size_t i = 0; i < c->tus.n && n_cflags; i++) {
+			struct src_tu *tu = &c->tus.v[i];
+
+			tu->argv = xrealloc(tu->argv, (tu->argc + n_cflags + 1) * sizeof(char *));
+			for (int k = 0; k < n_cflags; k++)
+				tu->argv[tu->argc++] = xstrdup(cflags[k]);
+			tu->argv[tu->argc] = NULL;
+		}
+		flags_from = "compile_commands.json";
+		if (!root)
+			root = src_tus_common_dir(&c->tus);
+	} else {
+		if (src_tus_from_tree(&c->tus, root, cflags, n_cflags) < 0)
+			goto out;
+		flags_from = "the command line and the tree's header directories";
+	}
+	if (!c->tus.n) {
+		pk_err("no translation unit in '%s'", build ? build : root);
+		goto out;
+	}
+	c->root = root;
+	if (opts.apply && !opts.force && git_dirty(root)) {
+		pk_err("the tree '%s' has uncommitted changes: commit or stash them, or add --force", root);
+		goto out;
+	}
+	if (opts.diff || opts.apply)
+		msg = stdout;
+	if (db_open(opts.db, &db))
+		goto out;
+	scan_alias_init();
+	t.root = root;
+	t.level = opts.level;
+	t.only = opts.only ? split_only(opts.only) : NULL;
+	if (load_blocking(&t, db))
+		goto out;
+
+	t0 = pk_now_ns();
+	pk_utc_now(now, sizeof(now));
+	c->results = xcalloc(c->tus.n + 1, sizeof(*c->results));
+	if (opts.jobs > c->tus.n)
+		opts.jobs = c->tus.n;
+	threads = xcalloc(opts.jobs, sizeof(*threads));
+	for (unsigned i = 1; i < opts.jobs; i++)
+		if (pthread_create(&threads[i], NULL, worker, c)) {
+			opts.jobs = i;
+			break;
+		}
+	worker(c);
+	for (unsigned i = 1; i < opts.jobs; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	if (c->failed)
+		goto out;
+	for (size_t i = 0; i < c->tus.n; i++)
+		if (c->results[i].status != SRC_CLEAN) {
+			const struct src_result *r = &c->results[i];
+
+			tus_bad++;
+			if (r->n_diags)
+				pk_err("cannot parse '%s' cleanly: %s (its sites are still decided)", r->tu->file,
+				       strpool_get(&r->pool, r->diags[0].message));
+		}
+
+	line = pk_join_argv(argc, argv);
+	if (asprintf(&cmdline, "parakit %s", line) < 0)
+		cmdline = NULL;
+	{
+		struct src_run_info info = { .root = root, .command_line = cmdline ? cmdline : "parakit port",
+					     .flags_from = flags_from, .started = now,
+					     .seconds = (pk_now_ns() - t0) / 1e9 };
+
+		if (src_write(db, &info, c->results, c->tus.n) < 0) {
+			pk_err("database '%s': the call sites were not recorded", opts.db);
+			goto out;
+		}
+	}
+
+	/* Every .c and .h of the tree: macros defined in headers no call
+	 * site is in, and types declared there, are edited too. */
+	load_dir(&t, "", 0);
+	calls = gather(&t, c, &n_calls);
+	port_macros_index(&t);
+	find_handlers(&t, calls, n_calls);
+	plain = xcalloc(n_calls + 1, sizeof(*plain));
+	for (size_t i = 0; i < n_calls; i++)
+		plain[i] = calls[i].c;
+	if (t.level == PORT_FIBERS)
+		port_fibers_plan(&t, plain, n_calls);
+	for (size_t i = 0; i < n_calls; i++) {
+		const struct port_call *pc = &plain[i];
+
+		if (!pc->posix)
+			continue;
+		if (port_file_skipped(&t.files[pc->file], pc->line))
+			continue;
+		if (!port_fibers_site(&t, pc))
+			port_compat_site(&t, pc);
+	}
+	skipped_calls(&t);
+	port_fibers_finish(&t);
+	port_add_includes(&t);
+	port_adapt_build(&t, msg);
+
+	if (opts.diff && !(diff_out = fopen(opts.diff, "w"))) {
+		pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+	for (size_t i = 0; i < t.n_files; i++) {
+		struct port_file *f = &t.files[i];
+		size_t len;
+		char *text;
+
+		if (!f->n_edits)
+			continue;
+		text = port_file_result(f, &len);
+		if (len == f->len && !memcmp(text, f->text, len)) {
+			free(text);
+			continue;
+		}
+		files_changed++;
+		if (opts.apply) {
+			if (write_file(root, f, text, len))
+				ret = 1;
+		} else if (port_file_diff(f, text, len, diff_out ? diff_out : stdout)) {
+			pk_err("cannot write the diff: %s", strerror(EIO));
+			ret = 1;
+		}
+		free(text);
+	}
+	if (diff_out && fclose(diff_out)) {
+		pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
+		ret = 1;
+	}
+	fflush(stdout);
+	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed)) {
+		pk_err("database '%s': the port was not recorded", opts.db);
+		ret = 1;
+	}
+	summary(msg, &t, files_changed, c->tus.n, tus_bad, (pk_now_ns() - t0) / 1e9);
+out:
+	if (c) {
+		for (size_t i = 0; c->results && i < c->tus.n; i++)
+			src_result_release(&c->results[i]);
+		free(c->results);
+		src_tus_release(&c->tus);
+		free(c);
+	}
+	free(calls);
+	free(plain);
+	tree_release(&t);
+	db_close(db);
+	free(root);
+	free(build);
+	free(line);
+	free(cmdline);
+	return ret;
+}

@@ -1,0 +1,162 @@
+/*
+ * parakit port, inside rewriter/: the call sites come from parakit src's
+ * libclang walk (analyzer/src_tree.h), each rewrite decides per site in
+ * its own file (port_compat.c: POSIX calls to their pk_ twins;
+ * port_fibers.c: threads, locks and main onto fibers), and the edits are
+ * byte ranges of the tree's files, turned into a unified diff or applied
+ * (port_edit.c). Files are read once and tokenised by a small C lexer
+ * (port_lex.c): libclang gives positions, the lexer finds argument lists,
+ * macro bodies and #include lines around them.
+ */
+#ifndef REWRITER_PORT_H
+#define REWRITER_PORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum port_level { PORT_COMPAT, PORT_FIBERS };
+
+enum port_tok_kind { PORT_TOK_IDENT, PORT_TOK_PUNCT, PORT_TOK_OTHER };
+
+/* A token of a tree file: outside comments; string and character literals
+ * are one PORT_TOK_OTHER token. directive: index+1 of the preprocessor
+ * line it belongs to (0: ordinary code). depth: brace depth before it. */
+struct port_tok {
+	enum port_tok_kind kind;
+	size_t off, len;
+	unsigned line;
+	unsigned directive;
+	int depth;
+};
+
+/* A #define of the tree: the tokens of its body. */
+struct port_macro {
+	size_t file;		/* index into port_tree.files */
+	char *name;
+	size_t body, end;	/* token indexes [body, end) in that file */
+};
+
+struct port_edit {
+	size_t off, len;	/* replaced bytes of the original */
+	char *text;		/* malloc'ed */
+};
+
+struct port_file {
+	char *rel;		/* path under the root */
+	char *text;		/* original contents, NUL-terminated */
+	size_t len;
+	size_t *line_off;	/* line_off[i]: offset of line i+1 */
+	unsigned n_lines;
+	struct port_tok *toks;
+	size_t n_toks;
+	struct port_edit *edits;
+	size_t n_edits, cap_edits;
+	unsigned *skip_first, *skip_last;	/* #if branches not compiled */
+	size_t n_skips, cap_skips;
+	int changed;		/* holds a rewrite (gets #include <pk.h>) */
+};
+
+/* One decision, a row of v_port_sites. Strings are malloc'ed. */
+struct port_site {
+	size_t file;
+	unsigned line, col;
+	char *caller, *callee;
+	const char *posix;	/* static */
+	const char *action;	/* "rewritten" or "left" (static) */
+	const char *reason;	/* static, or NULL */
+	int blocking;
+};
+
+/* What the rewrites see of one src site. */
+struct port_call {
+	size_t file;
+	unsigned line, col;
+	const char *caller, *callee, *posix, *macro;
+	int address;		/* a function's address, not a call */
+	int in_macro, macro_arg, ret_used, errno_after;
+};
+
+struct port_tree {
+	char *root;
+	enum port_level level;
+	char **only;		/* --only: POSIX names, NULL-terminated; NULL: all */
+	struct port_file *files;
+	size_t n_files, cap_files;
+	struct port_macro *macros;
+	size_t n_macros, cap_macros;
+	struct port_site *sites;
+	size_t n_sites, cap_sites;
+	char **handlers;	/* functions installed as signal handlers */
+	size_t n_handlers, cap_handlers;
+	char **blocking;	/* sorted catalogue names that block */
+	size_t n_blocking;
+	/* Fiber level: why a group of pthread calls stays (a call in it has
+	 * no fiber twin, so its types must stay pthread's); NULL: none. */
+	const char *thread_conflict, *sync_conflict;
+	int thread_moved, sync_moved;
+};
+
+/* port_lex.c */
+/* Reads rel under the tree's root into the tree (once) and tokenises it.
+ * Returns its index, or -1 when it cannot be read (errno set). */
+long port_file_get(struct port_tree *t, const char *rel);
+/* Offset of line:col (1-based, bytes) in f, or (size_t)-1. */
+size_t port_file_offset(const struct port_file *f, unsigned line, unsigned col);
+/* The token starting at off, or -1. */
+long port_tok_at(const struct port_file *f, size_t off);
+int port_tok_is(const struct port_file *f, size_t i, const char *s);
+/* Whether line is in an #if branch not compiled. */
+int port_file_skipped(const struct port_file *f, unsigned line);
+/* Lists the #define's of every file read so far (call once they all are). */
+void port_macros_index(struct port_tree *t);
+/* The tree's definitions of name: count, and the first in *out. */
+size_t port_macro_find(const struct port_tree *t, const char *name, const struct port_macro **out);
+/*
+ * From the token of a callee's name at i, the argument list: *open is the
+ * '(' token, args[k] the first token of argument k, *close the ')'. Returns
+ * the argument count (max n_args kept) or -1 when no list follows.
+ */
+int port_args(const struct port_file *f, size_t i, size_t *open, size_t *args, int n_args, size_t *close);
+
+/* port_edit.c */
+/* Adds an edit of f: replace [off, off+len) with text (copied). An edit
+ * at the same range as one there is dropped (TUs sharing a header). */
+void port_edit_add(struct port_file *f, size_t off, size_t len, const char *text);
+/* f's text with its edits; malloc'ed, *len set. */
+char *port_file_result(const struct port_file *f, size_t *len);
+/* Writes the unified diff of f (a/REL, b/REL) to out. Returns 0 or -errno. */
+int port_file_diff(const struct port_file *f, const char *newtext, size_t newlen, FILE *out);
+/* Adds #include <pk.h> to each changed file that lacks it. */
+void port_add_includes(struct port_tree *t);
+
+/* port_build.c: the build system. Adds the tree's Makefile to t (as a
+ * file with edits) when it recognises it; else returns -1 and prints
+ * what to add. */
+int port_adapt_build(struct port_tree *t, FILE *msg);
+
+/* port_compat.c, port_fibers.c: decide on one site. Return 1 when the
+ * site was theirs (decided and recorded), 0 when not. */
+int port_compat_site(struct port_tree *t, const struct port_call *c);
+int port_fibers_site(struct port_tree *t, const struct port_call *c);
+/* Fiber level, before the sites: which pthread groups can move at all. */
+void port_fibers_plan(struct port_tree *t, const struct port_call *calls, size_t n);
+/* Whether posix is a name some rewrite handles (for #if branches). */
+int port_compat_has_twin(const char *posix);
+int port_fibers_has_twin(const char *posix);
+/* Fiber level, after the sites: types, initializers and main. */
+void port_fibers_finish(struct port_tree *t);
+
+/* cmd_port.c helpers used by the rewrites. */
+struct port_site *port_record(struct port_tree *t, const struct port_call *c, const char *action,
+			      const char *reason);
+int port_selected(const struct port_tree *t, const char *posix);
+int port_is_blocking(const struct port_tree *t, const char *posix);
+int port_is_handler(const struct port_tree *t, const char *caller);
+/*
+ * Rewrites the callee's name of c into to: at the name itself, or inside
+ * the tree's macro whose body writes the call. Returns NULL on success, or
+ * the reason the site is left.
+ */
+const char *port_rename(struct port_tree *t, const struct port_call *c, const char *to);
+
+#endif

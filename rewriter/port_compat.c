@@ -1,0 +1,73 @@
+/*
+ * --level compat: each blocking POSIX call with a twin in libpk becomes
+ * pk_<name>, the same signature, return and errno (runtime/pk.h), so only
+ * the callee's name changes and a function pointer to it keeps its type.
+ * close, fcntl and socket are no blocking calls but move too: libpk keeps
+ * per-descriptor facts (O_NONBLOCK, stream or not) that pk_close forgets
+ * and pk_fcntl and pk_socket learn, and a descriptor closed behind its back
+ * and reused would keep the old ones.
+ */
+#include "rewriter/port.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Sorted: bsearch. */
+static const char *const twins[] = {
+	"accept", "accept4", "close", "connect", "fcntl", "fdatasync", "fsync", "nanosleep", "open",
+	"openat", "poll", "pread", "pwrite", "read", "readv", "recv", "recvfrom", "recvmsg",
+	"select", "send", "sendmsg", "sendto", "sleep", "socket", "usleep", "waitpid", "write", "writev",
+};
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int port_compat_has_twin(const char *posix)
+{
+	return bsearch(&posix, twins, sizeof(twins) / sizeof(twins[0]), sizeof(twins[0]), cmp) != NULL;
+}
+
+static int is_stdio(const char *p)
+{
+	static const char *const io[] = { "dprintf", "fclose", "fflush", "fgetc", "fgets", "fgetwc", "fgetws",
+		"flockfile", "fprintf", "fputc", "fputs", "fputwc", "fputws", "fread", "fscanf", "fwprintf",
+		"fwrite", "fwscanf", "getc", "getc_unlocked", "getchar", "getchar_unlocked", "getdelim",
+		"getline", "gets", "getwc", "getwchar", "pclose", "perror", "printf", "putc", "putc_unlocked",
+		"putchar", "putchar_unlocked", "puts", "putwc", "putwchar", "scanf", "ungetc", "ungetwc",
+		"vdprintf", "vfprintf", "vfscanf", "vfwprintf", "vfwscanf", "vprintf", "vscanf", "vwprintf",
+		"vwscanf", "wprintf", "wscanf", "psignal", "psiginfo" };
+
+	for (size_t i = 0; i < sizeof(io) / sizeof(io[0]); i++)
+		if (!strcmp(io[i], p))
+			return 1;
+	return 0;
+}
+
+int port_compat_site(struct port_tree *t, const struct port_call *c)
+{
+	const char *why;
+	char to[128];
+
+	if (!port_compat_has_twin(c->posix)) {
+		if (!port_is_blocking(t, c->posix) || c->address)
+			return 0;
+		if (!strncmp(c->posix, "pthread_", 8))
+			return 0;	/* port_fibers.c's */
+		port_record(t, c, "left",
+			    is_stdio(c->posix) ? "buffered stdio: libc does the I/O, libpk has no twin"
+					       : "libpk has no twin of this function");
+		return 1;
+	}
+	if (!port_selected(t, c->posix))
+		return 0;
+	if (c->caller && port_is_handler(t, c->caller)) {
+		port_record(t, c, "left", "in a signal handler: libpk's calls are not async-signal-safe");
+		return 1;
+	}
+	snprintf(to, sizeof(to), "pk_%s", c->posix);
+	why = port_rename(t, c, to);
+	port_record(t, c, why ? "left" : "rewritten", why);
+	return 1;
+}
