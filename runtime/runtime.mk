@@ -98,4 +98,4 @@ $(RUNTIME_BENCH): $(O)/bench/%: bench/%.c $(O)/runtime/libpk.a
 	$(call quiet,CC,$@)$(CC) $(RUNTIME_CPPFLAGS) $(RUNTIME_CFLAGS) -o $@ $< \
 		$(O)/runtime/libpk.a $(RUNTIME_LIBS) -lm
 
--include $(RUNTIME_OBJS:.o=.d) $(RUNTIME_TESTS:.t=.d)
+-include $(RUNTIME_OBJS:.o=.d) $(RUNTIME_TESTS:.t=.d) $(RUNTIME_BENCH:=.d)

@@ -451,6 +451,13 @@ int pk_init(const struct pk_config *cfg_in)
 		CPU_ZERO(&set);
 		CPU_SET(c->cpu, &set);
 		pthread_setaffinity_np(c->tid, sizeof(set), &set);
+		{
+			/* So ps, top and the benchmarks can tell the cores apart. */
+			char name[16];
+
+			snprintf(name, sizeof(name), "pk-core%d", i);
+			pthread_setname_np(c->tid, name);
+		}
 	}
 	if (r >= 0)
 		pk_rt.started = 1;
