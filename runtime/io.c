@@ -132,8 +132,14 @@ struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd)
 
 	op->w.f = c->cur;
 	op->fd = fd;
-	if (fd >= 0 && fd < pk_rt.fd_max)
+	if (fd >= 0 && fd < pk_rt.fd_max) {
+		uint64_t bit = PK_RING_BIT(c);
+
 		atomic_fetch_add(&pk_rt.fd_inflight[fd], 1);
+		/* Read first: the bit is usually set already, and a load does not bounce the line. */
+		if (!(atomic_load_explicit(&pk_rt.fd_rings[fd], memory_order_relaxed) & bit))
+			atomic_fetch_or(&pk_rt.fd_rings[fd], bit);
+	}
 	io_uring_sqe_set_data(sqe, op);
 	return sqe;
 }

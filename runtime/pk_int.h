@@ -79,6 +79,7 @@ struct pk_core {
 	bool thread;			/* lazy ring of an ordinary thread */
 	bool stop;
 	pthread_t tid;
+	struct pk_core *next_thread;	/* the registry of thread rings (sched.c) */
 	struct pk_fiber *cur;		/* running fiber, NULL in the scheduler */
 	void *sched_sp;			/* the scheduler's saved context */
 	void *trash_sp;			/* where an exiting fiber saves its dead context */
@@ -102,6 +103,7 @@ struct pk_rt {
 	_Atomic int live;		/* fibers not yet exited, all cores */
 	_Atomic int started;
 	_Atomic int *fd_inflight;	/* per-fd count of operations in flight */
+	_Atomic uint64_t *fd_rings;	/* per fd, the rings that had some: PK_RING_BIT() */
 	int fd_max;
 };
 
@@ -120,6 +122,12 @@ PK_HIDDEN void pk_stack_release(struct pk_core *c, char *stack, size_t size);
 PK_HIDDEN struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *arg);
 PK_HIDDEN int pk_guard_install(void);
 
+/*
+ * The bit of @c's ring in pk_rt.fd_rings: one per scheduler core, and the
+ * last one shared by every thread ring (and core 63).
+ */
+#define PK_RING_BIT(c) ((c)->thread || (c)->id >= 63 ? UINT64_C(1) << 63 : UINT64_C(1) << (c)->id)
+
 /* sched.c */
 PK_HIDDEN struct pk_core *pk_core_get(void);	/* caller's core or lazy thread ring */
 PK_HIDDEN struct io_uring_sqe *pk_sqe(struct pk_core *c);
@@ -130,6 +138,7 @@ PK_HIDDEN unsigned pk_reap(struct pk_core *c);
 PK_HIDDEN void pk_submit(struct pk_core *c);
 PK_HIDDEN void pk_fiber_exited(void);
 PK_HIDDEN void pk_live_zero(void);
+PK_HIDDEN void pk_cancel_fd_rings(struct pk_core *self, int fd, uint64_t rings);
 
 /* io.c */
 PK_HIDDEN int pk_op_wait(struct pk_core *c, struct pk_op *op);

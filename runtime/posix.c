@@ -237,16 +237,24 @@ int pk_open(const char *path, int flags, ...)
 }
 
 /*
- * Cancels what is in flight on @fd in the caller's ring and waits for the
- * cancellations. NEEDSWORK: operations that other cores or threads have in
- * flight on @fd are not cancelled; they finish when the file does.
+ * Cancels what is in flight on @fd, on every ring that had operations on it
+ * (pk_rt.fd_rings): the caller's own with an ASYNC_CANCEL, which it waits
+ * for, the others' directly (pk_cancel_fd_rings). Operations of the native
+ * API (pk_req_*) are not tracked per descriptor: their owner cancels them.
  */
 static void cancel_fd(struct pk_core *c, int fd)
 {
 	struct pk_op op = { .fd = -1 };
 	struct io_uring_sqe *sqe;
+	uint64_t rings, own = PK_RING_BIT(c);
 
 	if (fd < 0 || fd >= pk_rt.fd_max || !atomic_load(&pk_rt.fd_inflight[fd]))
+		return;
+	rings = atomic_exchange(&pk_rt.fd_rings[fd], 0);
+	/* The last bit is shared: other thread rings may hide behind our own. */
+	if (rings & ~own || (own >> 63 && (rings & own)))
+		pk_cancel_fd_rings(c, fd, rings);
+	if (!(rings & own))
 		return;
 	sqe = pk_op_sqe(c, &op, -1);
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);

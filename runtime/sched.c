@@ -93,6 +93,13 @@ static void fd_table_init(void)
 	if (n > (1 << 20))
 		n = 1 << 20;
 	pk_rt.fd_inflight = calloc((size_t)n, sizeof(*pk_rt.fd_inflight));
+	pk_rt.fd_rings = calloc((size_t)n, sizeof(*pk_rt.fd_rings));
+	if (!pk_rt.fd_inflight || !pk_rt.fd_rings) {
+		free(pk_rt.fd_inflight);
+		free(pk_rt.fd_rings);
+		pk_rt.fd_inflight = NULL;
+		pk_rt.fd_rings = NULL;
+	}
 	pk_rt.fd_max = pk_rt.fd_inflight ? (int)n : 0;
 }
 
@@ -125,10 +132,24 @@ static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq
 	return r;
 }
 
+/*
+ * The rings of ordinary threads, so that pk_close() can reach them. Held
+ * while a ring is cancelled into, so the ring cannot go meanwhile.
+ */
+static pthread_mutex_t thread_rings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pk_core *thread_rings;
+
 static void thread_ring_free(void *p)
 {
-	struct pk_core *c = p;
+	struct pk_core *c = p, **pp;
 
+	pthread_mutex_lock(&thread_rings_lock);
+	for (pp = &thread_rings; *pp; pp = &(*pp)->next_thread)
+		if (*pp == c) {
+			*pp = c->next_thread;
+			break;
+		}
+	pthread_mutex_unlock(&thread_rings_lock);
 	io_uring_queue_exit(&c->ring);
 	free(c);
 }
@@ -164,8 +185,53 @@ struct pk_core *pk_core_get(void)
 		return NULL;
 	}
 	pthread_setspecific(thread_ring_key, c);
+	pthread_mutex_lock(&thread_rings_lock);
+	c->next_thread = thread_rings;
+	thread_rings = c;
+	pthread_mutex_unlock(&thread_rings_lock);
 	pk_tls_core = c;
 	return c;
+}
+
+static void sync_cancel_fd(struct pk_core *c, int fd)
+{
+	struct io_uring_sync_cancel_reg reg;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.fd = fd;
+	reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+	reg.timeout.tv_sec = -1;
+	reg.timeout.tv_nsec = -1;
+	/* -ENOENT: nothing left on that ring; -EINTR: a signal, as close(2) would not care. */
+	io_uring_register_sync_cancel(&c->ring, &reg);
+}
+
+/*
+ * Cancels the operations on @fd in flight on the rings of @rings (a
+ * PK_RING_BIT() mask) other than @self's, and returns once the kernel has
+ * cancelled them. io_uring's ASYNC_CANCEL finds only its own ring's
+ * requests, and a message asking the owner to cancel would need an owner
+ * that is listening (a thread ring is not, between its calls); so this is
+ * IORING_REGISTER_SYNC_CANCEL straight on each owning ring, one syscall per
+ * ring, paid only by a close that races operations of other cores or
+ * threads. The cancelled operations complete on their own rings, with
+ * -ECANCELED, which their callers report as EBADF.
+ */
+void pk_cancel_fd_rings(struct pk_core *self, int fd, uint64_t rings)
+{
+	for (int i = 0; i < pk_rt.ncores; i++) {
+		struct pk_core *c = pk_rt.cores[i];
+
+		if (c && c != self && (rings & PK_RING_BIT(c)))
+			sync_cancel_fd(c, fd);
+	}
+	if (!(rings >> 63))
+		return;
+	pthread_mutex_lock(&thread_rings_lock);
+	for (struct pk_core *c = thread_rings; c; c = c->next_thread)
+		if (c != self)
+			sync_cancel_fd(c, fd);
+	pthread_mutex_unlock(&thread_rings_lock);
 }
 
 /* An SQE of @c's ring, submitting what is queued if the ring is full. Never NULL. */
