@@ -12,6 +12,10 @@
  * filtered on id == __NR_io_uring_enter tells how many of them were
  * io_uring_enter. The tracepoint's id lives in tracefs, which these
  * machines do not always mount: mount it when missing (root only).
+ * Tracepoint counters have been seen to count nothing for a while when
+ * someone else on the machine traces (perf trace): each measurement is
+ * bracketed by a check that the tracepoint counts our own getppid() calls,
+ * and reported as unknown (-1) when it does not.
  */
 #ifndef PK_ECHO_H
 #define PK_ECHO_H
@@ -129,19 +133,6 @@ static uint64_t b_read(int fd)
 	return v;
 }
 
-static void b_sc_start(struct b_sc *s)
-{
-	s->all0 = b_read(s->all);
-	s->uring0 = b_read(s->uring);
-}
-
-/* System calls (and io_uring_enter calls) since b_sc_start(); -1 when not counted. */
-static void b_sc_stop(struct b_sc *s, double *all, double *uring)
-{
-	*all = s->all < 0 ? -1 : (double)(b_read(s->all) - s->all0);
-	*uring = s->uring < 0 ? -1 : (double)(b_read(s->uring) - s->uring0);
-}
-
 static void b_sc_release(struct b_sc *s)
 {
 	if (s->all >= 0)
@@ -149,6 +140,71 @@ static void b_sc_release(struct b_sc *s)
 	if (s->uring >= 0)
 		close(s->uring);
 	s->all = s->uring = -1;
+}
+
+/* True when the raw_syscalls:sys_enter tracepoint counts this thread's calls right now. */
+static int b_sc_works(void)
+{
+	long id = b_tracepoint_id();
+	int fd = id < 0 ? -1 : b_counter(0, id, NULL);
+	uint64_t n;
+
+	if (fd < 0)
+		return 0;
+	for (int i = 0; i < 16; i++)
+		syscall(SYS_getppid);
+	n = b_read(fd);
+	close(fd);
+	return n >= 16;
+}
+
+static void b_sc_start(struct b_sc *s)
+{
+	if (!b_sc_works())
+		b_sc_release(s);
+	s->all0 = b_read(s->all);
+	s->uring0 = b_read(s->uring);
+}
+
+/* System calls (and io_uring_enter calls) since b_sc_start(); -1 when not counted. */
+static void b_sc_stop(struct b_sc *s, double *all, double *uring)
+{
+	if (!b_sc_works())
+		b_sc_release(s);
+	*all = s->all < 0 ? -1 : (double)(b_read(s->all) - s->all0);
+	*uring = s->uring < 0 ? -1 : (double)(b_read(s->uring) - s->uring0);
+}
+
+static int b_cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The median of the known (>= 0) values among @v[0..@n), or -1 when none is. */
+static double b_median_known(const double *v, int n)
+{
+	double k[n > 0 ? n : 1];
+	int m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (v[i] >= 0)
+			k[m++] = v[i];
+	if (!m)
+		return -1;
+	qsort(k, (size_t)m, sizeof(k[0]), b_cmp_double);
+	return k[m / 2];
+}
+
+/* @v with three decimals, or "n/a" when unknown (< 0). */
+static const char *b_fmt3(char *buf, size_t len, double v)
+{
+	if (v < 0)
+		snprintf(buf, len, "n/a");
+	else
+		snprintf(buf, len, "%.3f", v);
+	return buf;
 }
 
 /*
@@ -205,3 +261,4 @@ static void b_threads(pid_t pid, char *out, size_t len)
 }
 
 #endif
+

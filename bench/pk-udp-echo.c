@@ -327,13 +327,21 @@ int main(int argc, char **argv)
 	printf("%-13s %10s %8s %10s %12s %8s\n", "", "", "", "/packet", "_enter/pkt", "kernel");
 	for (int m = 0; m < M_NR; m++) {
 		struct result col[rounds];
+		double sc[rounds], ur[rounds];
+		char b1[16], b2[16];
 
-		for (int r = 0; r < rounds; r++)
+		for (int r = 0; r < rounds; r++) {
 			col[r] = res[r][m];
+			sc[r] = col[r].sc;
+			ur[r] = col[r].uring;
+		}
 		qsort(col, (size_t)rounds, sizeof(col[0]), cmp_pps);
 		med[m] = col[rounds / 2];
-		printf("%-13s %10.0f %8ld %10.3f %12.3f %7.2fx  %s\n", mode_name[m], med[m].pps, med[m].lost,
-		       med[m].sc, med[m].uring, med[m].pps / med[M_KERNEL].pps, med[m].threads);
+		med[m].sc = b_median_known(sc, rounds);
+		med[m].uring = b_median_known(ur, rounds);
+		printf("%-13s %10.0f %8ld %10s %12s %7.2fx  %s\n", mode_name[m], med[m].pps, med[m].lost,
+		       b_fmt3(b1, sizeof(b1), med[m].sc), b_fmt3(b2, sizeof(b2), med[m].uring),
+		       med[m].pps / med[M_KERNEL].pps, med[m].threads);
 	}
 	printf("load after: %s\n", b_load(load, sizeof(load)));
 	free(res);

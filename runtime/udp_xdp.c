@@ -15,7 +15,11 @@
  * parks on an io_uring POLL_ADD of the socket; a sender writes headers and
  * payload into a frame and kicks the kernel with an io_uring SENDMSG of
  * zero bytes (copy mode transmits only on sendmsg), so even the kick is no
- * sendto(2).
+ * sendto(2). The sender does not wait for that kick: it is queued with its
+ * success CQE skipped and leaves with the core's next io_uring_enter, so an
+ * echo loop answers every datagram already in its RX ring before it makes
+ * one enter for all the kicks and its next wait (a kick that fails, busy or
+ * out of descriptors, leaves the frames queued for the next kick).
  */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -68,6 +72,8 @@ struct pk_udp {
 	unsigned nfree_tx;
 	uint16_t ip_id;
 	uint64_t rx_packets, tx_packets;
+	struct msghdr kick_msg;	/* read by queued kicks: lives as long as @u */
+	bool kicked;		/* kicks may be queued: flush them before closing */
 };
 
 static int prog_get(const char *ifname, int ifindex, struct xdp_prog **out)
@@ -167,12 +173,17 @@ static int if_addrs(const char *ifname, uint8_t mac[6], uint32_t *ip)
 	return r;
 }
 
+static int xsk_kick(struct pk_udp *u);
+
 void pk_udp_close(struct pk_udp *u)
 {
 	__u32 port, q, off = 0;
 
 	if (!u)
 		return;
+	/* SQEs leave in order: once this kick completed, the queued ones are done with @u. */
+	if (u->kicked)
+		xsk_kick(u);
 	if (u->prog) {
 		port = ntohs(u->port);
 		q = (__u32)u->queue;
@@ -294,6 +305,28 @@ static int xsk_kick(struct pk_udp *u)
 	return r == -EAGAIN || r == -EBUSY || r == -ENOBUFS ? 0 : r;
 }
 
+/*
+ * Queues a kick without waiting for it. Its CQE is skipped on success and
+ * ignored on failure (user_data 0). From an ordinary thread, whose ring
+ * nobody else submits, it is submitted at once.
+ */
+static int xsk_kick_async(struct pk_udp *u)
+{
+	struct pk_core *c = pk_core_get();
+	struct io_uring_sqe *sqe;
+
+	if (!c)
+		return -errno;
+	sqe = pk_sqe(c);
+	io_uring_prep_sendmsg(sqe, u->fd, &u->kick_msg, MSG_DONTWAIT);
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	io_uring_sqe_set_data(sqe, NULL);
+	u->kicked = true;
+	if (c->thread)
+		pk_submit(c);
+	return 0;
+}
+
 ssize_t pk_udp_recv(struct pk_udp *u, void *buf, size_t len, struct pk_udp_addr *from)
 {
 	for (;;) {
@@ -412,7 +445,7 @@ ssize_t pk_udp_send(struct pk_udp *u, const void *buf, size_t len, const struct 
 	xsk_ring_prod__tx_desc(&u->tx, idx)->addr = addr;
 	xsk_ring_prod__tx_desc(&u->tx, idx)->len = (__u32)(HDR_LEN + len);
 	xsk_ring_prod__submit(&u->tx, 1);
-	r = xsk_kick(u);
+	r = xsk_kick_async(u);
 	if (r < 0)
 		return r;
 	u->tx_packets++;
