@@ -85,7 +85,10 @@ static int is_known(struct scan_ctx *c, const char *path, const char *hash)
 	return n < (int)sizeof(key) && strmap_get(&c->known, key, n);
 }
 
-static __thread char *hash_buf;
+#define READ_MAX (8u << 20)
+
+static __thread char *hash_buf, *elf_buf;
+static __thread size_t elf_cap;
 
 static int hash_fd(int fd, char out[33])
 {
@@ -145,6 +148,44 @@ static int scan_loose_elf(struct scan_ctx *c, struct scan_result *r, void *map, 
 }
 
 /*
+ * A loose ELF file's bytes: read into the thread's buffer when small, since
+ * on a virtual machine unmapping a file costs a TLB shootdown per file;
+ * mapped when large, since then only the parts elf_read() needs are read.
+ */
+static int scan_elf_fd(struct scan_ctx *c, struct scan_result *r, int fd, size_t size)
+{
+	void *map;
+	int ret;
+
+	if (size <= READ_MAX) {
+		size_t got = 0;
+
+		elf_buf = xgrow(elf_buf, &elf_cap, size, 1);
+		while (got < size) {
+			ssize_t n = pread(fd, elf_buf + got, size - got, got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				scan_result_error(r, "", "cannot read: %s", n ? strerror(errno) : "file shrank");
+				return 1;
+			}
+			got += n;
+		}
+		return scan_loose_elf(c, r, elf_buf, size);
+	}
+	/* Private and writable: libelf may convert in place. */
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		scan_result_error(r, "", "cannot map: %s", strerror(errno));
+		return 1;
+	}
+	ret = scan_loose_elf(c, r, map, size);
+	munmap(map, size);
+	return ret;
+}
+
+/*
  * Reads one input into r. Returns 1 when it was read, 0 when it is not an
  * input or already in the database (nothing to write).
  */
@@ -186,15 +227,7 @@ static int scan_one(struct scan_ctx *c, struct scan_input *in, struct scan_resul
 	}
 	r->size = st.st_size;
 	if (!strcmp(r->kind, "elf")) {
-		/* Private and writable: libelf may convert in place. */
-		void *map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-
-		if (map == MAP_FAILED) {
-			scan_result_error(r, "", "cannot map: %s", strerror(errno));
-			goto out;
-		}
-		ret = scan_loose_elf(c, r, map, st.st_size);
-		munmap(map, st.st_size);
+		ret = scan_elf_fd(c, r, fd, st.st_size);
 		goto out;
 	}
 	if (hash_fd(fd, r->hash)) {
@@ -238,7 +271,9 @@ static void *worker(void *arg)
 		progress_update(&c->progress, atomic_fetch_add(&c->done, 1) + 1);
 	}
 	free(hash_buf);
-	hash_buf = NULL;
+	free(elf_buf);
+	hash_buf = elf_buf = NULL;
+	elf_cap = 0;
 	pkg_archive_thread_release();
 	return NULL;
 }

@@ -6,8 +6,7 @@
  * written in the same transaction as their contents, say what is done).
  *
  * Symbol and version names are interned through caches in front of their
- * tables; the symbol cache is dropped when it grows past CACHE_MAX names,
- * since a distribution's C++ exports would otherwise fill memory.
+ * tables (see intern()).
  */
 #include "analyzer/scan.h"
 #include "common/common.h"
@@ -45,9 +44,9 @@ static const char *const sql[S_COUNT] = {
 		       " artifact_id = excluded.artifact_id",
 	[S_DEL_ART] = "DELETE FROM artifact WHERE path = ?1 AND hash <> ?2",
 	[S_GET_SYM] = "SELECT id FROM symbol WHERE name = ?1",
-	[S_INS_SYM] = "INSERT INTO symbol(name, posix_name) VALUES(?1, ?2)",
+	[S_INS_SYM] = "INSERT INTO symbol(name, posix_name) VALUES(?1, ?2) ON CONFLICT(name) DO NOTHING",
 	[S_GET_VER] = "SELECT id FROM symver WHERE name = ?1",
-	[S_INS_VER] = "INSERT INTO symver(name) VALUES(?1)",
+	[S_INS_VER] = "INSERT INTO symver(name) VALUES(?1) ON CONFLICT(name) DO NOTHING",
 	[S_INS_IMP] = "INSERT OR IGNORE INTO import(binary_id, symbol_id, symver_id, weak) VALUES(?1, ?2, ?3, ?4)",
 	[S_INS_EXP] = "INSERT OR IGNORE INTO export(binary_id, symbol_id, symver_id, is_default)"
 		      " VALUES(?1, ?2, ?3, ?4)",
@@ -125,8 +124,16 @@ static void bind_int(struct scan_writer *w, int which, int col, long long v)
 	sqlite3_bind_int64(w->st[which], col, v);
 }
 
-/* The id of name in the symbol (or symver) table, inserting it. */
-static long long intern(struct scan_writer *w, struct strmap *cache, int get, int ins, const char *name)
+/*
+ * The id of name in the symbol (or symver) table, inserting it. The insert
+ * comes first: most names it meets for the first time are exports, unique
+ * to their library (C++ libraries export tens of thousands), and for them
+ * one B-tree probe is the whole cost. Only names worth remembering (imports
+ * and versions, a vocabulary of some thousands that repeats in every
+ * binary) go into the cache.
+ */
+static long long intern(struct scan_writer *w, struct strmap *cache, int get, int ins, const char *name,
+			int remember)
 {
 	size_t n = strlen(name);
 	int64_t *hit = strmap_get(cache, name, n);
@@ -134,19 +141,22 @@ static long long intern(struct scan_writer *w, struct strmap *cache, int get, in
 
 	if (hit)
 		return *hit;
-	if (cache->len >= CACHE_MAX)
-		strmap_release(cache);
-	bind_text(w, get, 1, name);
-	step(w, get, &id);
-	if (!id) {
-		bind_text(w, ins, 1, name);
-		if (ins == S_INS_SYM)
-			bind_text(w, ins, 2, scan_posix_name(name));
-		if (step(w, ins, NULL))
-			return 0;
+	bind_text(w, ins, 1, name);
+	if (ins == S_INS_SYM)
+		bind_text(w, ins, 2, scan_posix_name(name));
+	if (step(w, ins, NULL))
+		return 0;
+	if (sqlite3_changes(w->db)) {
 		id = sqlite3_last_insert_rowid(w->db);
+	} else {
+		bind_text(w, get, 1, name);
+		step(w, get, &id);
 	}
-	strmap_put(cache, name, n, id);
+	if (remember) {
+		if (cache->len >= CACHE_MAX)
+			strmap_release(cache);
+		strmap_put(cache, name, n, id);
+	}
 	return id;
 }
 
@@ -201,9 +211,10 @@ static void put_syms(struct scan_writer *w, struct scan_result *r, long long bin
 		     size_t n, int which)
 {
 	for (size_t i = 0; i < n && !w->failed; i++) {
-		long long sym = intern(w, &w->syms, S_GET_SYM, S_INS_SYM, strpool_get(&r->pool, s[i].name));
+		long long sym = intern(w, &w->syms, S_GET_SYM, S_INS_SYM, strpool_get(&r->pool, s[i].name),
+				       which == S_INS_IMP);
 		long long ver = s[i].version ? intern(w, &w->vers, S_GET_VER, S_INS_VER,
-						      strpool_get(&r->pool, s[i].version)) : 0;
+						      strpool_get(&r->pool, s[i].version), 1) : 0;
 
 		bind_int(w, which, 1, bin);
 		bind_int(w, which, 2, sym);
