@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] PATH...\n"
+	"usage: parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] [--files-from LIST] PATH...\n"
 	"\n"
 	"Reads ELF files, directories (walked, symbolic links not followed) and\n"
 	"package archives (.deb, .rpm, Alpine and Android .apk, .tar[.gz|.xz|.zst])\n"
@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"  --shard K/N    scan only the K-th of N slices of the inputs; merge the\n"
 	"                 shard databases with 'parakit db merge'\n"
 	"  --json         print the summary as JSON on stdout\n"
+	"  --files-from LIST  read more PATHs from LIST, one per line ('-': stdin)\n"
 	"  --admindir DIR dpkg's database, to attribute loose files to installed\n"
 	"                 packages (default: /var/lib/dpkg)\n"
 	"\n"
@@ -49,7 +50,7 @@ static const char usage_text[] =
 	"  parakit scan --shard 3/8 --db s3.db pool/  # one of eight machines\n";
 
 static struct scan_opts {
-	const char *db;
+	const char *db, *files_from;
 	unsigned jobs, shard_k, shard_n;
 	int json;
 } opts;
@@ -278,6 +279,37 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* --files-from: one PATH per line ('-': standard input), for lists too
+ * long for a command line. */
+static int read_files_from(struct scan_inputs *in, const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	char *line = NULL, **paths = NULL;
+	size_t cap = 0, n = 0, pcap = 0;
+	ssize_t len;
+
+	if (!f) {
+		pk_err("cannot open '%s': %s", file, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = 0;
+		if (!len)
+			continue;
+		paths = xgrow(paths, &pcap, n + 1, sizeof(*paths));
+		paths[n++] = xstrdup(line);
+	}
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	scan_inputs_collect(in, paths, n);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return 0;
+}
+
 static int parse_shard(const char *s)
 {
 	char *end;
@@ -363,6 +395,7 @@ int cmd_scan(int argc, char **argv)
 		{ "shard", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "admindir", required_argument, NULL, 'a' },
+		{ "files-from", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -401,6 +434,9 @@ int cmd_scan(int argc, char **argv)
 		case 'a':
 			pkg_dpkg_load(optarg);
 			break;
+		case 'f':
+			opts.files_from = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -409,7 +445,7 @@ int cmd_scan(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !opts.files_from) {
 		pk_err("no PATH to scan");
 		fputs(usage_text, stderr);
 		return 2;
@@ -427,6 +463,8 @@ int cmd_scan(int argc, char **argv)
 	if (!(c->writer = scan_writer_new(db, run_id)))
 		goto out;
 	scan_inputs_collect(&c->inputs, argv + optind, argc - optind);
+	if (opts.files_from && read_files_from(&c->inputs, opts.files_from))
+		goto out;
 	if (opts.shard_n)
 		scan_inputs_shard(&c->inputs, opts.shard_k, opts.shard_n);
 	scan_inputs_largest_first(&c->inputs);
