@@ -514,15 +514,15 @@ int cmd_trace(int argc, char **argv)
 	ri.target = target;
 	ri.mode = mode_name(mode, sizeof(mode));
 	pk_utc_now(ri.started, sizeof(ri.started));
+	/* The tracer first: a run that cannot trace leaves no row behind. */
+	if (trace_open(&t, &opts.t))
+		goto out;
 	if (!opts.no_db) {
 		ri.start_ns = pk_now_ns();
 		if (trace_db_open(&db, opts.db, &ri))
 			goto out;
-		opts.t.on_event = trace_db_event;
-		opts.t.event_ctx = db;
+		trace_set_sink(t, trace_db_event, db);
 	}
-	if (trace_open(&t, &opts.t))
-		goto out;
 	install_signals(&l);
 	if (argc) {
 		if (launch_start(&l, file, argv))

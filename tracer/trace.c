@@ -31,6 +31,8 @@ struct tracer {
 	struct trace_bpf *skel;
 	struct ring_buffer *rb;
 	struct trace_opts o;
+	int (*sink)(void *ctx, const struct trace_call *e);
+	void *sink_ctx;
 	int ncpus;
 };
 
@@ -51,7 +53,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, data, sizeof(e));
-	return t->o.on_event ? t->o.on_event(t->o.event_ctx, &e) : 0;
+	return t->sink ? t->sink(t->sink_ctx, &e) : 0;
+}
+
+void trace_set_sink(struct tracer *t, int (*fn)(void *ctx, const struct trace_call *e), void *ctx)
+{
+	t->sink = fn;
+	t->sink_ctx = ctx;
 }
 
 static int kernel_has(const char *typedef_name)

@@ -153,8 +153,12 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 	json_str(f, ri->target);
 	fprintf(f, ",\"mode\":");
 	json_str(f, ri->mode);
-	fprintf(f, ",\"started\":\"%s\",\"wall_ns\":%llu,\"exit_status\":%d", ri->started,
-		(unsigned long long)wall, ri->exit_status);
+	fprintf(f, ",\"started\":\"%s\",\"wall_ns\":%llu,\"exit_status\":", ri->started,
+		(unsigned long long)wall);
+	if (ri->exit_status >= 0)
+		fprintf(f, "%d", ri->exit_status);
+	else
+		fprintf(f, "null");
 	fprintf(f, ",\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"offcpu_ns\":%llu,\"blocking_share\":%.6f",
 		(unsigned long long)t.calls, (unsigned long long)t.errors, (unsigned long long)t.total_ns,
 		(unsigned long long)t.offcpu_ns, wall ? (double)t.offcpu_ns / wall : 0);

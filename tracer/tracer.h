@@ -23,9 +23,6 @@ struct trace_opts {
 	const unsigned char *want;	/* TRACE_MAX_SYSCALLS flags, or NULL: all */
 	uint64_t cgroup_id;	/* 0: no cgroup scope */
 	unsigned cgroup_level;
-	/* Called for each event drained from the ring buffer. */
-	int (*on_event)(void *ctx, const struct trace_call *e);
-	void *event_ctx;
 };
 
 struct trace_errno_count {
@@ -53,6 +50,8 @@ struct tracer;
 /* Loads and attaches the BPF program. Prints why and returns -errno on
  * failure (-EPERM: not root / no CAP_BPF). */
 int trace_open(struct tracer **out, const struct trace_opts *o);
+/* Where trace_drain() sends events (called once per event). */
+void trace_set_sink(struct tracer *t, int (*fn)(void *ctx, const struct trace_call *e), void *ctx);
 /* Starts counting at the next execve of pid (a launcher child that waits). */
 int trace_arm(struct tracer *t, pid_t pid);
 /* Traces a running process: all its threads (and by default its future

@@ -31,6 +31,12 @@ for mode in full count; do
 		1 "$mode: one execve: the launcher's own calls are not counted"
 	t_is "$(tr_val "$db" "SELECT processes FROM v_trace_runs WHERE run_id = $run")" 2 "$mode: two processes"
 	t_like "$T_OUT" "\"name\":\"getppid\",\"calls\":$((N + C + T)),\"errors\":0" "$mode: the JSON says the same"
+	if command -v python3 >/dev/null; then
+		t_is "$(printf '%s' "$T_OUT" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+s = {x["name"]: x for x in d["syscalls"]}
+print(s["open"]["errnos"], len(d["processes"]), d["exit_status"])')" "{'ENOENT': $K} 2 0" "$mode: the JSON parses: errnos, processes, status"
+	fi
 done
 
 t_is "$(tr_val "$db" "SELECT count(*) FROM v_trace_processes WHERE run_id = 1 AND exe LIKE '%/counts' AND exit_code = 0")" \
