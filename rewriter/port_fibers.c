@@ -151,7 +151,7 @@ int port_fibers_site(struct port_tree *t, const struct port_call *c)
 			port_record(t, c, "left", "in a macro: the argument list would change");
 			return 1;
 		}
-		if (c->ret_used && i > 0 && port_tok_is(f, i - 1, "(")) {
+		if (c->ret_used && i > 0 && port_tok_is(f, i - 1, "(") && port_tok_is(f, i + 1, ")")) {
 			port_record(t, c, "left", "ambiguous: a parenthesised callee whose value is used");
 			return 1;
 		}
@@ -219,7 +219,7 @@ static const char wrapper[] =
 	"\tstatic const char msg[] = \"pk_run: cannot start libpk\\n\";\n"
 	"\n"
 	"\tif (pk_run(pk_port_start, &a, NULL) < 0) {\n"
-	"\t\tif (write(2, msg, sizeof(msg) - 1) < 0)\n"
+	"\t\tif (pk_write(2, msg, sizeof(msg) - 1) < 0)\n"
 	"\t\t\treturn 125;\n"
 	"\t\treturn 125;\n"
 	"\t}\n"
