@@ -39,7 +39,7 @@
  * NEEDSWORK: a descriptor closed and reused behind libpk's back keeps the
  * old answer until pk_close or pk_fcntl sees it.
  */
-enum { FD_KNOWN = 1, FD_NONBLOCK = 2, FD_STREAM = 4 };
+enum { FD_KNOWN = 1, FD_NONBLOCK = 2, FD_STREAM = 4, FD_DIR = 8 };
 static _Atomic unsigned char *fd_flags;
 
 static void fd_flags_alloc(void)
@@ -55,6 +55,8 @@ static unsigned fd_flags_set(int fd, int oflags, mode_t type)
 
 	if (type == S_IFIFO || type == S_IFSOCK)
 		v |= FD_STREAM;
+	if (type == S_IFDIR)
+		v |= FD_DIR;
 	if ((oflags & O_NONBLOCK) && type != S_IFREG)
 		v |= FD_NONBLOCK;
 	pthread_once(&once, fd_flags_alloc);
@@ -70,6 +72,9 @@ static unsigned fd_info(int fd)
 	unsigned v;
 	int fl;
 
+	/* The table comes with the first ring: a program's first call may come before. */
+	if (!pk_rt.fd_max)
+		pk_core_get();
 	if (fd < 0 || fd >= pk_rt.fd_max)
 		return 0;
 	if (fd_flags && ((v = fd_flags[fd]) & FD_KNOWN))
@@ -78,6 +83,19 @@ static unsigned fd_info(int fd)
 	if (fl < 0 || fstat(fd, &st))
 		return 0;	/* the operation itself will say EBADF */
 	return fd_flags_set(fd, fl, st.st_mode & S_IFMT);
+}
+
+/*
+ * True when a read of nothing from @fd must fail with EISDIR: read(2)
+ * reaches the directory's read method, which says so, where io_uring
+ * completes a zero-length read with 0 without looking.
+ */
+static bool read0_isdir(int fd, size_t count)
+{
+	if (count || !(fd_info(fd) & FD_DIR))
+		return false;
+	errno = EISDIR;
+	return true;
 }
 
 /* True when @fd is an O_NONBLOCK pipe, socket or device. */
@@ -126,6 +144,8 @@ static long op_finish(struct pk_core *c, struct pk_op *op)
 
 ssize_t pk_read(int fd, void *buf, size_t count)
 {
+	if (read0_isdir(fd, count))
+		return -1;
 	OP_START(fd);
 	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
 	if (fd_nonblock(fd))
@@ -152,6 +172,8 @@ ssize_t pk_pread(int fd, void *buf, size_t count, off_t offset)
 		errno = ESPIPE;
 		return -1;
 	}
+	if (read0_isdir(fd, count))
+		return -1;
 	OP_START(fd);
 	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)offset);
 	return op_finish(c, &op);

@@ -20,6 +20,7 @@
  * a CPU to spare: on a 2-CPU machine a polling thread sharing a CPU with a
  * scheduler pushed round trips to milliseconds.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -126,6 +127,19 @@ static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq
 		}
 	}
 	r = io_uring_queue_init_params(entries, &c->ring, &p);
+	if (r == 0 && c->ring.ring_fd < 3) {
+		/*
+		 * In a program started with stdin, stdout or stderr closed the
+		 * ring would become that descriptor, and pk_read(0) would read
+		 * the ring (and wait forever) instead of failing with EBADF.
+		 */
+		int fd = fcntl(c->ring.ring_fd, F_DUPFD_CLOEXEC, 3);
+
+		if (fd >= 0) {
+			close(c->ring.ring_fd);
+			c->ring.ring_fd = c->ring.enter_ring_fd = fd;
+		}
+	}
 	if (r == -EINVAL && (flags & IORING_SETUP_COOP_TASKRUN))
 		return ring_init(c, entries, flags & ~(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG),
 				 sq_cpu, idle_ms, wq_fd);

@@ -66,7 +66,7 @@ static int tcp_listener(struct sockaddr_in *a, int nonblock)
 	return s;
 }
 
-#define NCHECKS 46
+#define NCHECKS 48
 static void suite(void)
 {
 	char path[256], buf[64], b2[64];
@@ -118,6 +118,8 @@ static void suite(void)
 		t_ok(fd >= 0 && pk_read(fd, buf, 2) == 2 && !memcmp(buf, "ab", 2), "%s: pk_openat relative to a directory", where);
 		pk_close(fd);
 		CMP(pk_read(dfd, buf, 1), read(dfd, buf, 1), "read of a directory");
+		CMP(pk_read(dfd, buf, 0), read(dfd, buf, 0), "read of nothing from a directory");
+		CMP(pk_pread(dfd, buf, 0, 0), pread(dfd, buf, 0, 0), "pread of nothing from a directory");
 		pk_close(dfd);
 	}
 
