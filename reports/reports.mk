@@ -2,7 +2,7 @@
 # Makefile before it computes the object list.
 #
 # The published data of Atlidakis et al. (reports/data/*.csv) is built
-# into the binary by reports/embed.sh, as db/embed.sh does for the schema.
+# into the binary by db/embed.sh, as for the schema.
 
 .DEFAULT_GOAL := all
 
@@ -31,6 +31,6 @@ REPORT_DATA := $(sort $(wildcard reports/data/*.csv))
 $(O)/reports/report_data.o: $(O)/reports/report_data.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/reports/report_data.c: reports/embed.sh $(REPORT_DATA)
+$(O)/reports/report_data.c: db/embed.sh $(REPORT_DATA)
 	@mkdir -p $(@D)
-	$(call quiet,GEN,$@)sh reports/embed.sh $(REPORT_DATA) > $@
+	$(call quiet,GEN,$@)sh db/embed.sh -i reports/report_data.h -s report_data -a report_data $(REPORT_DATA) > $@

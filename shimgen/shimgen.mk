@@ -19,9 +19,9 @@ $(O)/shimgen/shim_gen.o: CPPFLAGS += -DSHIM_SRCDIR='"$(CURDIR)"'
 $(O)/shimgen/templates.o: $(O)/shimgen/templates.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/shimgen/templates.c: shimgen/embed.sh $(SHIM_TEMPLATES)
+$(O)/shimgen/templates.c: db/embed.sh $(SHIM_TEMPLATES)
 	@mkdir -p $(@D)
-	$(call quiet,GEN,$@)sh shimgen/embed.sh $(SHIM_TEMPLATES) > $@
+	$(call quiet,GEN,$@)sh db/embed.sh -i shimgen/shim.h -s shim_template -a shim_templates $(SHIM_TEMPLATES) > $@
 
 # The shims link libpk: have it built with the CLI.
 all: libpk
