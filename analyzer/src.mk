@@ -17,7 +17,7 @@ PARAKIT_SRCS += \
 	analyzer/src_writer.c
 
 DEB_PKGS += clang-$(LLVM_VERSION) libclang-$(LLVM_VERSION)-dev llvm-$(LLVM_VERSION) \
-	libclang-common-$(LLVM_VERSION)-dev clang
+	libclang-common-$(LLVM_VERSION)-dev clang python3 openvswitch-source
 
 LLVM_INCDIR := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null || echo /usr/lib/llvm-$(LLVM_VERSION)/include)
 LLVM_LIBDIR := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null || echo /usr/lib/llvm-$(LLVM_VERSION)/lib)
