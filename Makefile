@@ -44,7 +44,7 @@ quiet = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test demo install clean deps compdb bench
+.PHONY: all test test-slow demo install clean deps compdb bench
 
 # Sources, explicit and sorted.
 PARAKIT_SRCS := \
@@ -95,7 +95,10 @@ $(O)/db/embedded.c: db/embed.sh $(EMBEDDED)
 # (parts with other link needs add theirs to PART_TESTS); shell tests
 # (tests/*/*.sh) run as they are.
 TEST_C   := $(sort $(wildcard tests/common/*.c tests/db/*.c tests/scan/*.c))
-TEST_SH  := $(sort $(filter-out tests/lib/%,$(wildcard tests/*/*.sh)))
+TEST_SH  := $(sort $(filter-out tests/lib/% %-slow.sh,$(wildcard tests/*/*.sh)))
+# Tests over real trees that take minutes to prepare (tests/*/*-slow.sh):
+# `make test-slow`, kept out of `make test` to keep the suite short.
+TEST_SLOW := $(sort $(wildcard tests/*/*-slow.sh))
 TEST_BIN := $(patsubst %.c,$(O)/tests/%.t,$(notdir $(TEST_C)))
 
 vpath %.c $(sort $(dir $(TEST_C)))
@@ -105,6 +108,9 @@ $(O)/tests/%.t: %.c tests/lib/tap.h
 
 test: deps all $(TEST_BIN) $(PART_TESTS)
 	PARAKIT=$(CURDIR)/$(O)/parakit prove -f --timer --exec tests/lib/run-one $(TEST_BIN) $(PART_TESTS) $(TEST_SH)
+
+test-slow: deps all
+	PARAKIT=$(CURDIR)/$(O)/parakit T_TIMEOUT=3000 prove -f --timer --exec tests/lib/run-one $(TEST_SLOW)
 
 # The main job on this machine's own files. scan exits 1 when some inputs
 # were recorded as errors: that is a finding, not a failure of the demo.
