@@ -116,8 +116,10 @@ test-slow: deps all
 # were recorded as errors: that is a finding, not a failure of the demo.
 demo: deps all
 	$(O)/parakit scan --db parakit.db /usr /var/cache/apt/archives || [ $$? -eq 1 ]
+	$(O)/parakit src --db parakit.db examples/pcp
 	$(O)/parakit db summary parakit.db
 	$(O)/parakit report --db parakit.db --out parakit-report --title 'POSIX usage of this machine'
+	bash examples/demo-moves.sh $(O)/parakit $(O)
 
 bench: deps all
 	bash bench/scan-usr.sh $(O)/parakit
