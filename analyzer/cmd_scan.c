@@ -400,7 +400,6 @@ int cmd_scan(int argc, char **argv)
 		{ 0 }
 	};
 	struct scan_ctx *c;
-	pthread_t *threads;
 	sqlite3 *db = NULL;
 	long long run_id;
 	uint64_t t0;
@@ -470,17 +469,7 @@ int cmd_scan(int argc, char **argv)
 	scan_inputs_largest_first(&c->inputs);
 	progress_init(&c->progress, "scan", c->inputs.n);
 
-	threads = xcalloc(opts.jobs, sizeof(*threads));
-	for (unsigned i = 1; i < opts.jobs; i++)
-		if (pthread_create(&threads[i], NULL, worker, c)) {
-			pk_err("cannot start a worker thread: %s", strerror(errno));
-			opts.jobs = i;
-			break;
-		}
-	worker(c);
-	for (unsigned i = 1; i < opts.jobs; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
+	pk_run_threads(opts.jobs, worker, c);
 	progress_release(&c->progress);
 
 	if (scan_writer_finish(c->writer) || c->failed) {

@@ -248,15 +248,6 @@ static void add_flags(struct src_tus *tus, char **cflags, int n)
 	}
 }
 
-static int has_compdb(const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/compile_commands.json", dir);
-	return !stat(path, &st);
-}
-
 int cmd_src(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -271,7 +262,6 @@ int cmd_src(int argc, char **argv)
 	const char *flags_from, *tree = NULL;
 	struct src_run_info info = { 0 };
 	struct src_ctx *c = NULL;
-	pthread_t *threads;
 	sqlite3 *db = NULL;
 	char now[32];
 	int opt, n_cflags = 0, nargs = argc, ret = 1;
@@ -337,7 +327,7 @@ int cmd_src(int argc, char **argv)
 	}
 
 	c = xcalloc(1, sizeof(*c));
-	if (!build && has_compdb(root))
+	if (!build && src_has_compdb(root))
 		build = xstrdup(root);
 	if (build) {
 		if (src_tus_from_compdb(&c->tus, build) < 0) {
@@ -364,17 +354,7 @@ int cmd_src(int argc, char **argv)
 	pk_utc_now(now, sizeof(now));
 	c->results = xcalloc(c->tus.n + 1, sizeof(*c->results));
 	progress_init(&c->progress, "src", c->tus.n);
-	threads = xcalloc(opts.jobs, sizeof(*threads));
-	for (unsigned i = 1; i < opts.jobs; i++)
-		if (pthread_create(&threads[i], NULL, worker, c)) {
-			pk_err("cannot start a worker thread: %s", strerror(errno));
-			opts.jobs = i;
-			break;
-		}
-	worker(c);
-	for (unsigned i = 1; i < opts.jobs; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
+	pk_run_threads(opts.jobs, worker, c);
 	progress_release(&c->progress);
 	if (c->failed)
 		goto out;

@@ -268,3 +268,12 @@ char *src_tus_common_dir(const struct src_tus *tus)
 		*(slash == dir ? slash + 1 : slash) = 0;
 	return dir;
 }
+
+int src_has_compdb(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/compile_commands.json", dir);
+	return !stat(path, &st);
+}

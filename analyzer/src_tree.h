@@ -34,6 +34,8 @@ struct src_tus {
  * count, or -1 when dir holds no readable database (nothing printed).
  */
 int src_tus_from_compdb(struct src_tus *tus, const char *dir);
+/* 1 when dir holds a compile_commands.json. */
+int src_has_compdb(const char *dir);
 /*
  * Lists every .c file under root (hidden directories and symbolic links not
  * followed) with argv "clang CFLAGS... -I DIR... FILE": the DIRs are the

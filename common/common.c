@@ -197,6 +197,22 @@ void progress_release(struct progress *p)
 		fputs("\r\033[K", stderr);
 }
 
+void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg)
+{
+	pthread_t *threads = xcalloc(n, sizeof(*threads));
+	unsigned started = 1;
+
+	for (; started < n; started++)
+		if ((errno = pthread_create(&threads[started], NULL, fn, arg))) {
+			pk_err("cannot start a worker thread: %s", strerror(errno));
+			break;
+		}
+	fn(arg);
+	for (unsigned i = 1; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+}
+
 char *pk_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -53,6 +53,11 @@ void progress_init(struct progress *p, const char *what, uint64_t total);
 void progress_update(struct progress *p, uint64_t done);
 void progress_release(struct progress *p);
 
+/* Runs fn(arg) on n threads, the caller's among them (so n = 1 starts
+ * none), and returns when all have returned. A thread that cannot start is
+ * reported and its share done by the others. */
+void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg);
+
 /* Reads a whole small file into a NUL-terminated buffer the caller frees;
  * NULL with errno set on failure. *len gets its length when not NULL. */
 char *pk_read_file(const char *path, size_t *len);

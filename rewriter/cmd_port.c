@@ -646,15 +646,6 @@ static char **split_only(const char *s)
 	return v;
 }
 
-static int has_compdb(const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/compile_commands.json", dir);
-	return !stat(path, &st);
-}
-
 int cmd_port(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -676,7 +667,6 @@ int cmd_port(int argc, char **argv)
 	struct call_key *calls = NULL;
 	size_t n_calls = 0, files_changed = 0, tus_bad = 0;
 	struct port_call *plain = NULL;
-	pthread_t *threads;
 	sqlite3 *db = NULL;
 	FILE *diff_out = NULL, *msg = stderr;
 	int opt, n_cflags = 0, nargs = argc, ret = 1;
@@ -760,7 +750,7 @@ int cmd_port(int argc, char **argv)
 		goto out;
 	}
 	c = xcalloc(1, sizeof(*c));
-	if (!build && root && has_compdb(root))
+	if (!build && root && src_has_compdb(root))
 		build = xstrdup(root);
 	if (build) {
 		if (src_tus_from_compdb(&c->tus, build) < 0) {
@@ -808,16 +798,7 @@ int cmd_port(int argc, char **argv)
 	c->results = xcalloc(c->tus.n + 1, sizeof(*c->results));
 	if (opts.jobs > c->tus.n)
 		opts.jobs = c->tus.n;
-	threads = xcalloc(opts.jobs, sizeof(*threads));
-	for (unsigned i = 1; i < opts.jobs; i++)
-		if (pthread_create(&threads[i], NULL, worker, c)) {
-			opts.jobs = i;
-			break;
-		}
-	worker(c);
-	for (unsigned i = 1; i < opts.jobs; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
+	pk_run_threads(opts.jobs, worker, c);
 	if (c->failed)
 		goto out;
 	for (size_t i = 0; i < c->tus.n; i++)
