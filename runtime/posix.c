@@ -263,6 +263,10 @@ int pk_open(const char *path, int flags, ...)
  * (pk_rt.fd_rings): the caller's own with an ASYNC_CANCEL, which it waits
  * for, the others' directly (pk_cancel_fd_rings). Operations of the native
  * API (pk_req_*) are not tracked per descriptor: their owner cancels them.
+ * NEEDSWORK: an operation another core has prepared but not yet submitted
+ * (its loop has not entered the kernel) escapes the cancel and later meets
+ * a closed, or reused, descriptor; as with close(2) racing a read(2) in
+ * another thread, the program has a race, but libpk could fence it.
  */
 static void cancel_fd(struct pk_core *c, int fd)
 {
