@@ -48,7 +48,7 @@ static const char *const sql[S_COUNT] = {
 	[S_GET_VER] = "SELECT id FROM symver WHERE name = ?1",
 	[S_INS_VER] = "INSERT INTO symver(name) VALUES(?1) ON CONFLICT(name) DO NOTHING",
 	[S_INS_IMP] = "INSERT OR IGNORE INTO import(binary_id, symbol_id, symver_id, weak) VALUES(?1, ?2, ?3, ?4)",
-	[S_INS_EXP] = "INSERT OR IGNORE INTO export(binary_id, symbol_id, symver_id, is_default)"
+	[S_INS_EXP] = "INSERT OR IGNORE INTO export(binary_id, name, symver_id, is_default)"
 		      " VALUES(?1, ?2, ?3, ?4)",
 	[S_INS_ERR] = "INSERT OR IGNORE INTO scan_error(run_id, input, package, member_path, reason)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5)",
@@ -125,15 +125,12 @@ static void bind_int(struct scan_writer *w, int which, int col, long long v)
 }
 
 /*
- * The id of name in the symbol (or symver) table, inserting it. The insert
- * comes first: most names it meets for the first time are exports, unique
- * to their library (C++ libraries export tens of thousands), and for them
- * one B-tree probe is the whole cost. Only names worth remembering (imports
- * and versions, a vocabulary of some thousands that repeats in every
- * binary) go into the cache.
+ * The id of name in the symbol (or symver) table, inserting it: the
+ * insert comes first, since a name the cache does not hold is more often
+ * new than not. The cache is dropped when full: imported names are a
+ * vocabulary of some thousands, so it refills with what matters.
  */
-static long long intern(struct scan_writer *w, struct strmap *cache, int get, int ins, const char *name,
-			int remember)
+static long long intern(struct scan_writer *w, struct strmap *cache, int get, int ins, const char *name)
 {
 	size_t n = strlen(name);
 	int64_t *hit = strmap_get(cache, name, n);
@@ -152,11 +149,9 @@ static long long intern(struct scan_writer *w, struct strmap *cache, int get, in
 		bind_text(w, get, 1, name);
 		step(w, get, &id);
 	}
-	if (remember) {
-		if (cache->len >= CACHE_MAX)
-			strmap_release(cache);
-		strmap_put(cache, name, n, id);
-	}
+	if (cache->len >= CACHE_MAX)
+		strmap_release(cache);
+	strmap_put(cache, name, n, id);
 	return id;
 }
 
@@ -207,17 +202,20 @@ static long long put_package(struct scan_writer *w, struct scan_result *r)
 	return id;
 }
 
+/* Imports name interned symbols; exports keep their names (see 002-scan.sql). */
 static void put_syms(struct scan_writer *w, struct scan_result *r, long long bin, struct elf_sym *s,
 		     size_t n, int which)
 {
 	for (size_t i = 0; i < n && !w->failed; i++) {
-		long long sym = intern(w, &w->syms, S_GET_SYM, S_INS_SYM, strpool_get(&r->pool, s[i].name),
-				       which == S_INS_IMP);
+		const char *name = strpool_get(&r->pool, s[i].name);
 		long long ver = s[i].version ? intern(w, &w->vers, S_GET_VER, S_INS_VER,
-						      strpool_get(&r->pool, s[i].version), 1) : 0;
+						      strpool_get(&r->pool, s[i].version)) : 0;
 
 		bind_int(w, which, 1, bin);
-		bind_int(w, which, 2, sym);
+		if (which == S_INS_IMP)
+			bind_int(w, which, 2, intern(w, &w->syms, S_GET_SYM, S_INS_SYM, name));
+		else
+			bind_text(w, which, 2, name);
 		bind_int(w, which, 3, ver);
 		bind_int(w, which, 4, which == S_INS_IMP ? s[i].weak : s[i].is_default);
 		step(w, which, NULL);

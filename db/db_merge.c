@@ -44,9 +44,9 @@ static const char merge_sql[] =
 	" SELECT b.new, s.new, coalesce(v.new, 0), i.weak FROM src.import i"
 	" JOIN m_bin b ON b.old = i.binary_id JOIN m_sym s ON s.old = i.symbol_id"
 	" LEFT JOIN m_ver v ON v.old = i.symver_id WHERE b.fresh;"
-	"INSERT OR IGNORE INTO main.export(binary_id, symbol_id, symver_id, is_default)"
-	" SELECT b.new, s.new, coalesce(v.new, 0), e.is_default FROM src.export e"
-	" JOIN m_bin b ON b.old = e.binary_id JOIN m_sym s ON s.old = e.symbol_id"
+	"INSERT OR IGNORE INTO main.export(binary_id, name, symver_id, is_default)"
+	" SELECT b.new, e.name, coalesce(v.new, 0), e.is_default FROM src.export e"
+	" JOIN m_bin b ON b.old = e.binary_id"
 	" LEFT JOIN m_ver v ON v.old = e.symver_id WHERE b.fresh;"
 
 	"INSERT INTO main.artifact(path, kind, size, hash, package_id, run_id, errors)"

@@ -1,6 +1,6 @@
 -- parakit scan: packages, the files they hold, the ELF binaries among them
 -- (identified by content hash, so a binary seen twice is stored once), and
--- what each binary imports and exports. Symbol names and versions are
+-- what each binary imports and exports. Imported names and versions are
 -- interned: a distribution's imports repeat the same few thousand names.
 CREATE TABLE scan_run(
 	id              INTEGER PRIMARY KEY,
@@ -101,12 +101,15 @@ CREATE TABLE import(
 ) WITHOUT ROWID;
 CREATE INDEX import_symbol ON import(symbol_id);
 
+-- Exports are not interned: most are names unique to their library (a C++
+-- library exports tens of thousands), for which a global name index would
+-- cost more than it saves; stored by binary, their inserts are appends.
 CREATE TABLE export(
-	binary_id INTEGER NOT NULL REFERENCES binary(id),
-	symbol_id INTEGER NOT NULL REFERENCES symbol(id),
-	symver_id INTEGER NOT NULL,
+	binary_id  INTEGER NOT NULL REFERENCES binary(id),
+	name       TEXT NOT NULL,
+	symver_id  INTEGER NOT NULL,
 	is_default INTEGER NOT NULL,     -- name@@VER (1) or name@VER (0)
-	PRIMARY KEY(binary_id, symbol_id, symver_id)
+	PRIMARY KEY(binary_id, name, symver_id)
 ) WITHOUT ROWID;
 
 -- What could not be read, with the library's reason. member_path is ''
@@ -132,11 +135,10 @@ LEFT JOIN symver v ON v.id = i.symver_id;
 
 CREATE VIEW v_exports AS
 SELECT p.name AS package, p.version AS version, f.path AS member_path,
-       s.name AS symbol, v.name AS symbol_version, e.is_default AS is_default
+       e.name AS symbol, v.name AS symbol_version, e.is_default AS is_default
 FROM file f
 JOIN package p ON p.id = f.package_id
 JOIN export e ON e.binary_id = f.binary_id
-JOIN symbol s ON s.id = e.symbol_id
 LEFT JOIN symver v ON v.id = e.symver_id;
 
 CREATE VIEW v_function_usage AS
