@@ -235,19 +235,6 @@ static void print_summary(sqlite3 *db, struct src_ctx *c, long long run_id, cons
 		printf("}\n");
 }
 
-/* Appends cflags to every TU's command. */
-static void add_flags(struct src_tus *tus, char **cflags, int n)
-{
-	for (size_t i = 0; i < tus->n && n; i++) {
-		struct src_tu *tu = &tus->v[i];
-
-		tu->argv = xrealloc(tu->argv, (tu->argc + n + 1) * sizeof(char *));
-		for (int k = 0; k < n; k++)
-			tu->argv[tu->argc++] = xstrdup(cflags[k]);
-		tu->argv[tu->argc] = NULL;
-	}
-}
-
 int cmd_src(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -327,22 +314,8 @@ int cmd_src(int argc, char **argv)
 	}
 
 	c = xcalloc(1, sizeof(*c));
-	if (!build && src_has_compdb(root))
-		build = xstrdup(root);
-	if (build) {
-		if (src_tus_from_compdb(&c->tus, build) < 0) {
-			pk_err("cannot read '%s/compile_commands.json'", build);
-			goto out;
-		}
-		add_flags(&c->tus, cflags, n_cflags);
-		flags_from = "compile_commands.json";
-		if (!root)
-			root = src_tus_common_dir(&c->tus);
-	} else {
-		if (src_tus_from_tree(&c->tus, root, cflags, n_cflags) < 0)
-			goto out;
-		flags_from = "the command line and the tree's header directories";
-	}
+	if (src_tus_resolve(&c->tus, &root, &build, cflags, n_cflags, &flags_from))
+		goto out;
 	if (!c->tus.n)
 		pk_err("no translation unit in '%s'", build ? build : root);
 	c->root = root;

@@ -269,11 +269,39 @@ char *src_tus_common_dir(const struct src_tus *tus)
 	return dir;
 }
 
-int src_has_compdb(const char *dir)
+/* 1 when dir holds a compile_commands.json. */
+static int src_has_compdb(const char *dir)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/compile_commands.json", dir);
 	return !stat(path, &st);
+}
+
+int src_tus_resolve(struct src_tus *tus, char **root, char **build, char **cflags, int n_cflags,
+		    const char **flags_from)
+{
+	if (!*build && *root && src_has_compdb(*root))
+		*build = xstrdup(*root);
+	if (!*build) {
+		*flags_from = "the command line and the tree's header directories";
+		return src_tus_from_tree(tus, *root, cflags, n_cflags) < 0 ? -1 : 0;
+	}
+	if (src_tus_from_compdb(tus, *build) < 0) {
+		pk_err("cannot read '%s/compile_commands.json'", *build);
+		return -1;
+	}
+	for (size_t i = 0; i < tus->n && n_cflags; i++) {
+		struct src_tu *tu = &tus->v[i];
+
+		tu->argv = xrealloc(tu->argv, (tu->argc + n_cflags + 1) * sizeof(char *));
+		for (int k = 0; k < n_cflags; k++)
+			tu->argv[tu->argc++] = xstrdup(cflags[k]);
+		tu->argv[tu->argc] = NULL;
+	}
+	*flags_from = "compile_commands.json";
+	if (!*root)
+		*root = src_tus_common_dir(tus);
+	return 0;
 }

@@ -34,8 +34,6 @@ struct src_tus {
  * count, or -1 when dir holds no readable database (nothing printed).
  */
 int src_tus_from_compdb(struct src_tus *tus, const char *dir);
-/* 1 when dir holds a compile_commands.json. */
-int src_has_compdb(const char *dir);
 /*
  * Lists every .c file under root (hidden directories and symbolic links not
  * followed) with argv "clang CFLAGS... -I DIR... FILE": the DIRs are the
@@ -46,6 +44,17 @@ int src_tus_from_tree(struct src_tus *tus, const char *root, char **cflags, int 
 void src_tus_release(struct src_tus *tus);
 /* The longest directory that holds every TU's file, malloc'ed. */
 char *src_tus_common_dir(const struct src_tus *tus);
+/*
+ * The translation units of a run (src and port alike): those of the
+ * compile_commands.json in *build, or in *root when it holds one (*build
+ * is then set to it), with cflags appended to each command; else every .c
+ * file under *root with cflags and the tree's header directories. A NULL
+ * *root becomes the TUs' common directory. Both are malloc'ed paths the
+ * caller frees; *flags_from says where the flags came from. Prints why and
+ * returns -1 on failure.
+ */
+int src_tus_resolve(struct src_tus *tus, char **root, char **build, char **cflags, int n_cflags,
+		    const char **flags_from);
 
 enum src_kind { SRC_CALL, SRC_ADDRESS };
 

@@ -750,29 +750,8 @@ int cmd_port(int argc, char **argv)
 		goto out;
 	}
 	c = xcalloc(1, sizeof(*c));
-	if (!build && root && src_has_compdb(root))
-		build = xstrdup(root);
-	if (build) {
-		if (src_tus_from_compdb(&c->tus, build) < 0) {
-			pk_err("cannot read '%s/compile_commands.json'", build);
-			goto out;
-		}
-		for (size_t i = 0; i < c->tus.n && n_cflags; i++) {
-			struct src_tu *tu = &c->tus.v[i];
-
-			tu->argv = xrealloc(tu->argv, (tu->argc + n_cflags + 1) * sizeof(char *));
-			for (int k = 0; k < n_cflags; k++)
-				tu->argv[tu->argc++] = xstrdup(cflags[k]);
-			tu->argv[tu->argc] = NULL;
-		}
-		flags_from = "compile_commands.json";
-		if (!root)
-			root = src_tus_common_dir(&c->tus);
-	} else {
-		if (src_tus_from_tree(&c->tus, root, cflags, n_cflags) < 0)
-			goto out;
-		flags_from = "the command line and the tree's header directories";
-	}
+	if (src_tus_resolve(&c->tus, &root, &build, cflags, n_cflags, &flags_from))
+		goto out;
 	if (!c->tus.n) {
 		pk_err("no translation unit in '%s'", build ? build : root);
 		goto out;
