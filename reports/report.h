@@ -161,7 +161,7 @@ void report_plot_release(struct report_plot *p);
 enum report_tab {
 	T_CORPUS, T_SCAN_RUNS, T_SCAN_ERRORS, T_FUNCTIONS, T_THRESHOLDS, T_CATEGORIES,
 	T_PLAN, T_MILESTONES, T_NONPOSIX, T_PACKAGES, T_TRACE_RUNS, T_TRACE_SYSCALLS,
-	T_TRACE_BLOCKING, T_COUNT
+	T_TRACE_BLOCKING, T_SRC_FUNCTIONS, T_SRC_FILES, T_COUNT
 };
 
 struct report_chart {
@@ -182,11 +182,13 @@ struct report_ctx {
 	struct report_chart *charts;
 	size_t ncharts, charts_cap;
 	long long trace_runs;
+	long long src_sites;	/* POSIX call sites found by parakit src */
 };
 
 /* Fill the tables and queue the charts of the scan and trace sections. */
 int report_scan_sections(struct report_ctx *r);
 int report_trace_sections(struct report_ctx *r);
+int report_src_sections(struct report_ctx *r);
 /* Queues a chart: caption is a printf format whose arguments are ours
  * (numbers, fixed words) or escaped by the caller. */
 int report_chart_add(struct report_ctx *r, const char *section, const char *fmt, ...)

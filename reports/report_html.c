@@ -154,6 +154,19 @@ static void trace_body(FILE *f, struct report_ctx *r)
 	fputs("</section>\n", f);
 }
 
+static void src_body(FILE *f, struct report_ctx *r)
+{
+	section(f, "source", "Source: where the calls are");
+	fprintf(f, "<p>%lld call sites of POSIX functions in C trees analysed by <code>parakit src</code> "
+		   "(libclang): the places a port to a parakernel edits. Blocking functions are those the "
+		   "catalogue marks so (I/O, sleeps, waits, locks).</p>\n", r->src_sites);
+	fputs("<h3>Files by blocking call sites</h3>\n", f);
+	report_table_html(f, &r->tab[T_SRC_FILES], 200);
+	fputs("<h3>POSIX functions called, per tree</h3>\n", f);
+	report_table_html(f, &r->tab[T_SRC_FUNCTIONS], 500);
+	fputs("</section>\n", f);
+}
+
 static void write_page(FILE *f, struct report_ctx *r)
 {
 	struct report_corpus *c = &r->corpus;
@@ -178,6 +191,8 @@ static void write_page(FILE *f, struct report_ctx *r)
 		      "href=\"#nonposix\">Not POSIX</a><li><a href=\"#packages\">Per package</a>", f);
 		if (r->trace_runs)
 			fputs("<li><a href=\"#traces\">Traces</a>", f);
+		if (r->src_sites)
+			fputs("<li><a href=\"#source\">Source</a>", f);
 		fputs("</ol></nav>\n", f);
 	}
 	section(f, "corpus", "The corpus");
@@ -203,6 +218,8 @@ static void write_page(FILE *f, struct report_ctx *r)
 		scan_body(f, r);
 	if (r->trace_runs)
 		trace_body(f, r);
+	if (r->src_sites)
+		src_body(f, r);
 	fprintf(f, "<footer><p>Made by <code>parakit report</code> from the database's stable views and "
 		   "scan tables. Every table is also in <code>NAME.csv</code> and <code>NAME.json</code> "
 		   "next to this page. Names from binaries are shown as they are, escaped; control "

@@ -16,6 +16,7 @@ PARAKIT_SRCS += \
 	reports/report_published.c \
 	reports/report_scan.c \
 	reports/report_table.c \
+	reports/report_src.c \
 	reports/report_trace.c \
 	reports/report_weights.c
 
