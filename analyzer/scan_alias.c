@@ -3,12 +3,13 @@
  * glibc renames much of POSIX at the ABI: fortified variants (__printf_chk),
  * large-file twins (open64, __open64_2), C99 scanf (__isoc99_sscanf, and
  * glibc 2.38's __isoc23_ family), the stat wrappers of glibc < 2.33
- * (__xstat64), 32-bit time_t's 64-bit twins (__stat64_time64), the POSIX flavours of GNU functions (__xpg_basename), old
- * internal aliases (__strdup, _IO_getc). glibc's fortified FD_SET, FD_CLR
- * and FD_ISSET all call __fdelt_chk: which one is unknowable, so it stays
- * unmapped rather than guessed. Each rule below
- * maps only onto a name the catalogue holds, so a rule can never invent a
- * POSIX function: __libc_start_main stays non-POSIX.
+ * (__xstat64), 32-bit time_t's 64-bit twins (__stat64_time64), the POSIX
+ * flavours of GNU functions (__xpg_basename), old internal aliases
+ * (__strdup, _IO_getc). glibc's fortified FD_SET, FD_CLR and FD_ISSET all
+ * call __fdelt_chk: which one is unknowable, so it stays unmapped rather
+ * than guessed. Each rule below maps only onto a name the catalogue holds,
+ * so a rule can never invent a POSIX function: __libc_start_main stays
+ * non-POSIX.
  */
 #include "analyzer/scan.h"
 #include "common/common.h"

@@ -42,7 +42,7 @@ CREATE TABLE artifact(
 	path       TEXT NOT NULL,
 	kind       TEXT NOT NULL,        -- elf deb rpm apk android tar
 	size       INTEGER NOT NULL,
-	hash       TEXT NOT NULL,        -- XXH3-128 of the content
+	hash       TEXT NOT NULL,        -- XXH3-128 (see elf_read.c identify() for binaries)
 	package_id INTEGER REFERENCES package(id),
 	run_id     INTEGER REFERENCES scan_run(id),
 	errors     INTEGER NOT NULL DEFAULT 0,
@@ -52,7 +52,7 @@ CREATE INDEX artifact_hash ON artifact(hash);
 
 CREATE TABLE binary(
 	id       INTEGER PRIMARY KEY,
-	hash     TEXT NOT NULL UNIQUE,
+	hash     TEXT NOT NULL UNIQUE,   -- XXH3-128 identity: whole up to 1 MiB, else linkage bytes
 	size     INTEGER NOT NULL,
 	class    INTEGER NOT NULL,       -- 32 or 64
 	endian   TEXT NOT NULL,          -- 'le' or 'be'
