@@ -411,16 +411,10 @@ int cmd_scan(int argc, char **argv)
 		case 'd':
 			opts.db = optarg;
 			break;
-		case 'j': {
-			char *end;
-
-			opts.jobs = strtoul(optarg, &end, 10);
-			if (*end || opts.jobs < 1 || opts.jobs > 1024) {
-				pk_err("--jobs wants a number from 1 to 1024, not '%s'", optarg);
+		case 'j':
+			if (pk_parse_jobs(optarg, &opts.jobs))
 				return 2;
-			}
 			break;
-		}
 		case 's':
 			if (parse_shard(optarg)) {
 				pk_err("--shard wants K/N with 1 <= K <= N, not '%s'", optarg);

@@ -256,13 +256,7 @@ int cmd_src(int argc, char **argv)
 	uint64_t t0;
 
 	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			nargs = i;
-			cflags = argv + i + 1;
-			n_cflags = argc - i - 1;
-			break;
-		}
+	nargs = pk_split_dashdash(argc, argv, &cflags, &n_cflags);
 	opts = (struct src_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
 	while ((opt = getopt_long(nargs, argv, "d:j:Jp:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -270,11 +264,8 @@ int cmd_src(int argc, char **argv)
 			opts.db = optarg;
 			break;
 		case 'j':
-			opts.jobs = strtoul(optarg, NULL, 10);
-			if (opts.jobs < 1 || opts.jobs > 1024) {
-				pk_err("--jobs wants a number from 1 to 1024, not '%s'", optarg);
+			if (pk_parse_jobs(optarg, &opts.jobs))
 				return 2;
-			}
 			break;
 		case 'J':
 			opts.json = 1;

@@ -197,6 +197,32 @@ void progress_release(struct progress *p)
 		fputs("\r\033[K", stderr);
 }
 
+int pk_parse_jobs(const char *arg, unsigned *jobs)
+{
+	char *end;
+	unsigned long n = strtoul(arg, &end, 10);
+
+	if (*end || end == arg || n < 1 || n > 1024) {
+		pk_err("--jobs wants a number from 1 to 1024, not '%s'", arg);
+		return -1;
+	}
+	*jobs = n;
+	return 0;
+}
+
+int pk_split_dashdash(int argc, char **argv, char ***rest, int *n_rest)
+{
+	*rest = NULL;
+	*n_rest = 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			*rest = argv + i + 1;
+			*n_rest = argc - i - 1;
+			return i;
+		}
+	return argc;
+}
+
 void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg)
 {
 	pthread_t *threads = xcalloc(n, sizeof(*threads));

@@ -53,6 +53,14 @@ void progress_init(struct progress *p, const char *what, uint64_t total);
 void progress_update(struct progress *p, uint64_t done);
 void progress_release(struct progress *p);
 
+/* Parses --jobs: a number from 1 to 1024 and nothing else. Prints why and
+ * returns -1 otherwise. */
+int pk_parse_jobs(const char *arg, unsigned *jobs);
+/* Splits argv at its first "--": returns how many arguments come before it
+ * (getopt must neither see nor permute what follows) and points *rest and
+ * *n_rest at what follows (NULL and 0 without a "--"). */
+int pk_split_dashdash(int argc, char **argv, char ***rest, int *n_rest);
+
 /* Runs fn(arg) on n threads, the caller's among them (so n = 1 starts
  * none), and returns when all have returned. A thread that cannot start is
  * reported and its share done by the others. */

@@ -673,13 +673,8 @@ int cmd_port(int argc, char **argv)
 	char now[32];
 	uint64_t t0;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			nargs = i;
-			cflags = argv + i + 1;
-			n_cflags = argc - i - 1;
-			break;
-		}
+	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
+	nargs = pk_split_dashdash(argc, argv, &cflags, &n_cflags);
 	opts = (struct port_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
 	while ((opt = getopt_long(nargs, argv, "d:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -712,11 +707,8 @@ int cmd_port(int argc, char **argv)
 			opts.force = 1;
 			break;
 		case 'j':
-			opts.jobs = strtoul(optarg, NULL, 10);
-			if (opts.jobs < 1 || opts.jobs > 1024) {
-				pk_err("--jobs wants a number from 1 to 1024, not '%s'", optarg);
+			if (pk_parse_jobs(optarg, &opts.jobs))
 				return 2;
-			}
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
