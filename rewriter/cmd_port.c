@@ -16,8 +16,10 @@
 #include "common/common.h"
 #include "db/db.h"
 #include "parakit.h"
+#include "reports/report_escape.h"
 #include "rewriter/port.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +38,7 @@ extern char **environ;
 
 static const char usage_text[] =
 	"usage: parakit port [--db FILE] [-p BUILD_DIR | TREE] [--level compat|fibers] [--only FUNCS]\n"
-	"                    [--diff OUT.patch | --apply [--force]] [--jobs N] [-- CFLAGS...]\n"
+	"                    [--diff OUT.patch | --apply [--force]] [--json] [--jobs N] [-- CFLAGS...]\n"
 	"\n"
 	"Rewrites the blocking POSIX calls of a C tree onto libpk (pk.h) and prints\n"
 	"the change as a unified diff that 'patch -p1' applies at the tree's root.\n"
@@ -50,25 +52,30 @@ static const char usage_text[] =
 	"  --diff FILE      write the diff to FILE\n"
 	"  --apply          edit the files in place; refused when the tree has\n"
 	"                   uncommitted changes under git, unless --force\n"
+	"  --json           print the summary and every call site (v_port_sites'\n"
+	"                   columns) as JSON on stdout instead of the diff: with\n"
+	"                   --diff FILE or --apply; alone, no diff is written\n"
 	"  -p, --build-dir  where compile_commands.json is (else TREE's root, else\n"
 	"                   every .c file with CFLAGS)\n"
 	"  --db FILE        the database (default: " DB_DEFAULT "): v_port_sites\n"
 	"  --jobs N         parser threads (default: the number of CPUs)\n"
 	"\n"
 	"Every call site is rewritten or left with a reason (v_port_sites); the\n"
-	"summary goes to stderr when the diff goes to stdout. #include <pk.h> is\n"
+	"summary goes to stderr when the diff goes to stdout, and is the JSON with\n"
+	"--json. Other messages go to stderr then. #include <pk.h> is\n"
 	"added once per edited file and a root Makefile gets pkg-config lines.\n"
 	"\n"
 	"examples:\n"
 	"  parakit port . | patch -p1\n"
 	"  parakit port --level fibers --diff fibers.patch -p build\n"
-	"  parakit port --only read,write --apply ~/src/cp\n";
+	"  parakit port --only read,write --apply ~/src/cp\n"
+	"  parakit port --json --diff port.patch . | jq '.sites[] | select(.action == \"left\")'\n";
 
 static struct port_opts {
 	const char *db, *build_dir, *diff, *only;
 	enum port_level level;
 	unsigned jobs;
-	int apply, force;
+	int apply, force, json;
 } opts;
 
 struct port_ctx {
@@ -469,8 +476,10 @@ static int write_file(const char *root, const struct port_file *f, const char *t
 	return 0;
 }
 
+/* Records the run and its sites (replacing the tree's earlier sites);
+ * *run_id gets the port_run row. Returns 0 or -1 (printed). */
 static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const char *started, double secs,
-		    size_t files_changed)
+		    size_t files_changed, long long *run_id)
 {
 	sqlite3_stmt *ins = NULL, *run_st = NULL;
 	long long tree_id;
@@ -516,6 +525,7 @@ static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const
 		sqlite3_bind_int(run_st, 10, opts.apply);
 		if (sqlite3_step(run_st) != SQLITE_DONE)
 			goto sqlerr;
+		*run_id = sqlite3_last_insert_rowid(db);
 	}
 	for (size_t i = 0; i < t->n_sites; i++) {
 		const struct port_site *s = &t->sites[i];
@@ -556,43 +566,102 @@ out:
 	return ret;
 }
 
-static void summary(FILE *out, struct port_tree *t, size_t files_changed, size_t tus, size_t tus_bad, double secs)
-{
-	size_t rewritten = 0, left = 0, brew = 0, bleft = 0;
-	const char *reasons[64];
-	size_t counts[64], n_reasons = 0;
+/* What the summary and the JSON say of the sites. The reasons are the
+ * rewrites' static strings, a handful: 32 slots hold them all. */
+struct port_counts {
+	size_t rewritten, left, brew, bleft;
+	const char *reasons[32];
+	size_t per_reason[32], n_reasons;
+};
 
+static void count_sites(const struct port_tree *t, struct port_counts *k)
+{
+	memset(k, 0, sizeof(*k));
 	for (size_t i = 0; i < t->n_sites; i++) {
 		const struct port_site *s = &t->sites[i];
-		size_t k;
+		size_t r;
 
 		if (s->action[0] == 'r') {
-			rewritten++;
-			brew += s->blocking;
+			k->rewritten++;
+			k->brew += s->blocking;
 			continue;
 		}
-		left++;
-		bleft += s->blocking;
-		for (k = 0; k < n_reasons && strcmp(reasons[k], s->reason); k++)
+		k->left++;
+		k->bleft += s->blocking;
+		for (r = 0; r < k->n_reasons && strcmp(k->reasons[r], s->reason); r++)
 			;
-		if (k == n_reasons && n_reasons < ARRAY_SIZE(reasons)) {
-			reasons[n_reasons] = s->reason;
-			counts[n_reasons++] = 0;
-		}
-		if (k < n_reasons)
-			counts[k]++;
+		assert(r < ARRAY_SIZE(k->reasons));
+		if (r == k->n_reasons)
+			k->reasons[k->n_reasons++] = s->reason;
+		k->per_reason[r]++;
 	}
+}
+
+static const char *level_name(const struct port_tree *t)
+{
+	return t->level == PORT_FIBERS ? "fibers" : "compat";
+}
+
+static void summary(FILE *out, const struct port_tree *t, const struct port_counts *k, size_t files_changed,
+		    size_t tus, size_t tus_bad, double secs)
+{
 	fprintf(out, "parakit port: %s (--level %s)\n"
 		     "  TUs         %zu parsed, %zu with errors\n"
 		     "  call sites  %zu rewritten (%zu blocking), %zu left (%zu blocking)\n"
 		     "  files       %zu changed\n"
 		     "  time        %.2f s\n",
-		t->root, t->level == PORT_FIBERS ? "fibers" : "compat", tus, tus_bad, rewritten, brew, left, bleft,
-		files_changed, secs);
-	if (n_reasons)
+		t->root, level_name(t), tus, tus_bad, k->rewritten, k->brew, k->left, k->bleft, files_changed, secs);
+	if (k->n_reasons)
 		fprintf(out, "left, by reason (v_port_sites):\n");
-	for (size_t k = 0; k < n_reasons; k++)
-		fprintf(out, "  %5zu  %s\n", counts[k], reasons[k]);
+	for (size_t r = 0; r < k->n_reasons; r++)
+		fprintf(out, "  %5zu  %s\n", k->per_reason[r], k->reasons[r]);
+}
+
+/*
+ * --json: the summary's facts and every site, one object on stdout. A
+ * site has v_port_sites' columns under their names, plus posix_name and
+ * blocking (port_site's), so '.sites[]' reads like the view. Strings come
+ * from the tree (paths, function names): report_json_s keeps bytes that
+ * are not UTF-8 recoverable instead of writing invalid JSON.
+ */
+static void print_json(sqlite3 *db, const struct port_tree *t, const struct port_counts *k, long long run_id,
+		       size_t files_changed, size_t tus, size_t tus_bad, const char *build, double secs)
+{
+	printf("{\"db\":");
+	report_json_s(stdout, sqlite3_db_filename(db, "main"));
+	printf(run_id > 0 ? ",\"run_id\":%lld" : ",\"run_id\":null", run_id);
+	printf(",\"tree\":");
+	report_json_s(stdout, t->root);
+	printf(",\"level\":\"%s\",\"tus\":%zu,\"tus_errors\":%zu,\"call_sites\":%zu,\"rewritten\":%zu,"
+	       "\"rewritten_blocking\":%zu,\"left\":%zu,\"left_blocking\":%zu,\"files_changed\":%zu,\"diff\":",
+	       level_name(t), tus, tus_bad, t->n_sites, k->rewritten, k->brew, k->left, k->bleft, files_changed);
+	report_json_s(stdout, opts.diff);
+	printf(",\"applied\":%s,\"build\":\"%s\",\"seconds\":%.3f,\"left_by_reason\":[", opts.apply ? "true" : "false",
+	       build, secs);
+	for (size_t r = 0; r < k->n_reasons; r++) {
+		printf("%s{\"reason\":", r ? "," : "");
+		report_json_s(stdout, k->reasons[r]);
+		printf(",\"count\":%zu}", k->per_reason[r]);
+	}
+	printf("],\"sites\":[");
+	for (size_t i = 0; i < t->n_sites; i++) {
+		const struct port_site *s = &t->sites[i];
+
+		printf("%s{\"tree\":", i ? "," : "");
+		report_json_s(stdout, t->root);
+		printf(",\"file\":");
+		report_json_s(stdout, t->files[s->file].rel);
+		printf(",\"line\":%u,\"col\":%u,\"caller\":", s->line, s->col);
+		report_json_s(stdout, s->caller);
+		printf(",\"callee\":");
+		report_json_s(stdout, s->callee);
+		printf(",\"posix_name\":");
+		report_json_s(stdout, s->posix);
+		printf(",\"blocking\":%s,\"action\":\"%s\",\"reason\":", s->blocking ? "true" : "false", s->action);
+		report_json_s(stdout, s->reason);
+		putchar('}');
+	}
+	printf("]}\n");
 }
 
 static void tree_release(struct port_tree *t)
@@ -657,6 +726,7 @@ int cmd_port(int argc, char **argv)
 		{ "apply", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -668,8 +738,9 @@ int cmd_port(int argc, char **argv)
 	size_t n_calls = 0, files_changed = 0, tus_bad = 0;
 	struct port_call *plain = NULL;
 	sqlite3 *db = NULL;
-	FILE *diff_out = NULL, *msg = stderr;
-	int opt, n_cflags = 0, nargs = argc, ret = 1;
+	FILE *diff_out = NULL, *patch, *msg = stderr;
+	int opt, n_cflags = 0, nargs = argc, ret = 1, build_ret;
+	long long run_id = 0;
 	char now[32];
 	uint64_t t0;
 
@@ -709,6 +780,9 @@ int cmd_port(int argc, char **argv)
 		case 'j':
 			if (pk_parse_jobs(optarg, &opts.jobs))
 				return 2;
+			break;
+		case 'J':
+			opts.json = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -753,7 +827,13 @@ int cmd_port(int argc, char **argv)
 		pk_err("the tree '%s' has uncommitted changes: commit or stash them, or add --force", root);
 		goto out;
 	}
-	if (opts.diff || opts.apply)
+	/* Opened before the parse: libclang's -working-directory changes the
+	 * process's directory (clang 14), and a relative FILE is the user's. */
+	if (opts.diff && !(diff_out = fopen(opts.diff, "w"))) {
+		pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
+		goto out;
+	}
+	if ((opts.diff || opts.apply) && !opts.json)
 		msg = stdout;
 	if (db_open(opts.db, &db))
 		goto out;
@@ -820,12 +900,10 @@ int cmd_port(int argc, char **argv)
 	skipped_calls(&t);
 	port_fibers_finish(&t);
 	port_add_includes(&t);
-	port_adapt_build(&t, msg);
+	build_ret = port_adapt_build(&t, msg);
 
-	if (opts.diff && !(diff_out = fopen(opts.diff, "w"))) {
-		pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
-		goto out;
-	}
+	/* The diff never shares stdout with the JSON: --json alone writes none. */
+	patch = diff_out ? diff_out : opts.json ? NULL : stdout;
 	ret = 0;
 	for (size_t i = 0; i < t.n_files; i++) {
 		struct port_file *f = &t.files[i];
@@ -843,23 +921,41 @@ int cmd_port(int argc, char **argv)
 		if (opts.apply) {
 			if (write_file(root, f, text, len))
 				ret = 1;
-		} else if (port_file_diff(f, text, len, diff_out ? diff_out : stdout)) {
+		} else if (patch && port_file_diff(f, text, len, patch)) {
 			pk_err("cannot write the diff: %s", strerror(EIO));
 			ret = 1;
 		}
 		free(text);
 	}
-	if (diff_out && fclose(diff_out)) {
-		pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
-		ret = 1;
+	if (diff_out) {
+		int err = fclose(diff_out);
+
+		diff_out = NULL;
+		if (err) {
+			pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
+			ret = 1;
+		}
 	}
 	fflush(stdout);
-	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed)) {
+	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed,
+		     &run_id)) {
 		pk_err("database '%s': the port was not recorded", opts.db);
 		ret = 1;
 	}
-	summary(msg, &t, files_changed, c->tus.n, tus_bad, (pk_now_ns() - t0) / 1e9);
+	{
+		struct port_counts k;
+		double secs = (pk_now_ns() - t0) / 1e9;
+
+		count_sites(&t, &k);
+		if (opts.json)
+			print_json(db, &t, &k, run_id, files_changed, c->tus.n, tus_bad,
+				   build_ret > 0 ? "adapted" : build_ret < 0 ? "manual" : "unchanged", secs);
+		else
+			summary(msg, &t, &k, files_changed, c->tus.n, tus_bad, secs);
+	}
 out:
+	if (diff_out)
+		fclose(diff_out);
 	if (c) {
 		for (size_t i = 0; c->results && i < c->tus.n; i++)
 			src_result_release(&c->results[i]);

@@ -130,8 +130,9 @@ int port_file_diff(const struct port_file *f, const char *newtext, size_t newlen
 void port_add_includes(struct port_tree *t);
 
 /* port_build.c: the build system. Adds the tree's Makefile to t (as a
- * file with edits) when it recognises it; else returns -1 and prints
- * what to add. */
+ * file with edits) when it recognises it and returns 1; returns 0 when
+ * the build needs nothing (no rewrite, or the lines are there); else
+ * returns -1 and prints to msg what to add. */
 int port_adapt_build(struct port_tree *t, FILE *msg);
 
 /* port_compat.c, port_fibers.c: decide on one site. Return 1 when the

@@ -43,7 +43,7 @@ int port_adapt_build(struct port_tree *t, FILE *msg)
 			port_edit_add(f, f->len, 0, buf);
 		}
 		f->changed = 2;	/* no #include */
-		return 0;
+		return 1;
 	}
 	fprintf(msg, "parakit port: no Makefile recognised: compile with "
 		     "'pkg-config --cflags libpk' and link with 'pkg-config --libs libpk'\n");

@@ -184,6 +184,41 @@ static unsigned count_lines(const char *s, size_t n)
 	return k + (n && s[n - 1] != '\n');
 }
 
+/* A byte of a file name that a quoted name writes as a C escape. */
+static int name_escaped(unsigned char c)
+{
+	return c < ' ' || c == '"' || c == '\\' || c == 0x7f;
+}
+
+/*
+ * Writes marker ("--- " or "+++ ") and dir/rel. patch ends a bare name at
+ * its first blank, so a name with a blank or a byte name_escaped() is
+ * written as GNU diff writes it: in double quotes with C escapes, which
+ * patch reads back.
+ */
+static void put_name(FILE *out, const char *marker, const char *dir, const char *rel)
+{
+	const unsigned char *s = (const unsigned char *)rel;
+	int quote = 0;
+
+	for (const unsigned char *p = s; *p; p++)
+		quote |= *p == ' ' || name_escaped(*p);
+	fprintf(out, "%s%s%s", marker, quote ? "\"" : "", dir);
+	for (; *s; s++) {
+		if (!quote || !name_escaped(*s))
+			fputc(*s, out);
+		else if (*s == '\t')
+			fputs("\\t", out);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else
+			fprintf(out, "\\%03o", *s);
+	}
+	fputs(quote ? "\"\n" : "\n", out);
+}
+
 int port_file_diff(const struct port_file *f, const char *nt, size_t nlen, FILE *out)
 {
 	struct line_map m;
@@ -197,7 +232,8 @@ int port_file_diff(const struct port_file *f, const char *nt, size_t nlen, FILE 
 	m.new_of[n] = nlen;
 	if (n < f->n_lines && m.changed[n])
 		m.changed[n - 1] = 1;
-	fprintf(out, "--- a/%s\n+++ b/%s\n", f->rel, f->rel);
+	put_name(out, "--- ", "a/", f->rel);
+	put_name(out, "+++ ", "b/", f->rel);
 	while (i < n) {
 		unsigned first, last, old_start, old_n = 0, new_n = 0;
 		size_t ns, ne;
