@@ -28,6 +28,8 @@ enum {
 	PK_TAG_ADOPT = 2,	/* struct pk_fiber *: new fiber for this core */
 	PK_TAG_STOP = 3,	/* struct pk_core *: leave the loop */
 	PK_TAG_REQ = 4,		/* struct pk_req *: native API completion */
+	PK_TAG_CANCEL = 5,	/* struct pk_cancel * (sched.c): cancel its fd's operations here */
+	PK_TAG_CANCELLED = 6,	/* struct pk_cancel *: that cancel completed, wake its waiter */
 	PK_TAG_MASK = 7,
 };
 

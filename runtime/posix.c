@@ -261,12 +261,12 @@ int pk_open(const char *path, int flags, ...)
 /*
  * Cancels what is in flight on @fd, on every ring that had operations on it
  * (pk_rt.fd_rings): the caller's own with an ASYNC_CANCEL, which it waits
- * for, the others' directly (pk_cancel_fd_rings). Operations of the native
- * API (pk_req_*) are not tracked per descriptor: their owner cancels them.
- * NEEDSWORK: an operation another core has prepared but not yet submitted
- * (its loop has not entered the kernel) escapes the cancel and later meets
- * a closed, or reused, descriptor; as with close(2) racing a read(2) in
- * another thread, the program has a race, but libpk could fence it.
+ * for, the other cores' by asking each to cancel behind what it has queued,
+ * so an operation prepared but not yet submitted is cancelled too
+ * (pk_cancel_fd_rings). Our own ring needs no such care: its cancel is
+ * queued behind our fibers' operations and the kernel takes SQEs in order.
+ * Operations of the native API (pk_req_*) are not tracked per descriptor:
+ * their owner cancels them.
  */
 static void cancel_fd(struct pk_core *c, int fd)
 {

@@ -220,24 +220,43 @@ static void sync_cancel_fd(struct pk_core *c, int fd)
 	io_uring_register_sync_cancel(&c->ring, &reg);
 }
 
+/* A request to core @to to cancel its operations on @fd; lives on the closer's stack. */
+struct pk_cancel {
+	struct pk_waiter w;
+	struct pk_core *to;
+	int fd;
+};
+
 /*
  * Cancels the operations on @fd in flight on the rings of @rings (a
- * PK_RING_BIT() mask) other than @self's, and returns once the kernel has
- * cancelled them. io_uring's ASYNC_CANCEL finds only its own ring's
- * requests, and a message asking the owner to cancel would need an owner
- * that is listening (a thread ring is not, between its calls); so this is
- * IORING_REGISTER_SYNC_CANCEL straight on each owning ring, one syscall per
- * ring, paid only by a close that races operations of other cores or
- * threads. The cancelled operations complete on their own rings, with
- * -ECANCELED, which their callers report as EBADF.
+ * PK_RING_BIT() mask) other than @self's, and returns once they can no
+ * longer reach the descriptor. io_uring's ASYNC_CANCEL finds only its own
+ * ring's requests, and only those submitted: a fiber parked in pk_read on
+ * another core may have its SQE still queued in that core's SQ, to leave
+ * with the core's next io_uring_enter, and a cancel from outside would miss
+ * it and let it meet a closed or reused descriptor. So a scheduler core is
+ * asked by a message (PK_TAG_CANCEL) to cancel on its own ring: it reaps the
+ * message after submitting everything its fibers had queued, queues an
+ * ASYNC_CANCEL behind them, and wakes us when it completes. One round trip
+ * per core, paid only by a close that races operations of other cores.
+ *
+ * A thread ring cannot be asked (its owner listens only during its own
+ * calls), but needs no asking: its operation is submitted in the same
+ * call that prepared it, before the thread blocks, so a thread parked in
+ * pk_read has its request in the kernel, where IORING_REGISTER_SYNC_CANCEL
+ * on its ring finds it. A call that has not got that far is as racy as a
+ * read(2) that has not yet looked up its descriptor when close(2) runs.
+ * The cancelled operations complete on their own rings with -ECANCELED,
+ * which their callers report as EBADF.
  */
 void pk_cancel_fd_rings(struct pk_core *self, int fd, uint64_t rings)
 {
 	for (int i = 0; i < pk_rt.ncores; i++) {
 		struct pk_core *c = pk_rt.cores[i];
+		struct pk_cancel cn = { .w.f = pk_self(), .to = c, .fd = fd };
 
-		if (c && c != self && (rings & PK_RING_BIT(c)))
-			sync_cancel_fd(c, fd);
+		if (c && c != self && (rings & PK_RING_BIT(c)) && !pk_msg_send(c, &cn, PK_TAG_CANCEL))
+			pk_wait(&cn.w);
 	}
 	if (!(rings >> 63))
 		return;
@@ -359,6 +378,8 @@ static void dispatch(struct pk_core *c, struct io_uring_cqe *cqe)
 	int tag = (int)(u & PK_TAG_MASK);
 	struct pk_fiber *f = p;
 	struct pk_waiter *w = p;
+	struct pk_cancel *cn = p;
+	struct io_uring_sqe *sqe;
 
 	if (!u)
 		return;
@@ -370,9 +391,15 @@ static void dispatch(struct pk_core *c, struct io_uring_cqe *cqe)
 		pk_req_dispatch(u, cqe->res, cqe->flags);
 		return;
 	}
+	if (tag == PK_TAG_CANCELLED) {
+		/* -ENOENT (nothing left) and -EALREADY (running, holds its file) are fine too. */
+		pk_wake(&cn->w);
+		return;
+	}
 	if (cqe->res < 0) {
 		/* Our message bounced (the target's CQ was full): send it again. */
-		struct pk_core *to = tag == PK_TAG_STOP ? p : tag == PK_TAG_WAKE ? w->f->core : f->core;
+		struct pk_core *to = tag == PK_TAG_STOP ? p : tag == PK_TAG_WAKE ? w->f->core :
+				     tag == PK_TAG_CANCEL ? cn->to : f->core;
 
 		msg_prep(c, to, u, NULL);
 		return;
@@ -390,6 +417,12 @@ static void dispatch(struct pk_core *c, struct io_uring_cqe *cqe)
 		break;
 	case PK_TAG_STOP:
 		c->stop = true;
+		break;
+	case PK_TAG_CANCEL:
+		/* Everything our fibers queued before this was submitted: the cancel goes behind it. */
+		sqe = pk_sqe(c);
+		io_uring_prep_cancel_fd(sqe, cn->fd, IORING_ASYNC_CANCEL_ALL);
+		sqe->user_data = (uint64_t)(uintptr_t)cn | PK_TAG_CANCELLED;
 		break;
 	}
 }
