@@ -15,12 +15,16 @@
 #include <string.h>
 
 #define R(sym, block, family) { sym, block, family, SHIM_ROUTED, "libpk: one io_uring operation" }
+#define RS(sym, block) { sym, block, "stdio", SHIM_ROUTED, \
+	"libpk: a stream whose reads and writes are io_uring operations (fopencookie)" }
 #define K(sym, why) { sym, NULL, NULL, SHIM_PASSED, why }
 #define U(sym, why) { sym, NULL, NULL, SHIM_UNSAFE, why }
 
 static const char no_pk[] = "kernel path: libpk has no equivalent yet";
 static const char stdio_std[] =
-	"kernel path: stdio on stdin/stdout/stderr calls glibc's internal read/write, invisible to a preload";
+	"kernel path: stdio on stdin/stdout/stderr (glibc-internal read/write); fopen/fdopen streams: libpk";
+static const char freopen_why[] =
+	"kernel path: freopen reopens a stream in place (usually stdin or stdout) as a glibc file stream";
 
 static const struct shim_rule rules[] = {
 	K("__fprintf_chk", stdio_std),
@@ -59,26 +63,26 @@ static const struct shim_rule rules[] = {
 	K("epoll_wait", no_pk),
 	K("fallocate", no_pk),
 	K("fallocate64", no_pk),
-	K("fclose", stdio_std),
+	K("fclose", "passed: a stream the shim opened closes through libpk"),
 	K("fcntl", "passed; the shim watches F_SETFL (O_NONBLOCK)"),
 	K("fcntl64", "passed; the shim watches F_SETFL (O_NONBLOCK)"),
 	R("fdatasync", "fdatasync", "sync"),
-	K("fdopen", "kernel path: the stream's buffered I/O is glibc-internal"),
+	RS("fdopen", "fdopen"),
 	K("fflush", stdio_std),
 	K("fflush_unlocked", stdio_std),
 	K("fgetc", stdio_std),
 	K("fgets", stdio_std),
 	K("fgets_unlocked", stdio_std),
-	K("fopen", "kernel path: the stream's buffered I/O is glibc-internal"),
-	K("fopen64", "kernel path: the stream's buffered I/O is glibc-internal"),
+	RS("fopen", "fopen"),
+	RS("fopen64", "fopen"),
 	K("fprintf", stdio_std),
 	K("fputc", stdio_std),
 	K("fputc_unlocked", stdio_std),
 	K("fputs", stdio_std),
 	K("fputs_unlocked", stdio_std),
 	K("fread", stdio_std),
-	K("freopen", "kernel path: the stream's buffered I/O is glibc-internal"),
-	K("freopen64", "kernel path: the stream's buffered I/O is glibc-internal"),
+	K("freopen", freopen_why),
+	K("freopen64", freopen_why),
 	K("fscanf", stdio_std),
 	K("fstat", no_pk),
 	K("fstat64", no_pk),

@@ -11,20 +11,13 @@
 SHIM_EXPORT int close(int fd)
 {
 	SHIM_REAL(close);
-	int r;
 
 	if (shim_is_ring(fd)) {
 		/* A program closing every descriptor must not take the ring. */
 		errno = EBADF;
 		return -1;
 	}
-	shim_fd_forget(fd);
-	if (shim_enter()) {
-		r = pk_close(fd);
-		shim_leave();
-		return r;
-	}
-	return real ? real(fd) : (int)syscall(SYS_close, fd);
+	return shim_close(fd, real);
 }
 
 //@ always: dup2 dup3 fcntl fcntl64 ioctl

@@ -1,26 +1,8 @@
 //@ common
 /*
  * Family io: read and write on any descriptor (files, pipes, terminals,
- * sockets), one io_uring operation each. A non-blocking descriptor that is
- * not a regular file gets RWF_NOWAIT (EAGAIN instead of io_uring's poll).
+ * sockets), one io_uring operation each (shim_io, in rt.c).
  */
-static unsigned shim_len(size_t n)
-{
-	/* Linux moves at most 0x7ffff000 bytes per call: a short count is POSIX. */
-	return n > 0x7ffff000u ? 0x7ffff000u : (unsigned)n;
-}
-
-#ifdef SHIM_HAVE_RW
-static long shim_io(int opcode, int fd, const void *buf, size_t n, uint64_t off)
-{
-	return shim_rw(opcode, fd, buf, shim_len(n), off,
-		       shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0);
-}
-#define SHIM_IO_ROUTABLE(fd) 1
-#else
-#define SHIM_IO_ROUTABLE(fd) (shim_fd_kind(fd) != FD_NONBLOCK)
-#endif
-
 //@ fn read: read __read_chk
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {

@@ -9,24 +9,6 @@ static mode_t shim_mode(int flags, va_list ap)
 	return (flags & (O_CREAT | __O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
 }
 
-static int shim_openat(int dirfd, const char *path, int flags, mode_t mode)
-{
-	static void *real_slot;
-	int (*real)(int, const char *, int, ...) =
-		(int (*)(int, const char *, int, ...))shim_real("openat", &real_slot);
-	int fd;
-
-	if (shim_enter()) {
-		fd = pk_openat(dirfd, path, flags, mode);
-		shim_leave();
-	} else {
-		fd = real ? real(dirfd, path, flags, mode) :
-			    (int)syscall(SYS_openat, dirfd, path, flags, mode);
-	}
-	shim_fd_forget(fd);
-	return fd;
-}
-
 //@ fn open: open open64 __open_2 __open64_2
 SHIM_EXPORT int open(const char *path, int flags, ...)
 {

@@ -55,6 +55,8 @@
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_LIKELY(x) __builtin_expect(!!(x), 1)
+/* A helper of several families: a shim may have none of them. */
+#define SHIM_HELPER static __attribute__((unused))
 
 static int shim_on = -1;		/* -1: not yet decided */
 static int shim_sqpoll;
@@ -331,6 +333,58 @@ static int shim_enter(void)
 static void shim_leave(void)
 {
 	shim_depth--;
+}
+
+/*
+ * A read or write on any descriptor (files, pipes, terminals, sockets),
+ * for the io and stdio families: a non-blocking descriptor that is not a
+ * regular file gets RWF_NOWAIT (EAGAIN instead of io_uring's poll).
+ */
+#ifdef SHIM_HAVE_RW
+SHIM_HELPER long shim_io(int opcode, int fd, const void *buf, size_t n, uint64_t off)
+{
+	/* Linux moves at most 0x7ffff000 bytes per call: a short count is POSIX. */
+	unsigned len = n > 0x7ffff000u ? 0x7ffff000u : (unsigned)n;
+
+	return shim_rw(opcode, fd, buf, len, off,
+		       shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0);
+}
+#define SHIM_IO_ROUTABLE(fd) 1
+#else
+#define SHIM_IO_ROUTABLE(fd) (shim_fd_kind(fd) != FD_NONBLOCK)
+#endif
+
+/* Opens as openat(2) does, through libpk when it may (families open, stdio). */
+SHIM_HELPER int shim_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	static void *real_slot;
+	int (*real)(int, const char *, int, ...) =
+		(int (*)(int, const char *, int, ...))shim_real("openat", &real_slot);
+	int fd;
+
+	if (shim_enter()) {
+		fd = pk_openat(dirfd, path, flags, mode);
+		shim_leave();
+	} else {
+		fd = real ? real(dirfd, path, flags, mode) :
+			    (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	}
+	shim_fd_forget(fd);
+	return fd;
+}
+
+/* Closes through libpk when it may (families fd, stdio); @real: libc's close. */
+SHIM_HELPER int shim_close(int fd, int (*real)(int))
+{
+	int r;
+
+	shim_fd_forget(fd);
+	if (shim_enter()) {
+		r = pk_close(fd);
+		shim_leave();
+		return r;
+	}
+	return real ? real(fd) : (int)syscall(SYS_close, fd);
 }
 
 /* libpk's calls keep errno; these return with it untouched on success. */
