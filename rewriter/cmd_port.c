@@ -1,6 +1,7 @@
 /*
  * parakit port: rewrites a C tree's blocking POSIX calls onto libpk, as a
- * unified diff (patch -p1 at the tree's root) or in place.
+ * unified diff (patch -p1 at the tree's root) or in place; --json reports
+ * the decisions instead of the diff on stdout.
  *
  * The call sites are parakit src's: the same libclang walk (src_parse())
  * finds them, with the facts a rewrite needs (written in a macro body or a
@@ -60,10 +61,11 @@ static const char usage_text[] =
 	"  --db FILE        the database (default: " DB_DEFAULT "): v_port_sites\n"
 	"  --jobs N         parser threads (default: the number of CPUs)\n"
 	"\n"
-	"Every call site is rewritten or left with a reason (v_port_sites); the\n"
-	"summary goes to stderr when the diff goes to stdout, and is the JSON with\n"
-	"--json. Other messages go to stderr then. #include <pk.h> is\n"
-	"added once per edited file and a root Makefile gets pkg-config lines.\n"
+	"Every call site is rewritten or left with a reason (v_port_sites). The\n"
+	"summary goes to stderr when the diff goes to stdout, else to stdout; with\n"
+	"--json it is the JSON and every other message goes to stderr.\n"
+	"#include <pk.h> is added once per edited file and a root Makefile gets\n"
+	"pkg-config lines.\n"
 	"\n"
 	"examples:\n"
 	"  parakit port . | patch -p1\n"
