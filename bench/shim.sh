@@ -2,7 +2,9 @@
 # bench/shim.sh [PARAKIT]: programs with and without their parakit shim, in
 # the same run: wall time (best of 3) and system calls (strace -f -c, a
 # separate run, since strace slows every call) for cat, dd and tee on a
-# large file and on a pipe, plus socat's TCP throughput on loopback.
+# large file and on a pipe, sed and sha256sum on a large file (their FILE
+# streams from fopen are routed; their stdout is not), plus socat's TCP
+# throughput on loopback.
 # Baseline: the same binary without the shim. Also PK_SQPOLL=1.
 set -u
 PARAKIT=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/parakit}
@@ -11,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 SIZE_MB=${SIZE_MB:-512}
 head -c "${SIZE_MB}M" /dev/urandom > big
-for b in cat dd tee socat; do
+for b in cat dd tee sed sha256sum socat; do
 	"$PARAKIT" shim --db shim.db -o "$T/$b.pk.so" "$(command -v $b)" >/dev/null || exit 1
 done
 
@@ -60,6 +62,8 @@ row "cat ${SIZE_MB}M file" "$T/cat.pk.so" cat big
 row "dd bs=1M ${SIZE_MB}M file" "$T/dd.pk.so" dd if=big of=/dev/null bs=1M
 row "tee ${SIZE_MB}M file (stdin)" "$T/tee.pk.so" sh -c 'tee copy < big'
 row "cat pipe -> cat" "$T/cat.pk.so" sh -c 'cat big | cat'
+row "sed w FILE ${SIZE_MB}M (fopen)" "$T/sed.pk.so" sed -n 'w copy' big
+row "sha256sum ${SIZE_MB}M (fopen)" "$T/sha256sum.pk.so" sha256sum big
 
 # socat: TCP throughput over loopback, both ends shimmed or neither.
 relay()

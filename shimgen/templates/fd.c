@@ -3,8 +3,9 @@
  * Family fd: closing descriptors (IORING_OP_CLOSE, after cancelling what
  * libpk has in flight on them), and the calls the shim watches without
  * routing them, because they change what a descriptor number means or
- * whether it blocks: dup2, dup3, fcntl, ioctl (FIONBIO). They always pass
- * through to libc.
+ * whether it blocks: dup2, dup3, fcntl, ioctl (FIONBIO), and close_range
+ * and closefrom, which would close the shim's rings with the rest (daemons
+ * close every descriptor above 2). They always pass through to libc.
  */
 
 //@ fn close: close
@@ -20,7 +21,7 @@ SHIM_EXPORT int close(int fd)
 	return shim_close(fd, real);
 }
 
-//@ always: dup2 dup3 fcntl fcntl64 ioctl
+//@ always: dup2 dup3 fcntl fcntl64 ioctl close_range closefrom
 SHIM_EXPORT int dup2(int old, int new)
 {
 	SHIM_REAL(dup2);
@@ -94,4 +95,45 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	if (req == FIONBIO)
 		shim_fd_forget(fd);
 	return real ? real(fd, req, arg) : (int)syscall(SYS_ioctl, fd, req, arg);
+}
+
+/*
+ * close_range(2) over [first, last] minus the shim's rings: one call per
+ * gap. Marking close-on-exec needs no gap: the rings have it already.
+ */
+static int shim_close_range(unsigned first, unsigned last, int flags)
+{
+	unsigned top = last < SHIM_FD_MAX - 1 ? last : SHIM_FD_MAX - 1;
+
+	for (unsigned fd = first; fd <= top && !(flags & CLOSE_RANGE_CLOEXEC); fd++) {
+		if (!shim_is_ring((int)fd)) {
+			shim_fd_forget((int)fd);
+			continue;
+		}
+		if (fd > first && syscall(SYS_close_range, first, fd - 1, flags))
+			return -1;
+		first = fd + 1;
+	}
+	if (first > last)
+		return 0;
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+SHIM_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	if (first > last) {
+		errno = EINVAL;
+		return -1;
+	}
+	return shim_close_range(first, last, flags);
+}
+
+SHIM_EXPORT void closefrom(int lowfd)
+{
+	/* glibc's closefrom never fails: it falls back to close() one by one. */
+	if (shim_close_range(lowfd < 0 ? 0 : (unsigned)lowfd, ~0u, 0) == 0)
+		return;
+	for (int fd = lowfd < 0 ? 0 : lowfd; fd < SHIM_FD_MAX; fd++)
+		if (!shim_is_ring(fd))
+			syscall(SYS_close, fd);
 }

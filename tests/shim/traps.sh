@@ -4,8 +4,9 @@
 # posix_spawn, exec (LD_PRELOAD passes on), a signal during a routed read
 # (EINTR without SA_RESTART, restarted with it), O_NONBLOCK (EAGAIN, never
 # a hang), errno right after routed calls, threads, a program that closes
-# every descriptor (the ring survives), inherited descriptors, close with a
-# read in flight, and an allocator that reads a file before libpk is ready.
+# every descriptor or calls closefrom or close_range (the ring survives),
+# inherited descriptors, close with a read in flight, and an allocator that
+# reads a file before libpk is ready.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
 s_require
@@ -35,6 +36,9 @@ s_same "errno right after routed calls" "$SO" ./traps errno
 s_same "threads each with a ring" "$SO" ./traps threads abc
 s_same "a program that closes every descriptor keeps working" "$SO" ./traps closeall abc
 s_uring "after closing every descriptor, still io_uring" "$SO" ./traps closeall abc
+s_same "closefrom and close_range keep working" "$SO" ./traps closefrom abc
+s_uring "after closefrom and close_range, still io_uring" "$SO" ./traps closefrom abc
+t_is "$(grep -c 'io_uring_setup(' shim.strace)" 1 "closefrom and close_range: the one ring survived"
 s_same "inherited descriptor" "$SO" sh -c './traps inherited 5< abc'
 s_same "close, then read: EBADF" "$SO" timeout 10 ./traps closeinflight
 s_same "an allocator that reads a file before libpk is ready" "$SO" ./traps errno
