@@ -441,6 +441,21 @@ int BPF_PROG(uring_submit, struct io_kiocb *req)
 	return 0;
 }
 
+/* An operation the kernel could not start without blocking: handed to an io-wq worker thread. */
+SEC("tp_btf/io_uring_queue_async_work")
+int BPF_PROG(uring_punt, struct io_kiocb *req, int rw)
+{
+	struct trace_uring_stat *u;
+	__u32 op;
+
+	if (!uring_traced(req, &op))
+		return 0;
+	u = bpf_map_lookup_elem(&uring, &op);
+	if (u)
+		u->punted++;
+	return 0;
+}
+
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(uring_complete, struct io_ring_ctx *uctx, void *req, struct io_uring_cqe *cqe)
 {

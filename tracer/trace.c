@@ -125,6 +125,8 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 		bpf_program__set_autoload(t->skel->progs.uring_submit, false);
 		bpf_program__set_autoload(t->skel->progs.uring_complete, false);
 	}
+	if (!kernel_has("btf_trace_io_uring_queue_async_work"))
+		bpf_program__set_autoload(t->skel->progs.uring_punt, false);
 	err = trace_bpf__load(t->skel);
 	if (err) {
 		explain_load_error(err);
@@ -416,6 +418,7 @@ static int read_uring_and_lost(struct tracer *t, struct trace_result *r)
 			r->uring[op].submitted += u[c].submitted;
 			r->uring[op].completed += u[c].completed;
 			r->uring[op].errors += u[c].errors;
+			r->uring[op].punted += u[c].punted;
 		}
 	}
 	free(u);

@@ -84,6 +84,7 @@ struct trace_uring_stat {
 	__u64 submitted;
 	__u64 completed;
 	__u64 errors;
+	__u64 punted;	/* queued to an io-wq worker: it would have blocked */
 };
 
 #endif

@@ -173,7 +173,7 @@ static int write_rest(struct trace_db *d, const struct trace_result *r, const st
 {
 	sqlite3_stmt *p = db_prepare(d->db, "INSERT OR REPLACE INTO trace_process"
 					    " VALUES(?1, ?2, ?3, ?4, ?5, nullif(?6, ''), ?7, ?8, ?9, ?10, ?11)");
-	sqlite3_stmt *u = db_prepare(d->db, "INSERT INTO trace_uring VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *u = db_prepare(d->db, "INSERT INTO trace_uring VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	sqlite3_stmt *l = db_prepare(d->db, "INSERT INTO trace_lost VALUES(?1, ?2, ?3)");
 	sqlite3_stmt *run = db_prepare(d->db, "UPDATE trace_run SET duration_ns = ?2, exit_status = ?3,"
 					      " lost_events = ?4, lost_processes = ?5, events = ?6 WHERE id = ?1");
@@ -215,6 +215,7 @@ static int write_rest(struct trace_db *d, const struct trace_result *r, const st
 		sqlite3_bind_int64(u, 4, us->submitted);
 		sqlite3_bind_int64(u, 5, us->completed);
 		sqlite3_bind_int64(u, 6, us->errors);
+		sqlite3_bind_int64(u, 7, us->punted);
 		if (step(d, u))
 			goto out;
 	}

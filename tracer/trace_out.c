@@ -109,9 +109,11 @@ void trace_print_table(FILE *f, const struct trace_result *r, const struct trace
 		const struct trace_uring_stat *u = &r->uring[op];
 
 		if (u->submitted || u->completed)
-			fprintf(f, "io_uring %s: %llu submitted, %llu completed, %llu failed\n",
+			fprintf(f, "io_uring %s: %llu submitted, %llu completed, %llu failed, "
+				"%llu handed to io-wq workers\n",
 				trace_uring_op_name(op), (unsigned long long)u->submitted,
-				(unsigned long long)u->completed, (unsigned long long)u->errors);
+				(unsigned long long)u->completed, (unsigned long long)u->errors,
+				(unsigned long long)u->punted);
 	}
 	fprintf(f, "processes: %zu", r->n_procs);
 	if (ri->run_id)
@@ -204,9 +206,11 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 
 		if (!u->submitted && !u->completed)
 			continue;
-		fprintf(f, "%s{\"opcode\":%u,\"name\":\"%s\",\"submitted\":%llu,\"completed\":%llu,\"errors\":%llu}",
+		fprintf(f, "%s{\"opcode\":%u,\"name\":\"%s\",\"submitted\":%llu,\"completed\":%llu,"
+			"\"errors\":%llu,\"punted\":%llu}",
 			first ? "" : ",", op, trace_uring_op_name(op), (unsigned long long)u->submitted,
-			(unsigned long long)u->completed, (unsigned long long)u->errors);
+			(unsigned long long)u->completed, (unsigned long long)u->errors,
+			(unsigned long long)u->punted);
 		first = 0;
 	}
 	fprintf(f, "],\"processes\":[");

@@ -1,7 +1,8 @@
 /*
  * io_uring through raw syscalls (no liburing): N NOPs, R reads of
- * /dev/zero and F opens of a missing file (ENOENT in the completion), one
- * io_uring_enter each.
+ * /dev/zero, F opens of a missing file (ENOENT in the completion) and A
+ * reads of /dev/zero flagged IOSQE_ASYNC (always handed to an io-wq
+ * worker), one io_uring_enter each.
  */
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -46,7 +47,7 @@ static int ring_init(struct ring *r)
 }
 
 /* Submits one operation and waits for it; returns its result. */
-static int ring_do(struct ring *r, int op, int fd, const void *buf, unsigned len)
+static int ring_do(struct ring *r, int op, int fd, const void *buf, unsigned len, int flags)
 {
 	unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
 	struct io_uring_sqe *sqe = &r->sqes[idx];
@@ -54,6 +55,7 @@ static int ring_do(struct ring *r, int op, int fd, const void *buf, unsigned len
 
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = op;
+	sqe->flags = flags;
 	sqe->fd = fd;
 	sqe->addr = (unsigned long)buf;
 	sqe->len = len;
@@ -74,24 +76,28 @@ int main(int argc, char **argv)
 	struct ring r;
 	char buf[64];
 	int zero;
-	long n, rd, f;
+	long n, rd, f, a;
 
-	if (argc != 4)
+	if (argc != 5)
 		return 2;
 	n = atol(argv[1]);
 	rd = atol(argv[2]);
 	f = atol(argv[3]);
+	a = atol(argv[4]);
 	zero = open("/dev/zero", O_RDONLY);
 	if (zero < 0 || ring_init(&r))
 		return 1;
 	for (long i = 0; i < n; i++)
-		if (ring_do(&r, IORING_OP_NOP, -1, NULL, 0))
+		if (ring_do(&r, IORING_OP_NOP, -1, NULL, 0, 0))
 			return 1;
 	for (long i = 0; i < rd; i++)
-		if (ring_do(&r, IORING_OP_READ, zero, buf, sizeof(buf)) != sizeof(buf))
+		if (ring_do(&r, IORING_OP_READ, zero, buf, sizeof(buf), 0) != sizeof(buf))
 			return 1;
 	for (long i = 0; i < f; i++)
-		if (ring_do(&r, IORING_OP_OPENAT, AT_FDCWD, "/nonexistent/parakit", 0) != -2)
+		if (ring_do(&r, IORING_OP_OPENAT, AT_FDCWD, "/nonexistent/parakit", 0, 0) != -2)
+			return 1;
+	for (long i = 0; i < a; i++)
+		if (ring_do(&r, IORING_OP_READ, zero, buf, sizeof(buf), IOSQE_ASYNC) != sizeof(buf))
 			return 1;
 	return 0;
 }
