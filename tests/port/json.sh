@@ -5,10 +5,11 @@
 # with --apply the files are edited, alone nothing is written. The JSON
 # parses (jq), its sites are the rows of v_port_sites in the same database
 # (positions, callers, callees, actions, reasons), its counts are those of
-# its sites and of v_port_runs, and a file name with quotes and a
-# backslash is escaped.
+# its sites and of v_port_runs; a file name with quotes and a backslash
+# is escaped, one that is not UTF-8 comes back byte for byte (Python's
+# surrogateescape).
 . "$(dirname "$0")/../lib/t.sh"
-t_require sqlite3 jq patch
+t_require sqlite3 jq patch python3
 
 tree=$T_TMP/t
 mkdir -p "$tree"
@@ -136,6 +137,17 @@ printf '%s\n' "$T_OUT" > "$T_TMP/again.json"
 check again
 t_is "$(jq -r '[.files_changed, .build] | @tsv' "$T_TMP/again.json")" "0	unchanged" \
 	"again: no file changes, the Makefile needs nothing"
+
+# A name that is not UTF-8: valid JSON still, and the bytes come back.
+mkdir -p "$T_TMP/latin1"
+printf '#include <unistd.h>\nint f(void) { return sleep(0); }\n' > "$T_TMP/latin1/caf$(printf '\351').c"
+t_pk port --db "$T_TMP/latin1.db" --json "$T_TMP/latin1"
+printf '%s\n' "$T_OUT" > "$T_TMP/latin1.json"
+t_ok "latin1: a name that is not UTF-8 gives JSON that jq reads" jq -e '.sites | length == 1' "$T_TMP/latin1.json"
+t_is "$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+print(d["sites"][0]["file"].encode("utf-8", "surrogateescape") == b"caf\xe9.c")' "$T_TMP/latin1.json")" True \
+	"latin1: and its bytes come back (surrogateescape)"
 
 t_pk port --db "$db" --json --apply --diff x "$tree"
 t_is "$T_RC" 2 "--json --apply --diff is still bad usage (2)"
