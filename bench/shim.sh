@@ -5,7 +5,9 @@
 # large file and on a pipe, sed and sha256sum on a large file (their FILE
 # streams from fopen are routed; their stdout is not), plus socat's TCP
 # throughput on loopback.
-# Baseline: the same binary without the shim. Also PK_SQPOLL=1.
+# Baseline: the same binary without the shim. Also PK_SQPOLL=1. For the
+# shimmed runs, io-wq/ops says how many io_uring operations the kernel
+# handed to a worker thread (where the shim is slower, that is usually why).
 set -u
 PARAKIT=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/parakit}
 T=$(mktemp -d /tmp/parakit-bench-shim.XXXXXX)
@@ -43,19 +45,31 @@ calls()	# SO CMD...: "rw enter total" system calls of one run (SO may be "")
 	     END { printf "%d %d %d", rw, e, tot }' "$T/c.txt"
 }
 
-printf '%-28s %-8s %8s %8s %9s %9s %9s\n' workload mode wall_s ratio rw_calls uring_ent all_calls
+# SO CMD...: "punted/submitted" io_uring operations of one run under SO:
+# those the kernel handed to an io-wq worker thread, because it could not
+# start them without blocking (parakit trace, tracepoint io_uring_queue_async_work).
+punts()
+{
+	local so=$1
+	shift
+	"$PARAKIT" trace --db "$T/trace.db" -- env LD_PRELOAD="$so" "$@" >/dev/null 2>&1
+	sqlite3 "$T/trace.db" "SELECT coalesce(sum(punted), 0) || '/' || coalesce(sum(submitted), 0)
+		FROM v_trace_uring WHERE run_id = (SELECT max(id) FROM trace_run)"
+}
+
+printf '%-28s %-8s %8s %8s %9s %9s %9s %13s\n' workload mode wall_s ratio rw_calls uring_ent all_calls io-wq/ops
 row()	# NAME SO CMD...
 {
 	local name=$1 so=$2 base w
 	shift 2
 	base=$(best "$@")
-	printf '%-28s %-8s %8s %8s %9s %9s %9s\n' "$name" plain "$base" 1.00 $(calls "" "$@")
+	printf '%-28s %-8s %8s %8s %9s %9s %9s %13s\n' "$name" plain "$base" 1.00 $(calls "" "$@") -
 	w=$(LD_PRELOAD=$so best "$@")
-	printf '%-28s %-8s %8s %8s %9s %9s %9s\n' "$name" shim "$w" "$(echo "scale=2; $w / $base" | bc -l)" \
-		$(calls "$so" "$@")
+	printf '%-28s %-8s %8s %8s %9s %9s %9s %13s\n' "$name" shim "$w" "$(echo "scale=2; $w / $base" | bc -l)" \
+		$(calls "$so" "$@") "$(punts "$so" "$@")"
 	w=$(PK_SQPOLL=1 LD_PRELOAD=$so best "$@")
-	printf '%-28s %-8s %8s %8s %9s %9s %9s\n' "$name" sqpoll "$w" "$(echo "scale=2; $w / $base" | bc -l)" \
-		$(PK_SQPOLL=1 calls "$so" "$@")
+	printf '%-28s %-8s %8s %8s %9s %9s %9s %13s\n' "$name" sqpoll "$w" "$(echo "scale=2; $w / $base" | bc -l)" \
+		$(PK_SQPOLL=1 calls "$so" "$@") "$(PK_SQPOLL=1 punts "$so" "$@")"
 }
 
 row "cat ${SIZE_MB}M file" "$T/cat.pk.so" cat big

@@ -21,7 +21,73 @@ SHIM_EXPORT int close(int fd)
 	return shim_close(fd, real);
 }
 
-//@ always: dup2 dup3 fcntl fcntl64 ioctl close_range closefrom
+//@ always: dup dup2 dup3 pipe pipe2 socketpair fclose fcntl fcntl64 ioctl close_range closefrom
+/*
+ * What the shim knows of a descriptor number is forgotten whenever the
+ * number may have been given to something new: libc closes descriptors
+ * behind the program's back (fclose of its own streams), and the number
+ * then comes back from pipe, socketpair or dup.
+ */
+SHIM_EXPORT int dup(int old)
+{
+	SHIM_REAL(dup);
+	int fd = real ? real(old) : (int)syscall(SYS_dup, old);
+
+	shim_fd_forget(fd);
+	return fd;
+}
+
+SHIM_EXPORT int pipe(int fds[2])
+{
+	SHIM_REAL(pipe);
+	int r = real ? real(fds) : (int)syscall(SYS_pipe2, fds, 0);
+
+	if (r == 0) {
+		shim_fd_forget(fds[0]);
+		shim_fd_forget(fds[1]);
+	}
+	return r;
+}
+
+SHIM_EXPORT int pipe2(int fds[2], int flags)
+{
+	SHIM_REAL(pipe2);
+	int r = real ? real(fds, flags) : (int)syscall(SYS_pipe2, fds, flags);
+
+	if (r == 0) {
+		shim_fd_forget(fds[0]);
+		shim_fd_forget(fds[1]);
+	}
+	return r;
+}
+
+SHIM_EXPORT int socketpair(int domain, int type, int protocol, int fds[2])
+{
+	SHIM_REAL(socketpair);
+	int r = real ? real(domain, type, protocol, fds) :
+		       (int)syscall(SYS_socketpair, domain, type, protocol, fds);
+
+	if (r == 0) {
+		shim_fd_forget(fds[0]);
+		shim_fd_forget(fds[1]);
+	}
+	return r;
+}
+
+SHIM_EXPORT int fclose(FILE *f)
+{
+	SHIM_REAL(fclose);
+	int fd = f ? f->_fileno : -1, r;
+
+	if (!real) {
+		errno = ENOSYS;	/* asked for while dlsym runs: nothing sensible to do */
+		return EOF;
+	}
+	r = real(f);
+	shim_fd_forget(fd);
+	return r;
+}
+
 SHIM_EXPORT int dup2(int old, int new)
 {
 	SHIM_REAL(dup2);

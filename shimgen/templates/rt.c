@@ -108,9 +108,11 @@ static void *shim_real(const char *name, void **slot)
  * until the operation can complete. A non-blocking descriptor therefore
  * gets RWF_NOWAIT or MSG_DONTWAIT, so it fails with EAGAIN as it would
  * without the shim. Each descriptor is looked at once (fcntl, fstat) and
- * forgotten when the program closes, dups over or changes its flags
- * through the shim. NEEDSWORK: a descriptor libc closes and reopens
- * internally under the same number keeps its old entry.
+ * forgotten when its number may mean something new: the program closes
+ * it, dups over it, changes its flags, or gets it back from open, socket,
+ * accept, pipe, socketpair or dup, or libc closes it in fclose (family fd).
+ * Left: a number libc hands out inside one of its own calls (popen's
+ * pipe) keeps what was known of its previous use.
  */
 enum { FD_UNKNOWN = 0, FD_BLOCKING = 1, FD_NONBLOCK = 2, FD_RING = 3 };
 #define SHIM_FD_MAX 65536

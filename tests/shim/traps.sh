@@ -3,7 +3,8 @@
 # same output as without it: fork (the child gets its own ring), vfork and
 # posix_spawn, exec (LD_PRELOAD passes on), a signal during a routed read
 # (EINTR without SA_RESTART, restarted with it), O_NONBLOCK (EAGAIN, never
-# a hang), errno right after routed calls, threads, a program that closes
+# a hang, also on a number libc closed and pipe2 gave back), errno right
+# after routed calls, threads, a program that closes
 # every descriptor or calls closefrom or close_range (the ring survives),
 # inherited descriptors, close with a read in flight, and an allocator that
 # reads a file before libpk is ready.
@@ -36,6 +37,8 @@ s_same "errno right after routed calls" "$SO" ./traps errno
 s_same "threads each with a ring" "$SO" ./traps threads abc
 s_same "a program that closes every descriptor keeps working" "$SO" ./traps closeall abc
 s_uring "after closing every descriptor, still io_uring" "$SO" ./traps closeall abc
+s_same "fd 0 closed by fclose, back from pipe2 non-blocking: EAGAIN, no hang" "$SO" \
+	sh -c 'timeout 10 ./traps reuse < abc'
 s_same "closefrom and close_range keep working" "$SO" ./traps closefrom abc
 s_uring "after closefrom and close_range, still io_uring" "$SO" ./traps closefrom abc
 t_is "$(grep -c 'io_uring_setup(' shim.strace)" 1 "closefrom and close_range: the one ring survived"
