@@ -32,8 +32,10 @@ t_is "$(t_sql "$S_DB" "SELECT decision || ': ' || reason FROM v_shims WHERE bina
 	"passed: kernel path: libpk has no equivalent yet" "v_shims: lseek passed, with the reason"
 
 exports=$(nm -D --defined-only cat.pk.so | awk '{print $3}' | sort | tr '\n' ' ')
-t_is "$exports" "__open64_2 __open_2 __read_chk close dup2 dup3 fcntl fcntl64 ioctl open open64 read write " \
-	"exports exactly the replaced names and their glibc aliases"
+# The routed names with their aliases, and the calls the shim watches
+# (descriptor reuse, O_NONBLOCK, its rings): fd.c's "always" block.
+t_is "$exports" "__open64_2 __open_2 __read_chk close close_range closefrom dup dup2 dup3 fclose fcntl fcntl64 ioctl open open64 pipe pipe2 read socketpair write " \
+	"exports exactly the replaced names, their glibc aliases and the watched calls"
 t_is "$(readelf -W --dyn-syms cat.pk.so | awk '$7 != "UND" && $8 ~ /@/' | wc -l)" 0 \
 	"exported names carry no version"
 t_is "$(readelf -W --version-info cat.pk.so | grep -c 'Version definition')" 0 "no version definition"
