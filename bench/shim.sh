@@ -98,3 +98,28 @@ sq=$(PK_SQPOLL=1 LD_PRELOAD=$T/socat.pk.so relay)
 echo
 printf 'socat TCP loopback %sM: plain %s MB/s, shim %s MB/s (%.2fx), PK_SQPOLL=1 %s MB/s (%.2fx)\n' \
 	"$SIZE_MB" "$plain" "$shim" "$(echo "$shim / $plain" | bc -l)" "$sq" "$(echo "$sq / $plain" | bc -l)"
+
+# Why: the sending socat's kernel entries and, shimmed, its io_uring
+# operations per opcode (parakit trace), one run each.
+sender()	# traces the sending side into $T/socat.db; prints nothing
+{
+	local port=$((20000 + RANDOM % 20000))
+	socat -u TCP-LISTEN:$port,reuseaddr,bind=127.0.0.1 OPEN:/dev/null &
+	local srv=$!
+	for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.05; done
+	"$PARAKIT" trace --db "$T/socat.db" -- env "$@" socat -u OPEN:big TCP:127.0.0.1:$port >/dev/null 2>&1
+	wait $srv
+}
+sender PK_SHIM=off
+sender LD_PRELOAD="$T/socat.pk.so"
+q() { sqlite3 "$T/socat.db" "$1"; }
+printf 'socat sender, kernel entries: plain %s (%s), shim %s (%s)\n' \
+	"$(q "SELECT sum(calls) FROM v_trace_syscalls WHERE run_id = 1")" \
+	"$(q "SELECT group_concat(syscall || ' ' || calls, ', ') FROM (SELECT syscall, calls FROM v_trace_syscalls
+	      WHERE run_id = 1 ORDER BY calls DESC LIMIT 4)")" \
+	"$(q "SELECT sum(calls) FROM v_trace_syscalls WHERE run_id = 2")" \
+	"$(q "SELECT group_concat(syscall || ' ' || calls, ', ') FROM (SELECT syscall, calls FROM v_trace_syscalls
+	      WHERE run_id = 2 ORDER BY calls DESC LIMIT 2)")"
+printf 'socat sender, shimmed: io_uring operations %s\n' \
+	"$(q "SELECT group_concat(opcode || ' ' || submitted || ' (' || errors || ' failed, ' || punted || ' to io-wq)', ', ')
+	      FROM (SELECT * FROM v_trace_uring WHERE run_id = 2 AND submitted > 100 ORDER BY submitted DESC)")"
