@@ -7,7 +7,9 @@
  *
  * Figures: requests per second, and the server's system calls per request
  * counted by a perf counter on raw_syscalls:sys_enter over the measured
- * requests only (pk-echo.h), io_uring_enter included and also shown apart.
+ * requests only (pk-echo.h), io_uring_enter included and also shown apart,
+ * and the server's CPU time per request (all its threads, the SQPOLL
+ * thread included), which load from other users disturbs less.
  * Goal (issue 5): libpk at least epoll's throughput, and at most 0.1
  * system calls per request with SQPOLL on its own CPU.
  *
@@ -45,7 +47,7 @@ static int cpu_a, cpu_b;
 static int lfd;
 
 struct result {
-	double rps, sc, uring;
+	double rps, sc, uring, cpu;
 	char threads[512];
 };
 
@@ -213,6 +215,7 @@ static int run_one(int mode, struct result *res)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(a);
 	struct b_sc sc;
+	double cpu0;
 	int go[2], *fds = calloc((size_t)nconn, sizeof(int)), ok = 0;
 	pid_t srv;
 	double t;
@@ -254,9 +257,11 @@ static int run_one(int mode, struct result *res)
 	}
 	if (client_run(fds, nreq / 10 + nconn) < 0)
 		goto out;
+	cpu0 = b_cpu_ns(srv);
 	b_sc_start(&sc);
 	t = client_run(fds, nreq);
 	b_sc_stop(&sc, &res->sc, &res->uring);
+	res->cpu = cpu0 < 0 ? -1 : (b_cpu_ns(srv) - cpu0) / 1e3 / nreq;
 	if (t <= 0)
 		goto out;
 	res->rps = nreq / t;
@@ -332,26 +337,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pk-echo: a run failed\n");
 		return 1;
 	}
-	printf("%-13s %10s %10s %12s %8s  %s\n", "server", "req/s", "syscalls", "io_uring", "vs", "threads (CPU last run on)");
-	printf("%-13s %10s %10s %12s %8s\n", "", "", "/req", "_enter/req", "epoll");
+	printf("%-13s %10s %10s %12s %9s %8s  %s\n", "server", "req/s", "syscalls", "io_uring", "CPU us", "vs",
+	       "threads (CPU last run on)");
+	printf("%-13s %10s %10s %12s %9s %8s\n", "", "", "/req", "_enter/req", "/req", "epoll");
 	for (int m = 0; m < M_NR; m++) {
 		struct result col[rounds];
-		double sc[rounds], ur[rounds];
-		char b1[16], b2[16];
+		double sc[rounds], ur[rounds], cpu[rounds];
+		char b1[16], b2[16], b3[16];
 
 		for (int r = 0; r < rounds; r++) {
 			col[r] = res[r][m];
 			sc[r] = col[r].sc;
 			ur[r] = col[r].uring;
+			cpu[r] = col[r].cpu;
 		}
 		qsort(col, (size_t)rounds, sizeof(col[0]), cmp_rps);
 		med[m] = col[rounds / 2];
 		/* Counts may be unknown in some rounds (pk-echo.h): the median of the known ones. */
 		med[m].sc = b_median_known(sc, rounds);
 		med[m].uring = b_median_known(ur, rounds);
-		printf("%-13s %10.0f %10s %12s %7.2fx  %s\n", mode_name[m], med[m].rps,
+		med[m].cpu = b_median_known(cpu, rounds);
+		printf("%-13s %10.0f %10s %12s %9s %7.2fx  %s\n", mode_name[m], med[m].rps,
 		       b_fmt3(b1, sizeof(b1), med[m].sc), b_fmt3(b2, sizeof(b2), med[m].uring),
-		       med[m].rps / med[M_EPOLL].rps, med[m].threads);
+		       b_fmt3(b3, sizeof(b3), med[m].cpu), med[m].rps / med[M_EPOLL].rps, med[m].threads);
 	}
 	printf("load after: %s\n", b_load(load, sizeof(load)));
 	printf("libpk+SQPOLL vs epoll@A (same CPUs for the application): %.2fx\n",

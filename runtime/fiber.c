@@ -158,7 +158,14 @@ pk_fiber_t pk_self(void)
 	return pk_tls_core ? pk_tls_core->cur : NULL;
 }
 
-/* Runs ready fibers from the scheduler context until the run queue drains. */
+/*
+ * Runs ready fibers from the scheduler context. They hand the CPU to each
+ * other; it comes back here when the run queue drains, when a fiber exits,
+ * or when a yield gives it back so that the loop submits and reaps. Only
+ * an exit goes on to the next fiber: a fiber that yields while it waits for
+ * another core would otherwise be resumed here forever, and the message
+ * it waits for never reaped.
+ */
 void pk_sched_run_ready(struct pk_core *c)
 {
 	struct pk_fiber *f;
@@ -169,12 +176,10 @@ void pk_sched_run_ready(struct pk_core *c)
 		c->cur = f;
 		ctx_switch(&c->sched_sp, &fake, f->sp, fiber_bottom(f), fiber_size(f));
 		c->cur = NULL;
-		if (c->dead_stack) {
-			pk_stack_release(c, c->dead_stack, c->dead_size);
-			c->dead_stack = NULL;
-		}
-		if (c->unsubmitted)
+		if (!c->dead_stack)
 			return;
+		pk_stack_release(c, c->dead_stack, c->dead_size);
+		c->dead_stack = NULL;
 	}
 }
 

@@ -104,6 +104,7 @@ struct pk_rt {
 	struct pk_core *cores[PK_MAX_CORES];
 	_Atomic int live;		/* fibers not yet exited, all cores */
 	_Atomic int started;
+	_Atomic int nup;		/* scheduler threads past start-up (pk_init waits) */
 	_Atomic int *fd_inflight;	/* per-fd count of operations in flight */
 	_Atomic uint64_t *fd_rings;	/* per fd, the rings that had some: PK_RING_BIT() */
 	int fd_max;

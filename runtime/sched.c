@@ -140,6 +140,10 @@ static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq
 			c->ring.ring_fd = c->ring.enter_ring_fd = fd;
 		}
 	}
+	if (r == -EINVAL && (flags & IORING_SETUP_DEFER_TASKRUN))
+		return ring_init(c, entries, (flags & ~(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+							IORING_SETUP_R_DISABLED)) | IORING_SETUP_COOP_TASKRUN,
+				 sq_cpu, idle_ms, wq_fd);
 	if (r == -EINVAL && (flags & IORING_SETUP_COOP_TASKRUN))
 		return ring_init(c, entries, flags & ~(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG),
 				 sq_cpu, idle_ms, wq_fd);
@@ -447,14 +451,48 @@ unsigned pk_reap(struct pk_core *c)
 	return total;
 }
 
+/* io_uring_enable_rings(), which liburing 2.3 declares but does not export. */
+static int ring_enable(struct pk_core *c)
+{
+	long r = syscall(__NR_io_uring_register, c->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+
+	return r < 0 ? -errno : 0;
+}
+
+/*
+ * With fibers ready to run, submits what they queued and collects what the
+ * kernel holds for us, without waiting: under DEFER_TASKRUN (and
+ * COOP_TASKRUN) completions that arrived by task work (a recv whose data
+ * came) are only posted when we enter with GETEVENTS, and IORING_SQ_TASKRUN
+ * says when there are some. Under SQPOLL the kernel thread does both.
+ */
+static void submit_nowait(struct pk_core *c)
+{
+	if (c->ring.flags & IORING_SETUP_SQPOLL) {
+		pk_submit(c);
+	} else if (c->unsubmitted || IO_URING_READ_ONCE(*c->ring.sq.kflags) & IORING_SQ_TASKRUN) {
+		io_uring_submit_and_get_events(&c->ring);
+		c->unsubmitted = 0;
+	}
+}
+
 static void *core_main(void *arg)
 {
 	struct pk_core *c = arg;
 	pthread_attr_t attr;
 	void *bottom;
 	size_t size;
+	int r = 0;
 
 	pk_tls_core = c;
+	/* A SINGLE_ISSUER ring's issuer is the task that enables it: this one. */
+	if (c->ring.flags & IORING_SETUP_R_DISABLED)
+		r = ring_enable(c);
+	c->stop = r < 0;
+	atomic_fetch_add(&pk_rt.nup, 1);
+	futex(&pk_rt.nup, FUTEX_WAKE_PRIVATE, INT_MAX);
+	if (r < 0)
+		return NULL;
 	if (!pthread_getattr_np(pthread_self(), &attr)) {
 		if (!pthread_attr_getstack(&attr, &bottom, &size)) {
 			c->sched_stack_bottom = bottom;
@@ -466,13 +504,7 @@ static void *core_main(void *arg)
 	while (!c->stop) {
 		pk_sched_run_ready(c);
 		if (c->runq) {
-			pk_submit(c);
-			if (io_uring_cq_ready(&c->ring) ||
-			    IO_URING_READ_ONCE(*c->ring.sq.kflags) & IORING_SQ_TASKRUN) {
-				struct io_uring_cqe *cqe;
-
-				io_uring_peek_cqe(&c->ring, &cqe);
-			}
+			submit_nowait(c);
 		} else {
 			io_uring_submit_and_wait(&c->ring, 1);
 			c->unsubmitted = 0;
@@ -499,7 +531,7 @@ static int usable_cpus(int *cpus, int max)
 int pk_init(const struct pk_config *cfg_in)
 {
 	struct pk_config cfg;
-	int cpus[CPU_SETSIZE], ncpu, r = 0, sq_cpu = -1, next = 0;
+	int cpus[CPU_SETSIZE], ncpu, r = 0, sq_cpu = -1, next = 0, nthreads = 0;
 
 	pthread_mutex_lock(&init_lock);
 	if (pk_rt.started) {
@@ -532,7 +564,17 @@ int pk_init(const struct pk_config *cfg_in)
 
 	for (int i = 0; i < cfg.cores; i++) {
 		struct pk_core *c = calloc(1, sizeof(*c));
-		unsigned flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+		/*
+		 * Only this core's thread submits to and waits on its ring (other
+		 * threads reach it by MSG_RING, which needs no issuer), so the
+		 * kernel may keep completions' task work until we ask for it
+		 * (DEFER_TASKRUN, which requires SINGLE_ISSUER): no interrupted
+		 * waits, and the work runs in batches when we enter. The ring
+		 * starts disabled so that the issuer is the core's thread, which
+		 * enables it; kernels before 6.1 get COOP_TASKRUN (ring_init).
+		 */
+		unsigned flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+				 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
 
 		if (!c) {
 			r = -ENOMEM;
@@ -561,6 +603,7 @@ int pk_init(const struct pk_config *cfg_in)
 		r = -pthread_create(&c->tid, NULL, core_main, c);
 		if (r < 0)
 			break;
+		nthreads++;
 		CPU_ZERO(&set);
 		CPU_SET(c->cpu, &set);
 		pthread_setaffinity_np(c->tid, sizeof(set), &set);
@@ -572,6 +615,12 @@ int pk_init(const struct pk_config *cfg_in)
 			pthread_setname_np(c->tid, name);
 		}
 	}
+	/* Rings are enabled by their threads; a message sent to a disabled ring fails. */
+	for (int v; (v = atomic_load(&pk_rt.nup)) < nthreads;)
+		futex(&pk_rt.nup, FUTEX_WAIT_PRIVATE, v);
+	for (int i = 0; r >= 0 && i < pk_rt.ncores; i++)
+		if (pk_rt.cores[i]->stop)
+			r = -EINVAL;
 	if (r >= 0)
 		pk_rt.started = 1;
 	pthread_mutex_unlock(&init_lock);
@@ -656,7 +705,8 @@ void pk_shutdown(void)
 	for (int i = 0; i < pk_rt.ncores; i++) {
 		struct pk_core *c = pk_rt.cores[i];
 
-		if (c->tid && pk_msg_send(c, c, PK_TAG_STOP) == 0)
+		/* A core that could not enable its ring has stopped already. */
+		if (c->tid && (c->stop || pk_msg_send(c, c, PK_TAG_STOP) == 0))
 			pthread_join(c->tid, NULL);
 	}
 	for (int i = pk_rt.ncores - 1; i >= 0; i--) {
@@ -674,6 +724,7 @@ void pk_shutdown(void)
 		pk_rt.cores[i] = NULL;
 	}
 	pk_rt.ncores = 0;
+	pk_rt.nup = 0;
 	pk_rt.started = 0;
 	pthread_mutex_unlock(&init_lock);
 }
