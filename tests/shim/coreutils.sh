@@ -71,7 +71,7 @@ S_KERNEL_FDS=
 
 # PK_SQPOLL=1: the data path needs (almost) no system call.
 head -c 32M /dev/urandom > f32M
-export PK_SQPOLL=1
+export PK_SQPOLL=1 PK_SQPOLL_SLOTS=0	# no slot limit here: that is pipeline.sh's
 s_same "cat of 32 MB under PK_SQPOLL=1" "$SO_cat" cat f32M
 strace -f -qq -o plain.sq cat f32M >/dev/null
 strace -f -qq -E LD_PRELOAD="$SO_cat" -o shim.sq cat f32M >/dev/null
@@ -83,5 +83,5 @@ if [ "$shim" -le $((plain / 10)) ]; then
 else
 	t_fail "PK_SQPOLL=1: $shim read/write + io_uring_enter, plain run $plain"
 fi
-unset PK_SQPOLL
+unset PK_SQPOLL PK_SQPOLL_SLOTS
 t_done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Description: a shell pipeline of shimmed programs (cat | dd | tee |
 # head) gives the same bytes and status as the plain pipeline, every stage
-# reading through io_uring; and with PK_SQPOLL=1 too.
+# reading through io_uring; and with PK_SQPOLL=1 too, where no more stages
+# poll than there are spare CPUs.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
 s_require
@@ -16,6 +17,15 @@ t_is "$shim" "$plain" "pipeline of shimmed programs: same bytes"
 t_ok "tee's copy is the same" cmp -s copy.plain copy.shim
 shim=$(PK_SQPOLL=1 sh -c "$R cat data | $R dd bs=32k status=none | $R head -c 5000000 | cksum")
 t_is "$shim" "$plain" "the pipeline under PK_SQPOLL=1: same bytes"
+# The kernel will not share an SQPOLL thread across processes, so stages
+# take one of CPUs - 1 slots each and the rest keep plain rings: polling
+# threads never outnumber the spare CPUs.
+PK_SQPOLL=1 strace -f -qq -o sq.strace sh -c "$R cat data | $R dd bs=32k status=none | $R head -c 5000000 >/dev/null"
+want=$(( $(nproc) - 1 )); [ "$want" -lt 1 ] && want=1; [ "$want" -gt 3 ] && want=3
+t_is "$(grep 'io_uring_setup(.*IORING_SETUP_SQPOLL' sq.strace | awk '{print $1}' | sort -u | wc -l)" "$want" \
+	"PK_SQPOLL=1: $want of the 3 stages poll ($(nproc) CPUs)"
+shim=$(PK_SQPOLL=1 PK_SQPOLL_SLOTS=0 sh -c "$R cat data | $R dd bs=32k status=none | $R head -c 5000000 | cksum")
+t_is "$shim" "$plain" "PK_SQPOLL_SLOTS=0 (every stage polls): same bytes"
 set -o pipefail
 $R cat missing 2>/dev/null | $R head -c 1 >/dev/null
 t_is "$?" 1 "the failing stage's status comes through the pipeline"
