@@ -427,15 +427,19 @@ static __always_inline int uring_traced(void *req, __u32 *op)
 	return *op < TRACE_MAX_UOPS;
 }
 
+/* The counters of @req's opcode, when its task is traced; NULL otherwise. */
+static __always_inline struct trace_uring_stat *uring_stat(void *req)
+{
+	__u32 op;
+
+	return uring_traced(req, &op) ? bpf_map_lookup_elem(&uring, &op) : NULL;
+}
+
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(uring_submit, struct io_kiocb *req)
 {
-	struct trace_uring_stat *u;
-	__u32 op;
+	struct trace_uring_stat *u = uring_stat(req);
 
-	if (!uring_traced(req, &op))
-		return 0;
-	u = bpf_map_lookup_elem(&uring, &op);
 	if (u)
 		u->submitted++;
 	return 0;
@@ -445,12 +449,8 @@ int BPF_PROG(uring_submit, struct io_kiocb *req)
 SEC("tp_btf/io_uring_queue_async_work")
 int BPF_PROG(uring_punt, struct io_kiocb *req, int rw)
 {
-	struct trace_uring_stat *u;
-	__u32 op;
+	struct trace_uring_stat *u = uring_stat(req);
 
-	if (!uring_traced(req, &op))
-		return 0;
-	u = bpf_map_lookup_elem(&uring, &op);
 	if (u)
 		u->punted++;
 	return 0;
@@ -459,12 +459,8 @@ int BPF_PROG(uring_punt, struct io_kiocb *req, int rw)
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(uring_complete, struct io_ring_ctx *uctx, void *req, struct io_uring_cqe *cqe)
 {
-	struct trace_uring_stat *u;
-	__u32 op;
+	struct trace_uring_stat *u = uring_stat(req);
 
-	if (!uring_traced(req, &op))
-		return 0;
-	u = bpf_map_lookup_elem(&uring, &op);
 	if (!u)
 		return 0;
 	u->completed++;
