@@ -2,7 +2,7 @@
  * Fibers: stacks, switching, the per-core run queue, join, mutex and cond.
  *
  * A fiber is a stack with a PROT_NONE guard page below it and a saved stack
- * pointer. Switching is pk_ctx_switch() (switch_x86_64.S), a handful of
+ * pointer. Switching is pk_ctx_switch() (switch_<arch>.S), a handful of
  * pushes and pops: hand-written switches cost ~10 ns where swapcontext()
  * costs ~1 us because it makes an rt_sigprocmask system call per switch.
  *
@@ -220,9 +220,11 @@ void pk_stack_release(struct pk_core *c, char *stack, size_t size)
 	munmap(stack, size);
 }
 
-static void fiber_main(struct pk_fiber *f) __attribute__((noreturn));
-static void fiber_main(struct pk_fiber *f)
+static void fiber_main(void *arg) __attribute__((noreturn));
+static void fiber_main(void *arg)
 {
+	struct pk_fiber *f = arg;
+
 	if (__sanitizer_finish_switch_fiber)
 		__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
 	f->ret = f->fn(f->arg);
@@ -238,9 +240,6 @@ struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *ar
 {
 	size_t map_size = pk_rt.cfg.stack_size + page_size();
 	struct pk_fiber *f = calloc(1, sizeof(*f));
-	uint64_t *sp;
-	uint32_t mxcsr;
-	uint16_t fpucw;
 
 	if (!f)
 		return NULL;
@@ -255,19 +254,7 @@ struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *ar
 	f->arg = arg;
 	f->state = PK_F_READY;
 
-	/* The frame pk_ctx_switch pops: control words, r15, r14, r13, r12, rbx, rbp, return address. */
-	sp = (uint64_t *)((uintptr_t)(f->stack + map_size - 16) & ~(uintptr_t)15) - 8;
-	__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
-	__asm__ volatile("fnstcw %0" : "=m"(fpucw));
-	sp[0] = mxcsr | (uint64_t)fpucw << 32;
-	sp[1] = 0;
-	sp[2] = 0;
-	sp[3] = (uint64_t)(uintptr_t)fiber_main;	/* r13 */
-	sp[4] = (uint64_t)(uintptr_t)f;			/* r12 */
-	sp[5] = 0;
-	sp[6] = 0;
-	sp[7] = (uint64_t)(uintptr_t)pk_ctx_entry;
-	f->sp = sp;
+	f->sp = pk_ctx_init(f->stack + map_size - 16, fiber_main, f);
 	return f;
 }
 

@@ -113,9 +113,13 @@ struct pk_rt {
 PK_HIDDEN extern struct pk_rt pk_rt;
 PK_HIDDEN extern __thread struct pk_core *pk_tls_core;
 
-/* switch_x86_64.S: saves callee-saved registers, MXCSR and the x87 control word. */
+/*
+ * switch_<arch>.S: saves the callee-saved registers and the FP control
+ * state (MXCSR and the x87 control word; FPCR). pk_ctx_init() makes a stack
+ * whose first switch-in calls fn(arg), which must not return.
+ */
 PK_HIDDEN void pk_ctx_switch(void **save_sp, void *load_sp);
-PK_HIDDEN void pk_ctx_entry(void);
+PK_HIDDEN void *pk_ctx_init(void *top, void (*fn)(void *), void *arg);
 
 /* fiber.c */
 PK_HIDDEN void pk_fiber_park(void);
@@ -150,11 +154,20 @@ PK_HIDDEN int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable);
 PK_HIDDEN struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd);
 PK_HIDDEN void pk_req_dispatch(uint64_t u, int res, unsigned flags);
 
+static inline void pk_cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
 static inline void pk_spin_lock(_Atomic int *l)
 {
 	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
 		while (atomic_load_explicit(l, memory_order_relaxed))
-			__builtin_ia32_pause();
+			pk_cpu_relax();
 }
 
 static inline void pk_spin_unlock(_Atomic int *l)

@@ -9,7 +9,7 @@
 all: libpk
 
 DEB_PKGS += liburing-dev libxdp-dev libbpf-dev clang llvm bpftool iproute2 \
-	iputils-ping fio strace
+	iputils-ping fio strace gcc-aarch64-linux-gnu qemu-user-static
 
 RUNTIME_SRCS := \
 	runtime/chan.c \
@@ -18,7 +18,9 @@ RUNTIME_SRCS := \
 	runtime/posix.c \
 	runtime/sched.c \
 	runtime/udp_xdp.c
-RUNTIME_ASM := runtime/switch_x86_64.S
+# The context switch of the target: x86_64 or aarch64.
+RUNTIME_ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+RUNTIME_ASM := runtime/switch_$(RUNTIME_ARCH).S
 
 RUNTIME_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -MMD -MP -fPIC \
 	-fvisibility=hidden -fno-strict-aliasing -fno-omit-frame-pointer
@@ -85,6 +87,9 @@ $(RUNTIME_TESTS): $(O)/tests/%.t: tests/runtime/%.c tests/runtime/t_pk.h $(O)/ru
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(RUNTIME_CPPFLAGS) $(RUNTIME_CFLAGS) -o $@ $< \
 		$(O)/runtime/libpk.a $(RUNTIME_LIBS) -lm
+
+# The AArch64 switch test cross-compiles runtime/switch_aarch64.S at run time.
+$(O)/tests/switch-aarch64.t: RUNTIME_CPPFLAGS += -DPK_SRCDIR='"$(CURDIR)"'
 
 # Benchmarks: bench/pk-*.c -> build/bench/pk-*
 RUNTIME_BENCH_C := $(sort $(wildcard bench/pk-*.c))

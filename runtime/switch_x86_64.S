@@ -40,9 +40,40 @@ pk_ctx_switch:
 	.size	pk_ctx_switch, .-pk_ctx_switch
 
 /*
- * First return target of a new fiber: r12 holds the fiber, r13 the C entry
- * point, set up by pk_fiber_alloc(). The ret that lands here leaves rsp
- * 16-byte aligned, as a call requires. The entry never returns.
+ * void *pk_ctx_init(void *top, void (*fn)(void *), void *arg)
+ *
+ * Builds below @top the frame pk_ctx_switch pops (control words, r15, r14,
+ * r13 = fn, r12 = arg, rbx, rbp, return address), so that the first switch
+ * to the returned stack pointer calls fn(arg) through pk_ctx_entry, with
+ * the caller's MXCSR and x87 control word. fn must not return.
+ */
+	.globl	pk_ctx_init
+	.hidden	pk_ctx_init
+	.type	pk_ctx_init, @function
+	.p2align 4
+pk_ctx_init:
+	.cfi_startproc
+	andq	$-16, %rdi
+	leaq	-64(%rdi), %rax
+	movq	$0, (%rax)
+	stmxcsr	(%rax)
+	fnstcw	4(%rax)
+	movq	$0, 8(%rax)
+	movq	$0, 16(%rax)
+	movq	%rsi, 24(%rax)
+	movq	%rdx, 32(%rax)
+	movq	$0, 40(%rax)
+	movq	$0, 48(%rax)
+	leaq	pk_ctx_entry(%rip), %rcx
+	movq	%rcx, 56(%rax)
+	ret
+	.cfi_endproc
+	.size	pk_ctx_init, .-pk_ctx_init
+
+/*
+ * First return target of a new fiber: r12 holds the argument, r13 the C
+ * entry point (pk_ctx_init). The ret that lands here leaves rsp 16-byte
+ * aligned, as a call requires. The entry never returns.
  */
 	.globl	pk_ctx_entry
 	.hidden	pk_ctx_entry
