@@ -34,7 +34,9 @@
 
 #include <clang-c/Index.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -540,6 +542,49 @@ static const char *cx_error(enum CXErrorCode e)
 	}
 }
 
+/*
+ * libclang's -working-directory changes the working directory of the whole
+ * process (LLVM's real file system is process-wide), so workers parsing
+ * translation units of different directories would move it under each
+ * other, and a relative -I would find the other's headers. A worker holds
+ * the directory while it parses and walks a TU: TUs of one directory (most
+ * builds have a single one) run side by side, another directory waits
+ * until they are done. The last one out goes back to where it started.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	const char *dir;	/* the one in use, by @users parses */
+	int users;
+	int home;		/* the starting directory (O_PATH), or -1 */
+	int home_known;
+} cwd = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, -1, 0 };
+
+static void cwd_hold(const char *dir)
+{
+	pthread_mutex_lock(&cwd.lock);
+	while (cwd.users && strcmp(cwd.dir, dir))
+		pthread_cond_wait(&cwd.idle, &cwd.lock);
+	if (!cwd.home_known) {
+		cwd.home = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cwd.home_known = 1;
+	}
+	cwd.dir = dir;
+	cwd.users++;
+	pthread_mutex_unlock(&cwd.lock);
+}
+
+static void cwd_release(void)
+{
+	pthread_mutex_lock(&cwd.lock);
+	if (--cwd.users == 0) {
+		if (cwd.home >= 0 && fchdir(cwd.home))
+			pk_err("warning: cannot return to the starting directory: %s", strerror(errno));
+		pthread_cond_broadcast(&cwd.idle);
+	}
+	pthread_mutex_unlock(&cwd.lock);
+}
+
 void src_parse(struct src_parser *p, const struct src_tu *tu, struct src_result *r)
 {
 	static const char *const extra[] = { "-working-directory" };
@@ -555,13 +600,14 @@ void src_parse(struct src_parser *p, const struct src_tu *tu, struct src_result 
 	r->tu = tu;
 	v.root = p->root;
 	v.rootlen = strlen(p->root);
-	/* Threads share one working directory: the TU's goes in its argv. */
+	/* The TU's directory goes in its argv; libclang moves there (cwd_hold). */
 	argv = xcalloc(tu->argc + 3, sizeof(*argv));
 	argv[argc++] = tu->argv[0];
 	argv[argc++] = extra[0];
 	argv[argc++] = tu->directory;
 	for (int i = 1; i < tu->argc; i++)
 		argv[argc++] = tu->argv[i];
+	cwd_hold(tu->directory);
 	err = clang_parseTranslationUnit2FullArgv(p->index, NULL, argv, argc, NULL, 0, opts, &v.tu);
 	free(argv);
 	if (err != CXError_Success || !v.tu) {
@@ -592,6 +638,7 @@ void src_parse(struct src_parser *p, const struct src_tu *tu, struct src_result 
 	skipped_ranges(&v);
 out:
 	clang_disposeTranslationUnit(v.tu);
+	cwd_release();
 	free(v.files);
 	r->seconds = (pk_now_ns() - t0) / 1e9;
 }
