@@ -58,6 +58,7 @@ PARAKIT_SRCS := \
 	analyzer/scan_result.c \
 	analyzer/scan_writer.c \
 	common/common.c \
+	common/json.c \
 	common/strmap.c \
 	db/cmd_db.c \
 	db/db.c \

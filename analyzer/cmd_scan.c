@@ -10,6 +10,7 @@
  */
 #include "analyzer/scan.h"
 #include "common/common.h"
+#include "common/json.h"
 #include "common/strmap.h"
 #include "db/db.h"
 #include "parakit.h"
@@ -327,10 +328,12 @@ static void print_summary(struct scan_ctx *c, sqlite3 *db, long long run_id, dou
 	double mb = c->bytes / 1e6;
 
 	if (opts.json) {
-		printf("{\"db\":\"%s\",\"run_id\":%lld,\"inputs\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
+		printf("{\"db\":");
+		pk_json_s(stdout, sqlite3_db_filename(db, "main"));
+		printf(",\"run_id\":%lld,\"inputs\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
 		       "\"packages\":%zu,\"elf_files\":%zu,\"imports\":%zu,\"errors\":%zu,"
 		       "\"bytes\":%llu,\"seconds\":%.3f}\n",
-		       sqlite3_db_filename(db, "main"), run_id, (size_t)c->n_inputs, (size_t)c->n_unchanged,
+		       run_id, (size_t)c->n_inputs, (size_t)c->n_unchanged,
 		       (size_t)c->n_skipped, pkgs, (size_t)c->n_elfs, (size_t)c->n_imports,
 		       (size_t)c->n_errors, (unsigned long long)c->bytes, secs);
 		return;

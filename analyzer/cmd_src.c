@@ -14,6 +14,7 @@
  */
 #include "analyzer/src_tree.h"
 #include "common/common.h"
+#include "common/json.h"
 #include "db/db.h"
 #include "parakit.h"
 
@@ -123,22 +124,6 @@ static long long tree_int(sqlite3 *db, const char *root, const char *sql)
 	return v;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 /* Prints the name/count rows of sql, as a JSON array or indented lines. */
 static void print_rows(sqlite3 *db, const char *root, const char *sql, const char *key, int first)
 {
@@ -155,7 +140,7 @@ static void print_rows(sqlite3 *db, const char *root, const char *sql, const cha
 
 			if (opts.json) {
 				printf("%s{\"name\":", n ? "," : "");
-				json_str(name ? name : "");
+				pk_json_s(stdout, name ? name : "");
 				printf(",\"count\":%lld}", count);
 			} else {
 				printf("  %-32s %lld\n", name ? name : "", count);
@@ -195,11 +180,11 @@ static void print_summary(sqlite3 *db, struct src_ctx *c, long long run_id, cons
 					      " JOIN source_tree t ON t.id = s.tree_id WHERE t.root = ?1");
 	if (opts.json) {
 		printf("{\"db\":");
-		json_str(sqlite3_db_filename(db, "main"));
+		pk_json_s(stdout, sqlite3_db_filename(db, "main"));
 		printf(",\"run_id\":%lld,\"tree\":", run_id);
-		json_str(c->root);
+		pk_json_s(stdout, c->root);
 		printf(",\"flags_from\":");
-		json_str(flags_from);
+		pk_json_s(stdout, flags_from);
 		printf(",\"tus\":%zu,\"tus_clean\":%zu,\"tus_errors\":%zu,\"tus_failed\":%zu,"
 		       "\"call_sites\":%lld,\"posix_call_sites\":%lld,\"blocking_call_sites\":%lld,"
 		       "\"files\":%lld,\"posix_addresses_taken\":%lld,\"errno_uses_after_posix\":%lld,"

@@ -6,6 +6,7 @@
  */
 #include "common/common.h"
 #include "reports/report.h"
+#include "common/json.h"
 #include "reports/report_escape.h"
 
 #include <errno.h>
@@ -103,15 +104,15 @@ static int write_csv(const struct report_table *t, FILE *f)
 static int write_json(const struct report_table *t, FILE *f, const char *weights)
 {
 	fputs("{\n\"table\": ", f);
-	report_json_s(f, t->name);
+	pk_json_s(f, t->name);
 	fputs(",\n\"note\": ", f);
-	report_json_s(f, t->note);
+	pk_json_s(f, t->note);
 	fputs(",\n\"weights\": ", f);
-	report_json_s(f, weights);
+	pk_json_s(f, weights);
 	fputs(",\n\"columns\": [", f);
 	for (size_t i = 0; i < t->ncols; i++) {
 		fputs(i ? ", " : "", f);
-		report_json_s(f, t->cols[i].name);
+		pk_json_s(f, t->cols[i].name);
 	}
 	fputs("],\n\"rows\": [", f);
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -120,11 +121,11 @@ static int write_json(const struct report_table *t, FILE *f, const char *weights
 		fputs(r ? ",\n{" : "\n{", f);
 		for (size_t i = 0; i < t->ncols; i++) {
 			fputs(i ? ", " : "", f);
-			report_json_s(f, t->cols[i].name);
+			pk_json_s(f, t->cols[i].name);
 			putc(':', f);
 			switch (t->cols[i].type) {
 			case REPORT_TEXT:
-				report_json_s(f, row[i].s);
+				pk_json_s(f, row[i].s);
 				break;
 			case REPORT_INT:
 				fprintf(f, "%lld", row[i].i);

@@ -15,9 +15,9 @@
  */
 #include "analyzer/src_tree.h"
 #include "common/common.h"
+#include "common/json.h"
 #include "db/db.h"
 #include "parakit.h"
-#include "reports/report_escape.h"
 #include "rewriter/port.h"
 
 #include <assert.h>
@@ -623,26 +623,26 @@ static void summary(FILE *out, const struct port_tree *t, const struct port_coun
  * --json: the summary's facts and every site, one object on stdout. A
  * site has v_port_sites' columns under their names, plus posix_name and
  * blocking (port_site's), so '.sites[]' reads like the view. Strings come
- * from the tree (paths, function names): report_json_s keeps bytes that
+ * from the tree (paths, function names): pk_json_s keeps bytes that
  * are not UTF-8 recoverable instead of writing invalid JSON.
  */
 static void print_json(sqlite3 *db, const struct port_tree *t, const struct port_counts *k, long long run_id,
 		       size_t files_changed, size_t tus, size_t tus_bad, const char *build, double secs)
 {
 	printf("{\"db\":");
-	report_json_s(stdout, sqlite3_db_filename(db, "main"));
+	pk_json_s(stdout, sqlite3_db_filename(db, "main"));
 	printf(run_id > 0 ? ",\"run_id\":%lld" : ",\"run_id\":null", run_id);
 	printf(",\"tree\":");
-	report_json_s(stdout, t->root);
+	pk_json_s(stdout, t->root);
 	printf(",\"level\":\"%s\",\"tus\":%zu,\"tus_errors\":%zu,\"call_sites\":%zu,\"rewritten\":%zu,"
 	       "\"rewritten_blocking\":%zu,\"left\":%zu,\"left_blocking\":%zu,\"files_changed\":%zu,\"diff\":",
 	       level_name(t), tus, tus_bad, t->n_sites, k->rewritten, k->brew, k->left, k->bleft, files_changed);
-	report_json_s(stdout, opts.diff);
+	pk_json_s(stdout, opts.diff);
 	printf(",\"applied\":%s,\"build\":\"%s\",\"seconds\":%.3f,\"left_by_reason\":[", opts.apply ? "true" : "false",
 	       build, secs);
 	for (size_t r = 0; r < k->n_reasons; r++) {
 		printf("%s{\"reason\":", r ? "," : "");
-		report_json_s(stdout, k->reasons[r]);
+		pk_json_s(stdout, k->reasons[r]);
 		printf(",\"count\":%zu}", k->per_reason[r]);
 	}
 	printf("],\"sites\":[");
@@ -650,17 +650,17 @@ static void print_json(sqlite3 *db, const struct port_tree *t, const struct port
 		const struct port_site *s = &t->sites[i];
 
 		printf("%s{\"tree\":", i ? "," : "");
-		report_json_s(stdout, t->root);
+		pk_json_s(stdout, t->root);
 		printf(",\"file\":");
-		report_json_s(stdout, t->files[s->file].rel);
+		pk_json_s(stdout, t->files[s->file].rel);
 		printf(",\"line\":%u,\"col\":%u,\"caller\":", s->line, s->col);
-		report_json_s(stdout, s->caller);
+		pk_json_s(stdout, s->caller);
 		printf(",\"callee\":");
-		report_json_s(stdout, s->callee);
+		pk_json_s(stdout, s->callee);
 		printf(",\"posix_name\":");
-		report_json_s(stdout, s->posix);
+		pk_json_s(stdout, s->posix);
 		printf(",\"blocking\":%s,\"action\":\"%s\",\"reason\":", s->blocking ? "true" : "false", s->action);
-		report_json_s(stdout, s->reason);
+		pk_json_s(stdout, s->reason);
 		putchar('}');
 	}
 	printf("]}\n");

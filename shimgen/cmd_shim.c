@@ -21,6 +21,7 @@
  * parakit's failures follow env(1) (125, 126, 127).
  */
 #include "common/common.h"
+#include "common/json.h"
 #include "db/db.h"
 #include "parakit.h"
 #include "shimgen/shim.h"
@@ -439,46 +440,30 @@ out:
 	return r;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void print_result(const struct target *t, const char *out)
 {
 	size_t others = 0;
 
 	if (opts.json) {
 		printf("{\"binary\":");
-		json_str(stdout, t->path);
+		pk_json_s(stdout, t->path);
 		printf(",\"hash\":\"%s\",\"refused\":", t->hash);
 		if (t->refused)
-			json_str(stdout, t->refused);
+			pk_json_s(stdout, t->refused);
 		else
 			printf("null");
 		printf(",\"output\":");
 		if (out)
-			json_str(stdout, out);
+			pk_json_s(stdout, out);
 		else
 			printf("null");
 		printf(",\"routed\":%zu,\"passed\":%zu,\"unsafe\":%zu,\"functions\":[",
 		       t->counts[SHIM_ROUTED], t->counts[SHIM_PASSED], t->counts[SHIM_UNSAFE]);
 		for (size_t i = 0; i < t->n; i++) {
 			printf("%s{\"function\":", i ? "," : "");
-			json_str(stdout, t->d[i].symbol);
+			pk_json_s(stdout, t->d[i].symbol);
 			printf(",\"decision\":\"%s\",\"reason\":", shim_decision_name(rule_of(&t->d[i])->decision));
-			json_str(stdout, rule_of(&t->d[i])->reason);
+			pk_json_s(stdout, rule_of(&t->d[i])->reason);
 			printf("}");
 		}
 		printf("]}\n");

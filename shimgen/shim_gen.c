@@ -174,8 +174,9 @@ size_t shim_generate(const char **blocks, size_t n, const char *banner,
 	struct section s;
 	size_t nexp = 0, pos;
 
+	struct shim_buf names = { 0 };
+
 	shim_buf_addf(src, "/*\n%s */\n", banner);
-	shim_buf_addf(map, "/* Anonymous version node: a named one would not interpose glibc's versioned names. */\n{\n\tglobal:\n");
 	for (const struct shim_template *t = shim_templates; t->name; t++) {
 		if (!is_rt(t))
 			continue;
@@ -198,11 +199,16 @@ size_t shim_generate(const char **blocks, size_t n, const char *banner,
 			    (head_is(&s, "fn") && wanted(&s, blocks, n)) ||
 			    head_is(&s, "always")) {
 				add_body(src, t, &s);
-				nexp += add_exports(&s, map);
+				nexp += add_exports(&s, &names);
 			}
 		}
 	}
+	/* ld refuses an empty "global:": a shim that routes nothing exports nothing. */
+	shim_buf_addf(map, "/* Anonymous version node: a named one would not interpose glibc's versioned names. */\n{\n");
+	if (nexp)
+		shim_buf_addf(map, "\tglobal:\n%s", names.s);
 	shim_buf_addf(map, "\tlocal: *;\n};\n");
+	shim_buf_release(&names);
 	return nexp;
 }
 

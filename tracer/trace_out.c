@@ -5,6 +5,7 @@
  */
 #include "tracer/tracer.h"
 #include "common/common.h"
+#include "common/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,22 +126,6 @@ void trace_print_table(FILE *f, const struct trace_result *r, const struct trace
 			(unsigned long long)r->errnos_dropped);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_run_info *ri)
 {
 	uint64_t wall = ri->end_ns - ri->start_ns;
@@ -150,11 +135,11 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 
 	totals(r, &t);
 	fprintf(f, "{\"run_id\":%lld,\"command\":", ri->run_id);
-	json_str(f, ri->command);
+	pk_json_s(f, ri->command);
 	fprintf(f, ",\"target\":");
-	json_str(f, ri->target);
+	pk_json_s(f, ri->target);
 	fprintf(f, ",\"mode\":");
-	json_str(f, ri->mode);
+	pk_json_s(f, ri->mode);
 	fprintf(f, ",\"started\":\"%s\",\"wall_ns\":%llu,\"exit_status\":", ri->started,
 		(unsigned long long)wall);
 	if (ri->exit_status >= 0)
@@ -174,7 +159,7 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 		int first = 1;
 
 		fprintf(f, "%s{\"nr\":%u,\"name\":", i ? "," : "", rw[i].nr);
-		json_str(f, trace_syscall_name(rw[i].nr));
+		pk_json_s(f, trace_syscall_name(rw[i].nr));
 		fprintf(f, ",\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"max_ns\":%llu,"
 			"\"offcpu_ns\":%llu,\"vcsw\":%llu,\"ivcsw\":%llu,\"errnos\":{",
 			(unsigned long long)s->calls, (unsigned long long)s->errors,
@@ -219,9 +204,9 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 
 		fprintf(f, "%s{\"pid\":%u,\"ns_pid\":%u,\"ppid\":%u,\"comm\":", i ? "," : "", p->pid, p->ns_pid,
 			p->ppid);
-		json_str(f, p->comm);
+		pk_json_s(f, p->comm);
 		fprintf(f, ",\"exe\":");
-		json_str(f, p->exe);
+		pk_json_s(f, p->exe);
 		fprintf(f, ",\"start_ns\":%lld,\"exit_ns\":", (long long)(p->start_ns - ri->start_ns));
 		if (p->flags & TRACE_PROC_EXITED)
 			fprintf(f, "%lld,\"exit_code\":%d", (long long)(p->exit_ns - ri->start_ns), p->exit_code);

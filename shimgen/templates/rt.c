@@ -344,7 +344,7 @@ static int shim_ready(void)
 	return shim_core() != NULL;
 }
 
-static int shim_is_ring(int fd)
+SHIM_HELPER int shim_is_ring(int fd)
 {
 	return fd >= 0 && fd < SHIM_FD_MAX && atomic_load(&shim_fds[fd]) == FD_RING;
 }
@@ -358,7 +358,7 @@ static int shim_ready(void)
 	return 1;
 }
 
-static int shim_is_ring(int fd)
+SHIM_HELPER int shim_is_ring(int fd)
 {
 	(void)fd;
 	return 0;
