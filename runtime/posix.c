@@ -39,7 +39,7 @@
  * NEEDSWORK: a descriptor closed and reused behind libpk's back keeps the
  * old answer until pk_close or pk_fcntl sees it.
  */
-enum { FD_KNOWN = 1, FD_NONBLOCK = 2, FD_STREAM = 4, FD_DIR = 8 };
+enum { FD_KNOWN = 1, FD_NONBLOCK = 2, FD_STREAM = 4, FD_DIR = 8, FD_DRAINED = 16 };
 static _Atomic unsigned char *fd_flags;
 
 static void fd_flags_alloc(void)
@@ -387,11 +387,35 @@ ssize_t pk_send(int fd, const void *buf, size_t len, int flags)
 	return op_finish(c, &op);
 }
 
+/*
+ * FD_DRAINED: the last pk_recv on the socket took all it held (the kernel
+ * said so by leaving IORING_CQE_F_SOCK_NONEMPTY out). The next one then
+ * most likely finds it empty, so it waits for data first
+ * (IORING_RECVSEND_POLL_FIRST) instead of trying a receive that fails:
+ * a request-response server saves one failed receive per request.
+ */
+static void fd_drained(int fd, bool drained)
+{
+	if (fd_flags && fd >= 0 && fd < pk_rt.fd_max && (fd_flags[fd] & FD_KNOWN)) {
+		if (drained)
+			fd_flags[fd] |= FD_DRAINED;
+		else
+			fd_flags[fd] &= (unsigned char)~FD_DRAINED;
+	}
+}
+
 ssize_t pk_recv(int fd, void *buf, size_t len, int flags)
 {
+	unsigned info = fd_info(fd);
+	long r;
+
 	OP_START(fd);
-	io_uring_prep_recv(sqe, fd, buf, len, flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0));
-	return op_finish(c, &op);
+	io_uring_prep_recv(sqe, fd, buf, len, flags | (info & FD_NONBLOCK ? MSG_DONTWAIT : 0));
+	if ((info & FD_DRAINED) && !(info & FD_NONBLOCK) && !(flags & MSG_DONTWAIT))
+		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	r = pk_op_run(c, &op, true);
+	fd_drained(fd, r > 0 && !(op.cflags & IORING_CQE_F_SOCK_NONEMPTY));
+	return ret_errno(r);
 }
 
 ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags)
