@@ -182,19 +182,5 @@ static void *main_fiber(void *arg)
 
 int main(void)
 {
-	struct io_uring ring;
-
-	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
-	io_uring_queue_exit(&ring);
-	signal(SIGPIPE, SIG_IGN);
-	t_plan(3);
-	setenv("PK_CORES", "2", 1);
-	if (pk_init(NULL)) {
-		t_ok(0, "pk_init with 2 cores");
-		return 1;
-	}
-	if (pk_run(main_fiber, NULL, NULL))
-		t_ok(0, "pk_run");
-	pk_shutdown();
-	return t_done();
+	return t_run_fiber_on_two_cores(main_fiber, 3);
 }

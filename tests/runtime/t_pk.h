@@ -7,10 +7,14 @@
 #ifndef T_PK_H
 #define T_PK_H
 
+#include <liburing.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pk.h"
 
 static int t_num, t_failed;
 
@@ -70,6 +74,30 @@ static inline void t_require(int have, const char *why)
 static inline int t_done(void)
 {
 	return t_failed ? 1 : 0;
+}
+
+/*
+ * The main of a test that is one fiber on two cores: requires io_uring,
+ * plans @plan checks, runs @fn under pk_init/pk_run/pk_shutdown (SIGPIPE
+ * ignored: tests close sockets under writers) and returns the status.
+ */
+static inline int t_run_fiber_on_two_cores(void *(*fn)(void *), int plan)
+{
+	struct io_uring ring;
+
+	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
+	io_uring_queue_exit(&ring);
+	signal(SIGPIPE, SIG_IGN);
+	t_plan(plan);
+	setenv("PK_CORES", "2", 1);
+	if (pk_init(NULL)) {
+		t_ok(0, "pk_init with 2 cores");
+		return 1;
+	}
+	if (pk_run(fn, NULL, NULL))
+		t_ok(0, "pk_run");
+	pk_shutdown();
+	return t_done();
 }
 
 #endif
