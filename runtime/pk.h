@@ -46,6 +46,16 @@ struct pk_config {
 	unsigned sqpoll_idle_ms;/* SQPOLL thread idle timeout (default 50) */
 	unsigned ring_entries;	/* SQ entries per core (default 256) */
 	size_t stack_size;	/* fiber stack, without the guard page (default 256 KiB) */
+	/*
+	 * Completion coalescing, for servers with many fibers: an idle core
+	 * waits for up to wait_batch completions (at most one per parked
+	 * fiber), but no longer than min_wait_us once one has come. Fewer
+	 * system calls and less CPU per request under load, for up to
+	 * min_wait_us more latency. Default 1 (off); Linux 6.12 or later
+	 * (IORING_FEAT_MIN_TIMEOUT), ignored before.
+	 */
+	unsigned wait_batch;
+	unsigned min_wait_us;	/* default 50 */
 };
 
 /* Fills @cfg with the defaults: 1 core, no SQPOLL, 256 entries, 256 KiB stacks. */
@@ -54,7 +64,8 @@ void pk_config_init(struct pk_config *cfg);
 /*
  * Starts the scheduler threads, each pinned to its CPU with its own ring.
  * @cfg may be NULL for the defaults. PK_CORES, PK_SQPOLL=1, PK_SQPOLL_CPU,
- * PK_STACK_SIZE and PK_RING_ENTRIES in the environment override @cfg.
+ * PK_STACK_SIZE, PK_RING_ENTRIES, PK_WAIT_BATCH and PK_MIN_WAIT_US in the
+ * environment override @cfg.
  * Returns 0, -EALREADY if already started, or -errno.
  */
 int pk_init(const struct pk_config *cfg);

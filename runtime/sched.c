@@ -53,6 +53,8 @@ void pk_config_init(struct pk_config *cfg)
 	cfg->sqpoll_cpu = -1;
 	cfg->sqpoll_idle_ms = 50;
 	cfg->ring_entries = 256;
+	cfg->wait_batch = 1;
+	cfg->min_wait_us = 50;
 	cfg->stack_size = 256 * 1024;
 }
 
@@ -80,6 +82,8 @@ static void config_from_env(struct pk_config *cfg)
 	v = cfg->sqpoll_cpu, env_int("PK_SQPOLL_CPU", &v), cfg->sqpoll_cpu = (int)v;
 	v = cfg->ring_entries, env_int("PK_RING_ENTRIES", &v), cfg->ring_entries = (unsigned)v;
 	v = (long)cfg->stack_size, env_int("PK_STACK_SIZE", &v), cfg->stack_size = (size_t)v;
+	v = cfg->wait_batch, env_int("PK_WAIT_BATCH", &v), cfg->wait_batch = (unsigned)v;
+	v = cfg->min_wait_us, env_int("PK_MIN_WAIT_US", &v), cfg->min_wait_us = (unsigned)v;
 }
 
 /* --- The fd table: operations in flight per descriptor, for pk_close --- */
@@ -476,12 +480,52 @@ static void submit_nowait(struct pk_core *c)
 	}
 }
 
+#define PK_FEAT_MIN_TIMEOUT (1U << 15)	/* IORING_FEAT_MIN_TIMEOUT, Linux 6.12, not in liburing 2.3 */
+
+/*
+ * Completion coalescing (pk_config.wait_batch): submits what the fibers
+ * queued and waits for up to @batch completions, but once min_wait_us have
+ * passed any one will do (the kernel's min_wait_usec, which liburing 2.3
+ * cannot pass: it is the getevents argument's "pad", and the SQ ring is
+ * flushed here as io_uring_submit would). The hour-long timeout is what
+ * makes the kernel, past min_wait_usec with nothing in, wait for the first
+ * completion instead of returning empty.
+ */
+static void submit_and_wait_batch(struct pk_core *c, unsigned batch)
+{
+	struct io_uring *r = &c->ring;
+	struct __kernel_timespec hour = { .tv_sec = 3600 };
+	struct io_uring_getevents_arg arg = {
+		.sigmask_sz = _NSIG / 8, .pad = pk_rt.cfg.min_wait_us, .ts = (uint64_t)(uintptr_t)&hour,
+	};
+	unsigned submit = r->sq.sqe_tail - r->sq.sqe_head;
+
+	if (submit) {
+		io_uring_smp_store_release(r->sq.ktail, r->sq.sqe_tail);
+		r->sq.sqe_head = r->sq.sqe_tail;
+	}
+	syscall(__NR_io_uring_enter, r->ring_fd, submit, batch,
+		IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+}
+
+/* How many completions an idle core waits for: 1, or a batch (above). */
+static unsigned wait_nr(const struct pk_core *c)
+{
+	unsigned batch = pk_rt.cfg.wait_batch;
+
+	if (batch <= 1 || !pk_rt.cfg.min_wait_us || !(c->ring.features & PK_FEAT_MIN_TIMEOUT) ||
+	    (c->ring.flags & IORING_SETUP_SQPOLL))
+		return 1;
+	return batch < c->nlive ? batch : c->nlive ? c->nlive : 1;
+}
+
 static void *core_main(void *arg)
 {
 	struct pk_core *c = arg;
 	pthread_attr_t attr;
 	void *bottom;
 	size_t size;
+	unsigned batch;
 	int r = 0;
 
 	pk_tls_core = c;
@@ -505,6 +549,9 @@ static void *core_main(void *arg)
 		pk_sched_run_ready(c);
 		if (c->runq) {
 			submit_nowait(c);
+		} else if ((batch = wait_nr(c)) > 1) {
+			submit_and_wait_batch(c, batch);
+			c->unsubmitted = 0;
 		} else {
 			io_uring_submit_and_wait(&c->ring, 1);
 			c->unsubmitted = 0;
