@@ -279,9 +279,18 @@ static int src_has_compdb(const char *dir)
 	return !stat(path, &st);
 }
 
-int src_tus_resolve(struct src_tus *tus, char **root, char **build, char **cflags, int n_cflags,
-		    const char **flags_from)
+int src_tus_resolve(struct src_tus *tus, const char *tree, const char *build_dir, char **root,
+		    char **build, char **cflags, int n_cflags, const char **flags_from)
 {
+	*root = *build = NULL;
+	if (tree && !(*root = realpath(tree, NULL))) {
+		pk_err("cannot open tree '%s': %s", tree, strerror(errno));
+		return -1;
+	}
+	if (build_dir && !(*build = realpath(build_dir, NULL))) {
+		pk_err("cannot open build directory '%s': %s", build_dir, strerror(errno));
+		return -1;
+	}
 	if (!*build && *root && src_has_compdb(*root))
 		*build = xstrdup(*root);
 	if (!*build) {

@@ -46,15 +46,16 @@ void src_tus_release(struct src_tus *tus);
 char *src_tus_common_dir(const struct src_tus *tus);
 /*
  * The translation units of a run (src and port alike): those of the
- * compile_commands.json in *build, or in *root when it holds one (*build
- * is then set to it), with cflags appended to each command; else every .c
- * file under *root with cflags and the tree's header directories. A NULL
- * *root becomes the TUs' common directory. Both are malloc'ed paths the
- * caller frees; *flags_from says where the flags came from. Prints why and
- * returns -1 on failure.
+ * compile_commands.json in @build_dir, or in @tree when it holds one, with
+ * cflags appended to each command; else every .c file under @tree with
+ * cflags and the tree's header directories. *root and *build get their
+ * real paths (malloc'ed, the caller frees them; *build also when found in
+ * the tree); a NULL @tree makes *root the TUs' common directory.
+ * *flags_from says where the flags came from. Prints why and returns -1
+ * on failure.
  */
-int src_tus_resolve(struct src_tus *tus, char **root, char **build, char **cflags, int n_cflags,
-		    const char **flags_from);
+int src_tus_resolve(struct src_tus *tus, const char *tree, const char *build_dir, char **root,
+		    char **build, char **cflags, int n_cflags, const char **flags_from);
 
 enum src_kind { SRC_CALL, SRC_ADDRESS };
 

@@ -809,16 +809,8 @@ int cmd_port(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (tree && !(root = realpath(tree, NULL))) {
-		pk_err("cannot open tree '%s': %s", tree, strerror(errno));
-		return 1;
-	}
-	if (opts.build_dir && !(build = realpath(opts.build_dir, NULL))) {
-		pk_err("cannot open build directory '%s': %s", opts.build_dir, strerror(errno));
-		goto out;
-	}
 	c = xcalloc(1, sizeof(*c));
-	if (src_tus_resolve(&c->tus, &root, &build, cflags, n_cflags, &flags_from))
+	if (src_tus_resolve(&c->tus, tree, opts.build_dir, &root, &build, cflags, n_cflags, &flags_from))
 		goto out;
 	if (!c->tus.n) {
 		pk_err("no translation unit in '%s'", build ? build : root);
