@@ -6,6 +6,7 @@
 # surrogateescape). A binary that routes nothing (true) still gets a shim.
 . "$(dirname "$0")/../lib/t.sh"
 t_require python3 cc
+cd "$T_TMP" || exit 1
 dir=$T_TMP/$'we"ird\\ \xe9'
 mkdir -p "$dir/tree"
 printf '#include <unistd.h>\nint main(void) { char c; return (int)read(0, &c, 1); }\n' > "$dir/tree/m.c"
