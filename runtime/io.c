@@ -15,6 +15,7 @@
  * read(2) returns a partial count rather than EINTR.
  */
 #include <signal.h>
+#include <stdlib.h>
 
 #include "pk_int.h"
 
@@ -39,7 +40,13 @@ void pk_op_complete(struct pk_op *op, int res, unsigned flags)
 static void req_complete(struct pk_req *r, int res, unsigned flags)
 {
 	struct req_group *g = r->priv[0];
+	struct pk_req_orphans *o = r->priv[2];
 
+	if (o) {
+		if (--o->pending == 0)
+			free(o);
+		return;
+	}
 	r->res = res;
 	r->flags = flags;
 	r->done = 1;
@@ -157,6 +164,7 @@ struct io_uring_sqe *pk_req_sqe(struct pk_req *r)
 	r->done = 0;
 	r->res = 0;
 	r->priv[0] = NULL;
+	r->priv[2] = NULL;
 	sqe->user_data = (uint64_t)(uintptr_t)r | PK_TAG_REQ;
 	return sqe;
 }

@@ -153,6 +153,14 @@ PK_HIDDEN void pk_op_complete(struct pk_op *op, int res, unsigned flags);
 PK_HIDDEN int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable);
 PK_HIDDEN struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd);
 PK_HIDDEN void pk_req_dispatch(uint64_t u, int res, unsigned flags);
+/*
+ * Requests whose caller has returned without them (pk_poll's cancelled
+ * polls): each has priv[2] pointing here, and the last completion frees
+ * the block this heads. Completions come on the owner's thread: no lock.
+ */
+struct pk_req_orphans {
+	unsigned pending;
+};
 
 static inline void pk_cpu_relax(void)
 {

@@ -463,12 +463,44 @@ ssize_t pk_recvfrom(int fd, void *buf, size_t len, int flags,
 
 #define POLL_STACK 16
 
+/*
+ * pk_poll's requests live in one heap block, because the call returns as
+ * soon as one fired: the polls that did not and the timeout are cancelled
+ * but not waited for (waiting cost a second io_uring_enter per call). Their
+ * completions still come, on this core or thread, and the last one frees
+ * the block (req_complete, pk_req_orphans). The pollfds are not written
+ * after the call returns: only the requests are.
+ */
+struct poll_block {
+	struct pk_req_orphans orphans;	/* first: freeing it frees the block */
+	struct pk_req reqs[];
+};
+
+/* Cancels what is still pending in @b and hands @b to its completions, or frees it. */
+static void poll_release(struct poll_block *b, unsigned n)
+{
+	struct io_uring_sqe *sqe;
+
+	b->orphans.pending = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (b->reqs[i].done)
+			continue;
+		b->reqs[i].priv[2] = &b->orphans;
+		b->orphans.pending++;
+		sqe = pk_sqe(pk_tls_core);
+		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)&b->reqs[i] | PK_TAG_REQ, 0);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
+	if (!b->orphans.pending)
+		free(b);
+}
+
 int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	struct pk_req stack_reqs[POLL_STACK + 1], *reqs = stack_reqs;
 	struct pk_req *ptrs_stack[POLL_STACK + 1], **ptrs = ptrs_stack;
 	struct __kernel_timespec ts;
 	struct io_uring_sqe *sqe;
+	struct poll_block *b;
 	unsigned n = 0, ready = 0;
 	int r = 0;
 
@@ -476,84 +508,72 @@ int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		errno = EINVAL;
 		return -1;
 	}
-	if (nfds > POLL_STACK) {
-		reqs = calloc(nfds + 1, sizeof(*reqs));
+	b = calloc(1, sizeof(*b) + (nfds + 1) * sizeof(b->reqs[0]));
+	if (nfds > POLL_STACK)
 		ptrs = calloc(nfds + 1, sizeof(*ptrs));
-		if (!reqs || !ptrs) {
-			free(reqs == stack_reqs ? NULL : reqs);
-			free(ptrs == ptrs_stack ? NULL : ptrs);
-			errno = ENOMEM;
-			return -1;
-		}
+	if (!b || !ptrs) {
+		free(b);
+		if (ptrs != ptrs_stack)
+			free(ptrs);
+		errno = ENOMEM;
+		return -1;
 	}
 	for (nfds_t i = 0; i < nfds; i++) {
 		fds[i].revents = 0;
 		if (fds[i].fd < 0)
 			continue;
-		sqe = pk_req_sqe(&reqs[n]);
+		sqe = pk_req_sqe(&b->reqs[n]);
 		if (!sqe) {
 			r = -errno;
 			goto out;
 		}
 		io_uring_prep_poll_add(sqe, fds[i].fd, (unsigned)(fds[i].events | POLLERR | POLLHUP));
-		reqs[n].priv[1] = &fds[i];
-		ptrs[n] = &reqs[n];
+		b->reqs[n].priv[1] = &fds[i];
+		ptrs[n] = &b->reqs[n];
 		n++;
 	}
 	if (timeout >= 0) {
 		ts.tv_sec = timeout / 1000;
 		ts.tv_nsec = (long long)(timeout % 1000) * 1000000;
-		sqe = pk_req_sqe(&reqs[n]);
+		sqe = pk_req_sqe(&b->reqs[n]);
 		if (!sqe) {
 			r = -errno;
 			goto out;
 		}
 		io_uring_prep_timeout(sqe, &ts, 0, 0);
-		reqs[n].priv[1] = NULL;
-		ptrs[n] = &reqs[n];
+		b->reqs[n].priv[1] = NULL;
+		ptrs[n] = &b->reqs[n];
 		n++;
 	}
 	if (!n) {
 		/* poll(NULL, 0, -1) sleeps until a signal: fibers have none to wait for. */
-		errno = EINVAL;
-		r = -1;
-		goto out_free;
+		r = -EINVAL;
+		goto out;
 	}
 	r = pk_req_wait(ptrs, n, 1);
 	for (unsigned i = 0; i < n; i++) {
-		if (reqs[i].done)
-			continue;
-		sqe = pk_sqe(pk_tls_core);
-		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)&reqs[i] | PK_TAG_REQ, 0);
-		io_uring_sqe_set_data(sqe, NULL);
-	}
-	while (pk_req_wait(ptrs, n, n) == -EINTR)
-		;
-	for (unsigned i = 0; i < n; i++) {
-		struct pollfd *p = reqs[i].priv[1];
+		struct pollfd *p = b->reqs[i].priv[1];
 
-		if (!p)
+		if (!p || !b->reqs[i].done)
 			continue;
-		if (reqs[i].res > 0)
-			p->revents = (short)(reqs[i].res & (p->events | POLLERR | POLLHUP | POLLNVAL));
-		else if (reqs[i].res == -EBADF)
+		if (b->reqs[i].res > 0)
+			p->revents = (short)(b->reqs[i].res & (p->events | POLLERR | POLLHUP | POLLNVAL));
+		else if (b->reqs[i].res == -EBADF)
 			p->revents = POLLNVAL;
 		if (p->revents)
 			ready++;
 	}
-	if (!ready && r == -EINTR)
-		goto out;
-	r = (int)ready;
+	if (ready || r != -EINTR)
+		r = (int)ready;
 out:
-	if (r < 0) {
-		errno = -r;
-		r = -1;
-	}
-out_free:
-	if (reqs != stack_reqs)
-		free(reqs);
+	/* The timespec is read when the timeout is submitted, which pk_req_wait did. */
+	poll_release(b, n);
 	if (ptrs != ptrs_stack)
 		free(ptrs);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
 	return r;
 }
 
