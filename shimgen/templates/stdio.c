@@ -6,7 +6,7 @@
  * fopencookie() calls functions we give it instead, so these streams do
  * their I/O through libpk.
  *
- * A cookie stream differs from glibc's file stream in three ways, each
+ * A cookie stream differs from glibc's file stream in four ways, each
  * made good here so the program cannot tell:
  * - fileno() returns -1 on it: the stream's _fileno (public in glibc's
  *   struct _IO_FILE) is set to the descriptor;
