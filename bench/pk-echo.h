@@ -39,7 +39,7 @@ struct b_sc {
 	uint64_t all0, uring0;
 };
 
-static double b_now(void)
+static inline double b_now(void)
 {
 	struct timespec ts;
 
@@ -47,7 +47,7 @@ static double b_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void b_pin(int cpu)
+static inline void b_pin(int cpu)
 {
 	cpu_set_t set;
 
@@ -57,7 +57,7 @@ static void b_pin(int cpu)
 }
 
 /* "1.23 2.34 3.45" from /proc/loadavg into @buf. */
-static const char *b_load(char *buf, size_t len)
+static inline const char *b_load(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/loadavg", "r");
 	double a = 0, b = 0, c = 0;
@@ -71,7 +71,7 @@ static const char *b_load(char *buf, size_t len)
 	return buf;
 }
 
-static long b_tracepoint_id(void)
+static inline long b_tracepoint_id(void)
 {
 	static const char *paths[] = {
 		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
@@ -94,7 +94,7 @@ static long b_tracepoint_id(void)
 	return id;
 }
 
-static int b_counter(pid_t pid, long id, const char *filter)
+static inline int b_counter(pid_t pid, long id, const char *filter)
 {
 	struct perf_event_attr a;
 	int fd;
@@ -114,7 +114,7 @@ static int b_counter(pid_t pid, long id, const char *filter)
 }
 
 /* Attaches the counters to @pid, which must not have started its threads yet. */
-static void b_sc_attach(struct b_sc *s, pid_t pid)
+static inline void b_sc_attach(struct b_sc *s, pid_t pid)
 {
 	long id = b_tracepoint_id();
 	char filter[32];
@@ -124,7 +124,7 @@ static void b_sc_attach(struct b_sc *s, pid_t pid)
 	s->uring = id < 0 ? -1 : b_counter(pid, id, filter);
 }
 
-static uint64_t b_read(int fd)
+static inline uint64_t b_read(int fd)
 {
 	uint64_t v = 0;
 
@@ -133,7 +133,7 @@ static uint64_t b_read(int fd)
 	return v;
 }
 
-static void b_sc_release(struct b_sc *s)
+static inline void b_sc_release(struct b_sc *s)
 {
 	if (s->all >= 0)
 		close(s->all);
@@ -143,7 +143,7 @@ static void b_sc_release(struct b_sc *s)
 }
 
 /* True when the raw_syscalls:sys_enter tracepoint counts this thread's calls right now. */
-static int b_sc_works(void)
+static inline int b_sc_works(void)
 {
 	long id = b_tracepoint_id();
 	int fd = id < 0 ? -1 : b_counter(0, id, NULL);
@@ -158,7 +158,7 @@ static int b_sc_works(void)
 	return n >= 16;
 }
 
-static void b_sc_start(struct b_sc *s)
+static inline void b_sc_start(struct b_sc *s)
 {
 	if (!b_sc_works())
 		b_sc_release(s);
@@ -167,7 +167,7 @@ static void b_sc_start(struct b_sc *s)
 }
 
 /* System calls (and io_uring_enter calls) since b_sc_start(); -1 when not counted. */
-static void b_sc_stop(struct b_sc *s, double *all, double *uring)
+static inline void b_sc_stop(struct b_sc *s, double *all, double *uring)
 {
 	if (!b_sc_works())
 		b_sc_release(s);
@@ -175,7 +175,7 @@ static void b_sc_stop(struct b_sc *s, double *all, double *uring)
 	*uring = s->uring < 0 ? -1 : (double)(b_read(s->uring) - s->uring0);
 }
 
-static int b_cmp_double(const void *x, const void *y)
+static inline int b_cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
 
@@ -183,7 +183,7 @@ static int b_cmp_double(const void *x, const void *y)
 }
 
 /* The median of the known (>= 0) values among @v[0..@n), or -1 when none is. */
-static double b_median_known(const double *v, int n)
+static inline double b_median_known(const double *v, int n)
 {
 	double k[n > 0 ? n : 1];
 	int m = 0;
@@ -198,7 +198,7 @@ static double b_median_known(const double *v, int n)
 }
 
 /* @v with three decimals, or "n/a" when unknown (< 0). */
-static const char *b_fmt3(char *buf, size_t len, double v)
+static inline const char *b_fmt3(char *buf, size_t len, double v)
 {
 	if (v < 0)
 		snprintf(buf, len, "n/a");
@@ -213,7 +213,7 @@ static const char *b_fmt3(char *buf, size_t len, double v)
  * load from other users of the machine disturbs less than its throughput.
  * Returns -1 when unknown.
  */
-static double b_cpu_ns(pid_t pid)
+static inline double b_cpu_ns(pid_t pid)
 {
 	char path[300];
 	struct dirent *d;
@@ -244,7 +244,7 @@ static double b_cpu_ns(pid_t pid)
  * Appends to @out, for each thread of @pid, "comm:cpuN" where N is the CPU
  * it last ran on, and its allowed CPUs when it is not pinned to that one.
  */
-static void b_threads(pid_t pid, char *out, size_t len)
+static inline void b_threads(pid_t pid, char *out, size_t len)
 {
 	char path[300], line[512], comm[32], allowed[64];
 	struct dirent *d;

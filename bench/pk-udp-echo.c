@@ -27,6 +27,7 @@
 
 #include "pk.h"
 #include "pk-echo.h"
+#include "../tests/runtime/netns.h"
 
 #define PORT 7788
 
@@ -43,31 +44,6 @@ struct result {
 	long lost;
 	char threads[512];
 };
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int enter_ns(const char *ns)
-{
-	char path[128];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	r = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return r;
-}
 
 static void cleanup(void)
 {

@@ -22,37 +22,13 @@
 
 #include "pk.h"
 #include "t_pk.h"
+#include "netns.h"
 
 #define NPKT 1000
 #define PORT 7777
 
 static char nsa[32], nsb[32], va[16], vb[16];
 static int ready[2], report[2];
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int enter_ns(const char *ns)
-{
-	char path[128];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	r = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return r;
-}
 
 static void *echo(void *arg)
 {
