@@ -49,6 +49,7 @@ endif
 # Sources, explicit and sorted.
 PARAKIT_SRCS := \
 	analyzer/cmd_scan.c \
+	analyzer/elf_identify.c \
 	analyzer/elf_read.c \
 	analyzer/pkg_archive.c \
 	analyzer/pkg_dpkg.c \

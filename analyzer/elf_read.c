@@ -10,6 +10,7 @@
  * (version chains that loop or run off their section, the interpreter's
  * bounds) is checked here, since every input may be hostile.
  */
+#include "analyzer/elf.h"
 #include "analyzer/scan.h"
 #include "common/common.h"
 
@@ -24,6 +25,12 @@ static pthread_once_t libelf_once = PTHREAD_ONCE_INIT;
 static void init_libelf(void)
 {
 	elf_version(EV_CURRENT);
+}
+
+Elf *elf_open_fd(int fd)
+{
+	pthread_once(&libelf_once, init_libelf);
+	return elf_begin(fd, ELF_C_READ_MMAP, NULL);
 }
 
 static const char *type_name(unsigned t)
@@ -57,20 +64,9 @@ static void machine_name(unsigned m, char *buf, size_t size)
 	snprintf(buf, size, "EM_%u", m);
 }
 
-/* Up to this size a binary is hashed whole; see identify(). */
-#define HASH_WHOLE_MAX (1u << 20)
-#define HASH_EDGE (512u << 10)
-#define MAX_RANGES 24
-
-struct range {
-	uint64_t off, len;
-};
-
 struct reader {
 	struct scan_result *r;
 	Elf *e;
-	struct range ranges[MAX_RANGES];	/* what the linkage is read from */
-	int n_ranges;
 	struct elf_info info;
 	size_t cap_needed, cap_imports, cap_exports;
 	size_t *vername;	/* version index -> strpool offset (0: unknown) */
@@ -300,61 +296,6 @@ static int table_outside(uint64_t off, uint64_t n, uint64_t entsize, uint64_t fs
 	return off > fsize || n * entsize > fsize - off;
 }
 
-static void note_range(struct reader *rd, uint64_t off, uint64_t len)
-{
-	if (rd->n_ranges < MAX_RANGES)
-		rd->ranges[rd->n_ranges++] = (struct range){ off, len };
-}
-
-/* A section the linkage is read from, and the string table it links to. */
-static void note_section(struct reader *rd, const GElf_Shdr *sh)
-{
-	Elf_Scn *str = elf_getscn(rd->e, sh->sh_link);
-	GElf_Shdr ss;
-
-	if (sh->sh_type != SHT_NOBITS)
-		note_range(rd, sh->sh_offset, sh->sh_size);
-	if (str && gelf_getshdr(str, &ss) && ss.sh_type == SHT_STRTAB)
-		note_range(rd, ss.sh_offset, ss.sh_size);
-}
-
-/*
- * The binary's identity, XXH3-128. A file up to HASH_WHOLE_MAX is hashed
- * whole. A larger one is hashed by its size, its first and last HASH_EDGE
- * bytes (the ELF and program headers, .interp, and the section table) and
- * every byte the linkage is read from (.dynamic, .dynsym and their string
- * tables, the version sections): reading all of a 500 MB library only to
- * name it would cost more than everything else a scan of /usr does, and two
- * files that agree on all of that are, for all the database records, the
- * same binary. Loose files and archive members are identified alike, so a
- * file seen both ways is stored once.
- */
-static void identify(struct reader *rd)
-{
-	size_t size;
-	const char *raw = elf_rawfile(rd->e, &size);
-	XXH3_state_t *st;
-	uint64_t size64 = size;
-
-	if (size <= HASH_WHOLE_MAX) {
-		scan_hash_hex(XXH3_128bits(raw, size), rd->info.hash);
-		return;
-	}
-	st = XXH3_createState();
-	XXH3_128bits_reset(st);
-	XXH3_128bits_update(st, &size64, sizeof(size64));
-	XXH3_128bits_update(st, raw, HASH_EDGE);
-	XXH3_128bits_update(st, raw + size - HASH_EDGE, HASH_EDGE);
-	for (int i = 0; i < rd->n_ranges; i++) {
-		struct range *g = &rd->ranges[i];
-
-		if (g->off < size && g->len <= size - g->off)
-			XXH3_128bits_update(st, raw + g->off, g->len);
-	}
-	scan_hash_hex(XXH3_128bits_digest(st), rd->info.hash);
-	XXH3_freeState(st);
-}
-
 static void read_elf(struct reader *rd)
 {
 	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
@@ -407,15 +348,6 @@ static void read_elf(struct reader *rd)
 		}
 		switch (sh.sh_type) {
 		case SHT_DYNAMIC:
-		case SHT_DYNSYM:
-		case SHT_GNU_verdef:
-		case SHT_GNU_verneed:
-		case SHT_GNU_versym:
-			note_section(rd, &sh);
-			break;
-		}
-		switch (sh.sh_type) {
-		case SHT_DYNAMIC:
 			read_dynamic(rd, scn, &sh, &flags_1);
 			break;
 		case SHT_GNU_verdef:
@@ -455,8 +387,12 @@ int elf_read(struct scan_result *r, const char *member, void *image, size_t size
 	struct reader rd = { .r = r };
 	int ret = 0;
 
-	pthread_once(&libelf_once, init_libelf);
-	rd.e = image ? elf_memory(image, size) : elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (image) {
+		pthread_once(&libelf_once, init_libelf);
+		rd.e = elf_memory(image, size);
+	} else {
+		rd.e = elf_open_fd(fd);
+	}
 	if (!rd.e) {
 		scan_result_error(r, member, "cannot read ELF: %s", elf_errmsg(-1));
 		return -1;
@@ -465,10 +401,8 @@ int elf_read(struct scan_result *r, const char *member, void *image, size_t size
 	read_elf(&rd);
 	if (!rd.why && !elf_rawfile(rd.e, &size))
 		rd.why = elf_errmsg(-1);
-	if (!rd.why) {
+	if (!rd.why && !elf_identify(rd.e, rd.info.hash, &rd.why))
 		rd.info.size = size;
-		identify(&rd);
-	}
 	if (rd.why) {
 		scan_result_error(r, member, "cannot read ELF: %s", rd.why);
 		free(rd.info.needed);

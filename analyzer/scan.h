@@ -104,9 +104,9 @@ void scan_result_deb_deps(struct scan_result *r, const char *kind, const char *f
 /*
  * Reads the ELF at image[0..size) (elf_memory) or open fd (when image is
  * NULL: read through mmap, for members spilled to a temporary file) into
- * a new elf_info appended to r, identified by its hash (see elf_read.c's
- * identify()). On a corrupt file records the reason as an error of member
- * and returns -1.
+ * a new elf_info appended to r, identified by its hash (elf_identify(),
+ * analyzer/elf.h). On a corrupt file records the reason as an error of
+ * member and returns -1.
  */
 int elf_read(struct scan_result *r, const char *member, void *image, size_t size, int fd);
 

@@ -42,7 +42,7 @@ CREATE TABLE artifact(
 	path       TEXT NOT NULL,
 	kind       TEXT NOT NULL,        -- elf deb rpm apk android tar
 	size       INTEGER NOT NULL,
-	hash       TEXT NOT NULL,        -- XXH3-128 (see elf_read.c identify() for binaries)
+	hash       TEXT NOT NULL,        -- XXH3-128 (for binaries: elf_identify(), analyzer/elf.h)
 	package_id INTEGER REFERENCES package(id),
 	run_id     INTEGER REFERENCES scan_run(id),
 	errors     INTEGER NOT NULL DEFAULT 0,
