@@ -15,11 +15,16 @@
  * binaries (the loader ignores LD_PRELOAD for them) and Go binaries (their
  * runtime makes system calls itself, not through libc).
  *
+ * The binary is known by its identity as the scanner records it
+ * (elf_identify(), analyzer/elf.h), computed by the scanner's code: a
+ * private copy of the hash once made every binary over 1 MiB unknown.
+ *
  * --run builds into a cache keyed by the binary's hash and the templates'
  * hash (${XDG_CACHE_HOME:-~/.cache}/parakit/shims/), then execs the binary
  * with the shim in LD_PRELOAD: its exit status and signals are its own;
  * parakit's failures follow env(1) (125, 126, 127).
  */
+#include "analyzer/elf.h"
 #include "common/common.h"
 #include "common/json.h"
 #include "db/db.h"
@@ -35,7 +40,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +89,7 @@ struct target {
 	const char *given;	/* as on the command line */
 	char path[PATH_MAX];	/* resolved, absolute */
 	char hash[33];
+	char why[PATH_MAX + 128];	/* why it is no ELF file we can read */
 	const char *refused;	/* static storage, or NULL */
 	struct decision {
 		char *symbol;
@@ -135,79 +140,112 @@ static int resolve(const char *name, char out[PATH_MAX])
 }
 
 /*
- * Hashes the file (XXH3-128, as the scanner does) and looks at what makes
- * a preload useless: set-id bits, no PT_INTERP (static), Go's sections.
- * Returns 0, or -1 after printing why the file cannot be read.
+ * Whether the file on @fd is a script, saying so in t->why: no preload
+ * reaches the program that runs it. Its #! line is quoted up to the first
+ * byte that is not printable ASCII, so a hostile file cannot write to the
+ * terminal.
+ */
+static int is_script(struct target *t, int fd)
+{
+	unsigned char head[80];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	int len = 2;
+
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return 0;
+	while (len < n && head[len] >= 0x20 && head[len] < 0x7f)
+		len++;
+	snprintf(t->why, sizeof(t->why), "'%s' is a script (%.*s%s): shim its interpreter",
+		 t->path, len, (const char *)head, len == (int)sizeof(head) ? "..." : "");
+	return 1;
+}
+
+/*
+ * Whether @e asks for a dynamic loader (*interp) and carries Go's sections
+ * (*go). Returns 0, or -1 when its ELF or program headers cannot be read
+ * (elf_errmsg(-1) says why): a truncated file must not pass for a static
+ * one.
+ */
+static int read_facts(Elf *e, int *interp, int *go)
+{
+	Elf_Scn *scn = NULL;
+	size_t nph, shstrndx;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(e, &eh) || elf_getphdrnum(e, &nph))
+		return -1;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, (int)i, &ph))
+			return -1;
+		if (ph.p_type == PT_INTERP)
+			*interp = 1;
+	}
+	/* No section names (a stripped section table): no Go sections. */
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
+			continue;
+		if (!strcmp(name, ".go.buildinfo") || !strcmp(name, ".note.go.buildid") ||
+		    !strcmp(name, ".gopclntab"))
+			*go = 1;
+	}
+	return 0;
+}
+
+/*
+ * Opens t->path as the scanner does, computes its identity as the scanner
+ * records it (t->hash) and looks at what makes a preload useless
+ * (t->refused): set-id bits, Go's sections, no PT_INTERP (static).
+ * Returns 0, or -1 with t->why saying why it is no ELF file that can be
+ * read. Prints nothing.
  */
 static int inspect(struct target *t)
 {
+	int fd, r = -1, interp = 0, go = 0;
+	const char *why = NULL;
 	struct stat st;
-	void *map = MAP_FAILED;
 	Elf *e = NULL;
-	int fd, r = -1, has_interp = 0;
-	size_t nph, shstrndx;
-	Elf_Scn *scn = NULL;
 
-	fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given as the binary must not hang us. */
+	fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st)) {
-		pk_err("cannot open '%s': %s", t->given, strerror(errno));
+		snprintf(t->why, sizeof(t->why), "cannot read '%s': %s", t->path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size < 64) {
-		pk_err("cannot shim '%s': not an ELF file", t->given);
+	if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
 		goto out;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		pk_err("cannot map '%s': %s", t->given, strerror(errno));
+	if (is_script(t, fd))
+		goto out;
+	e = elf_open_fd(fd);
+	if (!e) {
+		why = elf_errmsg(-1);
 		goto out;
 	}
-	{
-		XXH128_hash_t h = XXH3_128bits(map, (size_t)st.st_size);
-		XXH128_canonical_t c;
-
-		XXH128_canonicalFromHash(&c, h);
-		for (int i = 0; i < 16; i++)
-			snprintf(t->hash + 2 * i, 3, "%02x", c.digest[i]);
-	}
-	elf_version(EV_CURRENT);
-	e = elf_memory(map, (size_t)st.st_size);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		pk_err("cannot shim '%s': not an ELF file", t->given);
+	if (elf_identify(e, t->hash, &why))
+		goto out;
+	if (read_facts(e, &interp, &go)) {
+		why = elf_errmsg(-1);
 		goto out;
 	}
 	r = 0;
-	if (st.st_mode & (S_ISUID | S_ISGID)) {
+	if (st.st_mode & (S_ISUID | S_ISGID))
 		t->refused = "setuid or setgid binary: the dynamic loader ignores LD_PRELOAD for it";
-		goto out;
-	}
-	if (!elf_getphdrnum(e, &nph))
-		for (size_t i = 0; i < nph; i++) {
-			GElf_Phdr ph;
-
-			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_INTERP)
-				has_interp = 1;
-		}
-	if (!elf_getshdrstrndx(e, &shstrndx))
-		while ((scn = elf_nextscn(e, scn))) {
-			GElf_Shdr sh;
-			const char *name;
-
-			if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
-				continue;
-			if (!strcmp(name, ".go.buildinfo") || !strcmp(name, ".note.go.buildid") ||
-			    !strcmp(name, ".gopclntab")) {
-				t->refused = "Go binary: its runtime makes system calls itself, not through libc";
-				goto out;
-			}
-		}
-	if (!has_interp)
+	else if (go)
+		t->refused = "Go binary: its runtime makes system calls itself, not through libc";
+	else if (!interp)
 		t->refused = "static binary (no dynamic loader): nothing can be preloaded into it";
 out:
-	if (e)
-		elf_end(e);
-	if (map != MAP_FAILED)
-		munmap(map, (size_t)st.st_size);
+	if (why)
+		snprintf(t->why, sizeof(t->why), "%s", why);
+	elf_end(e);
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -490,16 +528,14 @@ static void print_result(const struct target *t, const char *out)
 }
 
 /*
- * Decides, generates, builds into @out and records. Returns 0, 1 when the
- * binary was refused, -1 on failure (printed).
+ * Decides, generates, builds into @out and records; @t has been inspected.
+ * Returns 0, 1 when the binary was refused, -1 on failure (printed).
  */
 static int shim_one(struct target *t, const char *out, int quiet)
 {
 	sqlite3 *db = NULL;
 	int r = -1;
 
-	if (inspect(t))
-		return -1;
 	if (db_open(opts.db, &db))
 		return -1;
 	if (!t->refused && load_imports(db, t))
@@ -583,6 +619,7 @@ static int run(char **argv)
 	}
 	if (inspect(&t)) {
 		/* Not an ELF we can read: let exec say what it is (a script...). */
+		pk_err("cannot shim '%s': %s", t.given, t.why);
 		execv(t.path, argv);
 		pk_err("cannot run '%s': %s", argv[0], strerror(errno));
 		return errno == ENOENT ? 127 : 126;
@@ -664,6 +701,10 @@ int cmd_shim(int argc, char **argv)
 	r = resolve(t.given, t.path);
 	if (r) {
 		pk_err("cannot open '%s': %s", t.given, strerror(-r));
+		return 1;
+	}
+	if (inspect(&t)) {
+		pk_err("cannot shim '%s': %s", t.given, t.why);
 		return 1;
 	}
 	if (opts.out) {
