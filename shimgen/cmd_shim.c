@@ -19,8 +19,9 @@
  * (elf_identify(), analyzer/elf.h), computed by the scanner's code: a
  * private copy of the hash once made every binary over 1 MiB unknown.
  *
- * --run builds into a cache keyed by the binary's hash and the templates'
- * hash (${XDG_CACHE_HOME:-~/.cache}/parakit/shims/), then execs the binary
+ * --run finds the program as execvp(3) does, builds into a cache keyed by
+ * the binary's hash and the templates' hash
+ * (${XDG_CACHE_HOME:-~/.cache}/parakit/shims/), then execs the binary
  * with the shim in LD_PRELOAD: its exit status and signals are its own;
  * parakit's failures follow env(1) (125, 126, 127).
  */
@@ -61,7 +62,8 @@ static const char usage_text[] =
 	"  --keep-source DIR  keep the generated shim.c and shim.map in DIR\n"
 	"  --json             print the decisions as JSON\n"
 	"  --run              build the shim if needed (cached by the binary's hash)\n"
-	"                     and run BINARY ARGS under it\n"
+	"                     and run BINARY ARGS under it; BINARY is found as\n"
+	"                     execvp(3) finds it\n"
 	"\n"
 	"Refused, with the reason: static binaries, setuid/setgid binaries, Go\n"
 	"binaries. Under a shim, PK_SQPOLL=1 (one SQPOLL kernel thread per\n"
@@ -87,7 +89,8 @@ static struct shim_opts {
 /* One binary to shim and what was found out about it. */
 struct target {
 	const char *given;	/* as on the command line */
-	char path[PATH_MAX];	/* resolved, absolute */
+	char exec[PATH_MAX];	/* the file execvp(3) would run for it */
+	char path[PATH_MAX];	/* that file, absolute, symbolic links followed */
 	char hash[33];
 	char why[PATH_MAX + 128];	/* why it is no ELF file we can read */
 	const char *refused;	/* static storage, or NULL */
@@ -114,29 +117,92 @@ static void target_release(struct target *t)
 	t->n = t->cap = 0;
 }
 
-/* Finds @name as execvp would: a name with a slash is a path. */
-static int resolve(const char *name, char out[PATH_MAX])
+/*
+ * What execve(2) would say of running @path, without running it: 0, or
+ * -errno (EACCES for a directory, a file we may not execute or one on a
+ * noexec mount).
+ */
+static int exec_check(const char *path)
 {
-	const char *path = getenv("PATH"), *p, *colon;
-	char buf[PATH_MAX];
-	int err = ENOENT;
+	struct stat st;
 
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) ? -errno : 0;
+}
+
+/*
+ * Finds @name as execvp(3) does (glibc's __execvpe), into @found: a name
+ * with a slash is a path; otherwise each PATH entry in turn, an empty entry
+ * being the current directory and PATH unset confstr's _CS_PATH. A
+ * candidate that is missing, or that execve would refuse with EACCES, is
+ * skipped and the EACCES remembered; any other error ends the search, as
+ * it ends execvp's. Returns 0, or -errno: -EACCES when a candidate was
+ * refused, else the last candidate's error (-ENOENT when none was found).
+ */
+static int resolve(const char *name, char found[PATH_MAX])
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char defpath[64];
+	int r, last = -ENOENT, eacces = 0;
+
+	if (!*name)
+		return -ENOENT;
 	if (strchr(name, '/'))
-		return realpath(name, out) ? 0 : -errno;
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = colon + 1) {
-		colon = strchr(p, ':');
-		snprintf(buf, sizeof(buf), "%.*s/%s", colon ? (int)(colon - p) : (int)strlen(p),
-			 (colon ? colon == p : !*p) ? "." : p, name);
-		if (!access(buf, X_OK) && realpath(buf, out))
-			return 0;
-		if (errno == EACCES)
-			err = EACCES;
-		if (!colon)
+		return shim_pathf(found, PATH_MAX, "%s", name) ? -ENAMETOOLONG : exec_check(found);
+	if (strnlen(name, NAME_MAX) + 1 > NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!path) {
+		confstr(_CS_PATH, defpath, sizeof(defpath));
+		path = defpath;
+	}
+	for (p = path; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		/* As glibc builds it: "dir/name", or "name" for an empty
+		 * entry; an entry too long to be a path is skipped. */
+		if (!shim_pathf(found, PATH_MAX, "%.*s%s%s", (int)(end - p), p, end > p ? "/" : "", name)) {
+			r = exec_check(found);
+			switch (-r) {
+			case 0:
+				return 0;
+			case EACCES:
+				eacces = 1;
+				/* fall through */
+			case ENOENT:
+			case ESTALE:
+			case ENOTDIR:
+			case ENODEV:
+			case ETIMEDOUT:
+				last = r;
+				break;
+			default:
+				return r;
+			}
+		}
+		if (!*end)
 			break;
 	}
-	return -err;
+	return eacces ? -EACCES : last;
+}
+
+/*
+ * Sets t->exec and t->path for t->given. To run it, it is found as execvp
+ * finds a program; to shim it, a name with a slash is any file (a binary
+ * to read, not to run) and one without is found as to run it.
+ */
+static int locate(struct target *t, int to_run)
+{
+	int r;
+
+	if (!to_run && strchr(t->given, '/'))
+		r = shim_pathf(t->exec, sizeof(t->exec), "%s", t->given) ? -ENAMETOOLONG : 0;
+	else
+		r = resolve(t->given, t->exec);
+	if (!r && !realpath(t->exec, t->path))
+		r = -errno;
+	return r;
 }
 
 /*
@@ -612,7 +678,7 @@ static int run(char **argv)
 	struct stat st;
 	int r;
 
-	r = resolve(argv[0], t.path);
+	r = locate(&t, 1);
 	if (r) {
 		pk_err("cannot run '%s': %s", argv[0], strerror(-r));
 		return r == -ENOENT ? 127 : 126;
@@ -620,7 +686,7 @@ static int run(char **argv)
 	if (inspect(&t)) {
 		/* Not an ELF we can read: let exec say what it is (a script...). */
 		pk_err("cannot shim '%s': %s", t.given, t.why);
-		execv(t.path, argv);
+		execv(t.exec, argv);
 		pk_err("cannot run '%s': %s", argv[0], strerror(errno));
 		return errno == ENOENT ? 127 : 126;
 	}
@@ -647,7 +713,9 @@ static int run(char **argv)
 	setenv("LD_PRELOAD", pre, 1);
 	free(pre);
 	fflush(NULL);
-	execv(t.path, argv);
+	/* The file execvp would run, by that name: a symbolic link keeps
+	 * its name in the process (comm, AT_EXECFN). */
+	execv(t.exec, argv);
 	pk_err("cannot run '%s': %s", argv[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
 }
@@ -698,7 +766,7 @@ int cmd_shim(int argc, char **argv)
 		return 2;
 	}
 	t.given = argv[optind];
-	r = resolve(t.given, t.path);
+	r = locate(&t, 0);
 	if (r) {
 		pk_err("cannot open '%s': %s", t.given, strerror(-r));
 		return 1;
