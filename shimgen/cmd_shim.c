@@ -23,7 +23,10 @@
  * the binary's hash and the templates' hash
  * (${XDG_CACHE_HOME:-~/.cache}/parakit/shims/), then execs the binary
  * with the shim in LD_PRELOAD: its exit status and signals are its own;
- * parakit's failures follow env(1) (125, 126, 127).
+ * parakit's failures follow env(1) (125, 126, 127). A program it cannot
+ * shim (a script, a refused binary) is not run unless --or-plain asks for
+ * that, and then stderr says so: a program run without its shim would
+ * otherwise pass for one run with it.
  */
 #include "analyzer/elf.h"
 #include "common/common.h"
@@ -48,7 +51,7 @@
 
 static const char usage_text[] =
 	"usage: parakit shim [--db FILE] [-o OUT.so] [--keep-source DIR] [--json] BINARY\n"
-	"   or: parakit shim --run [--db FILE] -- BINARY [ARGS...]\n"
+	"   or: parakit shim --run [--or-plain] [--db FILE] -- BINARY [ARGS...]\n"
 	"\n"
 	"Generates a POSIX compatibility library for one dynamically linked\n"
 	"binary: the functions it imports that libpk implements (read, write,\n"
@@ -64,6 +67,8 @@ static const char usage_text[] =
 	"  --run              build the shim if needed (cached by the binary's hash)\n"
 	"                     and run BINARY ARGS under it; BINARY is found as\n"
 	"                     execvp(3) finds it\n"
+	"  --or-plain         with --run: when no shim can be made (a script, a\n"
+	"                     refused binary...), run BINARY without one and say so\n"
 	"\n"
 	"Refused, with the reason: static binaries, setuid/setgid binaries, Go\n"
 	"binaries. Under a shim, PK_SQPOLL=1 (one SQPOLL kernel thread per\n"
@@ -73,7 +78,8 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 when the shim was built, 1 when it was refused or failed,\n"
 	"2 on bad usage. With --run: the program's status; 125 when parakit\n"
-	"failed, 126 when BINARY cannot run, 127 when it is not found.\n"
+	"failed or no shim can be made (without --or-plain), 126 when BINARY\n"
+	"cannot run, 127 when it is not found.\n"
 	"\n"
 	"examples:\n"
 	"  parakit shim /usr/bin/cat && LD_PRELOAD=$PWD/cat.pk.so cat big.file\n"
@@ -83,7 +89,7 @@ static struct shim_opts {
 	const char *db;
 	const char *out;
 	const char *keep;
-	int json, run;
+	int json, run, or_plain;
 } opts;
 
 /* One binary to shim and what was found out about it. */
@@ -670,38 +676,40 @@ static int cache_path(const struct target *t, char *out, size_t size)
 	return 0;
 }
 
-static int run(char **argv)
+/* The status of a failed exec, as env(1) gives it. */
+static int exec_failed(const char *name)
 {
-	struct target t = { .given = argv[0] };
-	char so[PATH_MAX + 64], *pre;
-	const char *old = getenv("LD_PRELOAD");
-	struct stat st;
-	int r;
+	int err = errno;
 
-	r = locate(&t, 1);
-	if (r) {
-		pk_err("cannot run '%s': %s", argv[0], strerror(-r));
-		return r == -ENOENT ? 127 : 126;
-	}
-	if (inspect(&t)) {
-		/* Not an ELF we can read: let exec say what it is (a script...). */
-		pk_err("cannot shim '%s': %s", t.given, t.why);
-		execv(t.exec, argv);
-		pk_err("cannot run '%s': %s", argv[0], strerror(errno));
-		return errno == ENOENT ? 127 : 126;
-	}
-	if (t.refused) {
-		pk_err("cannot shim '%s': %s", t.given, t.refused);
+	pk_err("cannot run '%s': %s", name, strerror(err));
+	return err == ENOENT ? 127 : 126;
+}
+
+/*
+ * No shim for argv[0], because of @why (NULL: already said): 125, or with
+ * --or-plain the program run as it is, saying so first, since a program
+ * that runs without its shim looks like one that runs with it.
+ */
+static int run_plain(char **argv, const char *why)
+{
+	if (!opts.or_plain) {
+		if (why)
+			pk_err("cannot shim '%s': %s", argv[0], why);
 		return 125;
 	}
-	if (cache_path(&t, so, sizeof(so)))
-		return 125;
-	if (stat(so, &st)) {
-		r = shim_one(&t, so, 1);
-		target_release(&t);
-		if (r)
-			return 125;
-	}
+	pk_err("running '%s' without a shim: %s", argv[0], why ? why : "no shim could be made (above)");
+	fflush(NULL);
+	/* execvp, not execv: a file without #! runs under /bin/sh, as
+	 * env(1) would run it. */
+	execvp(argv[0], argv);
+	return exec_failed(argv[0]);
+}
+
+static int run_shimmed(const struct target *t, char **argv, const char *so)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *pre;
+
 	if (old && *old) {
 		size_t n = strlen(so) + strlen(old) + 2;
 
@@ -715,9 +723,35 @@ static int run(char **argv)
 	fflush(NULL);
 	/* The file execvp would run, by that name: a symbolic link keeps
 	 * its name in the process (comm, AT_EXECFN). */
-	execv(t.exec, argv);
-	pk_err("cannot run '%s': %s", argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	execv(t->exec, argv);
+	return exec_failed(argv[0]);
+}
+
+static int run(char **argv)
+{
+	struct target t = { .given = argv[0] };
+	char so[PATH_MAX + 64];
+	struct stat st;
+	int r;
+
+	r = locate(&t, 1);
+	if (r) {
+		pk_err("cannot run '%s': %s", argv[0], strerror(-r));
+		return r == -ENOENT ? 127 : 126;
+	}
+	if (inspect(&t))
+		return run_plain(argv, t.why);
+	if (t.refused)
+		return run_plain(argv, t.refused);
+	if (cache_path(&t, so, sizeof(so)))
+		return run_plain(argv, NULL);
+	if (stat(so, &st)) {
+		r = shim_one(&t, so, 1);
+		target_release(&t);
+		if (r)
+			return run_plain(argv, NULL);
+	}
+	return run_shimmed(&t, argv, so);
 }
 
 int cmd_shim(int argc, char **argv)
@@ -728,6 +762,7 @@ int cmd_shim(int argc, char **argv)
 		{ "keep-source", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "run", no_argument, NULL, 'r' },
+		{ "or-plain", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -746,6 +781,7 @@ int cmd_shim(int argc, char **argv)
 		case 'k': opts.keep = optarg; break;
 		case 'J': opts.json = 1; break;
 		case 'r': opts.run = 1; break;
+		case 'P': opts.or_plain = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -753,6 +789,11 @@ int cmd_shim(int argc, char **argv)
 			fputs(usage_text, stderr);
 			return opts.run ? 125 : 2;
 		}
+	}
+	if (opts.or_plain && !opts.run) {
+		pk_err("--or-plain goes with --run");
+		fputs(usage_text, stderr);
+		return 2;
 	}
 	if (opts.run) {
 		if (optind >= argc) {
