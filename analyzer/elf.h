@@ -1,14 +1,15 @@
 /*
  * What other parts need of the scanner's ELF reading: opening a file as
- * the scanner does, and a binary's identity, the hash the database records
- * it under (binary.hash). shim looks a binary up by that hash, so it must
- * compute it here and nowhere else: a second copy once identified every
- * binary over 1 MiB differently, and none of them could be shimmed.
+ * the scanner does, the scanner's checks of its headers, and a binary's
+ * identity, the hash the database records it under (binary.hash). shim
+ * looks a binary up by that hash, so it must compute it here and nowhere
+ * else: a second copy once identified every binary over 1 MiB differently,
+ * and none of them could be shimmed.
  */
 #ifndef ANALYZER_ELF_H
 #define ANALYZER_ELF_H
 
-#include <libelf.h>
+#include <gelf.h>
 
 /*
  * Opens the file on @fd for reading (ELF_C_READ_MMAP: mapped read-only,
@@ -18,6 +19,16 @@
  * open while it uses the result, and frees the result with elf_end().
  */
 Elf *elf_open_fd(int fd);
+
+/*
+ * Checks what libelf leaves unchecked in the file @e before it is read:
+ * that it is an ELF file whose section and program header tables lie
+ * inside it, with the entry size of its class (libelf would quietly count
+ * no sections or program headers, and a truncated file pass for one that
+ * has none). Fills *eh. Returns 0, or -1 with *why set (static storage, or
+ * libelf's message, valid until the thread's next libelf call).
+ */
+int elf_check_headers(Elf *e, GElf_Ehdr *eh, const char **why);
 
 /*
  * The identity of the ELF file @e, as scan records it: XXH3-128 of the

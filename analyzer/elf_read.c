@@ -296,6 +296,41 @@ static int table_outside(uint64_t off, uint64_t n, uint64_t entsize, uint64_t fs
 	return off > fsize || n * entsize > fsize - off;
 }
 
+int elf_check_headers(Elf *e, GElf_Ehdr *eh, const char **why)
+{
+	size_t shnum, fsize;
+
+	if (elf_kind(e) != ELF_K_ELF) {
+		*why = "not an ELF file";
+		return -1;
+	}
+	if (!gelf_getehdr(e, eh) || elf_getshdrnum(e, &shnum)) {
+		*why = elf_errmsg(-1);
+		return -1;
+	}
+	/* libelf quietly counts no sections (or program headers) when their
+	 * table does not fit in the file: a truncated file would pass for one
+	 * that imports nothing. An extended count (0, PN_XNUM) needs entry 0. */
+	if (!elf_rawfile(e, &fsize) ||
+	    (eh->e_shoff && table_outside(eh->e_shoff, eh->e_shnum ? eh->e_shnum : 1, eh->e_shentsize, fsize))) {
+		*why = "section header table outside the file";
+		return -1;
+	}
+	if (eh->e_phnum && table_outside(eh->e_phoff, eh->e_phnum == PN_XNUM ? 1 : eh->e_phnum,
+					 eh->e_phentsize, fsize)) {
+		*why = "program header table outside the file";
+		return -1;
+	}
+	/* libelf reads the tables with its own entry sizes whatever the
+	 * header says; readelf refuses them, and so do we. */
+	if ((shnum && eh->e_shentsize != gelf_fsize(e, ELF_T_SHDR, 1, EV_CURRENT)) ||
+	    (eh->e_phnum && eh->e_phentsize != gelf_fsize(e, ELF_T_PHDR, 1, EV_CURRENT))) {
+		*why = "section or program header size does not match the ELF class";
+		return -1;
+	}
+	return 0;
+}
+
 static void read_elf(struct reader *rd)
 {
 	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
@@ -303,35 +338,11 @@ static void read_elf(struct reader *rd)
 	unsigned flags_1 = 0;
 	int has_interp = 0, has_dynamic = 0;
 	GElf_Ehdr eh;
-	size_t shnum, fsize;
+	size_t shnum;
 
-	if (elf_kind(rd->e) != ELF_K_ELF) {
-		rd->why = "not an ELF file";
+	if (elf_check_headers(rd->e, &eh, &rd->why))
 		return;
-	}
-	if (!gelf_getehdr(rd->e, &eh) || elf_getshdrnum(rd->e, &shnum)) {
-		rd->why = elf_errmsg(-1);
-		return;
-	}
-	/* libelf quietly counts no sections (or program headers) when their
-	 * table does not fit in the file: a truncated file would pass for one
-	 * that imports nothing. An extended count (0, PN_XNUM) needs entry 0. */
-	if (!elf_rawfile(rd->e, &fsize) ||
-	    (eh.e_shoff && table_outside(eh.e_shoff, eh.e_shnum ? eh.e_shnum : 1, eh.e_shentsize, fsize))) {
-		rd->why = "section header table outside the file";
-		return;
-	}
-	if (eh.e_phnum && table_outside(eh.e_phoff, eh.e_phnum == PN_XNUM ? 1 : eh.e_phnum, eh.e_phentsize, fsize)) {
-		rd->why = "program header table outside the file";
-		return;
-	}
-	/* libelf reads the tables with its own entry sizes whatever the
-	 * header says; readelf refuses them, and so do we. */
-	if ((shnum && eh.e_shentsize != gelf_fsize(rd->e, ELF_T_SHDR, 1, EV_CURRENT)) ||
-	    (eh.e_phnum && eh.e_phentsize != gelf_fsize(rd->e, ELF_T_PHDR, 1, EV_CURRENT))) {
-		rd->why = "section or program header size does not match the ELF class";
-		return;
-	}
+	elf_getshdrnum(rd->e, &shnum);	/* cannot fail: it was just checked */
 	rd->info.class = gelf_getclass(rd->e) == ELFCLASS64 ? 64 : 32;
 	rd->info.msb = eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	rd->info.type = type_name(eh.e_type);
