@@ -233,18 +233,17 @@ static int is_script(struct target *t, int fd)
 }
 
 /*
- * Whether @e asks for a dynamic loader (*interp) and carries Go's sections
- * (*go). Returns 0, or -1 when its ELF or program headers cannot be read
- * (elf_errmsg(-1) says why): a truncated file must not pass for a static
- * one.
+ * Whether @e, whose headers were checked (elf_check_headers()), asks for a
+ * dynamic loader (*interp) and carries Go's sections (*go). Returns 0, or
+ * -1 when its program headers cannot be read (elf_errmsg(-1) says why): a
+ * file we cannot read must not pass for a static one.
  */
 static int read_facts(Elf *e, int *interp, int *go)
 {
 	Elf_Scn *scn = NULL;
 	size_t nph, shstrndx;
-	GElf_Ehdr eh;
 
-	if (!gelf_getehdr(e, &eh) || elf_getphdrnum(e, &nph))
+	if (elf_getphdrnum(e, &nph))
 		return -1;
 	for (size_t i = 0; i < nph; i++) {
 		GElf_Phdr ph;
@@ -271,8 +270,8 @@ static int read_facts(Elf *e, int *interp, int *go)
 }
 
 /*
- * Opens t->path as the scanner does, computes its identity as the scanner
- * records it (t->hash) and looks at what makes a preload useless
+ * Opens t->path as the scanner does, checks its headers and computes its
+ * identity as the scanner does (t->hash), and looks at what makes a preload useless
  * (t->refused): set-id bits, Go's sections, no PT_INTERP (static).
  * Returns 0, or -1 with t->why saying why it is no ELF file that can be
  * read. Prints nothing.
@@ -282,6 +281,7 @@ static int inspect(struct target *t)
 	int fd, r = -1, interp = 0, go = 0;
 	const char *why = NULL;
 	struct stat st;
+	GElf_Ehdr eh;
 	Elf *e = NULL;
 
 	/* O_NONBLOCK: a FIFO given as the binary must not hang us. */
@@ -301,7 +301,7 @@ static int inspect(struct target *t)
 		why = elf_errmsg(-1);
 		goto out;
 	}
-	if (elf_identify(e, t->hash, &why))
+	if (elf_check_headers(e, &eh, &why) || elf_identify(e, t->hash, &why))
 		goto out;
 	if (read_facts(e, &interp, &go)) {
 		why = elf_errmsg(-1);
