@@ -5,7 +5,8 @@
 # file, never found the binary its scan had recorded, and failed with "the
 # scan recorded no imports for it" (issues 13 and 16). Here each shim
 # builds, a small program that reads a file prints under it what it prints
-# plain, and scan and shim agree on the binary's hash.
+# plain, and scan and shim agree on the binary's hash; one cut short is
+# refused for the reason scan records.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
 s_require
@@ -50,4 +51,14 @@ large()
 large /usr/bin/perl perl /usr/bin/perl -e "$perl_prog" numbers
 # /usr/bin/python3 is a link to the versioned binary (python3.11 on Debian 12).
 large "$(readlink -f /usr/bin/python3)" python3 "$(readlink -f /usr/bin/python3)" -c "$py_prog" numbers
+
+# A large binary cut short is refused for the reason scan records.
+head -c 2000000 /usr/bin/perl > cut-perl
+t_pk shim --db "$S_DB" -o cut.pk.so ./cut-perl
+t_is "$T_RC" 1 "perl cut at 2 MB: no shim (1)"
+t_like "$(cat "$T_ERR")" "^parakit shim: cannot shim './cut-perl': section header table outside the file\$" \
+	"shim says why"
+t_scan "$T_TMP/scan.db" "$T_TMP/cut-perl"
+t_like "$(t_sql "$T_TMP/scan.db" "SELECT reason FROM v_scan_errors WHERE member_path = '$T_TMP/cut-perl'")" \
+	"section header table outside the file" "scan records the same reason"
 t_done
