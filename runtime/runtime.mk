@@ -8,8 +8,12 @@
 
 all: libpk
 
+# gcc-aarch64-linux-gnu only recommends the AArch64 libc (headers, crt
+# files) that tests/runtime/switch-aarch64 compiles against, and make deps
+# installs no recommendations: it is named (tests/runtime/deps-named).
 DEB_PKGS += liburing-dev libxdp-dev libbpf-dev clang llvm bpftool iproute2 \
-	iputils-ping fio strace gcc-aarch64-linux-gnu qemu-user-static
+	iputils-ping fio strace gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+	qemu-user-static
 
 RUNTIME_SRCS := \
 	runtime/chan.c \
