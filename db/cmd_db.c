@@ -71,7 +71,7 @@ static int cmd_db_summary(int argc, char **argv)
 		} else
 			path = argv[i];
 	}
-	if (db_open(path, &db))
+	if (db_open_readonly(path, &db))
 		return 1;
 	pkgs = db_int(db, "SELECT count(DISTINCT package_id) FROM file", 0);
 	printf("%s: %lld packages with ELF files (%lld in all), %lld binaries, %lld imports, %lld scan errors\n",

@@ -4,7 +4,8 @@
  * and the embedded schema and data files.
  *
  * Schema versions are the numbers of db/migrations/NNN-<part>.sql, kept in
- * PRAGMA user_version: a migration runs once, in its own transaction.
+ * PRAGMA user_version: a migration runs once, and the migrations a
+ * database lacks run in one transaction, so a failure leaves it as it was.
  */
 #ifndef DB_DB_H
 #define DB_DB_H
@@ -22,11 +23,33 @@ extern const struct db_embedded db_embedded[];
 
 #define DB_DEFAULT "parakit.db"
 
+/*
+ * parakit's databases say so in their header: PRAGMA application_id is
+ * the ASCII of "PKIT" (file(1) reads it at offset 68). It is set when
+ * parakit creates a database, and when it first migrates one made before
+ * the id existed (no id, a user_version and parakit's core tables). A
+ * database with another id, or none and tables that are not parakit's,
+ * is never migrated nor changed.
+ */
+#define DB_APPLICATION_ID 0x504b4954
+
 /* Opens (creating when absent) and migrates the database at path.
+ * Refuses, leaving the file byte for byte as it was, a file that is not
+ * a parakit database or whose schema is newer than this build's.
  * Returns 0 and sets *out, or prints why and returns -1. */
 int db_open(const char *path, sqlite3 **out);
-/* Opens an existing database read-only, without migrating it. */
+/* Opens an existing parakit database read-only for a command that only
+ * reads: no migration, no journal mode change, no write; works in a
+ * directory the caller may not write. Refuses, saying why, a foreign
+ * database and one whose schema is not this build's (an older one needs
+ * 'parakit db migrate'). Returns 0 and sets *out, or -1. */
 int db_open_readonly(const char *path, sqlite3 **out);
+/* Attaches the parakit database at path to db as schema name, read-only,
+ * with db_open_readonly's checks. Returns 0, or prints why and returns -1
+ * (nothing is attached then). */
+int db_attach_readonly(sqlite3 *db, const char *path, const char *name);
+/* DETACH name, quietly. */
+void db_detach(sqlite3 *db, const char *name);
 /* The newest schema version this build knows. */
 int db_schema_version(void);
 /* sqlite3_close_v2 that accepts NULL. */

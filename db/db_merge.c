@@ -69,30 +69,12 @@ static const char merge_sql[] =
 
 int db_merge(sqlite3 *db, const char *in)
 {
-	sqlite3 *src;
-	sqlite3_stmt *st;
-	long long v;
 	int ret = -1;
 
-	/* Open it first: a missing or foreign file gets a clear reason. */
-	if (db_open_readonly(in, &src))
+	/* Read-only, checked: a foreign, missing or older shard gets a clear
+	 * reason and is never written. */
+	if (db_attach_readonly(db, in, "src"))
 		return -1;
-	v = db_int(src, "PRAGMA user_version", -1);
-	db_close(src);
-	if (v != db_schema_version()) {
-		pk_err("cannot merge '%s': schema version %lld, this parakit writes %d%s", in, v,
-		       db_schema_version(), v < db_schema_version() ? " (run 'parakit db migrate' on it)" : "");
-		return -1;
-	}
-	if (!(st = db_prepare(db, "ATTACH ?1 AS src")))
-		return -1;
-	sqlite3_bind_text(st, 1, in, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		pk_err("cannot attach '%s': %s", in, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
 	if (db_exec(db, "BEGIN IMMEDIATE"))
 		goto out;
 	if (db_exec(db, merge_sql) || db_exec(db, "COMMIT")) {
@@ -102,6 +84,6 @@ int db_merge(sqlite3 *db, const char *in)
 	}
 	ret = 0;
 out:
-	db_exec(db, "DETACH src");
+	db_detach(db, "src");
 	return ret;
 }

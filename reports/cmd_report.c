@@ -3,8 +3,10 @@
  * page (charts as inline SVG from gnuplot), plus one CSV and one JSON file
  * per table, side by side with the published study of Atlidakis et al.
  *
- * The database is opened with db_open (migrated, so the views exist even
- * in a database an older parakit made) and only read.
+ * The database is only read: it is opened read-only, never migrated (one
+ * an older parakit made is refused with the advice to migrate it), so a
+ * report can be made from a database in a directory the user may not
+ * write.
  */
 #include "common/common.h"
 #include "db/db.h"
@@ -82,7 +84,6 @@ int cmd_report(int argc, char **argv)
 	const char *compare = "ubuntu-2016";
 	enum report_weighting how = REPORT_W_PAGERANK;
 	struct report_ctx r = { .db_path = DB_DEFAULT, .top = 50 };
-	struct stat st;
 	int c, ret = 1;
 
 	r.title = "POSIX usage report";
@@ -133,19 +134,15 @@ int cmd_report(int argc, char **argv)
 		pk_err("--popcon and --weights equal exclude each other");
 		return 2;
 	}
-	/* db_open would create a missing database: a typo must not give an
-	 * empty report. */
-	if (stat(r.db_path, &st)) {
-		pk_err("cannot open database '%s': %s", r.db_path, strerror(errno));
+	/* Before the rest: a missing or foreign database is the likeliest
+	 * mistake. */
+	if (db_open_readonly(r.db_path, &r.db))
 		return 1;
-	}
 	if (strcmp(compare, "none")) {
 		if (report_published_load(&r.pub, compare))
-			return 1;
+			goto out;
 		r.have_pub = 1;
 	}
-	if (db_open(r.db_path, &r.db))
-		goto out;
 	if (mkdir_p(r.dir) || report_plot_init(&r.plot))
 		goto out;
 	if (report_corpus_load(&r.corpus, r.db) || report_weights(&r.corpus, r.db, how, r.popcon))
