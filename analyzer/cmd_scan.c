@@ -43,7 +43,8 @@ static const char usage_text[] =
 	"                 packages (default: /var/lib/dpkg)\n"
 	"\n"
 	"Exit status: 0 when every input was read, 1 when some were recorded as\n"
-	"errors (see the view v_scan_errors), 2 on bad usage.\n"
+	"errors (see the view v_scan_errors), 2 on bad usage or a fatal failure\n"
+	"(no usable database, a full disk: the run stored nothing more).\n"
 	"\n"
 	"examples:\n"
 	"  parakit scan /usr/bin                      # loose binaries\n"
@@ -373,21 +374,26 @@ static long long start_run(sqlite3 *db, int argc, char **argv)
 	return id;
 }
 
-static void finish_run(sqlite3 *db, long long id, struct scan_ctx *c)
+static int finish_run(sqlite3 *db, long long id, struct scan_ctx *c)
 {
 	sqlite3_stmt *st = db_prepare(db, "UPDATE scan_run SET finished = ?1, inputs = ?2, skipped = ?3,"
 					  " errors = ?4 WHERE id = ?5");
 	char now[32];
+	int ret = 0;
 
 	if (!st)
-		return;
+		return -1;
 	sqlite3_bind_text(st, 1, pk_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->n_inputs + c->n_unchanged);
 	sqlite3_bind_int64(st, 3, c->n_skipped + c->n_unchanged);
 	sqlite3_bind_int64(st, 4, c->n_errors);
 	sqlite3_bind_int64(st, 5, id);
-	sqlite3_step(st);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		ret = -1;
+	}
 	sqlite3_finalize(st);
+	return ret;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -406,7 +412,9 @@ int cmd_scan(int argc, char **argv)
 	sqlite3 *db = NULL;
 	long long run_id;
 	uint64_t t0;
-	int opt, ret = 1;
+	/* Until the run is recorded, a failure is fatal: nothing usable was
+	 * stored, which 1 ("some inputs were errors") would hide. */
+	int opt, ret = 2;
 
 	opts = (struct scan_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
 	while ((opt = getopt_long(argc, argv, "d:j:s:Jh", longopts, NULL)) != -1) {
@@ -450,7 +458,7 @@ int cmd_scan(int argc, char **argv)
 		opts.jobs = 1;
 
 	if (db_open(opts.db, &db))
-		return 1;
+		return 2;
 	scan_alias_init();
 	c = xcalloc(1, sizeof(*c));
 	t0 = pk_now_ns();
@@ -474,7 +482,8 @@ int cmd_scan(int argc, char **argv)
 		       opts.db);
 		goto out;
 	}
-	finish_run(db, run_id, c);
+	if (finish_run(db, run_id, c))
+		goto out;
 	print_summary(c, db, run_id, (pk_now_ns() - t0) / 1e9);
 	ret = c->n_errors ? 1 : 0;
 out:

@@ -47,7 +47,9 @@ static const char usage_text[] =
 	"  --json               print the summary as JSON on stdout\n"
 	"\n"
 	"Exit status: 0 when every TU parsed cleanly, 1 when some did not (their\n"
-	"diagnostics are in v_src_errors; the rest were analysed), 2 on bad usage.\n"
+	"diagnostics are in v_src_errors; the rest were analysed) or the tree\n"
+	"cannot be read, 2 on bad usage or a fatal failure (no usable database,\n"
+	"a full disk).\n"
 	"\n"
 	"examples:\n"
 	"  parakit src -p build                       # bear/cmake/meson output\n"
@@ -287,6 +289,8 @@ int cmd_src(int argc, char **argv)
 		pk_err("no translation unit in '%s'", build ? build : root);
 	c->root = root;
 
+	/* From here on a failure is fatal: nothing is stored. */
+	ret = 2;
 	if (db_open(opts.db, &db))
 		goto out;
 	scan_alias_init();

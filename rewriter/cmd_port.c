@@ -67,6 +67,11 @@ static const char usage_text[] =
 	"#include <pk.h> is added once per edited file and a root Makefile gets\n"
 	"pkg-config lines.\n"
 	"\n"
+	"Exit status: 0 when the change was made (TUs that do not parse cleanly are\n"
+	"reported, their sites still decided), 1 when the tree cannot be read or a\n"
+	"file cannot be written, 2 on bad usage or a fatal failure (no usable\n"
+	"database, a full disk).\n"
+	"\n"
 	"examples:\n"
 	"  parakit port . | patch -p1\n"
 	"  parakit port --level fibers --diff fibers.patch -p build\n"
@@ -829,6 +834,8 @@ int cmd_port(int argc, char **argv)
 	}
 	if ((opts.diff || opts.apply) && !opts.json)
 		msg = stdout;
+	/* Until the sites are recorded a failure is fatal: nothing is stored. */
+	ret = 2;
 	if (db_open(opts.db, &db))
 		goto out;
 	scan_alias_init();
@@ -934,7 +941,7 @@ int cmd_port(int argc, char **argv)
 	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed,
 		     &run_id)) {
 		pk_err("database '%s': the port was not recorded", opts.db);
-		ret = 1;
+		ret = 2;
 	}
 	{
 		struct port_counts k;

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Description: the command line: parakit --help, help CMD, CMD --help,
-# --version, and the exit statuses: 0 on success, 1 when inputs failed or
-# the database cannot be opened, 2 on bad usage (no command, an unknown
-# command or option, a missing PATH, bad --jobs or --shard values, db
-# subcommands misused). Usage goes to stdout when asked for, to stderr on
+# --version, and the exit statuses: 0 on success, 1 when inputs failed, 2
+# on bad usage (no command, an unknown command or option, a missing PATH,
+# bad --jobs or --shard values, db subcommands misused) or when the
+# database cannot be opened. Usage goes to stdout when asked for, to stderr on
 # bad usage.
 . "$(dirname "$0")/../lib/t.sh"
 t_require gcc sqlite3
@@ -51,7 +51,7 @@ t_like "$(t_sql "$db" "SELECT reason FROM v_scan_errors WHERE package = 'does-no
 t_like "$(cat "$T_ERR")" "^parakit scan: '$T_TMP/does-not-exist': cannot open: No such file or directory\$" \
 	"a missing PATH: the message names the path and the reason"
 t_pk scan --db "$T_TMP/no/such/dir/t.db" "$T_TMP"
-t_is "$T_RC" 1 "a database that cannot be created exits 1"
+t_is "$T_RC" 2 "a database that cannot be created exits 2"
 t_like "$(cat "$T_ERR")" "cannot open database '$T_TMP/no/such/dir/t.db'" "and says so"
 
 t_fx_elfs "$T_TMP/fx"
