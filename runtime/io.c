@@ -16,6 +16,7 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "pk_int.h"
 
@@ -64,28 +65,108 @@ void pk_req_dispatch(uint64_t u, int res, unsigned flags)
 }
 
 /*
- * Waits for @w on @c: parks a fiber, or submits and waits on a thread's
- * ring. Returns 0, or -EINTR when a signal interrupted a thread's wait.
+ * Under SQPOLL the kernel thread takes the SQE by itself: spin on the
+ * completion queue for up to pk_rt.spin_us before sleeping in
+ * io_uring_enter, so a busy data path makes no system call at all.
  */
-static int wait_on(struct pk_core *c, struct pk_waiter *w)
+static void spin_for(struct pk_core *c, struct pk_waiter *w)
 {
+	struct timespec t0, t;
+
+	io_uring_submit(&c->ring);	/* no system call while the poller is awake */
+	c->unsubmitted = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; !atomic_load(&w->done); i++) {
+		pk_reap(c);
+		if (atomic_load(&w->done) || (i & 63))
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec) > pk_rt.spin_us * 1000LL)
+			break;
+		pk_cpu_relax();
+	}
+}
+
+/*
+ * Waits for @w on @c: parks a fiber, or submits and waits on a thread's
+ * ring, for at most @ms milliseconds when @ms >= 0. Returns 0, -ETIME when
+ * that time passed, or -EINTR when a signal interrupted a thread's wait.
+ */
+static int wait_for(struct pk_core *c, struct pk_waiter *w, int ms)
+{
+	struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000LL };
+	struct io_uring_cqe *cqe;
 	int r;
 
 	if (!c->thread) {
 		pk_wait(w);
 		return 0;
 	}
-	while (!atomic_load(&w->done)) {
-		r = io_uring_submit_and_wait(&c->ring, 1);
+	if ((c->ring.flags & IORING_SETUP_SQPOLL) && pk_rt.spin_us)
+		spin_for(c, w);
+	if (ms >= 0 && c->unsubmitted) {
+		/* Submitted apart: an enter that submits returns its count, timed out or not. */
+		io_uring_submit(&c->ring);
 		c->unsubmitted = 0;
+	}
+	while (!atomic_load(&w->done)) {
+		if (ms >= 0)
+			r = io_uring_wait_cqe_timeout(&c->ring, &cqe, &ts);
+		else
+			r = io_uring_submit_and_wait(&c->ring, 1);
+		c->unsubmitted = 0;
+		if (pk_reap(c) || atomic_load(&w->done))
+			continue;
+		if (r == -ETIME)
+			return -ETIME;
 		/*
 		 * A wait cut short by a signal returns -EINTR, or the number
 		 * submitted when the same enter also submitted: then no CQE
 		 * is there either.
 		 */
-		if (!pk_reap(c) && (r == -EINTR || r >= 0) && !atomic_load(&w->done))
+		if (r == -EINTR || r >= 0)
 			return -EINTR;
 	}
+	return 0;
+}
+
+static int wait_on(struct pk_core *c, struct pk_waiter *w)
+{
+	return wait_for(c, w, -1);
+}
+
+/*
+ * How long an ordinary thread waits on a descriptor before it makes sure
+ * the wait is one read(2) would make: a number libc closed and handed out
+ * again behind libpk's back may now be O_NONBLOCK, where io_uring would
+ * wait for data but the kernel's call says EAGAIN at once.
+ */
+#define STALE_CHECK_MS 20
+
+/*
+ * Waits for @op, an operation on a descriptor. Returns 0, -EINTR (a
+ * signal), or -EAGAIN when the descriptor turned out to be O_NONBLOCK
+ * and the operation was cancelled before it did anything.
+ */
+static int wait_op(struct pk_core *c, struct pk_op *op)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	if (!c->thread || op->fd < 0)
+		return wait_on(c, &op->w);
+	r = wait_for(c, &op->w, STALE_CHECK_MS);
+	if (r != -ETIME)
+		return r;
+	if (!(pk_fd_learn(op->fd) & PK_FD_NONBLOCK))
+		return wait_on(c, &op->w);
+	sqe = pk_sqe(c);
+	io_uring_prep_cancel(sqe, op, 0);
+	io_uring_sqe_set_data(sqe, NULL);
+	while (wait_on(c, &op->w) == -EINTR)
+		;
+	if (op->res == -ECANCELED)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -119,7 +200,11 @@ int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable)
 	struct io_uring_sqe *sqe;
 
 	for (;;) {
-		if (!wait_on(c, &op->w))
+		int r = wait_op(c, op);
+
+		if (r == -EAGAIN)
+			return r;
+		if (!r)
 			return op->res == -ECANCELED && op->fd >= 0 ? -EBADF : op->res;
 		if (restartable && restart_after_signal())
 			continue;
@@ -143,6 +228,8 @@ struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd)
 		uint64_t bit = PK_RING_BIT(c);
 
 		atomic_fetch_add(&pk_rt.fd_inflight[fd], 1);
+		if (fd > atomic_load_explicit(&pk_rt.fd_top, memory_order_relaxed))
+			atomic_store(&pk_rt.fd_top, fd);	/* a race only lowers it: fork's sweep goes higher */
 		/* Read first: the bit is usually set already, and a load does not bounce the line. */
 		if (!(atomic_load_explicit(&pk_rt.fd_rings[fd], memory_order_relaxed) & bit))
 			atomic_fetch_or(&pk_rt.fd_rings[fd], bit);

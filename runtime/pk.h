@@ -164,6 +164,44 @@ int pk_req_wait(struct pk_req **reqs, unsigned n, unsigned min);
 
 /* --- POSIX-compatible calls (POSIX signature, return and errno) --------- */
 
+/*
+ * Which way a call goes is libpk's decision, made per call so that a
+ * routed call never costs more than the kernel path it replaces
+ * (bench/pk-thread-io measures both):
+ * - from a fiber, through its core's ring, where the I/O of many fibers
+ *   is submitted and reaped in one io_uring_enter;
+ * - from an ordinary thread, straight to the kernel: one io_uring_enter
+ *   per call costs 1.9-3.6x the system call it replaces, and there is
+ *   nothing to batch it with. Unless the thread's ring polls: PK_SQPOLL=1
+ *   gives each thread an SQPOLL ring (all attached to the process's first
+ *   one; only as many processes poll at once as there are CPUs to spare,
+ *   PK_SQPOLL_SLOTS=N sets how many, 0 for no limit), whose calls make no
+ *   system call while the kernel thread is awake; a thread spins on its
+ *   completion queue for PK_SPIN_US (default 100) before it sleeps.
+ *   PK_ROUTE=ring sends every thread's calls through its ring anyway
+ *   (to measure, or to see them as io_uring operations);
+ * - a call that cannot block (an O_NONBLOCK pipe, socket or terminal)
+ *   goes straight to the kernel from anywhere: the kernel says EAGAIN
+ *   itself, and a stale idea of the descriptor's flags cannot make the
+ *   call wait or fail where the kernel would not.
+ * libpk learns what a descriptor is at its first use. After fork() the
+ * child makes its own rings at its first call.
+ */
+
+/*
+ * Tells libpk that @fd's number may mean something new (it was closed,
+ * dup2'd over, or handed out again by code that does not go through
+ * libpk): what libpk knew of it is learnt again at its next use. libpk's
+ * own calls do this themselves. Cheap: no system call.
+ */
+void pk_fd_forget(int fd);
+/*
+ * True when @fd is one of libpk's own descriptors (a ring, an SQPOLL slot
+ * lock): a program that closes "every descriptor" must leave these.
+ * pk_close() refuses them with EBADF.
+ */
+int pk_fd_internal(int fd);
+
 ssize_t pk_read(int fd, void *buf, size_t count);
 ssize_t pk_write(int fd, const void *buf, size_t count);
 ssize_t pk_pread(int fd, void *buf, size_t count, off_t offset);

@@ -105,9 +105,26 @@ struct pk_rt {
 	_Atomic int live;		/* fibers not yet exited, all cores */
 	_Atomic int started;
 	_Atomic int nup;		/* scheduler threads past start-up (pk_init waits) */
-	_Atomic int *fd_inflight;	/* per-fd count of operations in flight */
-	_Atomic uint64_t *fd_rings;	/* per fd, the rings that had some: PK_RING_BIT() */
+	/* fd.c: per descriptor number, fd_max of them */
+	_Atomic int *fd_inflight;	/* operations in flight */
+	_Atomic uint64_t *fd_rings;	/* the rings that had some: PK_RING_BIT() */
+	_Atomic unsigned char *fd_facts;/* PK_FD_* */
 	int fd_max;
+	_Atomic int fd_top;		/* highest number an operation was ever counted on */
+	/* Ordinary threads (sched.c, pk.h) */
+	int route_all;			/* PK_ROUTE=ring: their calls go through their ring too */
+	int thread_sqpoll;		/* PK_SQPOLL=1: their rings poll */
+	unsigned spin_us;		/* PK_SPIN_US: how long one spins on a polling ring */
+};
+
+/* What fd.c knows of a descriptor (pk_rt.fd_facts). */
+enum {
+	PK_FD_KNOWN = 1,
+	PK_FD_NONBLOCK = 2,	/* O_NONBLOCK and not a regular file: cannot block */
+	PK_FD_STREAM = 4,	/* a pipe or a socket: no offsets */
+	PK_FD_DIR = 8,
+	PK_FD_DRAINED = 16,	/* the last receive took all the socket held (posix.c) */
+	PK_FD_OWN = 32,		/* one of libpk's own: a ring, an SQPOLL slot */
 };
 
 PK_HIDDEN extern struct pk_rt pk_rt;
@@ -120,6 +137,15 @@ PK_HIDDEN extern __thread struct pk_core *pk_tls_core;
  */
 PK_HIDDEN void pk_ctx_switch(void **save_sp, void *load_sp);
 PK_HIDDEN void *pk_ctx_init(void *top, void (*fn)(void *), void *arg);
+
+/* fd.c */
+PK_HIDDEN void pk_fd_table_init(void);
+PK_HIDDEN unsigned pk_fd_facts(int fd);		/* known, else learnt: 0 for a bad descriptor */
+PK_HIDDEN unsigned pk_fd_learn(int fd);		/* learnt again, whatever was known */
+PK_HIDDEN unsigned pk_fd_learnt(int fd, int oflags, mode_t type);
+PK_HIDDEN void pk_fd_hint(int fd, unsigned bit, bool on);	/* PK_FD_DRAINED, on a known one */
+PK_HIDDEN void pk_fd_own(int fd, bool own);
+PK_HIDDEN void pk_fd_table_forked(void);
 
 /* fiber.c */
 PK_HIDDEN void pk_fiber_park(void);
@@ -137,6 +163,7 @@ PK_HIDDEN int pk_guard_install(void);
 
 /* sched.c */
 PK_HIDDEN struct pk_core *pk_core_get(void);	/* caller's core or lazy thread ring */
+PK_HIDDEN struct pk_core *pk_route(void);	/* the ring for a POSIX call, or NULL: the kernel */
 PK_HIDDEN struct io_uring_sqe *pk_sqe(struct pk_core *c);
 PK_HIDDEN int pk_msg_send(struct pk_core *to, void *ptr, int tag);
 PK_HIDDEN void pk_wake(struct pk_waiter *w);

@@ -27,81 +27,71 @@
 
 #define PK_IORING_OP_WAITID 50	/* liburing 2.3's header stops at SENDMSG_ZC (48) */
 
-#define PK_ACCEPT_DONTWAIT (1U << 1)	/* IORING_ACCEPT_DONTWAIT, Linux 6.10, not in liburing 2.3 */
 
 /*
- * io_uring waits for readiness whatever the file's O_NONBLOCK says, where
- * POSIX wants EAGAIN. So libpk keeps, per descriptor, whether it is
- * O_NONBLOCK and not a regular file (learnt with one fcntl+fstat at its
- * first use, or from the flags pk_open/pk_socket/pk_accept4 were given,
- * updated by pk_fcntl, forgotten by pk_close), and then asks io_uring not
- * to wait: RWF_NOWAIT, MSG_DONTWAIT, IORING_ACCEPT_DONTWAIT.
- * NEEDSWORK: a descriptor closed and reused behind libpk's back keeps the
- * old answer until pk_close or pk_fcntl sees it.
+ * Which way each call goes (pk.h): the caller's ring from ring_for(), or
+ * the kernel's own call when it gives none. io_uring waits for readiness
+ * whatever the file's O_NONBLOCK says, where POSIX wants EAGAIN; so a
+ * descriptor that is O_NONBLOCK (fd.c learns it once) goes to the kernel
+ * too, as does a call with MSG_DONTWAIT: neither can block, and the
+ * kernel's answer is right whatever libc did to the descriptor meanwhile.
  */
-enum { FD_KNOWN = 1, FD_NONBLOCK = 2, FD_STREAM = 4, FD_DIR = 8, FD_DRAINED = 16 };
-static _Atomic unsigned char *fd_flags;
-
-static void fd_flags_alloc(void)
+static struct pk_core *ring_for(int fd)
 {
-	if (pk_rt.fd_max)
-		fd_flags = calloc((size_t)pk_rt.fd_max, 1);
+	struct pk_core *c = pk_route();
+
+	if (c && fd >= 0 && (pk_fd_facts(fd) & PK_FD_NONBLOCK))
+		return NULL;
+	return c;
 }
 
-static unsigned fd_flags_set(int fd, int oflags, mode_t type)
+static long fail(int err)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	unsigned v = FD_KNOWN;
-
-	if (type == S_IFIFO || type == S_IFSOCK)
-		v |= FD_STREAM;
-	if (type == S_IFDIR)
-		v |= FD_DIR;
-	if ((oflags & O_NONBLOCK) && type != S_IFREG)
-		v |= FD_NONBLOCK;
-	pthread_once(&once, fd_flags_alloc);
-	if (fd_flags && fd >= 0 && fd < pk_rt.fd_max)
-		fd_flags[fd] = (unsigned char)v;
-	return v;
+	errno = err;
+	return -1;
 }
 
-/* FD_* facts about @fd, learnt once with fcntl+fstat; 0 for a bad descriptor. */
-static unsigned fd_info(int fd)
-{
-	struct stat st;
-	unsigned v;
-	int fl;
+/*
+ * Linux moves at most MAX_RW_COUNT bytes per call (a short count is POSIX),
+ * and refuses a count no buffer can have (access_ok: EFAULT).
+ */
+#define MAX_RW_COUNT 0x7ffff000u
 
-	/* The table comes with the first ring: a program's first call may come before. */
-	if (!pk_rt.fd_max)
-		pk_core_get();
-	if (fd < 0 || fd >= pk_rt.fd_max)
-		return 0;
-	if (fd_flags && ((v = fd_flags[fd]) & FD_KNOWN))
-		return v;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fstat(fd, &st))
-		return 0;	/* the operation itself will say EBADF */
-	return fd_flags_set(fd, fl, st.st_mode & S_IFMT);
+static bool bad_count(size_t count)
+{
+	return count > SSIZE_MAX;
+}
+
+static unsigned rw_len(size_t count)
+{
+	return count > MAX_RW_COUNT ? MAX_RW_COUNT : (unsigned)count;
 }
 
 /*
  * True when a read of nothing from @fd must fail with EISDIR: read(2)
  * reaches the directory's read method, which says so, where io_uring
- * completes a zero-length read with 0 without looking.
+ * completes a zero-length read with 0 without looking. Asked afresh: a
+ * rare call, and a number reused behind libpk's back must not lie.
  */
 static bool read0_isdir(int fd, size_t count)
 {
-	if (count || !(fd_info(fd) & FD_DIR))
+	if (count || !(pk_fd_learn(fd) & PK_FD_DIR))
 		return false;
 	errno = EISDIR;
 	return true;
 }
 
-/* True when @fd is an O_NONBLOCK pipe, socket or device. */
-static bool fd_nonblock(int fd)
+/*
+ * True when a positioned call on @fd must fail with ESPIPE: io_uring
+ * ignores the offset of a pipe or socket. Checked again before failing,
+ * so that a number reused for a regular file is not refused.
+ */
+static bool no_offsets(int fd)
 {
-	return fd_info(fd) & FD_NONBLOCK;
+	if (!(pk_fd_facts(fd) & PK_FD_STREAM) || !(pk_fd_learn(fd) & PK_FD_STREAM))
+		return false;
+	errno = ESPIPE;
+	return true;
 }
 
 int pk_fcntl(int fd, int cmd, ...)
@@ -114,19 +104,17 @@ int pk_fcntl(int fd, int cmd, ...)
 	arg = va_arg(ap, long);
 	va_end(ap);
 	r = fcntl(fd, cmd, arg);
-	if (r >= 0 && fd_flags && fd >= 0 && fd < pk_rt.fd_max && (cmd == F_SETFL || cmd == F_DUPFD ||
-								     cmd == F_DUPFD_CLOEXEC))
-		fd_flags[cmd == F_SETFL ? fd : r] = 0;	/* learn it again at the next use */
+	if (r >= 0 && cmd == F_SETFL)
+		pk_fd_forget(fd);
+	else if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		pk_fd_forget(r);
 	return r;
 }
 
-#define OP_START(fd_)						\
-	struct pk_core *c = pk_core_get();			\
+/* Prepares one operation on ring @c (never NULL): declares op and sqe. */
+#define OP_START(c, fd_)					\
 	struct pk_op op = { .fd = -1 };				\
-	struct io_uring_sqe *sqe;				\
-	if (!c)							\
-		return -1;					\
-	sqe = pk_op_sqe(c, &op, (fd_))
+	struct io_uring_sqe *sqe = pk_op_sqe((c), &op, (fd_))
 
 static long ret_errno(long r)
 {
@@ -144,91 +132,105 @@ static long op_finish(struct pk_core *c, struct pk_op *op)
 
 ssize_t pk_read(int fd, void *buf, size_t count)
 {
+	struct pk_core *c = ring_for(fd);
+
+	if (!c)
+		return read(fd, buf, count);
+	if (bad_count(count))
+		return fail(EFAULT);
 	if (read0_isdir(fd, count))
 		return -1;
-	OP_START(fd);
-	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
-	if (fd_nonblock(fd))
-		sqe->rw_flags = RWF_NOWAIT;
+	OP_START(c, fd);
+	io_uring_prep_read(sqe, fd, buf, rw_len(count), (uint64_t)-1);
 	return op_finish(c, &op);
 }
 
 ssize_t pk_write(int fd, const void *buf, size_t count)
 {
-	OP_START(fd);
-	io_uring_prep_write(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)-1);
-	if (fd_nonblock(fd))
-		sqe->rw_flags = RWF_NOWAIT;
+	struct pk_core *c = ring_for(fd);
+
+	if (!c)
+		return write(fd, buf, count);
+	if (bad_count(count))
+		return fail(EFAULT);
+	OP_START(c, fd);
+	io_uring_prep_write(sqe, fd, buf, rw_len(count), (uint64_t)-1);
 	return op_finish(c, &op);
 }
 
 ssize_t pk_pread(int fd, void *buf, size_t count, off_t offset)
 {
-	if (offset < 0) {
-		errno = EINVAL;
+	struct pk_core *c = ring_for(fd);
+
+	if (!c)
+		return pread(fd, buf, count, offset);
+	if (offset < 0)
+		return fail(EINVAL);
+	if (bad_count(count))
+		return fail(EFAULT);
+	if (no_offsets(fd) || read0_isdir(fd, count))
 		return -1;
-	}
-	if (fd_info(fd) & FD_STREAM) {
-		errno = ESPIPE;
-		return -1;
-	}
-	if (read0_isdir(fd, count))
-		return -1;
-	OP_START(fd);
-	io_uring_prep_read(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)offset);
+	OP_START(c, fd);
+	io_uring_prep_read(sqe, fd, buf, rw_len(count), (uint64_t)offset);
 	return op_finish(c, &op);
 }
 
 ssize_t pk_pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
-	if (offset < 0) {
-		errno = EINVAL;
+	struct pk_core *c = ring_for(fd);
+
+	if (!c)
+		return pwrite(fd, buf, count, offset);
+	if (offset < 0)
+		return fail(EINVAL);
+	if (bad_count(count))
+		return fail(EFAULT);
+	if (no_offsets(fd))
 		return -1;
-	}
-	if (fd_info(fd) & FD_STREAM) {
-		errno = ESPIPE;
-		return -1;
-	}
-	OP_START(fd);
-	io_uring_prep_write(sqe, fd, buf, (unsigned)(count > INT_MAX ? INT_MAX : count), (uint64_t)offset);
+	OP_START(c, fd);
+	io_uring_prep_write(sqe, fd, buf, rw_len(count), (uint64_t)offset);
 	return op_finish(c, &op);
 }
 
 ssize_t pk_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	if (iovcnt < 0 || iovcnt > IOV_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	OP_START(fd);
+	struct pk_core *c = ring_for(fd);
+
+	if (!c)
+		return readv(fd, iov, iovcnt);
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return fail(EINVAL);
+	OP_START(c, fd);
 	io_uring_prep_readv(sqe, fd, iov, (unsigned)iovcnt, (uint64_t)-1);
-	if (fd_nonblock(fd))
-		sqe->rw_flags = RWF_NOWAIT;
 	return op_finish(c, &op);
 }
 
 ssize_t pk_writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	if (iovcnt < 0 || iovcnt > IOV_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	OP_START(fd);
+	struct pk_core *c = ring_for(fd);
+
+	if (!c)
+		return writev(fd, iov, iovcnt);
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return fail(EINVAL);
+	OP_START(c, fd);
 	io_uring_prep_writev(sqe, fd, iov, (unsigned)iovcnt, (uint64_t)-1);
-	if (fd_nonblock(fd))
-		sqe->rw_flags = RWF_NOWAIT;
 	return op_finish(c, &op);
 }
 
 static int openat_mode(int dirfd, const char *path, int flags, mode_t mode)
 {
+	struct pk_core *c = pk_route();
 	int fd;
 
-	OP_START(-1);
-	io_uring_prep_openat(sqe, dirfd, path, flags, mode);
-	fd = (int)op_finish(c, &op);
-	if (fd >= 0 && fd_flags && fd < pk_rt.fd_max)
-		fd_flags[fd] = 0;	/* a FIFO or a device may hide behind the path */
+	if (!c) {
+		fd = openat(dirfd, path, flags, mode);
+	} else {
+		OP_START(c, -1);
+		io_uring_prep_openat(sqe, dirfd, path, flags, mode);
+		fd = (int)op_finish(c, &op);
+	}
+	pk_fd_forget(fd);	/* a FIFO or a device may hide behind the path */
 	return fd;
 }
 
@@ -260,19 +262,19 @@ int pk_open(const char *path, int flags, ...)
 
 /*
  * Cancels what is in flight on @fd, on every ring that had operations on it
- * (pk_rt.fd_rings): the caller's own with an ASYNC_CANCEL, which it waits
- * for, the other cores' by asking each to cancel behind what it has queued,
- * so an operation prepared but not yet submitted is cancelled too
- * (pk_cancel_fd_rings). Our own ring needs no such care: its cancel is
- * queued behind our fibers' operations and the kernel takes SQEs in order.
- * Operations of the native API (pk_req_*) are not tracked per descriptor:
- * their owner cancels them.
+ * (pk_rt.fd_rings): the caller's own (@c, NULL for a call going to the
+ * kernel) with an ASYNC_CANCEL, which it waits for, the other cores' by
+ * asking each to cancel behind what it has queued, so an operation
+ * prepared but not yet submitted is cancelled too (pk_cancel_fd_rings).
+ * Our own ring needs no such care: its cancel is queued behind our fibers'
+ * operations and the kernel takes SQEs in order. Operations of the native
+ * API (pk_req_*) are not tracked per descriptor: their owner cancels them.
  */
 static void cancel_fd(struct pk_core *c, int fd)
 {
 	struct pk_op op = { .fd = -1 };
 	struct io_uring_sqe *sqe;
-	uint64_t rings, own = PK_RING_BIT(c);
+	uint64_t rings, own = c ? PK_RING_BIT(c) : 0;
 
 	if (fd < 0 || fd >= pk_rt.fd_max || !atomic_load(&pk_rt.fd_inflight[fd]))
 		return;
@@ -289,71 +291,91 @@ static void cancel_fd(struct pk_core *c, int fd)
 
 int pk_close(int fd)
 {
-	struct pk_core *c = pk_core_get();
+	struct pk_core *c = pk_route();
+	int r;
 
-	if (!c)
-		return -1;
+	pk_fd_table_init();
+	if (pk_fd_internal(fd))
+		return (int)fail(EBADF);
 	cancel_fd(c, fd);
-	if (fd_flags && fd >= 0 && fd < pk_rt.fd_max)
-		fd_flags[fd] = 0;
+	pk_fd_forget(fd);
+	if (!c)
+		return close(fd);
 	{
-		struct pk_op op = { .fd = -1 };
-		struct io_uring_sqe *sqe = pk_op_sqe(c, &op, -1);
-		int r;
-
+		OP_START(c, -1);
 		io_uring_prep_close(sqe, fd);
 		/* close(2) is never restarted: the descriptor is gone either way. */
 		r = pk_op_run(c, &op, false);
-		if (r == -EINTR)
-			r = 0;
-		return (int)ret_errno(r);
 	}
+	if (r == -EINTR)
+		r = 0;
+	return (int)ret_errno(r);
 }
 
 int pk_fsync(int fd)
 {
-	OP_START(fd);
+	struct pk_core *c = pk_route();
+
+	if (!c)
+		return fsync(fd);
+	OP_START(c, fd);
 	io_uring_prep_fsync(sqe, fd, 0);
 	return (int)op_finish(c, &op);
 }
 
 int pk_fdatasync(int fd)
 {
-	OP_START(fd);
+	struct pk_core *c = pk_route();
+
+	if (!c)
+		return fdatasync(fd);
+	OP_START(c, fd);
 	io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
 	return (int)op_finish(c, &op);
 }
 
 int pk_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
 {
-	OP_START(-1);
+	struct pk_core *c = pk_route();
+
+	if (!c)
+		return statx(dirfd, path, flags, mask, stx);
+	OP_START(c, -1);
 	io_uring_prep_statx(sqe, dirfd, path, flags, mask, stx);
 	return (int)op_finish(c, &op);
 }
 
 int pk_socket(int domain, int type, int protocol)
 {
-	OP_START(-1);
+	struct pk_core *c = pk_route();
 	int fd;
 
-	io_uring_prep_socket(sqe, domain, type, protocol, 0);
-	fd = (int)op_finish(c, &op);
+	if (!c) {
+		fd = socket(domain, type, protocol);
+	} else {
+		OP_START(c, -1);
+		io_uring_prep_socket(sqe, domain, type, protocol, 0);
+		fd = (int)op_finish(c, &op);
+	}
 	if (fd >= 0)
-		fd_flags_set(fd, type & SOCK_NONBLOCK ? O_NONBLOCK : 0, S_IFSOCK);
+		pk_fd_learnt(fd, type & SOCK_NONBLOCK ? O_NONBLOCK : 0, S_IFSOCK);
 	return fd;
 }
 
 int pk_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
+	struct pk_core *c = ring_for(fd);
 	int nfd;
 
-	OP_START(fd);
-	io_uring_prep_accept(sqe, fd, addr, addrlen, flags);
-	if (fd_nonblock(fd))
-		sqe->ioprio |= PK_ACCEPT_DONTWAIT;
-	nfd = (int)op_finish(c, &op);
+	if (!c) {
+		nfd = accept4(fd, addr, addrlen, flags);
+	} else {
+		OP_START(c, fd);
+		io_uring_prep_accept(sqe, fd, addr, addrlen, flags);
+		nfd = (int)op_finish(c, &op);
+	}
 	if (nfd >= 0)
-		fd_flags_set(nfd, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0, S_IFSOCK);
+		pk_fd_learnt(nfd, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0, S_IFSOCK);
 	return nfd;
 }
 
@@ -364,71 +386,77 @@ int pk_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 int pk_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
-	long r;
+	struct pk_core *c = ring_for(fd);
 
-	/*
-	 * io_uring completes a connect when the connection is made; an
-	 * O_NONBLOCK socket wants EINPROGRESS at once, which only connect(2)
-	 * gives (it is no read/write-family call).
-	 */
-	if (fd_nonblock(fd))
+	/* An O_NONBLOCK socket wants EINPROGRESS at once, which only connect(2) gives. */
+	if (!c)
 		return connect(fd, addr, addrlen);
-	OP_START(fd);
+	OP_START(c, fd);
 	io_uring_prep_connect(sqe, fd, addr, addrlen);
 	/* A connect interrupted by a signal goes on in the background: EINTR, never a restart. */
-	r = pk_op_run(c, &op, false);
-	return (int)ret_errno(r);
+	return (int)ret_errno(pk_op_run(c, &op, false));
+}
+
+/* The ring for a socket call with @flags: MSG_DONTWAIT cannot block either. */
+static struct pk_core *sock_ring_for(int fd, int flags)
+{
+	return flags & MSG_DONTWAIT ? NULL : ring_for(fd);
 }
 
 ssize_t pk_send(int fd, const void *buf, size_t len, int flags)
 {
-	OP_START(fd);
-	io_uring_prep_send(sqe, fd, buf, len, flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0));
+	struct pk_core *c = sock_ring_for(fd, flags);
+
+	if (!c)
+		return send(fd, buf, len, flags);
+	OP_START(c, fd);
+	io_uring_prep_send(sqe, fd, buf, len, flags);
 	return op_finish(c, &op);
 }
 
 /*
- * FD_DRAINED: the last pk_recv on the socket took all it held (the kernel
- * said so by leaving IORING_CQE_F_SOCK_NONEMPTY out). The next one then
- * most likely finds it empty, so it waits for data first
+ * PK_FD_DRAINED: the last pk_recv on the socket took all it held (the
+ * kernel said so by leaving IORING_CQE_F_SOCK_NONEMPTY out). The next one
+ * then most likely finds it empty, so it waits for data first
  * (IORING_RECVSEND_POLL_FIRST) instead of trying a receive that fails:
- * a request-response server saves one failed receive per request.
+ * a request-response server saves one failed receive per request. A stale
+ * hint costs nothing but that guess.
  */
-static void fd_drained(int fd, bool drained)
-{
-	if (fd_flags && fd >= 0 && fd < pk_rt.fd_max && (fd_flags[fd] & FD_KNOWN)) {
-		if (drained)
-			fd_flags[fd] |= FD_DRAINED;
-		else
-			fd_flags[fd] &= (unsigned char)~FD_DRAINED;
-	}
-}
-
 ssize_t pk_recv(int fd, void *buf, size_t len, int flags)
 {
-	unsigned info = fd_info(fd);
+	struct pk_core *c = sock_ring_for(fd, flags);
 	long r;
 
-	OP_START(fd);
-	io_uring_prep_recv(sqe, fd, buf, len, flags | (info & FD_NONBLOCK ? MSG_DONTWAIT : 0));
-	if ((info & FD_DRAINED) && !(info & FD_NONBLOCK) && !(flags & MSG_DONTWAIT))
+	if (!c)
+		return recv(fd, buf, len, flags);
+	OP_START(c, fd);
+	io_uring_prep_recv(sqe, fd, buf, len, flags);
+	if (pk_fd_facts(fd) & PK_FD_DRAINED)
 		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 	r = pk_op_run(c, &op, true);
-	fd_drained(fd, r > 0 && !(op.cflags & IORING_CQE_F_SOCK_NONEMPTY));
+	pk_fd_hint(fd, PK_FD_DRAINED, r > 0 && !(op.cflags & IORING_CQE_F_SOCK_NONEMPTY));
 	return ret_errno(r);
 }
 
 ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	OP_START(fd);
-	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)(flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0)));
+	struct pk_core *c = sock_ring_for(fd, flags);
+
+	if (!c)
+		return sendmsg(fd, msg, flags);
+	OP_START(c, fd);
+	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
 	return op_finish(c, &op);
 }
 
 ssize_t pk_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	OP_START(fd);
-	io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)(flags | (fd_nonblock(fd) ? MSG_DONTWAIT : 0)));
+	struct pk_core *c = sock_ring_for(fd, flags);
+
+	if (!c)
+		return recvmsg(fd, msg, flags);
+	OP_START(c, fd);
+	io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)flags);
 	return op_finish(c, &op);
 }
 
@@ -441,6 +469,8 @@ ssize_t pk_sendto(int fd, const void *buf, size_t len, int flags,
 		.msg_iov = &iov, .msg_iovlen = 1,
 	};
 
+	if (!sock_ring_for(fd, flags))
+		return sendto(fd, buf, len, flags, dest, addrlen);
 	return pk_sendmsg(fd, &msg, flags);
 }
 
@@ -452,8 +482,11 @@ ssize_t pk_recvfrom(int fd, void *buf, size_t len, int flags,
 		.msg_name = src, .msg_namelen = src && addrlen ? *addrlen : 0,
 		.msg_iov = &iov, .msg_iovlen = 1,
 	};
-	ssize_t r = pk_recvmsg(fd, &msg, flags);
+	ssize_t r;
 
+	if (!sock_ring_for(fd, flags))
+		return recvfrom(fd, buf, len, flags, src, addrlen);
+	r = pk_recvmsg(fd, &msg, flags);
 	if (r >= 0 && src && addrlen)
 		*addrlen = msg.msg_namelen;
 	return r;
@@ -504,6 +537,8 @@ int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	unsigned n = 0, ready = 0;
 	int r = 0;
 
+	if (!pk_route())
+		return poll(fds, nfds, timeout);
 	if (nfds > (nfds_t)INT_MAX / 2) {
 		errno = EINVAL;
 		return -1;
@@ -582,6 +617,8 @@ int pk_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *time
 	struct pollfd *p;
 	int n = 0, r, ms = -1, ready = 0;
 
+	if (!pk_route())
+		return select(nfds, rd, wr, ex, timeout);
 	if (nfds < 0 || nfds > FD_SETSIZE ||
 	    (timeout && (timeout->tv_sec < 0 || timeout->tv_usec < 0 || timeout->tv_usec >= 1000000))) {
 		errno = EINVAL;
@@ -646,8 +683,11 @@ int pk_nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	struct __kernel_timespec ts;
 	struct timespec start, now;
+	struct pk_core *c = pk_route();
 	long r;
 
+	if (!c)
+		return nanosleep(req, rem);
 	if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000 || req->tv_sec < 0) {
 		errno = EINVAL;
 		return -1;
@@ -656,7 +696,7 @@ int pk_nanosleep(const struct timespec *req, struct timespec *rem)
 	ts.tv_nsec = req->tv_nsec;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	{
-		OP_START(-1);
+		OP_START(c, -1);
 		io_uring_prep_timeout(sqe, &ts, 0, 0);
 		r = pk_op_run(c, &op, false);
 	}
@@ -698,8 +738,11 @@ pid_t pk_waitpid(pid_t pid, int *status, int options)
 	idtype_t type = P_PID;
 	id_t id = (id_t)pid;
 	int wopt = WEXITED | (options & (WNOHANG | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD));
+	struct pk_core *c = pk_route();
 	long r;
 
+	if (!c)
+		return waitpid(pid, status, options);
 	if (options & WUNTRACED)
 		wopt |= WSTOPPED;
 	if (pid < -1) {
@@ -714,7 +757,7 @@ pid_t pk_waitpid(pid_t pid, int *status, int options)
 	}
 	memset(&si, 0, sizeof(si));
 	{
-		OP_START(-1);
+		OP_START(c, -1);
 		io_uring_prep_rw(PK_IORING_OP_WAITID, sqe, (int)id, NULL, (unsigned)type, 0);
 		sqe->file_index = (unsigned)wopt;
 		sqe->addr2 = (uint64_t)(uintptr_t)&si;

@@ -17,6 +17,7 @@ DEB_PKGS += liburing-dev libxdp-dev libbpf-dev clang llvm bpftool iproute2 \
 
 RUNTIME_SRCS := \
 	runtime/chan.c \
+	runtime/fd.c \
 	runtime/fiber.c \
 	runtime/io.c \
 	runtime/posix.c \

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -86,28 +86,6 @@ static void config_from_env(struct pk_config *cfg)
 	v = cfg->min_wait_us, env_int("PK_MIN_WAIT_US", &v), cfg->min_wait_us = (unsigned)v;
 }
 
-/* --- The fd table: operations in flight per descriptor, for pk_close --- */
-
-static void fd_table_init(void)
-{
-	struct rlimit rl;
-	long n = 1024;
-
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
-		n = (long)rl.rlim_cur;
-	if (n > (1 << 20))
-		n = 1 << 20;
-	pk_rt.fd_inflight = calloc((size_t)n, sizeof(*pk_rt.fd_inflight));
-	pk_rt.fd_rings = calloc((size_t)n, sizeof(*pk_rt.fd_rings));
-	if (!pk_rt.fd_inflight || !pk_rt.fd_rings) {
-		free(pk_rt.fd_inflight);
-		free(pk_rt.fd_rings);
-		pk_rt.fd_inflight = NULL;
-		pk_rt.fd_rings = NULL;
-	}
-	pk_rt.fd_max = pk_rt.fd_inflight ? (int)n : 0;
-}
-
 /* --- Rings ------------------------------------------------------------------- */
 
 static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq_cpu,
@@ -144,6 +122,8 @@ static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq
 			c->ring.ring_fd = c->ring.enter_ring_fd = fd;
 		}
 	}
+	if (r == 0)
+		pk_fd_own(c->ring.ring_fd, true);
 	if (r == -EINVAL && (flags & IORING_SETUP_DEFER_TASKRUN))
 		return ring_init(c, entries, (flags & ~(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
 							IORING_SETUP_R_DISABLED)) | IORING_SETUP_COOP_TASKRUN,
@@ -152,6 +132,13 @@ static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq
 		return ring_init(c, entries, flags & ~(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG),
 				 sq_cpu, idle_ms, wq_fd);
 	return r;
+}
+
+/* Unmaps @c's ring and closes its descriptor. */
+static void ring_exit(struct pk_core *c)
+{
+	pk_fd_own(c->ring.ring_fd, false);
+	io_uring_queue_exit(&c->ring);
 }
 
 /*
@@ -172,15 +159,110 @@ static void thread_ring_free(void *p)
 			break;
 		}
 	pthread_mutex_unlock(&thread_rings_lock);
-	io_uring_queue_exit(&c->ring);
+	ring_exit(c);
 	free(c);
 }
 
+static void atfork_prepare(void), atfork_parent(void), atfork_child(void);
+
 static void thread_ring_key_init(void)
 {
+	const char *s = getenv("PK_ROUTE");
+
 	pthread_key_create(&thread_ring_key, thread_ring_free);
-	if (!pk_rt.fd_inflight)
-		fd_table_init();
+	pk_fd_table_init();
+	pk_rt.route_all = s && !strcmp(s, "ring");
+	s = getenv("PK_SQPOLL");
+	pk_rt.thread_sqpoll = s && !strcmp(s, "1");
+	s = getenv("PK_SPIN_US");
+	pk_rt.spin_us = s && *s ? (unsigned)strtoul(s, NULL, 10) : 100;
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* --- SQPOLL rings for ordinary threads -------------------------------------- */
+
+/*
+ * SQPOLL threads busy-poll, and the kernel will not let two processes
+ * share one (it refuses IORING_SETUP_ATTACH_WQ across thread groups). With
+ * more polling threads than spare CPUs every hand-off waits for a time
+ * slice: cat | cat under PK_SQPOLL=1 took 5 s instead of 0.14 s on 2 CPUs.
+ * So a process polls only while it holds one of CPUs - 1 slots, a lock on
+ * /dev/shm/parakit-sqpoll-<uid>.<n> (PK_SQPOLL_SLOTS=N sets the number,
+ * 0 for no limit), and its threads keep no ring otherwise. The lock lives
+ * as long as the process; a child of fork() looks for a slot of its own.
+ */
+static pthread_mutex_t sqpoll_lock = PTHREAD_MUTEX_INITIALIZER;
+static int sqpoll_wq = -1;	/* the process's first SQPOLL ring */
+static int sqpoll_slot = -1;	/* the slot lock held, or -1 */
+static int sqpoll_none;		/* no slot was free */
+
+static bool sqpoll_slot_take(void)
+{
+	const char *s = getenv("PK_SQPOLL_SLOTS");
+	char path[64];
+	cpu_set_t set;
+	int slots, fd;
+
+	if (sqpoll_slot >= 0)
+		return true;
+	if (s && *s)
+		slots = atoi(s);
+	else
+		slots = sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) < 2 ? 1 : CPU_COUNT(&set) - 1;
+	if (slots <= 0)
+		return true;
+	for (int n = 0; n < slots; n++) {
+		snprintf(path, sizeof(path), "/dev/shm/parakit-sqpoll-%u.%d", (unsigned)getuid(), n);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return true;	/* nowhere to count: do not limit */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			pk_fd_own(fd, true);
+			sqpoll_slot = fd;
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
+/*
+ * Makes @c an SQPOLL ring attached to the process's first, if a slot is
+ * free. The polling thread gets the last CPU the process may use and the
+ * calling thread the others: sharing a CPU with it made a 1 GB cat 30
+ * times slower on 2 CPUs (the scheduler cores keep off it likewise).
+ * Returns 0, or -errno (then @c has no ring).
+ */
+static int sqpoll_ring_init(struct pk_core *c)
+{
+	const char *s = getenv("PK_SQPOLL_CPU");
+	int r = -EBUSY, cpu = -1;
+	cpu_set_t set;
+
+	pthread_mutex_lock(&sqpoll_lock);
+	/* The scheduler cores' polling thread, when they have one, serves us too. */
+	if (sqpoll_wq < 0 && pk_rt.started && (pk_rt.cores[0]->ring.flags & IORING_SETUP_SQPOLL))
+		sqpoll_wq = pk_rt.cores[0]->ring.ring_fd;
+	if (sqpoll_wq < 0 && (sqpoll_none || !sqpoll_slot_take())) {
+		sqpoll_none = 1;
+		goto out;
+	}
+	if (sqpoll_wq >= 0) {
+		/* Attached: the polling thread is placed already. */
+	} else if (s && *s) {
+		cpu = atoi(s);
+	} else if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 1) {
+		for (cpu = CPU_SETSIZE - 1; cpu >= 0 && !CPU_ISSET(cpu, &set); cpu--)
+			;
+		CPU_CLR(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	r = ring_init(c, 64, IORING_SETUP_SQPOLL, cpu, 50, sqpoll_wq);
+	if (r == 0 && sqpoll_wq < 0)
+		sqpoll_wq = c->ring.ring_fd;
+out:
+	pthread_mutex_unlock(&sqpoll_lock);
+	return r;
 }
 
 /*
@@ -200,7 +282,8 @@ struct pk_core *pk_core_get(void)
 		return NULL;
 	c->thread = true;
 	c->id = -1;
-	r = ring_init(c, 64, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, -1, 0, -1);
+	if (!pk_rt.thread_sqpoll || (r = sqpoll_ring_init(c)) < 0)
+		r = ring_init(c, 64, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, -1, 0, -1);
 	if (r < 0) {
 		free(c);
 		errno = -r;
@@ -213,6 +296,79 @@ struct pk_core *pk_core_get(void)
 	pthread_mutex_unlock(&thread_rings_lock);
 	pk_tls_core = c;
 	return c;
+}
+
+/*
+ * The ring an ordinary POSIX call of the caller goes through, or NULL when
+ * it goes to the kernel as it is (pk.h): a fiber's core always; an
+ * ordinary thread's ring when it polls (PK_SQPOLL=1 and a slot was free)
+ * or PK_ROUTE=ring; and the kernel when io_uring is unavailable here
+ * (seccomp, an old kernel). errno is left as it was.
+ */
+struct pk_core *pk_route(void)
+{
+	struct pk_core *c = pk_tls_core;
+	int err;
+
+	if (c && !c->thread)
+		return c;
+	if (!c) {
+		pthread_once(&thread_ring_once, thread_ring_key_init);
+		if (!pk_rt.route_all && (!pk_rt.thread_sqpoll || (sqpoll_none && sqpoll_wq < 0)))
+			return NULL;
+		err = errno;
+		c = pk_core_get();
+		errno = err;
+		if (!c)
+			return NULL;
+	}
+	return pk_rt.route_all || (c->ring.flags & IORING_SETUP_SQPOLL) ? c : NULL;
+}
+
+/*
+ * fork(): the child has the parent's rings mapped shared and their
+ * descriptors, but none of its threads. It lets them all go (the parent
+ * keeps its own) and makes rings again at its first call, with its own
+ * SQPOLL slot and polling thread. The locks are held across fork so that
+ * the child does not inherit one taken by a thread it does not have.
+ * NEEDSWORK: a fork from a fiber leaves the scheduler cores behind.
+ */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&sqpoll_lock);
+	pthread_mutex_lock(&thread_rings_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&thread_rings_lock);
+	pthread_mutex_unlock(&sqpoll_lock);
+}
+
+static void atfork_child(void)
+{
+	struct pk_core *c, *next;
+
+	for (c = thread_rings; c; c = next) {
+		next = c->next_thread;
+		ring_exit(c);
+		if (c == pk_tls_core) {
+			pthread_setspecific(thread_ring_key, NULL);
+			pk_tls_core = NULL;
+		}
+		free(c);
+	}
+	thread_rings = NULL;
+	sqpoll_wq = -1;
+	sqpoll_none = 0;
+	if (sqpoll_slot >= 0) {
+		/* The lock is on the parent's open file: closing our copy keeps it the parent's. */
+		pk_fd_own(sqpoll_slot, false);
+		close(sqpoll_slot);
+		sqpoll_slot = -1;
+	}
+	pk_fd_table_forked();
+	atfork_parent();
 }
 
 static void sync_cancel_fd(struct pk_core *c, int fd)
@@ -759,7 +915,7 @@ void pk_shutdown(void)
 	for (int i = pk_rt.ncores - 1; i >= 0; i--) {
 		struct pk_core *c = pk_rt.cores[i];
 
-		io_uring_queue_exit(&c->ring);
+		ring_exit(c);
 		while (c->stack_cache) {
 			struct pk_stack *s = c->stack_cache;
 

@@ -9,9 +9,9 @@
  *
  * libpk is looked for, in order: $PARAKIT_LIBPK_DIR (libpk.a and pk.h in
  * one directory), the build tree parakit runs from (<exe dir>/runtime/
- * libpk.a, headers in the source tree), then pkg-config's libpk. With the
- * source tree at hand the shim also sees libpk's internal header, which it
- * needs for fork, SQPOLL and ring-descriptor handling (SHIM_PK_INT).
+ * libpk.a, headers in the source tree), then pkg-config's libpk. The shim
+ * needs only libpk's public header, pk.h: fork, SQPOLL and libpk's own
+ * descriptors are libpk's business, so every shim behaves alike.
  */
 #include "shimgen/shim.h"
 #include "common/common.h"
@@ -231,7 +231,6 @@ unsigned long long shim_templates_hash(void)
 struct libpk {
 	char lib[PATH_MAX];	/* libpk.a */
 	char inc[PATH_MAX];	/* holds pk.h */
-	char intinc[PATH_MAX];	/* holds pk_int.h, or "" */
 };
 
 static int is_file(const char *p)
@@ -264,9 +263,6 @@ static int find_libpk(struct libpk *l)
 	if (env && *env) {
 		snprintf(l->lib, sizeof(l->lib), "%s/libpk.a", env);
 		snprintf(l->inc, sizeof(l->inc), "%s", env);
-		snprintf(path, sizeof(path), "%s/pk_int.h", env);
-		if (is_file(path))
-			snprintf(l->intinc, sizeof(l->intinc), "%s", env);
 		return is_file(l->lib) ? 0 : -1;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -277,8 +273,6 @@ static int find_libpk(struct libpk *l)
 		if (is_file(path) && is_file(SHIM_SRCDIR "/runtime/pk.h")) {
 			shim_pathf(l->lib, sizeof(l->lib), "%s", path);
 			snprintf(l->inc, sizeof(l->inc), "%s", SHIM_SRCDIR "/runtime");
-			if (is_file(SHIM_SRCDIR "/runtime/pk_int.h"))
-				snprintf(l->intinc, sizeof(l->intinc), "%s", SHIM_SRCDIR "/runtime");
 			return 0;
 		}
 	}
@@ -353,7 +347,7 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 	       const char *out)
 {
 	char c_path[PATH_MAX + 16], map_path[PATH_MAX + 16], log[PATH_MAX + 16];
-	char tmp[PATH_MAX + 16], inc[PATH_MAX + 4], intinc[PATH_MAX + 4], vs[PATH_MAX + 48];
+	char tmp[PATH_MAX + 16], inc[PATH_MAX + 4], vs[PATH_MAX + 48];
 	const char *cc = getenv("CC");
 	struct libpk l;
 	char *argv[40];
@@ -370,7 +364,6 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 	if (write_file(c_path, src) || write_file(map_path, map))
 		return -1;
 	snprintf(inc, sizeof(inc), "-I%s", l.inc);
-	snprintf(intinc, sizeof(intinc), "-I%s", l.intinc);
 	snprintf(vs, sizeof(vs), "-Wl,--version-script=%s", map_path);
 	argv[argc++] = (char *)(cc && *cc ? cc : "cc");
 	/* No sanitizer: the shim is loaded into programs that have no ASan runtime. */
@@ -385,10 +378,6 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 	argv[argc++] = "-Wall";
 	argv[argc++] = "-D_GNU_SOURCE";
 	argv[argc++] = inc;
-	if (*l.intinc) {
-		argv[argc++] = intinc;
-		argv[argc++] = "-DSHIM_PK_INT";
-	}
 	argv[argc++] = vs;
 	argv[argc++] = "-Wl,-z,defs";
 	argv[argc++] = "-o";

@@ -1,23 +1,15 @@
 //@ common
 /*
  * Family io: read and write on any descriptor (files, pipes, terminals,
- * sockets), one io_uring operation each (shim_io, in rt.c).
+ * sockets), through libpk, which chooses its ring or the kernel per call.
  */
 //@ fn read: read __read_chk
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
 	SHIM_REAL(read);
 
-	if (shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			SHIM_ROUTE(shim_io(IORING_OP_READ, fd, buf, n, (uint64_t)-1));
-#else
-			SHIM_ROUTE(pk_read(fd, buf, n));
-#endif
-		}
-		shim_leave();
-	}
+	if (shim_enter())
+		SHIM_ROUTE(pk_read(fd, buf, n));
 	return real ? real(fd, buf, n) : syscall(SYS_read, fd, buf, n);
 }
 
@@ -33,16 +25,8 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	SHIM_REAL(write);
 
-	if (shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			SHIM_ROUTE(shim_io(IORING_OP_WRITE, fd, buf, n, (uint64_t)-1));
-#else
-			SHIM_ROUTE(pk_write(fd, buf, n));
-#endif
-		}
-		shim_leave();
-	}
+	if (shim_enter())
+		SHIM_ROUTE(pk_write(fd, buf, n));
 	return real ? real(fd, buf, n) : syscall(SYS_write, fd, buf, n);
 }
 
@@ -51,16 +35,8 @@ SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
 	SHIM_REAL(pread);
 
-	if (off >= 0 && shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			SHIM_ROUTE(shim_io(IORING_OP_READ, fd, buf, n, (uint64_t)off));
-#else
-			SHIM_ROUTE(pk_pread(fd, buf, n, off));
-#endif
-		}
-		shim_leave();
-	}
+	if (off >= 0 && shim_enter())
+		SHIM_ROUTE(pk_pread(fd, buf, n, off));
 	return real ? real(fd, buf, n, off) : syscall(SYS_pread64, fd, buf, n, off);
 }
 
@@ -88,16 +64,8 @@ SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	SHIM_REAL(pwrite);
 
-	if (off >= 0 && shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			SHIM_ROUTE(shim_io(IORING_OP_WRITE, fd, buf, n, (uint64_t)off));
-#else
-			SHIM_ROUTE(pk_pwrite(fd, buf, n, off));
-#endif
-		}
-		shim_leave();
-	}
+	if (off >= 0 && shim_enter())
+		SHIM_ROUTE(pk_pwrite(fd, buf, n, off));
 	return real ? real(fd, buf, n, off) : syscall(SYS_pwrite64, fd, buf, n, off);
 }
 
@@ -111,17 +79,8 @@ SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	SHIM_REAL(readv);
 
-	if (iovcnt >= 0 && iovcnt <= IOV_MAX && shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			SHIM_ROUTE(shim_rw(IORING_OP_READV, fd, iov, (unsigned)iovcnt, (uint64_t)-1,
-					   shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0));
-#else
-			SHIM_ROUTE(pk_readv(fd, iov, iovcnt));
-#endif
-		}
-		shim_leave();
-	}
+	if (iovcnt >= 0 && iovcnt <= IOV_MAX && shim_enter())
+		SHIM_ROUTE(pk_readv(fd, iov, iovcnt));
 	return real ? real(fd, iov, iovcnt) : syscall(SYS_readv, fd, iov, iovcnt);
 }
 
@@ -130,16 +89,7 @@ SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	SHIM_REAL(writev);
 
-	if (iovcnt >= 0 && iovcnt <= IOV_MAX && shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			SHIM_ROUTE(shim_rw(IORING_OP_WRITEV, fd, iov, (unsigned)iovcnt, (uint64_t)-1,
-					   shim_fd_kind(fd) == FD_NONBLOCK ? RWF_NOWAIT : 0));
-#else
-			SHIM_ROUTE(pk_writev(fd, iov, iovcnt));
-#endif
-		}
-		shim_leave();
-	}
+	if (iovcnt >= 0 && iovcnt <= IOV_MAX && shim_enter())
+		SHIM_ROUTE(pk_writev(fd, iov, iovcnt));
 	return real ? real(fd, iov, iovcnt) : syscall(SYS_writev, fd, iov, iovcnt);
 }

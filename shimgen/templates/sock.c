@@ -1,11 +1,10 @@
 //@ common
 /*
- * Family sock: sockets, one io_uring operation per call (OP_SOCKET,
- * ACCEPT, CONNECT, SEND, RECV, SENDMSG, RECVMSG). A non-blocking socket
- * keeps its EAGAIN: send and receive get MSG_DONTWAIT, and accept and
- * connect on it go to libc (io_uring would wait for the peer).
+ * Family sock: sockets through libpk (OP_SOCKET, ACCEPT, CONNECT, SEND,
+ * RECV, SENDMSG, RECVMSG on its ring, or the kernel's calls: libpk
+ * chooses per call, and an O_NONBLOCK socket always gets the kernel's,
+ * which keeps its EAGAIN and EINPROGRESS).
  */
-#define SHIM_SOCK_BLOCKING(fd) (shim_fd_kind(fd) != FD_NONBLOCK)
 
 //@ fn socket: socket
 SHIM_EXPORT int socket(int domain, int type, int protocol)
@@ -29,7 +28,7 @@ SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	SHIM_REAL(accept);
 	int r;
 
-	if (SHIM_SOCK_BLOCKING(fd) && shim_enter()) {
+	if (shim_enter()) {
 		r = pk_accept(fd, addr, len);
 		shim_leave();
 	} else {
@@ -45,7 +44,7 @@ SHIM_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags
 	SHIM_REAL(accept4);
 	int r;
 
-	if (SHIM_SOCK_BLOCKING(fd) && shim_enter()) {
+	if (shim_enter()) {
 		r = pk_accept4(fd, addr, len, flags);
 		shim_leave();
 	} else {
@@ -60,7 +59,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	SHIM_REAL(connect);
 
-	if (SHIM_SOCK_BLOCKING(fd) && shim_enter())
+	if (shim_enter())
 		SHIM_ROUTE(pk_connect(fd, addr, len));
 	return real ? real(fd, addr, len) : (int)syscall(SYS_connect, fd, addr, len);
 }
@@ -71,7 +70,7 @@ SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 	SHIM_REAL(send);
 
 	if (shim_enter())
-		SHIM_ROUTE(pk_send(fd, buf, n, flags | (SHIM_SOCK_BLOCKING(fd) ? 0 : MSG_DONTWAIT)));
+		SHIM_ROUTE(pk_send(fd, buf, n, flags));
 	return real ? real(fd, buf, n, flags) : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
 }
 
@@ -81,7 +80,7 @@ SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 	SHIM_REAL(recv);
 
 	if (shim_enter())
-		SHIM_ROUTE(pk_recv(fd, buf, n, flags | (SHIM_SOCK_BLOCKING(fd) ? 0 : MSG_DONTWAIT)));
+		SHIM_ROUTE(pk_recv(fd, buf, n, flags));
 	return real ? real(fd, buf, n, flags) : syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
 }
 
@@ -99,7 +98,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	SHIM_REAL(sendto);
 
 	if (shim_enter())
-		SHIM_ROUTE(pk_sendto(fd, buf, n, flags | (SHIM_SOCK_BLOCKING(fd) ? 0 : MSG_DONTWAIT), to, len));
+		SHIM_ROUTE(pk_sendto(fd, buf, n, flags, to, len));
 	return real ? real(fd, buf, n, flags, to, len) : syscall(SYS_sendto, fd, buf, n, flags, to, len);
 }
 
@@ -110,7 +109,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
 	SHIM_REAL(recvfrom);
 
 	if (shim_enter())
-		SHIM_ROUTE(pk_recvfrom(fd, buf, n, flags | (SHIM_SOCK_BLOCKING(fd) ? 0 : MSG_DONTWAIT), from, len));
+		SHIM_ROUTE(pk_recvfrom(fd, buf, n, flags, from, len));
 	return real ? real(fd, buf, n, flags, from, len) : syscall(SYS_recvfrom, fd, buf, n, flags, from, len);
 }
 
@@ -128,7 +127,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	SHIM_REAL(sendmsg);
 
 	if (shim_enter())
-		SHIM_ROUTE(pk_sendmsg(fd, msg, flags | (SHIM_SOCK_BLOCKING(fd) ? 0 : MSG_DONTWAIT)));
+		SHIM_ROUTE(pk_sendmsg(fd, msg, flags));
 	return real ? real(fd, msg, flags) : syscall(SYS_sendmsg, fd, msg, flags);
 }
 
@@ -138,6 +137,6 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	SHIM_REAL(recvmsg);
 
 	if (shim_enter())
-		SHIM_ROUTE(pk_recvmsg(fd, msg, flags | (SHIM_SOCK_BLOCKING(fd) ? 0 : MSG_DONTWAIT)));
+		SHIM_ROUTE(pk_recvmsg(fd, msg, flags));
 	return real ? real(fd, msg, flags) : syscall(SYS_recvmsg, fd, msg, flags);
 }

@@ -38,16 +38,9 @@ static long shim_stream_io(int writing, int fd, char *buf, size_t n)
 	long r;
 
 	if (shim_enter()) {
-		if (SHIM_IO_ROUTABLE(fd)) {
-#ifdef SHIM_HAVE_RW
-			r = shim_io(writing ? IORING_OP_WRITE : IORING_OP_READ, fd, buf, n, (uint64_t)-1);
-#else
-			r = writing ? pk_write(fd, buf, n) : pk_read(fd, buf, n);
-#endif
-			shim_leave();
-			return r;
-		}
+		r = writing ? pk_write(fd, buf, n) : pk_read(fd, buf, n);
 		shim_leave();
+		return r;
 	}
 	return syscall(writing ? SYS_write : SYS_read, fd, buf, n);
 }

@@ -134,7 +134,7 @@ t_ok "the copies hold the same bytes" cmp "$T_TMP/orig.bin" "$T_TMP/tree.bin"
 t_ok "and the source's" cmp "$T_TMP/in.bin" "$T_TMP/tree.bin"
 
 port_strace orig "$orig/pcp" "$T_TMP/in.bin" "$T_TMP/o2.bin"
-port_strace tree "$tree/pcp" "$T_TMP/in.bin" "$T_TMP/t2.bin"
+port_strace tree env PK_ROUTE=ring "$tree/pcp" "$T_TMP/in.bin" "$T_TMP/t2.bin"
 o_rw=$(( $(port_sys orig read) + $(port_sys orig write) ))
 t_rw=$(( $(port_sys tree read) + $(port_sys tree write) ))
 t_diag "read+write syscalls: original $o_rw, ported $t_rw; io_uring_enter: $(port_sys tree io_uring_enter)"

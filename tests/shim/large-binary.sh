@@ -43,7 +43,7 @@ large()
 	t_is "$hash" "$scanned" "$desc: shim knows it by the hash scan records"
 
 	s_same "$desc reads a file" "$T_TMP/$desc.pk.so" "$@"
-	strace -f -qq -e trace=io_uring_enter -E LD_PRELOAD="$T_TMP/$desc.pk.so" -o "$desc.strace" \
+	strace -f -qq -e trace=io_uring_enter -E LD_PRELOAD="$T_TMP/$desc.pk.so" -E PK_ROUTE=ring -o "$desc.strace" \
 		"$@" >/dev/null 2>&1 </dev/null
 	t_ok "$desc: under the shim its I/O goes through io_uring" grep -q 'io_uring_enter(' "$desc.strace"
 }

@@ -57,17 +57,22 @@ s_counts()
 	echo "rw=$rw enter=$enter"
 }
 
-# s_uring DESC SO CMD...: with SO preloaded, no read/write-family call
-# after a process's io_uring_setup (until it execs), and at least one
-# io_uring_enter. S_KERNEL_FDS (e.g. "1") lists the descriptors that stay
-# on the kernel path by design (stdio on stdout: see v_shims).
+# s_uring DESC SO CMD...: with SO preloaded and PK_ROUTE=ring (every
+# routed call through the thread's ring, which libpk otherwise keeps for
+# fibers and SQPOLL: pk.h), no read/write-family call after a process's
+# io_uring_setup (until it execs), and at least one io_uring_enter; and
+# with libpk's own choice (no PK_ROUTE), no more read/write-family calls
+# and io_uring_enter together than the plain run made: the shim does no
+# harm. S_KERNEL_FDS (e.g. "1") lists the descriptors that stay on the
+# kernel path by design (stdio on stdout: see v_shims).
 S_KERNEL_FDS=
 s_uring()
 {
 	local desc=$1 so=$2 late
 	shift 2
 	strace -f -qq -o "$T_TMP/plain.strace" "$@" >/dev/null 2>&1 </dev/null
-	strace -f -qq -E LD_PRELOAD="$so" -o "$T_TMP/shim.strace" "$@" >/dev/null 2>&1 </dev/null
+	strace -f -qq -E LD_PRELOAD="$so" -o "$T_TMP/auto.strace" "$@" >/dev/null 2>&1 </dev/null
+	strace -f -qq -E LD_PRELOAD="$so" -E PK_ROUTE=ring -o "$T_TMP/shim.strace" "$@" >/dev/null 2>&1 </dev/null
 	late=$(awk -v re="^($S_RW)\\\\(" -v kfds=" $S_KERNEL_FDS " '
 		{ pid = $1; call = $2 }
 		call ~ /^execve\(/ { up[pid] = 0 }
@@ -78,12 +83,20 @@ s_uring()
 			n++; if (n <= 5) print "# late: " $0 > "/dev/stderr"
 		}
 		END { print n + 0 }' "$T_TMP/shim.strace")
-	t_diag "$desc: plain $(s_counts "$T_TMP/plain.strace"); shim $(s_counts "$T_TMP/shim.strace")"
+	t_diag "$desc: plain $(s_counts "$T_TMP/plain.strace"); shim $(s_counts "$T_TMP/auto.strace");" \
+		"PK_ROUTE=ring $(s_counts "$T_TMP/shim.strace")"
 	if [ "$late" -eq 0 ] && grep -q 'io_uring_enter(' "$T_TMP/shim.strace"; then
 		t_pass "$desc: routed I/O went through io_uring"
 	else
 		t_fail "$desc: $late read/write-family calls bypassed io_uring"
 	fi
+	local plain auto
+	# ld.so's read of each library's ELF header (the shim is one more) is not the program's I/O.
+	plain=$(grep -Fv '"\177ELF' "$T_TMP/plain.strace" | grep -Ec "^[0-9]+ +($S_RW|io_uring_enter)\\(")
+	auto=$(grep -Fv '"\177ELF' "$T_TMP/auto.strace" | grep -Ec "^[0-9]+ +($S_RW|io_uring_enter)\\(")
+	# A pipe's reader gets its data in pieces that differ from run to run: a tenth of slack.
+	t_ok "$desc: libpk's own choice enters the kernel for I/O no more than plain ($auto <= $plain + 10%)" \
+		test "$auto" -le $((plain + plain / 10 + 1))
 }
 
 s_require()

@@ -34,6 +34,6 @@ t_is "$T_RC" 125 "--run: a refused binary is parakit's failure (125)"
 t_like "$(cat "$T_ERR")" "static binary" "with the reason"
 t_pk shim --run --db "$S_DB"
 t_is "$T_RC" 125 "--run without a program is 125"
-strace -f -qq -o run.strace "$PARAKIT" shim --run --db "$S_DB" -- cat lines >/dev/null
+PK_ROUTE=ring strace -f -qq -o run.strace "$PARAKIT" shim --run --db "$S_DB" -- cat lines >/dev/null
 t_ok "--run's program reads through io_uring" grep -q 'io_uring_enter' run.strace
 t_done

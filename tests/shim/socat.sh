@@ -1,7 +1,7 @@
 #!/bin/bash
 # Description: socat relaying a file over TCP on loopback, both ends
 # shimmed: the bytes arrive intact, statuses and messages match a plain
-# run, and the relay's socket I/O goes through io_uring; a refused
+# run, and (PK_ROUTE=ring) the relay's socket I/O goes through io_uring; a refused
 # connection gives the same error and status.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
@@ -41,10 +41,10 @@ t_ok "shimmed relay delivered the file" cmp -s got.shim data
 t_is "$(cat rc.shim)" "$(cat rc.plain)" "same statuses (client, server)"
 t_is "$(cat cli.shim srv.shim)" "$(cat cli.plain srv.plain)" "same messages"
 
-strace -f -qq -o srv.strace -E LD_PRELOAD="$SO" socat -u TCP-LISTEN:$port,reuseaddr,bind=127.0.0.1 OPEN:got.st,creat,trunc &
+strace -f -qq -o srv.strace -E LD_PRELOAD="$SO" -E PK_ROUTE=ring socat -u TCP-LISTEN:$port,reuseaddr,bind=127.0.0.1 OPEN:got.st,creat,trunc &
 srv=$!
 for _ in $(seq 50); do ss -ltn 2>/dev/null | grep -q ":$port " && break; sleep 0.1; done
-strace -f -qq -o cli.strace -E LD_PRELOAD="$SO" socat -u OPEN:data TCP:127.0.0.1:$port
+strace -f -qq -o cli.strace -E LD_PRELOAD="$SO" -E PK_ROUTE=ring socat -u OPEN:data TCP:127.0.0.1:$port
 wait $srv
 t_ok "relay under strace delivered the file" cmp -s got.st data
 for side in srv cli; do
