@@ -14,9 +14,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define R(sym, block, family) { sym, block, family, SHIM_ROUTED, "libpk: one io_uring operation" }
-#define RS(sym, block) { sym, block, "stdio", SHIM_ROUTED, \
-	"libpk: a stream whose reads and writes are io_uring operations (fopencookie)" }
+/*
+ * A routed call goes where libpk decides, per call (pk.h): the reasons say
+ * how, per descriptor kind, so that v_shims tells what runs where.
+ */
+static const char pk_call[] =
+	"libpk, per call: an ordinary thread's goes to the kernel (one io_uring_enter per call costs "
+	"1.1-20x the system call: bench/pk-thread-io), through its ring under PK_SQPOLL=1; a fiber's "
+	"through its core's ring";
+static const char pk_fd_call[] =
+	"libpk, per call: an O_NONBLOCK pipe, socket or terminal to the kernel (it cannot block); "
+	"otherwise an ordinary thread's to the kernel, through its ring under PK_SQPOLL=1; a fiber's "
+	"through its core's ring";
+static const char pk_stream[] =
+	"libpk: a stream (fopencookie) whose reads and writes go where libpk decides per call, "
+	"as read and write do";
+
+#define R(sym, block, family) { sym, block, family, SHIM_ROUTED, pk_call }
+#define RF(sym, block, family) { sym, block, family, SHIM_ROUTED, pk_fd_call }
+#define RS(sym, block) { sym, block, "stdio", SHIM_ROUTED, pk_stream }
 #define K(sym, why) { sym, NULL, NULL, SHIM_PASSED, why }
 #define U(sym, why) { sym, NULL, NULL, SHIM_UNSAFE, why }
 
@@ -37,35 +53,35 @@ static const struct shim_rule rules[] = {
 	R("__openat_2", "openat", "open"),
 	K("__overflow", stdio_std),
 	R("__poll_chk", "poll", "poll"),
-	R("__pread64_chk", "pread", "io"),
-	R("__pread_chk", "pread", "io"),
+	RF("__pread64_chk", "pread", "io"),
+	RF("__pread_chk", "pread", "io"),
 	K("__printf_chk", stdio_std),
-	R("__read_chk", "read", "io"),
-	R("__recv_chk", "recv", "sock"),
-	R("__recvfrom_chk", "recvfrom", "sock"),
+	RF("__read_chk", "read", "io"),
+	RF("__recv_chk", "recv", "sock"),
+	RF("__recvfrom_chk", "recvfrom", "sock"),
 	K("__uflow", stdio_std),
 	K("__vfprintf_chk", stdio_std),
 	K("__vprintf_chk", stdio_std),
-	R("accept", "accept", "sock"),
-	R("accept4", "accept4", "sock"),
+	RF("accept", "accept", "sock"),
+	RF("accept4", "accept4", "sock"),
 	U("clone", "a task sharing the caller's memory and TLS would share its io_uring"),
 	R("close", "close", "fd"),
-	K("close_range", "passed; the shim keeps its rings out of the range"),
-	K("closefrom", "passed; the shim keeps its rings out of the range"),
-	R("connect", "connect", "sock"),
+	K("close_range", "passed; the shim keeps libpk's own descriptors out of the range"),
+	K("closefrom", "passed; the shim keeps libpk's own descriptors out of the range"),
+	RF("connect", "connect", "sock"),
 	K("copy_file_range", no_pk),
 	R("creat", "creat", "open"),
 	R("creat64", "creat", "open"),
-	K("dup", "passed; the shim watches it (descriptor reuse)"),
-	K("dup2", "passed; the shim watches it (descriptor reuse)"),
-	K("dup3", "passed; the shim watches it (descriptor reuse)"),
+	K("dup", "passed; the shim tells libpk the numbers it returns are new (pk_fd_forget)"),
+	K("dup2", "passed; the shim tells libpk the numbers it returns are new (pk_fd_forget)"),
+	K("dup3", "passed; the shim tells libpk the numbers it returns are new (pk_fd_forget)"),
 	K("epoll_pwait", no_pk),
 	K("epoll_wait", no_pk),
 	K("fallocate", no_pk),
 	K("fallocate64", no_pk),
 	K("fclose", "passed; the shim watches it (descriptor reuse); a stream the shim opened closes through libpk"),
-	K("fcntl", "passed; the shim watches F_SETFL (O_NONBLOCK)"),
-	K("fcntl64", "passed; the shim watches F_SETFL (O_NONBLOCK)"),
+	K("fcntl", "passed; the shim tells libpk of F_SETFL (O_NONBLOCK)"),
+	K("fcntl64", "passed; the shim tells libpk of F_SETFL (O_NONBLOCK)"),
 	R("fdatasync", "fdatasync", "sync"),
 	RS("fdopen", "fdopen"),
 	K("fflush", stdio_std),
@@ -98,7 +114,7 @@ static const struct shim_rule rules[] = {
 	K("getchar", stdio_std),
 	K("getdelim", stdio_std),
 	K("getline", stdio_std),
-	K("ioctl", "passed; the shim watches FIONBIO (O_NONBLOCK)"),
+	K("ioctl", "passed; the shim tells libpk of FIONBIO (O_NONBLOCK)"),
 	K("lseek", no_pk),
 	K("lseek64", no_pk),
 	K("mmap", "memory, not a call: page faults stay with the kernel"),
@@ -108,14 +124,14 @@ static const struct shim_rule rules[] = {
 	R("open64", "open", "open"),
 	R("openat", "openat", "open"),
 	R("openat64", "openat", "open"),
-	K("pipe", "passed; the shim watches it (descriptor reuse)"),
-	K("pipe2", "passed; the shim watches it (descriptor reuse)"),
+	K("pipe", "passed; the shim tells libpk the numbers it returns are new (pk_fd_forget)"),
+	K("pipe2", "passed; the shim tells libpk the numbers it returns are new (pk_fd_forget)"),
 	R("poll", "poll", "poll"),
 	K("posix_fadvise", no_pk),
 	K("posix_fadvise64", no_pk),
 	K("ppoll", no_pk),
-	R("pread", "pread", "io"),
-	R("pread64", "pread", "io"),
+	RF("pread", "pread", "io"),
+	RF("pread64", "pread", "io"),
 	K("preadv", no_pk),
 	K("preadv2", no_pk),
 	K("printf", stdio_std),
@@ -124,27 +140,27 @@ static const struct shim_rule rules[] = {
 	K("putc_unlocked", stdio_std),
 	K("putchar", stdio_std),
 	K("puts", stdio_std),
-	R("pwrite", "pwrite", "io"),
-	R("pwrite64", "pwrite", "io"),
+	RF("pwrite", "pwrite", "io"),
+	RF("pwrite64", "pwrite", "io"),
 	K("pwritev", no_pk),
 	K("pwritev2", no_pk),
-	R("read", "read", "io"),
-	R("readv", "readv", "io"),
-	R("recv", "recv", "sock"),
-	R("recvfrom", "recvfrom", "sock"),
-	R("recvmsg", "recvmsg", "sock"),
+	RF("read", "read", "io"),
+	RF("readv", "readv", "io"),
+	RF("recv", "recv", "sock"),
+	RF("recvfrom", "recvfrom", "sock"),
+	RF("recvmsg", "recvmsg", "sock"),
 	K("scanf", stdio_std),
 	R("select", "select", "poll"),
-	R("send", "send", "sock"),
+	RF("send", "send", "sock"),
 	K("sendfile", no_pk),
 	K("sendfile64", no_pk),
-	R("sendmsg", "sendmsg", "sock"),
-	R("sendto", "sendto", "sock"),
+	RF("sendmsg", "sendmsg", "sock"),
+	RF("sendto", "sendto", "sock"),
 	K("sigaction", "passed: libpk reads each handler's SA_RESTART with sigaction when a signal interrupts a routed call"),
 	K("signal", "passed: libpk reads each handler's SA_RESTART with sigaction when a signal interrupts a routed call"),
 	R("sleep", "sleep", "sleep"),
-	R("socket", "socket", "sock"),
-	K("socketpair", "passed; the shim watches it (descriptor reuse)"),
+	RF("socket", "socket", "sock"),
+	K("socketpair", "passed; the shim tells libpk the numbers it returns are new (pk_fd_forget)"),
 	K("splice", no_pk),
 	K("tee", no_pk),
 	R("usleep", "usleep", "sleep"),
@@ -153,8 +169,8 @@ static const struct shim_rule rules[] = {
 	K("vprintf", stdio_std),
 	K("wait", no_pk),
 	K("waitpid", "kernel path: libpk's waitpid needs IORING_OP_WAITID (Linux 6.7), left to libc"),
-	R("write", "write", "io"),
-	R("writev", "writev", "io"),
+	RF("write", "write", "io"),
+	RF("writev", "writev", "io"),
 };
 
 static int cmp_rule(const void *k, const void *e)
