@@ -25,10 +25,91 @@ struct req_group {
 	unsigned ndone, min;
 };
 
+/*
+ * How long an operation on a descriptor may wait before libpk makes sure
+ * the wait is one read(2) would make: a number libc closed and handed out
+ * again behind libpk's back may now be O_NONBLOCK, where io_uring would
+ * wait for data but the kernel's call says EAGAIN at once. Checked once
+ * per operation, and only for those that waited this long, so a busy
+ * server pays nothing.
+ */
+#define STALE_CHECK_MS 20
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pending_add(struct pk_core *c, struct pk_op *op)
+{
+	op->since_ms = now_ms();
+	op->next = NULL;
+	op->prev = c->unchecked_tail;
+	if (c->unchecked_tail)
+		c->unchecked_tail->next = op;
+	else
+		c->unchecked = op;
+	c->unchecked_tail = op;
+}
+
+static void pending_del(struct pk_core *c, struct pk_op *op)
+{
+	struct pk_op **head = op->checked ? &c->checked : &c->unchecked;
+
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		*head = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	else if (!op->checked)
+		c->unchecked_tail = op->prev;
+}
+
+/* How long core @c may wait before pk_stale_check has work: -1 for ever. */
+int pk_stale_wait_ms(struct pk_core *c)
+{
+	int64_t left;
+
+	if (!c->unchecked)
+		return -1;
+	left = c->unchecked->since_ms + STALE_CHECK_MS - now_ms();
+	return left < 1 ? 1 : (int)left;
+}
+
+/* Looks again at the descriptors of @c's operations that waited long; cancels those now O_NONBLOCK. */
+void pk_stale_check(struct pk_core *c)
+{
+	int64_t old = now_ms() - STALE_CHECK_MS;
+	struct io_uring_sqe *sqe;
+	struct pk_op *op;
+
+	while ((op = c->unchecked) && op->since_ms <= old) {
+		pending_del(c, op);
+		op->checked = true;
+		op->prev = NULL;
+		op->next = c->checked;
+		if (c->checked)
+			c->checked->prev = op;
+		c->checked = op;
+		if (!(pk_fd_learn(op->fd) & PK_FD_NONBLOCK))
+			continue;
+		op->stale = true;
+		sqe = pk_sqe(c);
+		io_uring_prep_cancel(sqe, op, 0);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
+}
+
 void pk_op_complete(struct pk_op *op, int res, unsigned flags)
 {
 	struct pk_fiber *f = op->w.f;
 
+	if (f && op->fd >= 0)
+		pending_del(f->core, op);
 	if (op->fd >= 0 && op->fd < pk_rt.fd_max)
 		atomic_fetch_sub(&pk_rt.fd_inflight[op->fd], 1);
 	op->res = res;
@@ -136,14 +217,6 @@ static int wait_on(struct pk_core *c, struct pk_waiter *w)
 }
 
 /*
- * How long an ordinary thread waits on a descriptor before it makes sure
- * the wait is one read(2) would make: a number libc closed and handed out
- * again behind libpk's back may now be O_NONBLOCK, where io_uring would
- * wait for data but the kernel's call says EAGAIN at once.
- */
-#define STALE_CHECK_MS 20
-
-/*
  * Waits for @op, an operation on a descriptor. Returns 0, -EINTR (a
  * signal), or -EAGAIN when the descriptor turned out to be O_NONBLOCK
  * and the operation was cancelled before it did anything.
@@ -202,8 +275,8 @@ int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable)
 	for (;;) {
 		int r = wait_op(c, op);
 
-		if (r == -EAGAIN)
-			return r;
+		if (r == -EAGAIN || (op->stale && op->res == -ECANCELED))
+			return -EAGAIN;
 		if (!r)
 			return op->res == -ECANCELED && op->fd >= 0 ? -EBADF : op->res;
 		if (restartable && restart_after_signal())
@@ -224,6 +297,9 @@ struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd)
 
 	op->w.f = c->cur;
 	op->fd = fd;
+	op->checked = op->stale = false;
+	if (op->w.f && fd >= 0)
+		pending_add(c, op);
 	if (fd >= 0 && fd < pk_rt.fd_max) {
 		uint64_t bit = PK_RING_BIT(c);
 

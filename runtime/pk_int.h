@@ -49,6 +49,11 @@ struct pk_op {
 	int fd;			/* >= 0: counted in the fd's in-flight table */
 	struct pk_req *req;	/* native API: completes this instead */
 	unsigned *group;	/* native API: done counter */
+	/* A fiber's operation on a descriptor, while in flight (io.c: stale checks) */
+	struct pk_op *prev, *next;	/* in its core's unchecked or checked list */
+	int64_t since_ms;		/* when it was prepared (CLOCK_MONOTONIC_COARSE) */
+	bool checked;			/* its descriptor was looked at again */
+	bool stale;			/* ... and found O_NONBLOCK: cancelled, EAGAIN */
 };
 
 enum { PK_F_READY, PK_F_RUNNING, PK_F_WAITING, PK_F_DONE };
@@ -96,6 +101,9 @@ struct pk_core {
 	const void *sched_stack_bottom;	/* for ASan's fiber annotations */
 	size_t sched_stack_size;
 	uint64_t nswitch;
+	/* Fibers' operations on descriptors in flight (io.c: stale checks) */
+	struct pk_op *unchecked, *unchecked_tail;	/* oldest first */
+	struct pk_op *checked;
 };
 
 struct pk_rt {
@@ -180,6 +188,8 @@ PK_HIDDEN void pk_op_complete(struct pk_op *op, int res, unsigned flags);
 PK_HIDDEN int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable);
 PK_HIDDEN struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd);
 PK_HIDDEN void pk_req_dispatch(uint64_t u, int res, unsigned flags);
+PK_HIDDEN int pk_stale_wait_ms(struct pk_core *c);
+PK_HIDDEN void pk_stale_check(struct pk_core *c);
 /*
  * Requests whose caller has returned without them (pk_poll's cancelled
  * polls): each has priv[2] pointing here, and the last completion frees

@@ -266,13 +266,15 @@ out:
 }
 
 /*
- * The caller's core, or the lazily created ring of an ordinary thread (freed
- * when the thread exits). NULL with errno set when io_uring is unavailable.
+ * The calling thread's ring, made now if it has none (freed when the
+ * thread exits): an SQPOLL one under PK_SQPOLL=1 when a slot is free, else
+ * a plain one, or none when @polling_only. NULL with errno set when
+ * io_uring is unavailable.
  */
-struct pk_core *pk_core_get(void)
+static struct pk_core *thread_ring_get(bool polling_only)
 {
 	struct pk_core *c = pk_tls_core;
-	int r;
+	int r = -EBUSY;
 
 	if (c)
 		return c;
@@ -282,7 +284,9 @@ struct pk_core *pk_core_get(void)
 		return NULL;
 	c->thread = true;
 	c->id = -1;
-	if (!pk_rt.thread_sqpoll || (r = sqpoll_ring_init(c)) < 0)
+	if (pk_rt.thread_sqpoll)
+		r = sqpoll_ring_init(c);
+	if (r < 0 && !polling_only)
 		r = ring_init(c, 64, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, -1, 0, -1);
 	if (r < 0) {
 		free(c);
@@ -296,6 +300,12 @@ struct pk_core *pk_core_get(void)
 	pthread_mutex_unlock(&thread_rings_lock);
 	pk_tls_core = c;
 	return c;
+}
+
+/* The caller's core, or its thread's ring (made if needed). */
+struct pk_core *pk_core_get(void)
+{
+	return thread_ring_get(false);
 }
 
 /*
@@ -317,7 +327,7 @@ struct pk_core *pk_route(void)
 		if (!pk_rt.route_all && (!pk_rt.thread_sqpoll || (sqpoll_none && sqpoll_wq < 0)))
 			return NULL;
 		err = errno;
-		c = pk_core_get();
+		c = thread_ring_get(!pk_rt.route_all);
 		errno = err;
 		if (!c)
 			return NULL;
@@ -682,7 +692,7 @@ static void *core_main(void *arg)
 	void *bottom;
 	size_t size;
 	unsigned batch;
-	int r = 0;
+	int r = 0, ms;
 
 	pk_tls_core = c;
 	/* A SINGLE_ISSUER ring's issuer is the task that enables it: this one. */
@@ -705,6 +715,13 @@ static void *core_main(void *arg)
 		pk_sched_run_ready(c);
 		if (c->runq) {
 			submit_nowait(c);
+		} else if ((ms = pk_stale_wait_ms(c)) >= 0) {
+			/* A fiber waits on a descriptor: look at it again if it waits long (io.c). */
+			struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000LL };
+			struct io_uring_cqe *cqe;
+
+			io_uring_submit_and_wait_timeout(&c->ring, &cqe, 1, &ts, NULL);
+			c->unsubmitted = 0;
 		} else if ((batch = wait_nr(c)) > 1) {
 			submit_and_wait_batch(c, batch);
 			c->unsubmitted = 0;
@@ -713,6 +730,8 @@ static void *core_main(void *arg)
 			c->unsubmitted = 0;
 		}
 		pk_reap(c);
+		if (c->unchecked)
+			pk_stale_check(c);
 	}
 	return NULL;
 }

@@ -130,6 +130,26 @@ static void file_after_pipe(void)
 	close(42);
 }
 
+/* A wait longer than libpk's check on a blocking pipe stays a wait. */
+static void long_wait_blocking(void)
+{
+	struct late l;
+	pthread_t t;
+	int a[2];
+	char c;
+	ssize_t r;
+
+	pipe_at(44, a, 0);
+	l.fd = a[1];
+	l.ms = 80;
+	pthread_create(&t, NULL, write_late, &l);
+	r = pk_read(44, &c, 1);
+	t_ok(r == 1 && c == 'z', "%s: a blocking read that waits 80 ms gets its data (%zd)", mode, r);
+	pthread_join(t, NULL);
+	close(a[0]);
+	close(a[1]);
+}
+
 /* pk_fd_forget after a change libpk cannot see, and libpk's own descriptors. */
 static void forget_and_own(void)
 {
@@ -153,6 +173,8 @@ static void *fiber_cases(void *arg)
 {
 	(void)arg;
 	mode = "fiber";
+	nonblock_after_blocking();
+	long_wait_blocking();
 	blocking_after_nonblock();
 	file_after_pipe();
 	return NULL;
@@ -171,6 +193,7 @@ int main(int argc, char **argv)
 		nonblock_after_blocking();
 		blocking_after_nonblock();
 		file_after_pipe();
+		long_wait_blocking();
 		forget_and_own();
 		{
 			/* The thread's ring is libpk's own: pk_close refuses it. */
@@ -184,7 +207,7 @@ int main(int argc, char **argv)
 		}
 		return t_failed ? 1 : 0;
 	}
-	t_plan(13);
+	t_plan(16);
 	nonblock_after_blocking();
 	blocking_after_nonblock();
 	file_after_pipe();
