@@ -137,6 +137,8 @@ enum {
 
 PK_HIDDEN extern struct pk_rt pk_rt;
 PK_HIDDEN extern __thread struct pk_core *pk_tls_core;
+/* Set while libpk works for itself (after fork): its POSIX calls go to the kernel. */
+PK_HIDDEN extern __thread bool pk_tls_own_work;
 
 /*
  * switch_<arch>.S: saves the callee-saved registers and the FP control

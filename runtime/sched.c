@@ -36,6 +36,7 @@
 
 struct pk_rt pk_rt;
 __thread struct pk_core *pk_tls_core;
+__thread bool pk_tls_own_work;
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t thread_ring_key;
@@ -159,7 +160,12 @@ static void thread_ring_free(void *p)
 			break;
 		}
 	pthread_mutex_unlock(&thread_rings_lock);
+	/* liburing closes the ring through libc, which may be a shim's close: see atfork_child. */
+	if (pk_tls_core == c)
+		pk_tls_core = NULL;
+	pk_tls_own_work = true;
 	ring_exit(c);
+	pk_tls_own_work = false;
 	free(c);
 }
 
@@ -320,6 +326,8 @@ struct pk_core *pk_route(void)
 	struct pk_core *c = pk_tls_core;
 	int err;
 
+	if (pk_tls_own_work)
+		return NULL;
 	if (c && !c->thread)
 		return c;
 	if (!c) {
@@ -357,18 +365,25 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
-	struct pk_core *c, *next;
+	struct pk_core *c, *next, *rings = thread_rings;
 
-	for (c = thread_rings; c; c = next) {
+	/*
+	 * What the child lets go is closed through libc (liburing's close),
+	 * and under a shim libc's close is the shim's, which calls pk_close:
+	 * meanwhile every libpk call goes to the kernel and waits for no lock.
+	 */
+	pk_tls_own_work = true;
+	pk_fd_table_forked();
+	thread_rings = NULL;
+	if (pk_tls_core && pk_tls_core->thread) {
+		pthread_setspecific(thread_ring_key, NULL);
+		pk_tls_core = NULL;
+	}
+	for (c = rings; c; c = next) {
 		next = c->next_thread;
 		ring_exit(c);
-		if (c == pk_tls_core) {
-			pthread_setspecific(thread_ring_key, NULL);
-			pk_tls_core = NULL;
-		}
 		free(c);
 	}
-	thread_rings = NULL;
 	sqpoll_wq = -1;
 	sqpoll_none = 0;
 	if (sqpoll_slot >= 0) {
@@ -377,7 +392,7 @@ static void atfork_child(void)
 		close(sqpoll_slot);
 		sqpoll_slot = -1;
 	}
-	pk_fd_table_forked();
+	pk_tls_own_work = false;
 	atfork_parent();
 }
 
