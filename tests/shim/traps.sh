@@ -25,6 +25,9 @@ s_same "fork: child and parent share the offset, each its own ring" "$SO" ./trap
 S_KERNEL_FDS=1	# printf
 s_uring "fork: the child's reads go through its own ring" "$SO" ./traps fork abc
 t_is "$(grep -c 'io_uring_setup(' shim.strace)" 2 "fork: parent and child each set up one ring"
+# Polling rings: the child's fork handler closes the parent's through libc,
+# which is the shim's close; it once came back into libpk and hung.
+PK_SQPOLL=1 PK_SQPOLL_SLOTS=64 s_same "fork under PK_SQPOLL=1: no hang, same output" "$SO" timeout 20 ./traps fork abc
 s_same "vfork + exec, posix_spawn" "$SO" ./traps vfork abc
 s_same "exec" "$SO" ./traps exec abc
 S_KERNEL_FDS=
