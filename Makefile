@@ -63,6 +63,7 @@ PARAKIT_SRCS := \
 	common/strmap.c \
 	db/cmd_db.c \
 	db/db.c \
+	db/db_catalog.c \
 	db/db_merge.c \
 	parakit.c
 

@@ -66,4 +66,12 @@ long long db_int(sqlite3 *db, const char *sql, long long dflt);
 /* The embedded file whose name ends with suffix, or NULL. */
 const struct db_embedded *db_find_embedded(const char *suffix);
 
+/*
+ * The libpk call that does catalogue function @name's work ("pk_read",
+ * "pk_spawn" for pthread_create), or NULL: the catalogue's pk_equivalent,
+ * read from the embedded catalogue (no database needed). Thread-safe;
+ * the string is borrowed for the process's life.
+ */
+const char *db_catalog_twin(const char *name);
+
 #endif

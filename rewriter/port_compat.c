@@ -8,25 +8,20 @@
  * and reused would keep the old ones.
  */
 #include "rewriter/port.h"
+#include "db/db.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Sorted: bsearch. */
-static const char *const twins[] = {
-	"accept", "accept4", "close", "connect", "fcntl", "fdatasync", "fsync", "nanosleep", "open",
-	"openat", "poll", "pread", "pwrite", "read", "readv", "recv", "recvfrom", "recvmsg",
-	"select", "send", "sendmsg", "sendto", "sleep", "socket", "usleep", "waitpid", "write", "writev",
-};
-
-static int cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
+/*
+ * A twin for compat is one with the function's own name and shape: pk_read
+ * for read. The list is the catalogue's (db_catalog_twin), shared with shim.
+ */
 int port_compat_has_twin(const char *posix)
 {
-	return bsearch(&posix, twins, sizeof(twins) / sizeof(twins[0]), sizeof(twins[0]), cmp) != NULL;
+	const char *pk = db_catalog_twin(posix);
+
+	return pk && !strncmp(pk, "pk_", 3) && !strcmp(pk + 3, posix);
 }
 
 static int is_stdio(const char *p)

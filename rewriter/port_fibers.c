@@ -19,36 +19,42 @@
  */
 #include "rewriter/port.h"
 #include "common/common.h"
+#include "db/db.h"
 
 #include <string.h>
 
+/*
+ * How each pthread function with a fiber twin is rewritten; the twin's
+ * name is the catalogue's (db_catalog_twin, the list shim reads too), and
+ * a function the catalogue gives no twin is not rewritten.
+ */
 struct fiber_twin {
-	const char *from, *to;
+	const char *from;
 	int attr;	/* index of an attribute argument that must be NULL; 0: none */
 	int sync;	/* mutex/cond group, else thread */
 };
 
 static const struct fiber_twin twins[] = {
-	{ "pthread_cond_broadcast", "pk_cond_broadcast", 0, 1 },
-	{ "pthread_cond_destroy", "pk_cond_destroy", 0, 1 },
-	{ "pthread_cond_init", "pk_cond_init", 1, 1 },
-	{ "pthread_cond_signal", "pk_cond_signal", 0, 1 },
-	{ "pthread_cond_wait", "pk_cond_wait", 0, 1 },
-	{ "pthread_create", "pk_spawn", 1, 0 },
-	{ "pthread_detach", "pk_detach", 0, 0 },
-	{ "pthread_join", "pk_join", 0, 0 },
-	{ "pthread_mutex_destroy", "pk_mutex_destroy", 0, 1 },
-	{ "pthread_mutex_init", "pk_mutex_init", 1, 1 },
-	{ "pthread_mutex_lock", "pk_mutex_lock", 0, 1 },
-	{ "pthread_mutex_trylock", "pk_mutex_trylock", 0, 1 },
-	{ "pthread_mutex_unlock", "pk_mutex_unlock", 0, 1 },
+	{ "pthread_cond_broadcast", 0, 1 },
+	{ "pthread_cond_destroy", 0, 1 },
+	{ "pthread_cond_init", 1, 1 },
+	{ "pthread_cond_signal", 0, 1 },
+	{ "pthread_cond_wait", 0, 1 },
+	{ "pthread_create", 1, 0 },
+	{ "pthread_detach", 0, 0 },
+	{ "pthread_join", 0, 0 },
+	{ "pthread_mutex_destroy", 0, 1 },
+	{ "pthread_mutex_init", 1, 1 },
+	{ "pthread_mutex_lock", 0, 1 },
+	{ "pthread_mutex_trylock", 0, 1 },
+	{ "pthread_mutex_unlock", 0, 1 },
 };
 
 static const struct fiber_twin *twin_of(const char *posix)
 {
 	for (size_t i = 0; posix && i < ARRAY_SIZE(twins); i++)
 		if (!strcmp(twins[i].from, posix))
-			return &twins[i];
+			return db_catalog_twin(posix) ? &twins[i] : NULL;
 	return NULL;
 }
 
@@ -171,7 +177,7 @@ int port_fibers_site(struct port_tree *t, const struct port_call *c)
 					      f->toks[close].off - f->toks[args[tw->attr] - 1].off, "");
 		}
 	}
-	snprintf(to, sizeof(to), "%s%s", c->ret_used > 0 ? "-" : "", tw->to);
+	snprintf(to, sizeof(to), "%s%s", c->ret_used > 0 ? "-" : "", db_catalog_twin(tw->from));
 	why = port_rename(t, c, to);
 	port_record(t, c, why ? "left" : "rewritten", why);
 	if (!why) {

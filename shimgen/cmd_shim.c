@@ -771,7 +771,7 @@ int cmd_shim(int argc, char **argv)
 	const char *base;
 	int opt, r;
 
-	assert(shim_rules_sorted());
+	assert(shim_rules_sorted() && !shim_rules_untwinned());
 	opts.db = DB_DEFAULT;
 	/* '+': stop at the first non-option, so --run's ARGS stay the program's. */
 	while ((opt = getopt_long(argc, argv, "+d:o:k:Jh", longopts, NULL)) != -1) {

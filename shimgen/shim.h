@@ -26,6 +26,8 @@ const struct shim_rule *shim_rule_find(const char *symbol, const char *posix_nam
 				       struct shim_rule *buf);
 const char *shim_decision_name(enum shim_decision d);
 /* 1 when the rule table is sorted (bsearch needs it); an invariant. */
+/* The first routed symbol the catalogue gives no libpk twin, or NULL (an invariant). */
+const char *shim_rules_untwinned(void);
 int shim_rules_sorted(void);
 
 struct shim_template {

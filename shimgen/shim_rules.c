@@ -3,12 +3,14 @@
  * libc and why, and which would break a program under a shim.
  *
  * A symbol is routed when libpk has a POSIX twin with the same signature,
- * return and errno (pk_read...) and a template block implements every glibc
- * name of it (read, __read_chk). I/O that libpk lacks stays on the kernel
+ * return and errno (pk_read...: the catalogue's pk_equivalent, the one list
+ * port reads too; shim_rules_untwinned checks) and a template block
+ * implements every glibc name of it (read, __read_chk). I/O that libpk lacks stays on the kernel
  * path and says so; the rest of libc (no I/O) passes through silently.
  * The table is sorted by symbol for bsearch.
  */
 #include "shimgen/shim.h"
+#include "db/db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +202,25 @@ const char *shim_decision_name(enum shim_decision d)
 	case SHIM_UNSAFE: return "unsafe";
 	default: return "passed";
 	}
+}
+
+/*
+ * The first routed rule whose POSIX function the catalogue gives no libpk
+ * twin (db_catalog_twin: the one list, which port reads too), or NULL. A
+ * stream's twins are those of read and write, which do its I/O.
+ */
+const char *shim_rules_untwinned(void)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct shim_rule *r = &rules[i];
+
+		if (r->decision != SHIM_ROUTED)
+			continue;
+		if (!strcmp(r->family, "stdio") ? !db_catalog_twin("read") || !db_catalog_twin("write")
+						: !db_catalog_twin(r->block))
+			return r->symbol;
+	}
+	return NULL;
 }
 
 int shim_rules_sorted(void)
