@@ -78,9 +78,8 @@ static int load_pkgs(struct report_corpus *c, sqlite3 *db)
 	sqlite3_stmt *st;
 	size_t cap = 0;
 
-	st = db_prepare(db, "SELECT p.id, p.name, p.version, count(DISTINCT f.binary_id)"
-			    " FROM package p JOIN file f ON f.package_id = p.id"
-			    " GROUP BY p.id ORDER BY p.id");
+	st = db_prepare(db, "SELECT package_id, package, version, binaries FROM v_package_binaries"
+			    " ORDER BY package_id");
 	if (!st)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -104,10 +103,7 @@ static int load_uses(struct report_corpus *c, sqlite3 *db)
 	sqlite3_stmt *st;
 	size_t cap = 0;
 
-	st = db_prepare(db, "SELECT DISTINCT f.package_id, s.posix_name"
-			    " FROM file f JOIN import i ON i.binary_id = f.binary_id"
-			    " JOIN symbol s ON s.id = i.symbol_id"
-			    " WHERE s.posix_name IS NOT NULL ORDER BY f.package_id");
+	st = db_prepare(db, "SELECT package_id, function FROM v_package_functions ORDER BY package_id");
 	if (!st)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -134,9 +130,9 @@ int report_corpus_load(struct report_corpus *c, sqlite3 *db)
 	memset(c, 0, sizeof(*c));
 	if (load_funcs(c, db) || load_pkgs(c, db) || load_uses(c, db))
 		return -1;
-	c->packages_all = db_int(db, "SELECT count(*) FROM package", 0);
-	c->binaries = db_int(db, "SELECT count(*) FROM binary", 0);
-	c->imports = db_int(db, "SELECT count(*) FROM import", 0);
+	c->packages_all = db_int(db, "SELECT packages FROM v_corpus", 0);
+	c->binaries = db_int(db, "SELECT binaries FROM v_corpus", 0);
+	c->imports = db_int(db, "SELECT imports FROM v_corpus", 0);
 	c->errors = db_int(db, "SELECT count(*) FROM v_scan_errors", 0);
 	c->runs = db_int(db, "SELECT count(*) FROM v_scan_runs", 0);
 	for (size_t i = 0; i < c->nfuncs; i++)

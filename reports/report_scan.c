@@ -437,13 +437,8 @@ static void nonposix(struct report_ctx *r)
 	     "imported symbols that map to no POSIX function (symbol.posix_name IS NULL); origin: 'glibc' "
 	     "when bound to a GLIBC_* version", nonposix_cols);
 	st = db_prepare(r->db,
-			"SELECT s.name, CASE WHEN max(v.name GLOB 'GLIBC_*') THEN 'glibc'"
-			" ELSE coalesce(max(v.name), 'unversioned') END,"
-			" count(DISTINCT f.package_id) AS np, count(DISTINCT f.binary_id) AS nb"
-			" FROM import i JOIN symbol s ON s.id = i.symbol_id"
-			" JOIN file f ON f.binary_id = i.binary_id"
-			" LEFT JOIN symver v ON v.id = i.symver_id"
-			" WHERE s.posix_name IS NULL GROUP BY s.id ORDER BY np DESC, nb DESC, s.name");
+			"SELECT symbol, origin, packages, binaries FROM v_nonposix_usage"
+			" ORDER BY packages DESC, binaries DESC, symbol");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		long long np = sqlite3_column_int64(st, 2);
 

@@ -124,7 +124,7 @@ static int pagerank(struct report_corpus *c, sqlite3 *db)
 	char *last_kind = NULL;
 	sqlite3_stmt *st;
 
-	if (!(st = db_prepare(db, "SELECT id, name FROM package ORDER BY id")))
+	if (!(st = db_prepare(db, "SELECT package_id, package FROM v_packages ORDER BY package_id")))
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		byid = xgrow(byid, &cap, n + 1, sizeof(*byid));
@@ -139,7 +139,7 @@ static int pagerank(struct report_corpus *c, sqlite3 *db)
 		byname[i] = (struct node){ i, byid[i].name };	/* id field: node index */
 	qsort(byname, n, sizeof(*byname), cmp_node_name);
 
-	if (!(st = db_prepare(db, "SELECT package_id, kind, alt, name FROM package_dep"
+	if (!(st = db_prepare(db, "SELECT package_id, kind, alt, name FROM v_package_deps"
 				  " ORDER BY package_id, kind, alt")))
 		goto out;
 	for (int more = 1; more;) {

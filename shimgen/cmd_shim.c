@@ -325,7 +325,7 @@ out:
 
 static long long binary_id(sqlite3 *db, const char *hash)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM binary WHERE hash = ?");
+	sqlite3_stmt *st = db_prepare(db, "SELECT binary_id FROM v_binaries WHERE hash = ?");
 	long long id = 0;
 
 	if (!st)
@@ -403,7 +403,7 @@ static int load_imports(sqlite3 *db, struct target *t)
 	if (id < 0)
 		return -1;
 	if (!t->refused) {
-		sqlite3_stmt *s2 = db_prepare(db, "SELECT static FROM binary WHERE id = ?");
+		sqlite3_stmt *s2 = db_prepare(db, "SELECT static FROM v_binaries WHERE binary_id = ?");
 
 		if (!s2)
 			return -1;
@@ -413,11 +413,10 @@ static int load_imports(sqlite3 *db, struct target *t)
 		sqlite3_finalize(s2);
 	}
 	st = db_prepare(db,
-		"SELECT DISTINCT s.name, s.posix_name FROM import i JOIN symbol s ON s.id = i.symbol_id "
-		"WHERE i.binary_id = ? ORDER BY s.name");
+		"SELECT symbol, posix_name FROM v_binary_imports WHERE hash = ? ORDER BY symbol");
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 1, t->hash, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)
 		add_decision(t, (const char *)sqlite3_column_text(st, 0),
 			     (const char *)sqlite3_column_text(st, 1));
@@ -443,7 +442,7 @@ static int record(sqlite3 *db, struct target *t, const char *out)
 	sqlite3_finalize(st);
 	st = db_prepare(db,
 		"INSERT INTO shim_build(hash, binary_id, path, output, refused, routed, passed, unsafe, "
-		"built, parakit_version) VALUES (?, (SELECT id FROM binary WHERE hash = ?), ?, ?, ?, ?, ?, ?, ?, ?)");
+		"built, parakit_version) VALUES (?, (SELECT binary_id FROM v_binaries WHERE hash = ?), ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		goto out;
 	sqlite3_bind_text(st, 1, t->hash, -1, SQLITE_STATIC);
