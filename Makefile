@@ -3,7 +3,7 @@
 #   make            build everything under build/ (the CLI is build/parakit)
 #   make test       install missing Debian packages, build, run every test with prove
 #   make demo       install missing Debian packages, scan this machine, print a summary
-#   make install    PREFIX=/usr/local
+#   make install    PREFIX=/usr/local (DESTDIR= to stage); make uninstall
 #   make clean      remove build/
 #   make compdb     compile_commands.json through bear
 #
@@ -44,7 +44,7 @@ quiet = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test test-slow demo install clean deps compdb bench
+.PHONY: all test test-slow demo install uninstall clean deps compdb bench
 
 # Sources, explicit and sorted.
 PARAKIT_SRCS := \
@@ -68,6 +68,12 @@ PARAKIT_SRCS := \
 	parakit.c
 
 GEN_SRCS := $(O)/db/embedded.c
+
+# What 'make install' puts under $(PREFIX) (parts add theirs), and all that
+# 'make uninstall' removes. The installed parakit finds libpk beside
+# itself, <dir of its executable>/../{lib,include} (pk_install_prefix()),
+# so this layout is fixed: no LIBDIR to move it.
+INSTALLED := bin/parakit
 
 # Each part beyond the scanner brings its own fragment: it appends to
 # PARAKIT_SRCS, DEB_PKGS, LDLIBS, PART_TESTS (test programs to build) and
@@ -134,6 +140,10 @@ deps:
 
 install: all
 	install -D -m 0755 $(O)/parakit $(DESTDIR)$(PREFIX)/bin/parakit
+
+# Files only: a directory install made may have been there before.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
 
 compdb:
 	bear -- $(MAKE) -B all

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,4 +271,42 @@ char *pk_read_file(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+static char install_prefix[PATH_MAX];
+
+static int is_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static void find_install_prefix(void)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	/* The kernel's path is absolute and resolved: no "..", no links. */
+	for (int up = 0; up < 2; up++) {
+		slash = strrchr(exe, '/');
+		if (!slash || slash == exe)
+			return;
+		*slash = '\0';
+	}
+	if (is_file(exe, "lib/libpk.a") && is_file(exe, "include/pk.h"))
+		snprintf(install_prefix, sizeof(install_prefix), "%s", exe);
+}
+
+const char *pk_install_prefix(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, find_install_prefix);
+	return *install_prefix ? install_prefix : NULL;
 }

@@ -70,4 +70,16 @@ void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg);
  * NULL with errno set on failure. *len gets its length when not NULL. */
 char *pk_read_file(const char *path, size_t *len);
 
+/*
+ * The prefix 'make install' put this parakit in, found from the running
+ * executable (/proc/self/exe), so that an installed toolchain needs no
+ * environment and no path of the tree it was built in: parakit in
+ * <prefix>/bin, libpk.a, libpk.so.0 and pkgconfig/libpk.pc in
+ * <prefix>/lib, pk.h in <prefix>/include (the Makefile's INSTALLED).
+ * Returns <prefix> when <prefix>/lib/libpk.a and <prefix>/include/pk.h
+ * are there, NULL otherwise (a build tree, or parakit copied alone).
+ * The string is static: valid until exit, computed once (thread-safe).
+ */
+const char *pk_install_prefix(void);
+
 #endif

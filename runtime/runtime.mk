@@ -1,5 +1,6 @@
 # libpk, the reference parakernel runtime: build/runtime/libpk.{so,a,pc}
-# and its tests (tests/runtime/*.c -> build/tests/<name>.t).
+# with a copy of pk.h beside them (where a shim built in the tree finds
+# it), and its tests (tests/runtime/*.c -> build/tests/<name>.t).
 #
 # libpk is preloaded into uninstrumented programs, so it is built with its
 # own flags, never with the global CFLAGS' ASan: an ASan runtime cannot be
@@ -37,9 +38,9 @@ RUNTIME_PKGS := liburing libxdp libbpf
 RUNTIME_LIBS := $(shell pkg-config --libs $(RUNTIME_PKGS) 2>/dev/null || echo -luring -lxdp -lbpf) -lpthread
 
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(O)/%.o) $(RUNTIME_ASM:%.S=$(O)/%.o)
-LIBPK := $(O)/runtime/libpk.so $(O)/runtime/libpk.a $(O)/runtime/libpk.pc
+LIBPK := $(O)/runtime/libpk.so $(O)/runtime/libpk.a $(O)/runtime/libpk.pc $(O)/runtime/pk.h
 
-.PHONY: libpk install-libpk
+.PHONY: libpk install-libpk uninstall-libpk
 libpk: $(LIBPK)
 
 $(O)/runtime/%.o: runtime/%.c
@@ -69,9 +70,19 @@ $(O)/runtime/libpk.so: $(RUNTIME_OBJS) runtime/libpk.map runtime/runtime.mk
 $(O)/runtime/libpk.a: $(RUNTIME_OBJS) runtime/runtime.mk
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $(RUNTIME_OBJS)
 
+$(O)/runtime/pk.h: runtime/pk.h
+	@mkdir -p $(@D)
+	$(call quiet,CP,$@)cp $< $@
+
 $(O)/runtime/libpk.pc: runtime/libpk.pc.in
 	@mkdir -p $(@D)
 	$(call quiet,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# What install-libpk puts under $(PREFIX), added to the top Makefile's
+# INSTALLED (which make uninstall removes; uninstall-libpk removes these).
+# parakit looks for this layout beside itself (pk_install_prefix()).
+LIBPK_INSTALLED := lib/libpk.so.0 lib/libpk.so lib/libpk.a lib/pkgconfig/libpk.pc include/pk.h
+INSTALLED += $(LIBPK_INSTALLED)
 
 install: install-libpk
 install-libpk: $(LIBPK)
@@ -82,6 +93,9 @@ install-libpk: $(LIBPK)
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' runtime/libpk.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpk.pc
+
+uninstall-libpk:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(LIBPK_INSTALLED))
 
 # Tests link the static library: no rpath, and the binary is what runs.
 RUNTIME_TEST_C := $(sort $(wildcard tests/runtime/*.c))

@@ -8,10 +8,14 @@
  * whose only exports are the names it replaces.
  *
  * libpk is looked for, in order: $PARAKIT_LIBPK_DIR (libpk.a and pk.h in
- * one directory), the build tree parakit runs from (<exe dir>/runtime/
- * libpk.a, headers in the source tree), then pkg-config's libpk. The shim
- * needs only libpk's public header, pk.h: fork, SQPOLL and libpk's own
- * descriptors are libpk's business, so every shim behaves alike.
+ * one directory), the build tree parakit runs from (<exe dir>/runtime/:
+ * the build puts pk.h beside libpk.a), the prefix it is installed in
+ * (pk_install_prefix(): <prefix>/lib/libpk.a, <prefix>/include/pk.h),
+ * then pkg-config's libpk. No path of the source tree is compiled in, so
+ * an installed parakit works with that tree gone. The shim needs only
+ * libpk's public header, pk.h: fork, SQPOLL and libpk's own descriptors
+ * are libpk's business, so every shim behaves alike wherever its libpk
+ * was found.
  */
 #include "shimgen/shim.h"
 #include "common/common.h"
@@ -26,10 +30,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
-
-#ifndef SHIM_SRCDIR
-#define SHIM_SRCDIR "."
-#endif
 
 void shim_buf_add(struct shim_buf *b, const char *s, size_t n)
 {
@@ -255,7 +255,7 @@ static void first_line(const char *cmd, char *out, size_t size)
 
 static int find_libpk(struct libpk *l)
 {
-	const char *env = getenv("PARAKIT_LIBPK_DIR");
+	const char *env = getenv("PARAKIT_LIBPK_DIR"), *prefix;
 	char exe[PATH_MAX], path[PATH_MAX + 32], dir[PATH_MAX];
 	ssize_t n;
 
@@ -269,12 +269,19 @@ static int find_libpk(struct libpk *l)
 	if (n > 0) {
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
-		snprintf(path, sizeof(path), "%s/runtime/libpk.a", exe);
-		if (is_file(path) && is_file(SHIM_SRCDIR "/runtime/pk.h")) {
-			shim_pathf(l->lib, sizeof(l->lib), "%s", path);
-			snprintf(l->inc, sizeof(l->inc), "%s", SHIM_SRCDIR "/runtime");
-			return 0;
+		snprintf(path, sizeof(path), "%s/runtime/pk.h", exe);
+		if (is_file(path)) {
+			shim_pathf(l->lib, sizeof(l->lib), "%s/runtime/libpk.a", exe);
+			shim_pathf(l->inc, sizeof(l->inc), "%s/runtime", exe);
+			if (is_file(l->lib))
+				return 0;
 		}
+	}
+	prefix = pk_install_prefix();
+	if (prefix) {
+		shim_pathf(l->lib, sizeof(l->lib), "%s/lib/libpk.a", prefix);
+		shim_pathf(l->inc, sizeof(l->inc), "%s/include", prefix);
+		return 0;
 	}
 	first_line("pkg-config --variable=libdir libpk 2>/dev/null", dir, sizeof(dir));
 	if (*dir) {
@@ -354,7 +361,8 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 	int argc = 0, r;
 
 	if (find_libpk(&l)) {
-		pk_err("cannot find libpk: build it (make) or set PARAKIT_LIBPK_DIR");
+		pk_err("cannot find libpk: not beside parakit (make, make install) nor known to pkg-config; "
+		       "set PARAKIT_LIBPK_DIR");
 		return -1;
 	}
 	snprintf(c_path, sizeof(c_path), "%s/shim.c", dir);

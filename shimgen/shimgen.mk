@@ -1,7 +1,8 @@
 # parakit shim (shimgen/): the generator in the CLI, its templates embedded
 # as C arrays. The shims themselves are built at run time by 'parakit shim'
-# (cc, no sanitizer, against $(O)/runtime/libpk.a), so the source tree's
-# path is compiled in for libpk's headers.
+# (cc, no sanitizer) against the libpk.a and pk.h beside the CLI: in
+# $(O)/runtime/ in the build tree, <prefix>/lib and <prefix>/include once
+# installed. No path of the source tree is compiled in.
 
 PARAKIT_SRCS += \
 	shimgen/cmd_shim.c \
@@ -13,8 +14,6 @@ GEN_SRCS += $(O)/shimgen/templates.c
 DEB_PKGS += socat strace netcat-openbsd coreutils liburing-dev
 
 SHIM_TEMPLATES := $(sort $(wildcard shimgen/templates/*.c))
-
-$(O)/shimgen/shim_gen.o: CPPFLAGS += -DSHIM_SRCDIR='"$(CURDIR)"'
 
 $(O)/shimgen/templates.o: $(O)/shimgen/templates.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
