@@ -92,9 +92,10 @@ t_cmp inst.exports tree.exports "and export the same symbols"
 s_same "cat under the installed parakit's shim" "$T_TMP/cat.pk.so" cat lines
 s_uring "cat under the installed parakit's shim" "$T_TMP/cat.pk.so" cat lines
 
-# A daemon: the parent exits at once, the child calls setsid and forks
-# again, the grandchild (stdio on /dev/null) copies the file. Its rings
-# are made after the forks, in the grandchild.
+# A daemon: reads its configuration (here, the file's first block: the
+# parent has its rings when it forks), the parent exits at once, the child
+# calls setsid and forks again, the grandchild (stdio on /dev/null) copies
+# the file.
 cat > daemon.c <<'EOF'
 #include <fcntl.h>
 #include <stdio.h>
@@ -109,6 +110,9 @@ int main(int argc, char **argv)
 
 	if (argc != 3)
 		return 2;
+	in = open(argv[1], O_RDONLY);
+	if (in < 0 || read(in, buf, sizeof(buf)) < 0 || close(in))
+		return 1;
 	switch (fork()) {
 	case -1: return 1;
 	case 0: break;
@@ -181,6 +185,11 @@ gpid=$(cat copy2.pid)
 t_like "$(grep -Ec "^$gpid +io_uring_enter\(" daemon.strace)" '^[1-9]' \
 	"the grandchild reads and writes through io_uring_enter"
 t_is "$(grep -Ec "^$gpid +($S_RW)\(" daemon.strace)" 0 "and makes no read or write system call"
+rc=0
+PK_SQPOLL=1 timeout -k 5 20 parakit shim --run --db "$S_DB" -- ./daemon lines copy4 </dev/null >run.out 2>run.err || rc=$?
+t_is "$rc" 0 "under PK_SQPOLL=1 too"
+t_ok "the daemon finishes, no hang (PK_SQPOLL=1)" wait_daemon copy4
+t_cmp copy4 lines "the daemon's copy is the file (PK_SQPOLL=1)"
 
 # scan, report and port from P.
 t_scan scan.db "$(command -v cat)" ./daemon
