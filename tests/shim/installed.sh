@@ -59,10 +59,17 @@ t_is "$(command -v parakit)" "$P/bin/parakit" "parakit is P's, through PATH"
 seq 1 20000 > lines
 
 # Every file the installed parakit opens, stats or runs while it builds a
-# shim: none in the tree it was built from.
-strace -f -qq -v -s 4096 -e trace=%file,execve -o files.strace parakit shim --db "$S_DB" -o cat.pk.so \
-	--keep-source inst-src "$(command -v cat)" >/dev/null 2>shim.err
-t_ok "the installed parakit builds cat's shim" test -s cat.pk.so
+# shim: none in the tree it was built from. (LeakSanitizer cannot work
+# under ptrace: the sanitizer build is checked by the runs below.)
+ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 strace -f -qq -v -s 4096 -e trace=%file,execve \
+	-o files.strace parakit shim --db "$S_DB" -o cat.pk.so --keep-source inst-src \
+	"$(command -v cat)" >/dev/null 2>shim.err
+if [ -s cat.pk.so ]; then
+	t_pass "the installed parakit builds cat's shim"
+else
+	t_fail "the installed parakit builds cat's shim"
+	t_diag "$(head -20 shim.err)"
+fi
 t_ok "it touches no file of the tree it was built in ($SRC)" \
 	sh -c '! grep -F -e "$1/" -e "$2/" "$3" >&2' - "$SRC" "$O" files.strace
 t_like "$(grep -E '"-I[^"]*"' -o files.strace | sort -u | tr '\n' ' ')" "\"-I$P/include\"" \
@@ -176,7 +183,7 @@ t_is "$rc" 0 "a daemon under shim --run: its parent's status, at once"
 t_ok "the daemon finishes, no hang" wait_daemon copy1
 t_cmp copy1 lines "the daemon's copy is the file"
 rc=0
-PK_ROUTE=ring timeout -k 5 20 strace -f -qq -o daemon.strace \
+PK_ROUTE=ring ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 timeout -k 5 20 strace -f -qq -o daemon.strace \
 	parakit shim --run --db "$S_DB" -- ./daemon lines copy2 </dev/null >run.out 2>run.err || rc=$?
 t_is "$rc" 0 "under PK_ROUTE=ring and strace too"
 wait_daemon copy2
