@@ -46,26 +46,9 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all test test-slow demo install uninstall clean deps compdb bench
 
-# Sources, explicit and sorted.
-PARAKIT_SRCS := \
-	analyzer/cmd_scan.c \
-	analyzer/elf_identify.c \
-	analyzer/elf_read.c \
-	analyzer/pkg_archive.c \
-	analyzer/pkg_dpkg.c \
-	analyzer/pkg_rpm.c \
-	analyzer/scan_alias.c \
-	analyzer/scan_inputs.c \
-	analyzer/scan_result.c \
-	analyzer/scan_writer.c \
-	common/common.c \
-	common/json.c \
-	common/strmap.c \
-	db/cmd_db.c \
-	db/db.c \
-	db/db_catalog.c \
-	db/db_merge.c \
-	parakit.c
+# The dispatcher; each part lists its own sources (explicit and sorted) in
+# its fragment below.
+PARAKIT_SRCS := parakit.c
 
 GEN_SRCS := $(O)/db/embedded.c
 
@@ -75,10 +58,11 @@ GEN_SRCS := $(O)/db/embedded.c
 # so this layout is fixed: no LIBDIR to move it.
 INSTALLED := bin/parakit
 
-# Each part beyond the scanner brings its own fragment: it appends to
-# PARAKIT_SRCS, DEB_PKGS, LDLIBS, PART_TESTS (test programs to build) and
-# adds its own rules (BPF skeletons, libpk).
-PART_MKS := $(wildcard tracer/tracer.mk runtime/runtime.mk reports/reports.mk analyzer/src.mk shimgen/shimgen.mk rewriter/rewriter.mk)
+# Each part brings its own fragment: it appends to PARAKIT_SRCS, DEB_PKGS,
+# LDLIBS, PART_TESTS (test programs to build) and adds its own rules (BPF
+# skeletons, libpk).
+PART_MKS := common/common.mk db/db.mk analyzer/scan.mk analyzer/src.mk tracer/tracer.mk \
+	runtime/runtime.mk reports/reports.mk shimgen/shimgen.mk rewriter/rewriter.mk
 include $(PART_MKS)
 EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.tsv
 
@@ -100,23 +84,15 @@ $(O)/db/embedded.c: db/embed.sh $(EMBEDDED)
 	@mkdir -p $(@D)
 	$(call quiet,GEN,$@)sh db/embed.sh $(EMBEDDED) > $@
 
-# Tests: C programs under tests/{common,db,scan}/ become build/tests/<name>.t
-# (parts with other link needs add theirs to PART_TESTS); shell tests
-# (tests/*/*.sh) run as they are.
-TEST_C   := $(sort $(wildcard tests/common/*.c tests/db/*.c tests/scan/*.c))
+# Tests: the parts' test programs (PART_TESTS, built by their fragments)
+# and the shell tests (tests/*/*.sh), which run as they are.
 TEST_SH  := $(sort $(filter-out tests/lib/% %-slow.sh,$(wildcard tests/*/*.sh)))
 # Tests over real trees that take minutes to prepare (tests/*/*-slow.sh):
 # `make test-slow`, kept out of `make test` to keep the suite short.
 TEST_SLOW := $(sort $(wildcard tests/*/*-slow.sh))
-TEST_BIN := $(patsubst %.c,$(O)/tests/%.t,$(notdir $(TEST_C)))
 
-vpath %.c $(sort $(dir $(TEST_C)))
-$(O)/tests/%.t: %.c tests/lib/tap.h
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
-
-test: deps all $(TEST_BIN) $(PART_TESTS)
-	PARAKIT=$(CURDIR)/$(O)/parakit prove -f --timer --exec tests/lib/run-one $(TEST_BIN) $(PART_TESTS) $(TEST_SH)
+test: deps all $(PART_TESTS)
+	PARAKIT=$(CURDIR)/$(O)/parakit prove -f --timer --exec tests/lib/run-one $(PART_TESTS) $(TEST_SH)
 
 test-slow: deps all
 	PARAKIT=$(CURDIR)/$(O)/parakit T_TIMEOUT=3000 prove -f --timer --exec tests/lib/run-one $(TEST_SLOW)

@@ -1,0 +1,5 @@
+# Helpers several parts share (common/): buffers, errors, JSON, threads.
+PARAKIT_SRCS += \
+	common/common.c \
+	common/json.c \
+	common/strmap.c
