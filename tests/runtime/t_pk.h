@@ -77,27 +77,34 @@ static inline int t_done(void)
 }
 
 /*
- * The main of a test that is one fiber on two cores: requires io_uring,
+ * The main of a test that is one fiber on @cores cores: requires io_uring,
  * plans @plan checks, runs @fn under pk_init/pk_run/pk_shutdown (SIGPIPE
  * ignored: tests close sockets under writers) and returns the status.
  */
-static inline int t_run_fiber_on_two_cores(void *(*fn)(void *), int plan)
+static inline int t_run_fiber_on(int cores, void *(*fn)(void *), int plan)
 {
 	struct io_uring ring;
+	char n[16];
 
 	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
 	io_uring_queue_exit(&ring);
 	signal(SIGPIPE, SIG_IGN);
 	t_plan(plan);
-	setenv("PK_CORES", "2", 1);
+	snprintf(n, sizeof(n), "%d", cores);
+	setenv("PK_CORES", n, 1);
 	if (pk_init(NULL)) {
-		t_ok(0, "pk_init with 2 cores");
+		t_ok(0, "pk_init with %d cores", cores);
 		return 1;
 	}
 	if (pk_run(fn, NULL, NULL))
 		t_ok(0, "pk_run");
 	pk_shutdown();
 	return t_done();
+}
+
+static inline int t_run_fiber_on_two_cores(void *(*fn)(void *), int plan)
+{
+	return t_run_fiber_on(2, fn, plan);
 }
 
 #endif

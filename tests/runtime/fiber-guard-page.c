@@ -1,0 +1,56 @@
+/*
+ * Description: a fiber that overflows its stack hits the guard page below
+ * it: the process dies of SIGSEGV and libpk says so on stderr.
+ */
+#include <liburing.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pk.h"
+#include "t_pk.h"
+
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static unsigned long overflow(unsigned long n)
+{
+	volatile char pad[1024];
+
+	pad[0] = (char)n;
+	return overflow(n + 1) + pad[0];
+}
+
+static void *overflow_fn(void *arg)
+{
+	return (void *)overflow((unsigned long)arg);
+}
+
+int main(void)
+{
+	struct io_uring ring;
+	int p[2], st;
+	char buf[512] = "";
+	ssize_t n;
+	pid_t pid;
+
+	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
+	io_uring_queue_exit(&ring);
+	t_plan(2);
+	if (pipe(p))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 2);
+		pk_run(overflow_fn, NULL, NULL);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	t_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "a stack overflow kills with SIGSEGV");
+	t_ok(strstr(buf, "guard page hit") != NULL, "the guard page hit is reported: %.*s",
+	     (int)strcspn(buf, "\n"), buf);
+	return t_done();
+}
