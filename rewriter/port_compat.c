@@ -21,6 +21,13 @@ int port_compat_has_twin(const char *posix)
 {
 	const char *pk = db_catalog_twin(posix);
 
+	/*
+	 * libpk's sigaction and signal make a handler interrupt parked fibers;
+	 * threads' calls are the kernel's, which the kernel interrupts itself:
+	 * they are fibers' (port_fibers.c), not compat's.
+	 */
+	if (posix && (!strcmp(posix, "sigaction") || !strcmp(posix, "signal")))
+		return 0;
 	return pk && !strncmp(pk, "pk_", 3) && !strcmp(pk + 3, posix);
 }
 

@@ -23,6 +23,8 @@
 struct req_group {
 	struct pk_waiter w;
 	unsigned ndone, min;
+	struct req_group *prev, *next;	/* in its core's parked_reqs, while a fiber waits */
+	bool interrupted;		/* a signal handler ran (signal.c) */
 };
 
 /*
@@ -95,7 +97,7 @@ void pk_stale_check(struct pk_core *c)
 		if (c->checked)
 			c->checked->prev = op;
 		c->checked = op;
-		if (!(pk_fd_learn(op->fd) & PK_FD_NONBLOCK))
+		if (op->fd < 0 || !(pk_fd_learn(op->fd) & PK_FD_NONBLOCK))
 			continue;
 		op->stale = true;
 		sqe = pk_sqe(c);
@@ -104,11 +106,41 @@ void pk_stale_check(struct pk_core *c)
 	}
 }
 
+/*
+ * A signal handler ran (signal.c): every fiber of @c parked in a call it
+ * interrupts gets EINTR, unless the call restarts under SA_RESTART (then
+ * it goes on waiting, as the kernel restarts it). Operations are cancelled
+ * (their completion says -ECANCELED, pk_op_run makes it -EINTR; one that
+ * finished first keeps its result); pk_req_wait returns at once.
+ */
+void pk_interrupt_parked(struct pk_core *c, uint64_t bits)
+{
+	bool restart = pk_signal_restarts(bits);
+	struct pk_op *lists[2] = { c->unchecked, c->checked };
+	struct io_uring_sqe *sqe;
+
+	for (int l = 0; l < 2; l++)
+		for (struct pk_op *op = lists[l]; op; op = op->next) {
+			if (!op->waiting || op->interrupted || (op->restartable && restart))
+				continue;
+			op->interrupted = true;
+			sqe = pk_sqe(c);
+			io_uring_prep_cancel(sqe, op, 0);
+			io_uring_sqe_set_data(sqe, NULL);
+		}
+	for (struct req_group *g = c->parked_reqs; g; g = g->next)
+		if (!atomic_load(&g->w.done)) {
+			g->interrupted = true;
+			atomic_store(&g->w.done, 1);
+			pk_fiber_ready(g->w.f);
+		}
+}
+
 void pk_op_complete(struct pk_op *op, int res, unsigned flags)
 {
 	struct pk_fiber *f = op->w.f;
 
-	if (f && op->fd >= 0)
+	if (f)
 		pending_del(f->core, op);
 	if (op->fd >= 0 && op->fd < pk_rt.fd_max)
 		atomic_fetch_sub(&pk_rt.fd_inflight[op->fd], 1);
@@ -272,11 +304,17 @@ int pk_op_run(struct pk_core *c, struct pk_op *op, bool restartable)
 {
 	struct io_uring_sqe *sqe;
 
+	op->restartable = restartable;
 	for (;;) {
-		int r = wait_op(c, op);
+		int r;
 
+		op->waiting = true;
+		r = wait_op(c, op);
+		op->waiting = false;
 		if (r == -EAGAIN || (op->stale && op->res == -ECANCELED))
 			return -EAGAIN;
+		if (op->interrupted && op->res == -ECANCELED)
+			return -EINTR;
 		if (!r)
 			return op->res == -ECANCELED && op->fd >= 0 ? -EBADF : op->res;
 		if (restartable && restart_after_signal())
@@ -297,8 +335,8 @@ struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, int fd)
 
 	op->w.f = c->cur;
 	op->fd = fd;
-	op->checked = op->stale = false;
-	if (op->w.f && fd >= 0)
+	op->checked = op->stale = op->waiting = op->interrupted = false;
+	if (op->w.f)
 		pending_add(c, op);
 	if (fd >= 0 && fd < pk_rt.fd_max) {
 		uint64_t bit = PK_RING_BIT(c);
@@ -349,9 +387,24 @@ int pk_req_wait(struct pk_req **reqs, unsigned n, unsigned min)
 		else
 			reqs[i]->priv[0] = &g;
 	}
-	if (g.ndone < min)
+	if (g.ndone < min && !c->thread) {
+		/* A fiber: findable by pk_interrupt_parked while it waits. */
+		g.next = c->parked_reqs;
+		if (g.next)
+			g.next->prev = &g;
+		c->parked_reqs = &g;
 		r = wait_on(c, &g.w);
-	else if (c->unsubmitted && !c->thread) {
+		if (g.prev)
+			g.prev->next = g.next;
+		else
+			c->parked_reqs = g.next;
+		if (g.next)
+			g.next->prev = g.prev;
+		if (g.interrupted && g.ndone < min)
+			r = -EINTR;
+	} else if (g.ndone < min) {
+		r = wait_on(c, &g.w);
+	} else if (c->unsubmitted && !c->thread) {
 		/* Nothing to wait for, but what was queued should still leave. */
 		pk_submit(c);
 	} else if (c->thread) {

@@ -236,6 +236,28 @@ unsigned int pk_sleep(unsigned int seconds);
 int pk_usleep(useconds_t usec);
 pid_t pk_waitpid(pid_t pid, int *status, int options);
 
+/* --- Signals and fibers ------------------------------------------------ */
+
+/*
+ * sigaction(2) and signal(2), with one difference a fiber needs: after the
+ * handler runs, every fiber parked in a call the signal interrupts returns
+ * -1/EINTR, as a thread blocked in the kernel would (all of them: a fiber
+ * has no thread of its own for the kernel to pick). A call that SA_RESTART
+ * restarts (read, write, accept, recv, send, connect...) goes on waiting
+ * when the handler has SA_RESTART; poll, select and the sleeps never do.
+ * Data that arrived first is kept. pk_signal() has glibc's BSD semantics
+ * (SA_RESTART). Threads that are not fibers are the kernel's business.
+ */
+typedef void (*pk_sighandler_t)(int);	/* glibc's sighandler_t needs _GNU_SOURCE */
+int pk_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+pk_sighandler_t pk_signal(int sig, pk_sighandler_t handler);
+/*
+ * pthread_kill(3) for a fiber: 0 checks that @f exists; a signal runs its
+ * handler on the caller's core and interrupts parked fibers as above.
+ * Returns 0 or an errno value, as pthread_kill does.
+ */
+int pk_kill(pk_fiber_t f, int sig);
+
 /* --- AF_XDP UDP ----------------------------------------------------------- */
 
 struct pk_udp;

@@ -30,6 +30,7 @@ enum {
 	PK_TAG_REQ = 4,		/* struct pk_req *: native API completion */
 	PK_TAG_CANCEL = 5,	/* struct pk_cancel * (sched.c): cancel its fd's operations here */
 	PK_TAG_CANCELLED = 6,	/* struct pk_cancel *: that cancel completed, wake its waiter */
+	PK_TAG_SIGNAL = 7,	/* struct pk_core *: a handler ran (signal.c): interrupt its fibers */
 	PK_TAG_MASK = 7,
 };
 
@@ -49,11 +50,14 @@ struct pk_op {
 	int fd;			/* >= 0: counted in the fd's in-flight table */
 	struct pk_req *req;	/* native API: completes this instead */
 	unsigned *group;	/* native API: done counter */
-	/* A fiber's operation on a descriptor, while in flight (io.c: stale checks) */
+	/* A fiber's operation, while in flight (io.c: stale checks, signal.c: interrupts) */
 	struct pk_op *prev, *next;	/* in its core's unchecked or checked list */
 	int64_t since_ms;		/* when it was prepared (CLOCK_MONOTONIC_COARSE) */
 	bool checked;			/* its descriptor was looked at again */
 	bool stale;			/* ... and found O_NONBLOCK: cancelled, EAGAIN */
+	bool restartable;		/* SA_RESTART restarts the call (pk_op_run) */
+	bool waiting;			/* its fiber is parked in pk_op_run: a signal may interrupt it */
+	bool interrupted;		/* cancelled by a signal: EINTR */
 };
 
 enum { PK_F_READY, PK_F_RUNNING, PK_F_WAITING, PK_F_DONE };
@@ -101,9 +105,14 @@ struct pk_core {
 	const void *sched_stack_bottom;	/* for ASan's fiber annotations */
 	size_t sched_stack_size;
 	uint64_t nswitch;
-	/* Fibers' operations on descriptors in flight (io.c: stale checks) */
+	/* Fibers' operations in flight (io.c: stale checks; signal.c) */
 	struct pk_op *unchecked, *unchecked_tail;	/* oldest first */
 	struct pk_op *checked;
+	void *parked_reqs;		/* fibers parked in pk_req_wait (io.c) */
+	/* Signals (signal.c): a handler writes sig_efd, the core reads it */
+	int sig_efd;
+	uint64_t sig_buf;
+	_Atomic uint64_t sig_bits;	/* signals whose handlers ran since the core looked */
 };
 
 struct pk_rt {
@@ -192,6 +201,16 @@ PK_HIDDEN struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, in
 PK_HIDDEN void pk_req_dispatch(uint64_t u, int res, unsigned flags);
 PK_HIDDEN int pk_stale_wait_ms(struct pk_core *c);
 PK_HIDDEN void pk_stale_check(struct pk_core *c);
+/* Interrupts @c's fibers parked in calls a signal in @bits interrupts (signal.c decides). */
+PK_HIDDEN void pk_interrupt_parked(struct pk_core *c, uint64_t bits);
+
+/* signal.c */
+PK_HIDDEN int pk_signal_core_init(struct pk_core *c);
+PK_HIDDEN void pk_signal_core_exit(struct pk_core *c);
+PK_HIDDEN void pk_signal_arm(struct pk_core *c);
+PK_HIDDEN void pk_signal_dispatch(struct pk_core *c, int res);
+/* True when a handler of a signal in @bits lets a call restart (SA_RESTART) for each of them. */
+PK_HIDDEN bool pk_signal_restarts(uint64_t bits);
 /*
  * Requests whose caller has returned without them (pk_poll's cancelled
  * polls): each has priv[2] pointing here, and the last completion frees

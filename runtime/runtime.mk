@@ -23,6 +23,7 @@ RUNTIME_SRCS := \
 	runtime/io.c \
 	runtime/posix.c \
 	runtime/sched.c \
+	runtime/signal.c \
 	runtime/udp_xdp.c
 # The context switch of the target: x86_64 or aarch64.
 RUNTIME_ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))

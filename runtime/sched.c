@@ -290,6 +290,7 @@ static struct pk_core *thread_ring_get(bool polling_only)
 		return NULL;
 	c->thread = true;
 	c->id = -1;
+	c->sig_efd = -1;
 	if (pk_rt.thread_sqpoll)
 		r = sqpoll_ring_init(c);
 	if (r < 0 && !polling_only)
@@ -580,6 +581,10 @@ static void dispatch(struct pk_core *c, struct io_uring_cqe *cqe)
 		pk_req_dispatch(u, cqe->res, cqe->flags);
 		return;
 	}
+	if (tag == PK_TAG_SIGNAL) {
+		pk_signal_dispatch(c, cqe->res);
+		return;
+	}
 	if (tag == PK_TAG_CANCELLED) {
 		/* -ENOENT (nothing left) and -EALREADY (running, holds its file) are fine too. */
 		pk_wake(&cn->w);
@@ -726,6 +731,7 @@ static void *core_main(void *arg)
 		pthread_attr_destroy(&attr);
 	}
 	pk_guard_install();
+	pk_signal_arm(c);
 	while (!c->stop) {
 		pk_sched_run_ready(c);
 		if (c->runq) {
@@ -818,6 +824,7 @@ int pk_init(const struct pk_config *cfg_in)
 			break;
 		}
 		c->id = i;
+		c->sig_efd = -1;
 		/* Keep the scheduler threads off the SQPOLL CPU while others remain. */
 		if (cfg.sqpoll && ncpu > 1 && cpus[next % ncpu] == sq_cpu && cfg.cores < ncpu)
 			next++;
@@ -830,6 +837,7 @@ int pk_init(const struct pk_config *cfg_in)
 			free(c);
 			break;
 		}
+		pk_signal_core_init(c);	/* without it, signals only miss their EINTR */
 		pk_rt.cores[i] = c;
 		pk_rt.ncores = i + 1;
 	}
@@ -950,6 +958,7 @@ void pk_shutdown(void)
 		struct pk_core *c = pk_rt.cores[i];
 
 		ring_exit(c);
+		pk_signal_core_exit(c);
 		while (c->stack_cache) {
 			struct pk_stack *s = c->stack_cache;
 
