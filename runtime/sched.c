@@ -675,12 +675,14 @@ static void submit_nowait(struct pk_core *c)
  * cannot pass: it is the getevents argument's "pad", and the SQ ring is
  * flushed here as io_uring_submit would). The hour-long timeout is what
  * makes the kernel, past min_wait_usec with nothing in, wait for the first
- * completion instead of returning empty.
+ * completion instead of returning empty; @ms >= 0 (a fiber's wait to look
+ * at again, io.c) shortens it.
  */
-static void submit_and_wait_batch(struct pk_core *c, unsigned batch)
+static void submit_and_wait_batch(struct pk_core *c, unsigned batch, int ms)
 {
 	struct io_uring *r = &c->ring;
-	struct __kernel_timespec hour = { .tv_sec = 3600 };
+	struct __kernel_timespec hour = { .tv_sec = ms >= 0 ? ms / 1000 : 3600,
+					  .tv_nsec = ms >= 0 ? (ms % 1000) * 1000000LL : 0 };
 	struct io_uring_getevents_arg arg = {
 		.sigmask_sz = _NSIG / 8, .pad = pk_rt.cfg.min_wait_us, .ts = (uint64_t)(uintptr_t)&hour,
 	};
@@ -736,15 +738,15 @@ static void *core_main(void *arg)
 		pk_sched_run_ready(c);
 		if (c->runq) {
 			submit_nowait(c);
+		} else if ((batch = wait_nr(c)) > 1) {
+			submit_and_wait_batch(c, batch, pk_stale_wait_ms(c));
+			c->unsubmitted = 0;
 		} else if ((ms = pk_stale_wait_ms(c)) >= 0) {
-			/* A fiber waits on a descriptor: look at it again if it waits long (io.c). */
+			/* A fiber waits: look at its descriptor again if it waits long (io.c). */
 			struct __kernel_timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000LL };
 			struct io_uring_cqe *cqe;
 
 			io_uring_submit_and_wait_timeout(&c->ring, &cqe, 1, &ts, NULL);
-			c->unsubmitted = 0;
-		} else if ((batch = wait_nr(c)) > 1) {
-			submit_and_wait_batch(c, batch);
 			c->unsubmitted = 0;
 		} else {
 			io_uring_submit_and_wait(&c->ring, 1);
