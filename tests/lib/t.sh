@@ -143,14 +143,17 @@ t_done()
 }
 
 # t_pk ARGS...: runs parakit; T_RC, T_OUT and T_ERR (file) hold the result.
+# A caller may set PATH for parakit alone (PATH=... t_pk ...): the check for
+# sanitizer reports keeps the test's own.
 T_OUT=
 T_ERR=$T_TMP/stderr
+T_PATH=$PATH
 t_pk()
 {
 	T_RC=0
 	T_OUT=$("$PARAKIT" "$@" 2>"$T_ERR") || T_RC=$?
 	if [ "$T_RC" -ge 86 ] && [ "$T_RC" -le 87 ] ||
-	   grep -Eq 'runtime error:|Sanitizer|LeakSanitizer|SUMMARY: ' "$T_ERR"; then
+	   PATH=$T_PATH grep -Eq 'runtime error:|Sanitizer|LeakSanitizer|SUMMARY: ' "$T_ERR"; then
 		t_sanitizer=$((t_sanitizer + 1))
 		t_diag "sanitizer report from parakit $*:" "$(head -30 "$T_ERR")"
 	fi
