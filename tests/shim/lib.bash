@@ -94,9 +94,11 @@ s_uring()
 	# ld.so's read of each library's ELF header (the shim is one more) is not the program's I/O.
 	plain=$(grep -Fv '"\177ELF' "$T_TMP/plain.strace" | grep -Ec "^[0-9]+ +($S_RW|io_uring_enter)\\(")
 	auto=$(grep -Fv '"\177ELF' "$T_TMP/auto.strace" | grep -Ec "^[0-9]+ +($S_RW|io_uring_enter)\\(")
-	# A pipe's reader gets its data in pieces that differ from run to run: a tenth of slack.
-	t_ok "$desc: libpk's own choice enters the kernel for I/O no more than plain ($auto <= $plain + 10%)" \
-		test "$auto" -le $((plain + plain / 10 + 1))
+	# A pipe's reader gets its data in pieces that differ from run to run
+	# (under load by a tenth and more): a quarter of slack, where a call
+	# through a ring on the side would double the count.
+	t_ok "$desc: libpk's own choice enters the kernel for I/O no more than plain ($auto <= $plain + 25%)" \
+		test "$auto" -le $((plain + plain / 4 + 2))
 }
 
 s_require()
