@@ -1,15 +1,13 @@
 /*
  * parakit trace: which syscalls a command, a set of processes or a cgroup
  * makes, how often, with what errors, and how long it is blocked inside
- * them. The counting is done in the kernel (tracer/trace.bpf.c); this file
- * parses the options, starts or finds the targets, waits, and writes the
- * results.
+ * them. The counting is done in the kernel (tracer/trace.bpf.c), the
+ * command started (trace_launch.c) and the run driven (trace_run) by the
+ * tracer's library; this file parses the options, calls them in order,
+ * and prints and stores the results.
  *
- * A command is started by a launcher child that waits on a pipe until the
- * BPF program is attached and the child is marked, then executes the
- * command: counting starts at that execve, so nothing of parakit's own is
- * counted and nothing of the command's is missed. Its exit status becomes
- * parakit's; parakit's own failures follow env(1) (125, 126, 127, 128+N).
+ * A command's exit status becomes parakit's; parakit's own failures
+ * follow env(1) (125, 126, 127, 128+N).
  */
 #include "tracer/tracer.h"
 #include "common/common.h"
@@ -17,20 +15,11 @@
 #include "parakit.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-extern char **environ;
 
 static const char usage_text[] =
 	"usage: parakit trace [--db FILE] [--json] [--events] [--interval SEC] [--duration SEC]\n"
@@ -79,14 +68,6 @@ static struct trace_cmd_opts {
 	size_t n_pids, cap_pids;
 	struct trace_opts t;
 } opts;
-
-static volatile sig_atomic_t got_signal, n_signals;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-	n_signals++;
-}
 
 static int parse_seconds(const char *s, double *out)
 {
@@ -224,132 +205,6 @@ out:
 	return ret;
 }
 
-/* The file execve will run: argv0 itself when it has a slash, else the
- * first executable match on PATH (what execvp would pick, without trying
- * them one by one under the tracer). Returns 0, or 126/127. */
-static int find_command(const char *argv0, char **out)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *dir;
-	int found_unexecutable = 0;
-
-	if (strchr(argv0, '/')) {
-		*out = xstrdup(argv0);
-		return 0;
-	}
-	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *p;
-		struct stat st;
-
-		if (asprintf(&p, "%s/%s", *dir ? dir : ".", argv0) < 0)
-			break;
-		if (!stat(p, &st) && S_ISREG(st.st_mode)) {
-			if (!access(p, X_OK)) {
-				*out = p;
-				free(copy);
-				return 0;
-			}
-			found_unexecutable = 1;
-		}
-		free(p);
-	}
-	free(copy);
-	pk_err("cannot run '%s': %s", argv0, found_unexecutable ? strerror(EACCES) : "command not found");
-	return found_unexecutable ? 126 : 127;
-}
-
-static int status_of(int ws)
-{
-	if (WIFEXITED(ws))
-		return WEXITSTATUS(ws);
-	if (WIFSIGNALED(ws))
-		return 128 + WTERMSIG(ws);
-	return 125;
-}
-
-struct launch {
-	void (*sigpipe)(int);	/* parakit's own SIGPIPE disposition at start */
-	pid_t pid;
-	int pidfd;
-	int go, err;
-};
-
-/* Forks the launcher child; it waits until launch_release(). */
-static int launch_start(struct launch *l, const char *file, char **argv)
-{
-	int go[2], err[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-		pk_err("cannot create a pipe: %s", strerror(errno));
-		return -1;
-	}
-	l->pid = fork();
-	if (l->pid < 0) {
-		pk_err("cannot fork: %s", strerror(errno));
-		return -1;
-	}
-	if (!l->pid) {
-		char c;
-		int e;
-
-		close(go[1]);
-		close(err[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(125);
-		/* An ignored signal stays ignored across exec: give the
-		 * command the dispositions parakit was started with. */
-		signal(SIGPIPE, l->sigpipe);
-		execve(file, argv, environ);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(go[0]);
-	close(err[1]);
-	l->go = go[1];
-	l->err = err[0];
-	l->pidfd = syscall(SYS_pidfd_open, l->pid, 0);
-	return 0;
-}
-
-/* Lets the child execute the command. Returns 0, or 126/127 when it
- * could not (printed). */
-static int launch_release(struct launch *l, const char *file)
-{
-	ssize_t n;
-	int e;
-
-	if (write(l->go, "x", 1) != 1)
-		return 125;
-	close(l->go);
-	l->go = -1;
-	/* The error pipe closes on a successful exec. */
-	while ((n = read(l->err, &e, sizeof(e))) < 0 && errno == EINTR)
-		;
-	close(l->err);
-	l->err = -1;
-	if (n != sizeof(e))
-		return 0;
-	pk_err("cannot run '%s': %s", file, strerror(e));
-	waitpid(l->pid, NULL, 0);
-	l->pid = 0;
-	return e == ENOENT ? 127 : 126;
-}
-
-static void launch_abort(struct launch *l)
-{
-	if (l->go >= 0)
-		close(l->go);	/* the child reads EOF and exits */
-	if (l->err >= 0)
-		close(l->err);
-	if (l->pid > 0)
-		waitpid(l->pid, NULL, 0);
-	if (l->pidfd >= 0)
-		close(l->pidfd);
-}
-
 static const char *mode_name(char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s", opts.t.count_only ? "count" : opts.t.offcpu ? "full" : "latency",
@@ -459,51 +314,91 @@ static int parse_options(int argc, char **argv)
 	return -1;
 }
 
-static void install_signals(struct launch *l)
+/* Starts the command, counted from its execve (ri->start_ns). Returns 0,
+ * or the exit status of a command that cannot run (printed). */
+static int start_command(struct tracer *t, struct trace_launch *l, const char *file, char **argv,
+			 struct trace_run_info *ri)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	if (trace_launch_start(l, file, argv))
+		return 125;
+	trace_catch_signals();
+	if (trace_arm(t, l->pid))
+		return 125;
+	ri->start_ns = pk_now_ns();
+	return trace_launch_go(l, file);
+}
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	l->sigpipe = signal(SIGPIPE, SIG_IGN);
+/* Attaches to the -p processes (the cgroup needs nothing) and says what is
+ * traced. Returns 0, or 125 (printed). */
+static int start_attached(struct tracer *t, struct trace_run_info *ri)
+{
+	trace_catch_signals();
+	for (size_t i = 0; i < opts.n_pids; i++)
+		if (trace_attach_pid(t, opts.pids[i]))
+			return 125;
+	ri->start_ns = pk_now_ns();
+	if (opts.n_pids)
+		pk_err("tracing %zu process%s and %s; Ctrl-C to stop", opts.n_pids,
+		       opts.n_pids > 1 ? "es" : "", opts.t.follow ? "their children" : "not their children");
+	else
+		pk_err("tracing cgroup '%s'; Ctrl-C to stop", opts.cgroup);
+	return 0;
+}
+
+/* Reads the results, frees the tracer (counting stops before the slow
+ * writes), stores and prints them. Returns the run's exit status. */
+static int report(struct tracer **t, struct trace_db *db, const struct trace_run_info *ri, FILE *out)
+{
+	struct trace_result res;
+	int ret = 125;
+
+	if (trace_collect(*t, &res))
+		goto out;
+	trace_free(*t);
+	*t = NULL;
+	if (db && trace_db_finish(db, &res, ri))
+		goto out;
+	if (opts.json)
+		trace_print_json(out, &res, ri);
+	else
+		trace_print_table(out, &res, ri);
+	if (res.lost_events)
+		pk_err("%llu events did not fit in the buffer (--buffer) and were counted, not stored",
+		       (unsigned long long)res.lost_events);
+	ret = ri->exit_status >= 0 ? ri->exit_status : 0;
+out:
+	trace_result_release(&res);
+	return ret;
 }
 
 int cmd_trace(int argc, char **argv)
 {
-	struct launch l = { .pidfd = -1, .go = -1, .err = -1 };
+	struct trace_launch l = TRACE_LAUNCH_INIT;
 	struct trace_run_info ri = { .exit_status = -1 };
-	struct trace_result res = { 0 }, prev = { 0 };
+	struct trace_loop loop = { .cmd = NULL };
 	unsigned char *want = NULL;
 	struct tracer *t = NULL;
 	struct trace_db *db = NULL;
 	char *file = NULL, *target = NULL, mode[32];
-	uint64_t next_interval = 0, deadline = 0;
 	FILE *out = stdout;
-	int ret, child_status = -1, collected = 0;
+	int ret;
 
 	memset(&opts, 0, sizeof(opts));
 	optind = 0;
 	ret = parse_options(argc, argv);
 	if (ret >= 0)
 		return ret;
-	ret = 125;
 	argc -= optind;
 	argv += optind;
 	if (opts.filter && !(want = parse_filter(opts.filter)))
 		return 2;
 	opts.t.want = want;
+	ret = 125;
 	if (opts.cgroup && resolve_cgroup(opts.cgroup, &opts.t.cgroup_id, &opts.t.cgroup_level))
 		goto out;
-	if (argc) {
-		int r = find_command(argv[0], &file);
-
-		if (r) {
-			ret = r;
-			goto out;
-		}
-	}
+	if (argc && (ret = trace_launch_find(argv[0], &file)))
+		goto out;
+	ret = 125;
 	if (opts.output && !(out = fopen(opts.output, "w"))) {
 		pk_err("cannot open '%s': %s", opts.output, strerror(errno));
 		out = stdout;
@@ -523,115 +418,29 @@ int cmd_trace(int argc, char **argv)
 			goto out;
 		trace_set_sink(t, trace_db_event, db);
 	}
-	install_signals(&l);
-	if (argc) {
-		if (launch_start(&l, file, argv))
-			goto out;
-		if (trace_arm(t, l.pid))
-			goto out;
-		ri.start_ns = pk_now_ns();
-		ret = launch_release(&l, file);
-		if (ret) {
-			l.pid = 0;
-			goto out;
-		}
-		ret = 125;
-	} else {
-		for (size_t i = 0; i < opts.n_pids; i++)
-			if (trace_attach_pid(t, opts.pids[i]))
-				goto out;
-		ri.start_ns = pk_now_ns();
-		if (opts.n_pids)
-			pk_err("tracing %zu process%s and %s; Ctrl-C to stop", opts.n_pids,
-			       opts.n_pids > 1 ? "es" : "", opts.t.follow ? "their children" : "not their children");
-		else
-			pk_err("tracing cgroup '%s'; Ctrl-C to stop", opts.cgroup);
-	}
+	ret = argc ? start_command(t, &l, file, argv, &ri) : start_attached(t, &ri);
+	if (ret)
+		goto out;
 	if (db)
 		trace_db_set_start(db, ri.start_ns);
+	loop.cmd = argc ? &l : NULL;
+	loop.until_gone = opts.n_pids > 0;
 	if (opts.duration)
-		deadline = ri.start_ns + (uint64_t)(opts.duration * 1e9);
-	if (opts.interval)
-		next_interval = ri.start_ns + (uint64_t)(opts.interval * 1e9);
-
-	for (;;) {
-		struct pollfd pfd = { .fd = l.pidfd, .events = POLLIN };
-		int timeout = opts.t.events ? 20 : 100;
-		uint64_t now;
-
-		if (poll(&pfd, l.pidfd >= 0 ? 1 : 0, timeout) < 0 && errno != EINTR) {
-			pk_err("poll: %s", strerror(errno));
-			goto out;
-		}
-		if (opts.t.events && trace_drain(t) < 0)
-			pk_err("warning: cannot read the event buffer");
-		if (l.pid > 0) {
-			int ws;
-			pid_t w = waitpid(l.pid, &ws, WNOHANG);
-
-			if (w == l.pid) {
-				child_status = status_of(ws);
-				l.pid = 0;
-				break;
-			}
-		} else if (opts.n_pids && trace_live(t) <= 0) {
-			break;
-		}
-		if (got_signal) {
-			int sig = got_signal;
-
-			got_signal = 0;
-			/* Ctrl-C reaches the command too: wait for it to end,
-			 * unless it is pressed again. Other signals are passed on. */
-			if (l.pid <= 0 || n_signals > 1)
-				break;
-			if (sig != SIGINT)
-				kill(l.pid, sig);
-		}
-		now = pk_now_ns();
-		if (deadline && now >= deadline)
-			break;
-		if (next_interval && now >= next_interval) {
-			if (trace_collect(t, &res))
-				goto out;
-			trace_print_interval(opts.json ? stderr : out, &res, &prev, opts.interval);
-			trace_result_release(&prev);
-			prev = res;
-			memset(&res, 0, sizeof(res));
-			next_interval += (uint64_t)(opts.interval * 1e9);
-		}
-	}
+		loop.deadline = ri.start_ns + (uint64_t)(opts.duration * 1e9);
+	loop.interval = opts.interval;
+	loop.live = opts.json ? stderr : out;
+	ret = 125;
+	if (trace_run(t, &loop))
+		goto out;
 	ri.end_ns = pk_now_ns();
-	ri.exit_status = child_status;
+	ri.exit_status = loop.status;
 	/* --duration ended the trace, not the command: leave it running. */
-	if (l.pid > 0)
-		l.pid = 0;
-	if (opts.t.events)
-		trace_drain(t);
-	if (trace_collect(t, &res))
-		goto out;
-	collected = 1;
-	/* Stop counting before the (slow) writes. */
-	trace_free(t);
-	t = NULL;
-	if (db && trace_db_finish(db, &res, &ri))
-		goto out;
-	if (opts.json)
-		trace_print_json(out, &res, &ri);
-	else
-		trace_print_table(out, &res, &ri);
-	if (res.lost_events)
-		pk_err("%llu events did not fit in the buffer (--buffer) and were counted, not stored",
-		       (unsigned long long)res.lost_events);
-	ret = child_status >= 0 ? child_status : 0;
+	l.pid = 0;
+	ret = report(&t, db, &ri, out);
 out:
-	if (l.pid > 0 && !collected)
-		kill(l.pid, SIGKILL);
-	launch_abort(&l);
+	trace_launch_release(&l);
 	trace_free(t);
 	trace_db_close(db);
-	trace_result_release(&res);
-	trace_result_release(&prev);
 	if (out != stdout && fclose(out) && ret == 0) {
 		pk_err("cannot write '%s': %s", opts.output, strerror(errno));
 		ret = 1;

@@ -7,6 +7,10 @@
  * (the map's key from user space): the launcher child before it executes
  * the command, every thread of a -p process (PIDFD_THREAD, Linux 6.9).
  * Everything forked after that is marked by the BPF fork hook.
+ *
+ * The run loop polls: the command's pidfd when there is one, else a timer
+ * (100 ms; 20 ms with --events, whose ring buffer is drained here and asks
+ * for no wakeups). Signals only set a flag the loop reads.
  */
 #include "tracer/tracer.h"
 #include "tracer/trace.skel.h"
@@ -18,9 +22,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PIDFD_THREAD
@@ -446,5 +453,111 @@ int trace_collect(struct tracer *t, struct trace_result *r)
 	r->errnos_dropped = t->skel->bss->errnos_dropped;
 	if (err)
 		pk_err("cannot read the BPF maps: %s", strerror(-err));
+	return err;
+}
+
+static volatile sig_atomic_t got_signal, n_signals;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	n_signals++;
+}
+
+void trace_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int status_of(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return 125;
+}
+
+/* Whether the command has ended (and sets l->status). */
+static int command_ended(struct trace_loop *l)
+{
+	pid_t pid = l->cmd->pid;
+	int ws;
+
+	if (waitpid(pid, &ws, WNOHANG) != pid)
+		return 0;
+	l->status = status_of(ws);
+	l->cmd->pid = 0;
+	return 1;
+}
+
+/* Whether a signal ends the run now. */
+static int signal_ends(struct trace_loop *l)
+{
+	int sig = got_signal;
+	pid_t pid = l->cmd ? l->cmd->pid : 0;
+
+	if (!sig)
+		return 0;
+	got_signal = 0;
+	/* Ctrl-C reaches the command too: wait for it to end, unless it is
+	 * pressed again. Other signals are passed on. */
+	if (pid <= 0 || n_signals > 1)
+		return 1;
+	if (sig != SIGINT)
+		kill(pid, sig);
+	return 0;
+}
+
+int trace_run(struct tracer *t, struct trace_loop *l)
+{
+	struct trace_result res = { 0 }, prev = { 0 };
+	uint64_t step = l->interval * 1e9, next_interval = step ? pk_now_ns() + step : 0;
+	int fd = l->cmd ? l->cmd->pidfd : -1, err = 0;
+
+	l->status = -1;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now;
+
+		if (poll(&pfd, fd >= 0, t->o.events ? 20 : 100) < 0 && errno != EINTR) {
+			err = -errno;
+			pk_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (t->o.events && trace_drain(t) < 0)
+			pk_err("warning: cannot read the event buffer");
+		if (l->cmd && l->cmd->pid > 0) {
+			if (command_ended(l))
+				break;
+		} else if (l->until_gone && trace_live(t) <= 0) {
+			break;
+		}
+		if (signal_ends(l))
+			break;
+		now = pk_now_ns();
+		if (l->deadline && now >= l->deadline)
+			break;
+		if (next_interval && now >= next_interval) {
+			if ((err = trace_collect(t, &res)))
+				break;
+			trace_print_interval(l->live, &res, &prev, l->interval);
+			trace_result_release(&prev);
+			prev = res;
+			memset(&res, 0, sizeof(res));
+			next_interval += step;
+		}
+	}
+	/* The events of the last moments too. */
+	if (!err && t->o.events)
+		trace_drain(t);
+	trace_result_release(&res);
+	trace_result_release(&prev);
 	return err;
 }

@@ -1,5 +1,6 @@
 /*
- * parakit trace, user space: the tracer's lifecycle (trace.c), syscall and
+ * parakit trace, user space: the tracer's lifecycle and its run loop
+ * (trace.c), the command a run starts (trace_launch.c), syscall and
  * io_uring names (trace_names.c), output (trace_out.c) and the database
  * writer (trace_db.c). cmd_trace.c drives them.
  */
@@ -66,6 +67,50 @@ int trace_collect(struct tracer *t, struct trace_result *r);
 void trace_result_release(struct trace_result *r);
 /* Detaches and frees; accepts NULL. */
 void trace_free(struct tracer *t);
+
+/* The command of a run, from fork to exec (trace_launch.c). */
+struct trace_launch {
+	pid_t pid;	/* the launcher child, then the command; 0: none */
+	int pidfd;	/* the child's pidfd (to poll for its end), or -1 */
+	int go, err;	/* our ends of its pipes, -1 once closed */
+};
+#define TRACE_LAUNCH_INIT { .pid = 0, .pidfd = -1, .go = -1, .err = -1 }
+
+/* The file execve will run: argv0 itself when it has a slash, else the
+ * first executable match on PATH (what execvp would pick, without trying
+ * them one by one under the tracer). Returns 0 with *out the caller's to
+ * free, or 126/127 (printed). */
+int trace_launch_find(const char *argv0, char **out);
+/* Forks the launcher child, which waits until trace_launch_go(). Call it
+ * before trace_catch_signals(): the command gets the signal dispositions
+ * parakit was started with. Returns 0 or -1 (printed). */
+int trace_launch_start(struct trace_launch *l, const char *file, char **argv);
+/* Lets the child execute the command. Returns 0, or env(1)'s 125/126/127
+ * when it could not (printed; the child is reaped). */
+int trace_launch_go(struct trace_launch *l, const char *file);
+/* Closes what is left, and kills and reaps a child still there: set
+ * l->pid to 0 first to leave the command running. */
+void trace_launch_release(struct trace_launch *l);
+
+/* SIGINT, SIGTERM and SIGHUP end trace_run() from now on; SIGPIPE is
+ * ignored (a dead reader is a write error). */
+void trace_catch_signals(void);
+
+/* How trace_run() ends, and what it does meanwhile. */
+struct trace_loop {
+	struct trace_launch *cmd;	/* wait for its end, or NULL */
+	int until_gone;		/* end when the traced processes have exited (-p) */
+	uint64_t deadline;	/* CLOCK_MONOTONIC ns; 0: none */
+	double interval;	/* seconds between live views; 0: none */
+	FILE *live;		/* where they go */
+	int status;		/* out: the command's status, env(1)'s way, or -1 */
+};
+/* Traces until the command ends (cmd->pid is 0 then), the processes are
+ * gone (until_gone), the deadline passes or a signal says to stop: the
+ * first Ctrl-C reaches the command too and the run waits for it to end,
+ * a second one stops the trace; other signals are passed on to it. Drains
+ * the events meanwhile. Returns 0 or -errno (printed). */
+int trace_run(struct tracer *t, struct trace_loop *l);
 
 /* Syscall name for the running architecture (libseccomp), or
  * "syscall_NNN"; borrowed until exit. */

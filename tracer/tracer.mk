@@ -13,6 +13,7 @@ PARAKIT_SRCS += \
 	tracer/cmd_trace.c \
 	tracer/trace.c \
 	tracer/trace_db.c \
+	tracer/trace_launch.c \
 	tracer/trace_names.c \
 	tracer/trace_out.c
 
