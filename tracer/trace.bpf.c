@@ -199,11 +199,13 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		proc_new(task, TRACE_PROC_ATTACHED);
 	}
 	if (t->state != TRACE_ACTIVE) {
-		/* The launcher's own calls are not the command's. */
+		/* The launcher's own calls are not the command's. Its execve
+		 * is, if it succeeds: sys_exit decides, and the process is
+		 * recorded at sched_process_exec. */
 		if (t->state != TRACE_ARMED || (nr != NR_EXECVE && nr != NR_EXECVEAT))
 			return 0;
 		t->state = TRACE_ACTIVE;
-		proc_new(task, 0);
+		t->launching = 1;
 	}
 	if (cfg_filter) {
 		__u8 *w = bpf_map_lookup_elem(&want, &nr);
@@ -217,7 +219,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		__u32 k = slot(nr);
 
 		s = bpf_map_lookup_elem(&stats, &k);
-		if (s)
+		if (s && !t->launching)
 			s->calls++;
 		if (!cfg_latency) {
 			t->nr = nr;
@@ -245,9 +247,29 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct trace_call *e;
 	__u64 now, dur;
 	__u32 k, nr;
+	int launched = 0;
 
+	if (!t)
+		return 0;
+	if (t->launching) {
+		t->launching = 0;
+		/* The launcher's execve failed: a script without "#!" that
+		 * /bin/sh runs next (as execvp does), or a command that cannot
+		 * run. Neither the call nor what the launcher does until its
+		 * next execve is the command's. */
+		if (ret < 0) {
+			t->state = TRACE_ARMED;
+			t->in_sys = 0;
+			t->offcpu_start = 0;
+			t->offcpu_ns = 0;
+			t->vcsw = 0;
+			t->ivcsw = 0;
+			return 0;
+		}
+		launched = 1;
+	}
 	/* A new child's return from clone has no entry: not a call. */
-	if (!t || !t->in_sys)
+	if (!t->in_sys)
 		return 0;
 	t->in_sys = 0;
 	nr = t->nr;
@@ -256,6 +278,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!s)
 		return 0;
 	if (!cfg_latency) {
+		/* Counted here, not at entry, where it might have failed. */
+		if (launched)
+			s->calls++;
 		if (ret < 0 && ret >= -MAX_ERRNO) {
 			s->errors++;
 			count_errno(nr, ret);
@@ -374,6 +399,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 
 	if (!t || t->state != TRACE_ACTIVE)
 		return 0;
+	if (t->launching)
+		proc_new(p, 0);
 	pid = p->tgid;
 	pr = bpf_map_lookup_elem(&procs, &pid);
 	if (!pr)

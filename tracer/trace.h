@@ -49,7 +49,8 @@ struct trace_task {
 	__u32 ivcsw;
 	__u8 state;
 	__u8 in_sys;
-	__u8 pad[2];
+	__u8 launching;	/* in the launcher's execve: counted only if it succeeds */
+	__u8 pad;
 };
 
 /* trace_proc.flags */

@@ -9,6 +9,12 @@
  * The child is forked before parakit changes its own signal dispositions
  * (trace_catch_signals), so the command inherits those parakit was started
  * with, as under env(1).
+ *
+ * A file the kernel cannot execute (ENOEXEC) is run by /bin/sh, as env(1)
+ * and the shells run it: execvp falls back to the shell for a script
+ * without "#!". Like bash, not for a file that looks binary (ELF magic, or
+ * a NUL in its first line): sh would run its bytes as commands. The BPF
+ * side counts nothing of the failed execve (trace.bpf.c).
  */
 #include "tracer/tracer.h"
 #include "common/common.h"
@@ -57,6 +63,59 @@ int trace_launch_find(const char *argv0, char **out)
 	return found_unexecutable ? 126 : 127;
 }
 
+/* bash's check_binary_file(): an ELF file, or a NUL byte before the end
+ * of the first line (of the second, after "#!"). */
+static int looks_binary(const char *file)
+{
+	unsigned char b[80];
+	int fd = open(file, O_RDONLY | O_CLOEXEC), lines;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, b, sizeof(b));
+	close(fd);
+	if (n >= 4 && !memcmp(b, "\177ELF", 4))
+		return 1;
+	lines = n >= 2 && b[0] == '#' && b[1] == '!' ? 2 : 1;
+	for (ssize_t i = 0; i < n; i++) {
+		if (b[i] == '\n' && !--lines)
+			return 0;
+		if (!b[i])
+			return 1;
+	}
+	return 0;
+}
+
+/* In the launcher child: executes the command, or /bin/sh on a script
+ * without "#!" ($0 the file, as execvp does). Returns only on failure,
+ * with errno set. */
+static void launch_exec(const char *file, char **argv)
+{
+	size_t argc = 0;
+
+	execve(file, argv, environ);
+	if (errno != ENOEXEC || looks_binary(file))
+		return;
+	while (argv[argc])
+		argc++;
+	{
+		/* No malloc in a forked child: the arguments fit on the stack
+		 * (execve took them, and they are under ARG_MAX). */
+		char *sh_argv[argc + 2];
+
+		sh_argv[0] = "/bin/sh";
+		sh_argv[1] = (char *)file;
+		for (size_t i = 1; i <= argc; i++)
+			sh_argv[i + 1] = argv[i];
+		execve(sh_argv[0], sh_argv, environ);
+		/* Without a /bin/sh the command is there but cannot run:
+		 * 126, not env(1)'s "not found". */
+		if (errno == ENOENT)
+			errno = ENOEXEC;
+	}
+}
+
 int trace_launch_start(struct trace_launch *l, const char *file, char **argv)
 {
 	int go[2], err[2];
@@ -86,7 +145,7 @@ int trace_launch_start(struct trace_launch *l, const char *file, char **argv)
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(125);
-		execve(file, argv, environ);
+		launch_exec(file, argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)
 			_exit(126);
