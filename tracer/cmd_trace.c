@@ -26,11 +26,11 @@ static const char usage_text[] =
 	"                     [--filter SYSCALLS] ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )\n"
 	"\n"
 	"Counts the syscalls of a command and all its descendants (from its execve),\n"
-	"of running processes and their future children (-p), or of everything in a\n"
-	"cgroup v2 (--cgroup), inside the kernel with eBPF: calls, errors per errno,\n"
-	"total and max time, a log2 latency histogram, off-CPU time and context\n"
-	"switches inside each syscall, and io_uring operations per opcode. Prints a\n"
-	"table like strace -c and stores the run in the database.\n"
+	"of running processes with the descendants they have and will have (-p), or\n"
+	"of everything in a cgroup v2 (--cgroup), inside the kernel with eBPF: calls,\n"
+	"errors per errno, total and max time, a log2 latency histogram, off-CPU time\n"
+	"and context switches inside each syscall, and io_uring operations per opcode.\n"
+	"Prints a table like strace -c and stores the run in the database.\n"
 	"\n"
 	"  --db FILE        the database (default: " DB_DEFAULT ")\n"
 	"  --no-db          do not store the run\n"
@@ -45,8 +45,9 @@ static const char usage_text[] =
 	"  --interval SEC   print the busiest syscalls of every interval while tracing\n"
 	"  --duration SEC   stop after SEC seconds (a command keeps running, untraced)\n"
 	"  --filter LIST    only these syscalls (names or numbers, comma-separated)\n"
-	"  -p, --pid LIST   attach to these running processes\n"
-	"  --no-follow      with -p: not to the processes they start later\n"
+	"  -p, --pid LIST   attach to these running processes and their descendants\n"
+	"  --no-follow      with -p: to these processes alone, not their descendants\n"
+	"                   nor the processes they start later\n"
 	"  --cgroup PATH    everything in this cgroup v2 and below (absolute, or\n"
 	"                   relative to the cgroup2 mount); ends with Ctrl-C or --duration\n"
 	"\n"
@@ -110,12 +111,18 @@ static int parse_pids(const char *s)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *end;
 		long v = strtol(tok, &end, 10);
+		size_t i;
 
 		if (end == tok || *end || v <= 0 || v > INT_MAX) {
 			pk_err("not a process id: '%s'", tok);
 			ret = -1;
 			break;
 		}
+		/* Given twice, traced (and counted) once. */
+		for (i = 0; i < opts.n_pids && opts.pids[i] != v; i++)
+			;
+		if (i < opts.n_pids)
+			continue;
 		opts.pids = xgrow(opts.pids, &opts.cap_pids, opts.n_pids + 1, sizeof(*opts.pids));
 		opts.pids[opts.n_pids++] = v;
 	}
@@ -328,20 +335,28 @@ static int start_command(struct tracer *t, struct trace_launch *l, const char *f
 	return trace_launch_go(l, file);
 }
 
-/* Attaches to the -p processes (the cgroup needs nothing) and says what is
- * traced. Returns 0, or 125 (printed). */
+/* Attaches to the -p processes (the cgroup needs nothing) and says exactly
+ * what is traced. Returns 0, or 125 (printed). */
 static int start_attached(struct tracer *t, struct trace_run_info *ri)
 {
+	size_t given = opts.n_pids, found = 0, all;
+	const char *their = given > 1 ? "their" : "its";
+
 	trace_catch_signals();
-	for (size_t i = 0; i < opts.n_pids; i++)
-		if (trace_attach_pid(t, opts.pids[i]))
-			return 125;
+	if (given && trace_attach_pids(t, opts.pids, given, &found))
+		return 125;
 	ri->start_ns = pk_now_ns();
-	if (opts.n_pids)
-		pk_err("tracing %zu process%s and %s; Ctrl-C to stop", opts.n_pids,
-		       opts.n_pids > 1 ? "es" : "", opts.t.follow ? "their children" : "not their children");
-	else
+	all = given + found;
+	if (!given)
 		pk_err("tracing cgroup '%s'; Ctrl-C to stop", opts.cgroup);
+	else if (!opts.t.follow)
+		pk_err("tracing %zu process%s, not %s children; Ctrl-C to stop", given, given > 1 ? "es" : "", their);
+	else if (found)
+		pk_err("tracing %zu processes (%zu given, %zu descendant%s) and their future children; Ctrl-C to stop",
+		       all, given, found, found > 1 ? "s" : "");
+	else
+		pk_err("tracing %zu process%s and %s future children; Ctrl-C to stop", given, given > 1 ? "es" : "",
+		       their);
 	return 0;
 }
 

@@ -5,8 +5,9 @@
  *
  * Tasks are marked by writing their task local storage through a pidfd
  * (the map's key from user space): the launcher child before it executes
- * the command, every thread of a -p process (PIDFD_THREAD, Linux 6.9).
- * Everything forked after that is marked by the BPF fork hook.
+ * the command, every thread of a -p process (PIDFD_THREAD, Linux 6.9) and
+ * of the descendants it has, found in /proc. Everything forked after that
+ * is marked by the BPF fork hook.
  *
  * The run loop polls: the command's pidfd when there is one, else a timer
  * (100 ms; 20 ms with --events, whose ring buffer is drained here and asks
@@ -186,11 +187,13 @@ static int pidfd_open(pid_t pid, unsigned flags)
 	return syscall(SYS_pidfd_open, pid, flags);
 }
 
-static int mark(struct tracer *t, int pidfd, __u8 state)
+/* Sets a task's state; with BPF_NOEXIST, -EEXIST when it has one (the fork
+ * hook's: rewriting it would lose the call in flight). */
+static int mark(struct tracer *t, int pidfd, __u8 state, __u64 flags)
 {
 	struct trace_task v = { .state = state };
 
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &v, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &v, flags))
 		return -errno;
 	return 0;
 }
@@ -204,7 +207,7 @@ int trace_arm(struct tracer *t, pid_t pid)
 		pk_err("cannot open process %d: %s", (int)pid, strerror(errno));
 		return err;
 	}
-	err = mark(t, fd, TRACE_ARMED);
+	err = mark(t, fd, TRACE_ARMED, BPF_ANY);
 	close(fd);
 	if (err)
 		pk_err("cannot mark process %d: %s", (int)pid, strerror(-err));
@@ -252,18 +255,15 @@ static int proc_record(struct tracer *t, pid_t pid)
 	return 0;
 }
 
-int trace_attach_pid(struct tracer *t, pid_t pid)
+/* Marks the threads of a process that are not marked yet. Returns 0,
+ * -ESRCH when the process is gone, or -errno (printed). */
+static int mark_threads(struct tracer *t, pid_t pid)
 {
 	char path[64];
 	int err, added, thread_fds = 1;
 	size_t cap = 0, n = 0;
 	pid_t *done = NULL;
 
-	err = proc_record(t, pid);
-	if (err) {
-		pk_err("cannot attach to process %d: %s", (int)pid, strerror(-err));
-		return err;
-	}
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	/* Threads started while we mark are picked up by the next pass (or,
 	 * when started by a marked thread, by the fork hook). */
@@ -273,8 +273,9 @@ int trace_attach_pid(struct tracer *t, pid_t pid)
 
 		added = 0;
 		if (!d) {
-			err = -errno;
-			pk_err("cannot list the threads of %d: %s", (int)pid, strerror(errno));
+			err = errno == ENOENT ? -ESRCH : -errno;
+			if (err != -ESRCH)
+				pk_err("cannot list the threads of %d: %s", (int)pid, strerror(errno));
 			goto out;
 		}
 		while ((de = readdir(d))) {
@@ -305,9 +306,9 @@ int trace_attach_pid(struct tracer *t, pid_t pid)
 				closedir(d);
 				goto out;
 			}
-			err = mark(t, fd, TRACE_ACTIVE);
+			err = mark(t, fd, TRACE_ACTIVE, BPF_NOEXIST);
 			close(fd);
-			if (err) {
+			if (err && err != -EEXIST) {
 				pk_err("cannot mark thread %d of %d: %s", (int)tid, (int)pid, strerror(-err));
 				closedir(d);
 				goto out;
@@ -322,6 +323,183 @@ int trace_attach_pid(struct tracer *t, pid_t pid)
 out:
 	free(done);
 	return err;
+}
+
+/*
+ * A process that ended while it was being attached may have passed the
+ * exit hook before it was marked: nothing would ever count it out of
+ * 'live', and the run would not end. Its pidfd is readable once all its
+ * threads are through the hook: a record the hook did not close is
+ * forgotten (the process made no traced call to speak of). Returns -ESRCH
+ * when it was.
+ */
+static int forget_if_gone(struct tracer *t, int pidfd, pid_t pid)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	struct trace_proc p;
+	__u32 key = pid;
+
+	if (poll(&pfd, 1, 0) != 1)
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &key, &p) && (p.flags & TRACE_PROC_EXITED))
+		return 0;
+	if (!bpf_map_delete_elem(fd, &key))
+		__atomic_fetch_sub(&t->skel->bss->live, 1, __ATOMIC_SEQ_CST);
+	return -ESRCH;
+}
+
+/*
+ * Traces a running process: marks it, records it (procs, 'live') and marks
+ * its threads. The main thread is marked first, and only if it has no
+ * state yet: one the fork hook marked is traced already, its record made.
+ * Returns 1 when it was, 0 when it is now, -ESRCH when the process is gone
+ * (not printed), another -errno otherwise (printed).
+ */
+static int attach_process(struct tracer *t, pid_t pid)
+{
+	int fd = pidfd_open(pid, 0), err;
+
+	if (fd < 0) {
+		err = -errno;
+		if (err != -ESRCH)
+			pk_err("cannot open process %d: %s", (int)pid, strerror(-err));
+		return err;
+	}
+	err = mark(t, fd, TRACE_ACTIVE, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		err = 1;
+		goto out;
+	}
+	if (err) {
+		pk_err("cannot mark process %d: %s", (int)pid, strerror(-err));
+		goto out;
+	}
+	err = proc_record(t, pid);
+	if (err == -ENOENT)
+		err = -ESRCH;
+	else if (err)
+		pk_err("cannot read the record of process %d: %s", (int)pid, strerror(-err));
+	if (!err)
+		err = mark_threads(t, pid);
+	if (!err || err == -ESRCH)
+		err = forget_if_gone(t, fd, pid);
+out:
+	close(fd);
+	return err;
+}
+
+struct pid_set {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int pid_set_has(const struct pid_set *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == pid)
+			return 1;
+	return 0;
+}
+
+static void pid_set_add(struct pid_set *s, pid_t pid)
+{
+	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = pid;
+}
+
+/* The parent of a process, from /proc/PID/stat; 0 when it is gone. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, ppid = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/*
+ * Attaches to the descendants the traced processes (set) have now, and
+ * adds them to set; *found counts them. Parents come from /proc/PID/stat
+ * (/proc/PID/task/TID/children needs CONFIG_PROC_CHILDREN, which these
+ * kernels lack). A process is marked before its children are looked for:
+ * a child it forks after that is the fork hook's, one forked before is in
+ * /proc at the next pass. Passes repeat until one attaches nothing new.
+ * That ends: the processes there before the attach are finitely many, and
+ * those the fork hook has traced (forked during the walk) are counted but
+ * ask for no pass, since their own children are the hook's too.
+ */
+static int attach_descendants(struct tracer *t, struct pid_set *set, size_t *found)
+{
+	pid_t self = getpid();
+	int err = 0, added;
+
+	do {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		if (!d) {
+			err = -errno;
+			pk_err("cannot list the processes in /proc: %s", strerror(errno));
+			break;
+		}
+		added = 0;
+		while ((de = readdir(d))) {
+			pid_t pid = atoi(de->d_name);
+
+			/* Not parakit, when it is a descendant itself. */
+			if (pid <= 0 || pid == self || pid_set_has(set, pid) || !pid_set_has(set, parent_of(pid)))
+				continue;
+			err = attach_process(t, pid);
+			if (err == -ESRCH) {
+				err = 0;
+				continue;
+			}
+			if (err < 0)
+				break;
+			pid_set_add(set, pid);
+			++*found;
+			added += !err;
+			err = 0;
+		}
+		closedir(d);
+	} while (!err && added);
+	return err;
+}
+
+int trace_attach_pids(struct tracer *t, const pid_t *pids, size_t n, size_t *descendants)
+{
+	struct pid_set set = { 0 };
+	int err = 0;
+
+	*descendants = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pid_set_has(&set, pids[i]))
+			continue;
+		err = attach_process(t, pids[i]);
+		if (err == -ESRCH)
+			pk_err("cannot attach to process %d: %s", (int)pids[i], strerror(ESRCH));
+		if (err < 0)
+			goto out;
+		pid_set_add(&set, pids[i]);
+	}
+	err = t->o.follow ? attach_descendants(t, &set, descendants) : 0;
+out:
+	free(set.v);
+	return err < 0 ? err : 0;
 }
 
 int trace_drain(struct tracer *t)

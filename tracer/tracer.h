@@ -55,9 +55,12 @@ int trace_open(struct tracer **out, const struct trace_opts *o);
 void trace_set_sink(struct tracer *t, int (*fn)(void *ctx, const struct trace_call *e), void *ctx);
 /* Starts counting at the next execve of pid (a launcher child that waits). */
 int trace_arm(struct tracer *t, pid_t pid);
-/* Traces a running process: all its threads (and by default its future
- * children). Returns 0 or -errno (printed). */
-int trace_attach_pid(struct tracer *t, pid_t pid);
+/* Traces running processes: all their threads and, with o->follow, the
+ * descendants they have now (their future children are followed in the
+ * kernel). *descendants gets how many were found beyond pids (a pid given
+ * twice, or one that descends from another, counts once, as given).
+ * Returns 0 or -errno (printed). */
+int trace_attach_pids(struct tracer *t, const pid_t *pids, size_t n, size_t *descendants);
 /* Drains the event ring buffer through on_event. Returns events or -errno. */
 int trace_drain(struct tracer *t);
 /* Traced processes still alive. */

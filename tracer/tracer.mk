@@ -18,7 +18,7 @@ PARAKIT_SRCS += \
 	tracer/trace_out.c
 
 DEB_PKGS += clang llvm bpftool libbpf-dev libseccomp-dev linux-libc-dev \
-	strace sqlite3
+	strace sqlite3 nginx-light curl procps
 
 TRACE_LIBS := libbpf libseccomp
 CPPFLAGS += $(shell pkg-config --cflags $(TRACE_LIBS) 2>/dev/null)
