@@ -73,7 +73,8 @@ if [ -z "$started" ]; then
 	echo "Bail out! nginx does not start: $(tail -3 "$pre/error.log" 2>/dev/null)"
 	exit 1
 fi
-trap 'kill $master 2>/dev/null; t_cleanup' EXIT
+trap '[ -n "$master" ] && kill $master 2>/dev/null; t_cleanup' EXIT
+mpid=$master
 workers=$(pgrep -P $master | sort -n | tr '\n' ',' | sed 's/,$//')
 
 "$PARAKIT" trace -p $master --events --db "$db" -o "$T_TMP/out" 2>"$T_TMP/err" &
@@ -87,6 +88,7 @@ done
 t_is "$(cat "$T_TMP/curl.err" 2>/dev/null)" "" "$R requests served"
 kill -QUIT $master
 wait $master
+master=
 rc=0
 wait $pk || rc=$?
 t_is "$rc" 0 "the trace ends by itself when nginx has shut down"
@@ -102,6 +104,6 @@ t_is "$(tr_val "$db" "SELECT count(*) FROM v_trace_events WHERE run_id = 1 AND r
 		      AND syscall IN ('accept4', 'sendfile') AND pid NOT IN ($workers)")" 0 \
 	"the accepts and sendfiles are the workers' ($workers), none the master's"
 t_is "$(tr_val "$db" "SELECT processes FROM v_trace_runs WHERE run_id = 1")" 3 "three processes recorded"
-t_is "$(tr_val "$db" "SELECT count(*) FROM trace_process WHERE run_id = 1 AND attached = 1 AND ppid = $master
+t_is "$(tr_val "$db" "SELECT count(*) FROM trace_process WHERE run_id = 1 AND attached = 1 AND ppid = $mpid
 		      AND pid IN ($workers) AND exit_ns IS NOT NULL")" 2 "the workers, found running, seen exiting"
 t_done
