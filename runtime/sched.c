@@ -194,7 +194,8 @@ static void thread_ring_key_init(void)
  * slice: cat | cat under PK_SQPOLL=1 took 5 s instead of 0.14 s on 2 CPUs.
  * So a process polls only while it holds one of CPUs - 1 slots, a lock on
  * /dev/shm/parakit-sqpoll-<uid>.<n> (PK_SQPOLL_SLOTS=N sets the number,
- * 0 for no limit), and its threads keep no ring otherwise. The lock lives
+ * 0 for no limit; PK_SQPOLL_SLOT_DIR another directory, for programs that
+ * share CPUs only among themselves), and its threads keep no ring otherwise. The lock lives
  * as long as the process; a child of fork() looks for a slot of its own.
  */
 static pthread_mutex_t sqpoll_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -204,8 +205,8 @@ static int sqpoll_none;		/* no slot was free */
 
 static bool sqpoll_slot_take(void)
 {
-	const char *s = getenv("PK_SQPOLL_SLOTS");
-	char path[64];
+	const char *s = getenv("PK_SQPOLL_SLOTS"), *dir = getenv("PK_SQPOLL_SLOT_DIR");
+	char path[4096];
 	cpu_set_t set;
 	int slots, fd;
 
@@ -218,7 +219,8 @@ static bool sqpoll_slot_take(void)
 	if (slots <= 0)
 		return true;
 	for (int n = 0; n < slots; n++) {
-		snprintf(path, sizeof(path), "/dev/shm/parakit-sqpoll-%u.%d", (unsigned)getuid(), n);
+		snprintf(path, sizeof(path), "%s/parakit-sqpoll-%u.%d", dir && *dir ? dir : "/dev/shm",
+			 (unsigned)getuid(), n);
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return true;	/* nowhere to count: do not limit */

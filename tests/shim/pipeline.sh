@@ -8,6 +8,8 @@
 s_require
 cd "$T_TMP" || exit 1
 export XDG_CACHE_HOME=$T_TMP/cache
+# SQPOLL slots of our own: another parakit user of this machine must not take them.
+export PK_SQPOLL_SLOT_DIR=$T_TMP
 head -c 4000000 /dev/urandom > data
 
 R="$PARAKIT shim --run --db $S_DB --"
