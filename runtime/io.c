@@ -6,8 +6,9 @@
  * its fibers queued in one io_uring_enter. From an ordinary thread the
  * thread's own ring is submitted and waited on at once.
  *
- * Signals (ordinary threads only; a scheduler thread's fibers never see
- * EINTR): io_uring's wait returns -EINTR whatever the handler's SA_RESTART
+ * Signals, on an ordinary thread's ring (a fiber's calls are interrupted
+ * by the handler's trampoline instead: signal.c, pk_interrupt_parked):
+ * io_uring's wait returns -EINTR whatever the handler's SA_RESTART
  * says, with the operation still in flight. We cannot tell which signal
  * interrupted us, so the wait restarts when every installed handler has
  * SA_RESTART and the call is restartable; otherwise the operation is

@@ -1,11 +1,13 @@
 /*
  * The POSIX-compatible layer: pk_read() and friends, with POSIX's
- * signatures, return values and errno, each one io_uring operation (the
- * kernel sees io_uring_enter, never read/write/recvmsg...).
+ * signatures, return values and errno. Each call either goes to the kernel
+ * as it is or is one io_uring operation, as ring_for() decides (pk.h: a
+ * fiber's through its core's ring, an ordinary thread's to the kernel
+ * unless its ring polls, a call that cannot block to the kernel).
  *
- * Each call prepares one SQE with a struct pk_op on its stack and waits for
- * it (pk_op_run: a fiber parks, a plain thread waits on its own ring). The
- * few places where io_uring and POSIX disagree are fixed up here:
+ * A routed call prepares one SQE with a struct pk_op on its stack and
+ * waits for it (pk_op_run: a fiber parks, a plain thread waits on its own
+ * ring). The few places where io_uring and POSIX disagree are fixed up here:
  * - a negative pread/pwrite offset is EINVAL in POSIX, but -1 means "the
  *   file position" to io_uring;
  * - sendto/recvfrom have no opcode: they are sendmsg/recvmsg with a name;
