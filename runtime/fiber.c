@@ -1,5 +1,6 @@
 /*
- * Fibers: stacks, switching, the per-core run queue, join, mutex and cond.
+ * Fibers: stacks, switching, the per-core run queue, join. Their locks are
+ * sync.c's, their attributes fiber_attr.c's, their keys fiber_key.c's.
  *
  * A fiber is a stack with a PROT_NONE guard page below it and a saved stack
  * pointer. Switching is pk_ctx_switch() (switch_<arch>.S), a handful of
@@ -19,10 +20,8 @@
  * itself is built without ASan because it is preloaded into uninstrumented
  * programs; the annotations cost one predictable branch when absent.
  *
- * Waits (join, mutex, cond, channels, I/O) go through struct pk_waiter: a
- * fiber parks until woken, a plain thread sleeps on a futex. Ownership of a
- * contended pk_mutex passes straight to the first waiter (FIFO, no barging),
- * so a woken fiber never spins.
+ * Waits (join, locks, channels, I/O) go through struct pk_waiter: a fiber
+ * parks until woken, a plain thread sleeps on a futex.
  */
 #include <errno.h>
 #include <signal.h>
@@ -228,17 +227,23 @@ static void fiber_main(void *arg)
 	if (__sanitizer_finish_switch_fiber)
 		__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
 	f->ret = f->fn(f->arg);
+	/* Key destructors run on the fiber, as pthread's on the exiting thread: they may park. */
+	if (f->keys)
+		pk_keys_exit(&f->keys);
 	pk_fiber_exited();
 	__builtin_unreachable();
 }
 
 /*
- * Allocates a fiber with its stack; its first switch-in calls fn(arg). The
- * caller sets f->core and queues it. Returns NULL with errno set.
+ * Allocates a fiber with its stack, of @attr's size rounded up to pages
+ * (else the instance's) above a guard page, detached if @attr says so
+ * (@attr may be NULL); its first switch-in calls fn(arg). The caller sets
+ * f->core and queues it. Returns NULL with errno set.
  */
-struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *arg)
+struct pk_fiber *pk_fiber_alloc(struct pk_core *c, const pk_attr_t *attr, void *(*fn)(void *), void *arg)
 {
-	size_t map_size = pk_rt.cfg.stack_size + page_size();
+	size_t stack = attr && attr->stack_size ? attr->stack_size : pk_rt.cfg.stack_size;
+	size_t map_size = (stack + page_size() - 1) / page_size() * page_size() + page_size();
 	struct pk_fiber *f = calloc(1, sizeof(*f));
 
 	if (!f)
@@ -253,6 +258,7 @@ struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *ar
 	f->fn = fn;
 	f->arg = arg;
 	f->state = PK_F_READY;
+	f->detached = attr && attr->detach_state == PK_CREATE_DETACHED;
 
 	f->sp = pk_ctx_init(f->stack + map_size - 16, fiber_main, f);
 	return f;
@@ -330,155 +336,6 @@ int pk_detach(pk_fiber_t f)
 	pk_spin_unlock(&f->jlock);
 	if (exited)
 		free(f);
-	return 0;
-}
-
-/* --- Mutex and condition variable ---------------------------------------- */
-
-static void wq_push(void **head, void **tail, struct pk_waiter *w)
-{
-	w->next = NULL;
-	if (*tail)
-		((struct pk_waiter *)*tail)->next = w;
-	else
-		*head = w;
-	*tail = w;
-}
-
-static struct pk_waiter *wq_pop(void **head, void **tail)
-{
-	struct pk_waiter *w = *head;
-
-	if (w) {
-		*head = w->next;
-		if (!*head)
-			*tail = NULL;
-	}
-	return w;
-}
-
-int pk_mutex_init(pk_mutex_t *m)
-{
-	*m = (pk_mutex_t)PK_MUTEX_INITIALIZER;
-	return 0;
-}
-
-int pk_mutex_destroy(pk_mutex_t *m)
-{
-	return m->owned || m->waiters ? -EBUSY : 0;
-}
-
-int pk_mutex_trylock(pk_mutex_t *m)
-{
-	int r = -EBUSY;
-
-	pk_spin_lock((_Atomic int *)&m->lock);
-	if (!m->owned) {
-		m->owned = 1;
-		r = 0;
-	}
-	pk_spin_unlock((_Atomic int *)&m->lock);
-	return r;
-}
-
-int pk_mutex_lock(pk_mutex_t *m)
-{
-	struct pk_waiter w = { .f = pk_self() };
-
-	pk_spin_lock((_Atomic int *)&m->lock);
-	if (!m->owned) {
-		m->owned = 1;
-		pk_spin_unlock((_Atomic int *)&m->lock);
-		return 0;
-	}
-	wq_push(&m->waiters, &m->tail, &w);
-	pk_spin_unlock((_Atomic int *)&m->lock);
-	pk_wait(&w);	/* the unlocker hands us the mutex */
-	return 0;
-}
-
-int pk_mutex_unlock(pk_mutex_t *m)
-{
-	struct pk_waiter *w;
-
-	pk_spin_lock((_Atomic int *)&m->lock);
-	if (!m->owned) {
-		pk_spin_unlock((_Atomic int *)&m->lock);
-		return -EPERM;
-	}
-	w = wq_pop(&m->waiters, &m->tail);
-	if (!w)
-		m->owned = 0;
-	pk_spin_unlock((_Atomic int *)&m->lock);
-	if (w)
-		pk_wake(w);
-	return 0;
-}
-
-int pk_cond_init(pk_cond_t *c)
-{
-	*c = (pk_cond_t)PK_COND_INITIALIZER;
-	return 0;
-}
-
-int pk_cond_destroy(pk_cond_t *c)
-{
-	return c->waiters ? -EBUSY : 0;
-}
-
-int pk_cond_wait(pk_cond_t *c, pk_mutex_t *m)
-{
-	struct pk_waiter w = { .f = pk_self() };
-	int r;
-
-	pk_spin_lock((_Atomic int *)&c->lock);
-	wq_push(&c->waiters, &c->tail, &w);
-	pk_spin_unlock((_Atomic int *)&c->lock);
-	r = pk_mutex_unlock(m);
-	if (r) {
-		/* Not ours to wait with: take the waiter back out. */
-		struct pk_waiter **p;
-
-		pk_spin_lock((_Atomic int *)&c->lock);
-		for (p = (struct pk_waiter **)&c->waiters; *p; p = &(*p)->next)
-			if (*p == &w) {
-				*p = w.next;
-				break;
-			}
-		c->tail = NULL;
-		for (struct pk_waiter *q = c->waiters; q; q = q->next)
-			c->tail = q;
-		pk_spin_unlock((_Atomic int *)&c->lock);
-		return r;
-	}
-	pk_wait(&w);
-	return pk_mutex_lock(m);
-}
-
-int pk_cond_signal(pk_cond_t *c)
-{
-	struct pk_waiter *w;
-
-	pk_spin_lock((_Atomic int *)&c->lock);
-	w = wq_pop(&c->waiters, &c->tail);
-	pk_spin_unlock((_Atomic int *)&c->lock);
-	if (w)
-		pk_wake(w);
-	return 0;
-}
-
-int pk_cond_broadcast(pk_cond_t *c)
-{
-	struct pk_waiter *w, *next;
-
-	pk_spin_lock((_Atomic int *)&c->lock);
-	w = c->waiters;
-	c->waiters = c->tail = NULL;
-	pk_spin_unlock((_Atomic int *)&c->lock);
-	for (; w; w = next) {
-		next = w->next;	/* @w may vanish once woken */
-		pk_wake(w);
-	}
 	return 0;
 }
 

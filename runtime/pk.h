@@ -10,9 +10,10 @@
  *
  * Conventions: the native API (pk_spawn, pk_join, pk_chan_*, pk_mutex_*,
  * pk_req_*, pk_udp_*) returns 0 or a count on success and -errno on failure,
- * as liburing does; the POSIX twins (pk_read, pk_close...) return -1 and set
- * errno, as POSIX does. A fiber never moves between cores, so errno and
- * thread-locals stay correct across a park.
+ * as liburing does; the POSIX twins (pk_read, pk_close...) and the
+ * semaphores (pk_sem_*, as sem_* do) return -1 and set errno, as POSIX
+ * does. A fiber never moves between cores, so errno and thread-locals stay
+ * correct across a park.
  */
 #ifndef PK_H
 #define PK_H
@@ -103,29 +104,198 @@ void pk_yield(void);
 /* The calling fiber, or NULL from an ordinary thread. */
 pk_fiber_t pk_self(void);
 
-/* Fiber-aware locks: a contended lock parks the fiber, not the core. */
+/*
+ * Fiber-aware locks: a contended lock parks the fiber, not the core. Their
+ * attributes (lock types, a condition's clock), pk_cond_timedwait and the
+ * other locks are below, under "pthread's companions".
+ */
+struct pk_mutexattr;
+struct pk_condattr;
 typedef struct pk_mutex {
 	int lock;		/* internal spin word */
 	int owned;
 	void *waiters, *tail;
+	void *owner;		/* the fiber (or thread) that holds it */
+	unsigned count;		/* PK_MUTEX_RECURSIVE: how many times it holds it */
+	int type;		/* PK_MUTEX_NORMAL (0), PK_MUTEX_RECURSIVE, PK_MUTEX_ERRORCHECK */
 } pk_mutex_t;
-#define PK_MUTEX_INITIALIZER { 0, 0, NULL, NULL }
+#define PK_MUTEX_INITIALIZER { 0, 0, NULL, NULL, NULL, 0, 0 }
 typedef struct pk_cond {
 	int lock;
 	void *waiters, *tail;
+	clockid_t clock;	/* of pk_cond_timedwait's deadline: CLOCK_REALTIME (0) or CLOCK_MONOTONIC */
 } pk_cond_t;
-#define PK_COND_INITIALIZER { 0, NULL, NULL }
+#define PK_COND_INITIALIZER { 0, NULL, NULL, CLOCK_REALTIME }
 
-int pk_mutex_init(pk_mutex_t *m);
+/* @a may be NULL: a PK_MUTEX_NORMAL mutex, a CLOCK_REALTIME condition. */
+int pk_mutex_init(pk_mutex_t *m, const struct pk_mutexattr *a);
 int pk_mutex_destroy(pk_mutex_t *m);
 int pk_mutex_lock(pk_mutex_t *m);
 int pk_mutex_trylock(pk_mutex_t *m);	/* 0 or -EBUSY */
 int pk_mutex_unlock(pk_mutex_t *m);
-int pk_cond_init(pk_cond_t *c);
+int pk_cond_init(pk_cond_t *c, const struct pk_condattr *a);
 int pk_cond_destroy(pk_cond_t *c);
 int pk_cond_wait(pk_cond_t *c, pk_mutex_t *m);
 int pk_cond_signal(pk_cond_t *c);
 int pk_cond_broadcast(pk_cond_t *c);
+
+/* --- pthread's companions: attributes, keys, once, lock types, rwlocks,
+ *     semaphores ------------------------------------------------------------ */
+
+/*
+ * What thread-per-connection programs use of pthreads besides create, join
+ * and the plain mutex; port --level fibers maps each pthread function onto
+ * its twin here (the catalogue's pk_equivalent column). Every call works
+ * from a fiber (a wait parks it) and from an ordinary thread (a wait sleeps
+ * on a futex), so fibers and threads may share a lock. Returns are the
+ * native API's, 0 or -errno where pthread's return the errno, except the
+ * semaphores', which keep sem_*'s -1 and errno (below).
+ */
+
+/* Thread attributes: a stack size and a detach state. */
+typedef struct pk_attr {
+	size_t stack_size;	/* 0: the instance's (pk_config.stack_size) */
+	int detach_state;	/* PK_CREATE_JOINABLE or PK_CREATE_DETACHED */
+} pk_attr_t;
+#define PK_CREATE_JOINABLE 0
+#define PK_CREATE_DETACHED 1
+#define PK_STACK_MIN 16384	/* as PTHREAD_STACK_MIN */
+
+int pk_attr_init(pk_attr_t *a);
+int pk_attr_destroy(pk_attr_t *a);
+/* -EINVAL below PK_STACK_MIN. The stack is rounded up to whole pages, with its guard page below. */
+int pk_attr_setstacksize(pk_attr_t *a, size_t size);
+/* The size set, else the instance's (before pk_init: the default). */
+int pk_attr_getstacksize(const pk_attr_t *a, size_t *size);
+int pk_attr_setdetachstate(pk_attr_t *a, int state);	/* -EINVAL for another state */
+int pk_attr_getdetachstate(const pk_attr_t *a, int *state);
+/*
+ * pk_spawn() with attributes, in pthread_create's shape; @attr may be
+ * NULL. A detached fiber is freed when it returns: *@f is set before the
+ * fiber can run, but may name a fiber already gone once this returns.
+ */
+int pk_spawn_attr(pk_fiber_t *f, const pk_attr_t *attr, void *(*fn)(void *), void *arg);
+/* Nonzero when @a and @b are the same fiber (pthread_equal). */
+int pk_equal(pk_fiber_t a, pk_fiber_t b);
+
+/*
+ * Fiber-local storage, pthread's keys: each fiber has its own value of a
+ * key, NULL until it sets one. When a fiber returns, each of its non-NULL
+ * values whose key has a destructor is set to NULL and the destructor is
+ * called with it, on the fiber (it may park), again while destructors set
+ * values, PK_DESTRUCTOR_ITERATIONS rounds at most: what pthread does at
+ * thread exit. An ordinary thread has values of its own, destroyed when it
+ * exits. A key created in a deleted key's slot sees none of the old values.
+ */
+typedef unsigned pk_key_t;
+#define PK_KEYS_MAX 1024
+#define PK_DESTRUCTOR_ITERATIONS 4
+int pk_key_create(pk_key_t *k, void (*destructor)(void *));	/* -EAGAIN: PK_KEYS_MAX keys exist */
+int pk_key_delete(pk_key_t k);			/* calls no destructor; -EINVAL for no key */
+void *pk_key_get(pk_key_t k);			/* NULL when unset, or for no key */
+int pk_key_set(pk_key_t k, const void *value);	/* -EINVAL for no key, -ENOMEM */
+
+/*
+ * Calls @fn once for @o, in whichever fiber or thread comes first; the
+ * others, on any core, park until it has returned (pthread_once).
+ */
+typedef struct pk_once {
+	int state;		/* 0: not called, 1: running, 2: done */
+	int lock;
+	void *waiters, *tail;
+} pk_once_t;
+#define PK_ONCE_INIT { 0, 0, NULL, NULL }
+int pk_once(pk_once_t *o, void (*fn)(void));
+
+/*
+ * Mutex types, as pthread_mutexattr_settype's: NORMAL deadlocks when its
+ * holder locks it again; ERRORCHECK says -EDEADLK then, and -EPERM to an
+ * unlock by a fiber (or thread) that does not hold it; RECURSIVE counts
+ * the holder's locks, and an unlock by another is -EPERM. pk_cond_wait
+ * releases a RECURSIVE mutex once, as pthread_cond_wait does.
+ */
+#define PK_MUTEX_NORMAL 0
+#define PK_MUTEX_RECURSIVE 1
+#define PK_MUTEX_ERRORCHECK 2
+#define PK_MUTEX_DEFAULT PK_MUTEX_NORMAL
+#define PK_MUTEX_RECURSIVE_INITIALIZER { 0, 0, NULL, NULL, NULL, 0, PK_MUTEX_RECURSIVE }
+#define PK_MUTEX_ERRORCHECK_INITIALIZER { 0, 0, NULL, NULL, NULL, 0, PK_MUTEX_ERRORCHECK }
+typedef struct pk_mutexattr {
+	int type;
+} pk_mutexattr_t;
+int pk_mutexattr_init(pk_mutexattr_t *a);
+int pk_mutexattr_destroy(pk_mutexattr_t *a);
+int pk_mutexattr_settype(pk_mutexattr_t *a, int type);	/* -EINVAL for another type */
+int pk_mutexattr_gettype(const pk_mutexattr_t *a, int *type);
+/*
+ * pk_mutex_lock() until the absolute CLOCK_REALTIME time @abstime
+ * (pthread_mutex_timedlock): -ETIMEDOUT when it passed first, -EINVAL for
+ * a bad @abstime.
+ */
+int pk_mutex_timedlock(pk_mutex_t *m, const struct timespec *abstime);
+
+/* A condition's attributes: the clock of pk_cond_timedwait's deadline. */
+typedef struct pk_condattr {
+	clockid_t clock;
+} pk_condattr_t;
+int pk_condattr_init(pk_condattr_t *a);		/* CLOCK_REALTIME */
+int pk_condattr_destroy(pk_condattr_t *a);
+int pk_condattr_setclock(pk_condattr_t *a, clockid_t clock);	/* CLOCK_REALTIME or CLOCK_MONOTONIC, else -EINVAL */
+int pk_condattr_getclock(const pk_condattr_t *a, clockid_t *clock);
+/*
+ * pk_cond_wait() until the absolute time @abstime on the condition's clock
+ * (pthread_cond_timedwait): -ETIMEDOUT when it came first, the mutex held
+ * again either way; -EINVAL for a bad @abstime. A fiber waits with a timer
+ * on its core's ring, a thread with a futex timeout. A signal that races
+ * the timeout is not lost: the wait returns 0.
+ */
+int pk_cond_timedwait(pk_cond_t *c, pk_mutex_t *m, const struct timespec *abstime);
+
+/*
+ * Reader-writer locks: readers share, a writer is alone. Waiters are
+ * served in the order they came, so a writer waits only for the readers
+ * already in, and readers that come after it wait for it: no writer
+ * starves. A reader that locks again while a writer waits therefore waits
+ * for that writer: hold a read lock once. -EDEADLK when the writer locks
+ * again, -EPERM to an unlock of a lock not held.
+ */
+typedef struct pk_rwlock {
+	int lock;
+	int readers;		/* holding it */
+	void *writer;		/* the fiber (or thread) holding it to write, or NULL */
+	void *waiters, *tail;	/* readers and writers, in order */
+} pk_rwlock_t;
+#define PK_RWLOCK_INITIALIZER { 0, 0, NULL, NULL, NULL }
+int pk_rwlock_init(pk_rwlock_t *l);
+int pk_rwlock_destroy(pk_rwlock_t *l);		/* -EBUSY while held or waited for */
+int pk_rwlock_rdlock(pk_rwlock_t *l);
+int pk_rwlock_wrlock(pk_rwlock_t *l);
+int pk_rwlock_tryrdlock(pk_rwlock_t *l);	/* 0 or -EBUSY */
+int pk_rwlock_trywrlock(pk_rwlock_t *l);	/* 0 or -EBUSY */
+int pk_rwlock_unlock(pk_rwlock_t *l);
+
+/*
+ * Unnamed semaphores. Unlike the rest of the native API these keep
+ * sem_*'s convention, 0 or -1 with errno set (EAGAIN from trywait,
+ * ETIMEDOUT, EINVAL, EOVERFLOW past PK_SEM_VALUE_MAX, EBUSY from destroy
+ * while some wait, ENOSYS for a process-shared one): programs test
+ * sem_wait() == -1 and errno, and so a port only renames. errno is kept
+ * per fiber. A post hands its unit to the first waiter (in order, no
+ * barging). NEEDSWORK: a wait is not interrupted by signals (no EINTR).
+ */
+typedef struct pk_sem {
+	int lock;
+	unsigned value;
+	void *waiters, *tail;
+} pk_sem_t;
+#define PK_SEM_VALUE_MAX 2147483647
+int pk_sem_init(pk_sem_t *s, int pshared, unsigned value);
+int pk_sem_destroy(pk_sem_t *s);
+int pk_sem_wait(pk_sem_t *s);
+int pk_sem_trywait(pk_sem_t *s);
+int pk_sem_timedwait(pk_sem_t *s, const struct timespec *abstime);	/* CLOCK_REALTIME, as sem_timedwait */
+int pk_sem_post(pk_sem_t *s);
+int pk_sem_getvalue(pk_sem_t *s, int *value);
 
 /* --- Channels between fibers on any cores ------------------------------ */
 

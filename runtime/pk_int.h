@@ -77,6 +77,7 @@ struct pk_fiber {
 	struct pk_waiter *joiner;
 	int exited, detached;
 	void *asan_fake;		/* ASan fake stack of the switched-out context */
+	struct pk_keyvals *keys;	/* its values of pk_key_t keys (fiber_key.c), or NULL */
 };
 
 struct pk_stack {
@@ -171,8 +172,13 @@ PK_HIDDEN void pk_fiber_park(void);
 PK_HIDDEN void pk_fiber_ready(struct pk_fiber *f);
 PK_HIDDEN void pk_sched_run_ready(struct pk_core *c);
 PK_HIDDEN void pk_stack_release(struct pk_core *c, char *stack, size_t size);
-PK_HIDDEN struct pk_fiber *pk_fiber_alloc(struct pk_core *c, void *(*fn)(void *), void *arg);
+PK_HIDDEN struct pk_fiber *pk_fiber_alloc(struct pk_core *c, const pk_attr_t *attr,
+					   void *(*fn)(void *), void *arg);
 PK_HIDDEN int pk_guard_install(void);
+
+/* fiber_key.c: runs the destructors of *@kv's values and frees it (*@kv = NULL). */
+struct pk_keyvals;
+PK_HIDDEN void pk_keys_exit(struct pk_keyvals **kv);
 
 /*
  * The bit of @c's ring in pk_rt.fd_rings: one per scheduler core, and the
@@ -192,6 +198,8 @@ PK_HIDDEN void pk_submit(struct pk_core *c);
 PK_HIDDEN void pk_fiber_exited(void);
 PK_HIDDEN void pk_live_zero(void);
 PK_HIDDEN void pk_cancel_fd_rings(struct pk_core *self, int fd, uint64_t rings);
+/* pk_spawn_on() with attributes (@attr may be NULL): pk_spawn_attr's work. */
+PK_HIDDEN int pk_spawn_attr_on(int core, pk_fiber_t *f, const pk_attr_t *attr, void *(*fn)(void *), void *arg);
 
 /* io.c */
 PK_HIDDEN int pk_op_wait(struct pk_core *c, struct pk_op *op);

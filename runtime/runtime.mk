@@ -20,10 +20,13 @@ RUNTIME_SRCS := \
 	runtime/chan.c \
 	runtime/fd.c \
 	runtime/fiber.c \
+	runtime/fiber_attr.c \
+	runtime/fiber_key.c \
 	runtime/io.c \
 	runtime/posix.c \
 	runtime/sched.c \
 	runtime/signal.c \
+	runtime/sync.c \
 	runtime/udp_xdp.c
 # The context switch of the target: x86_64 or aarch64.
 RUNTIME_ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))

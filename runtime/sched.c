@@ -888,7 +888,7 @@ int pk_core_id(void)
 	return pk_tls_core && !pk_tls_core->thread ? pk_tls_core->id : -1;
 }
 
-int pk_spawn_on(int core, pk_fiber_t *fp, void *(*fn)(void *), void *arg)
+int pk_spawn_attr_on(int core, pk_fiber_t *fp, const pk_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	struct pk_core *self = pk_tls_core, *to;
 	struct pk_fiber *f;
@@ -899,7 +899,7 @@ int pk_spawn_on(int core, pk_fiber_t *fp, void *(*fn)(void *), void *arg)
 	if (core < 0 || core >= pk_rt.ncores)
 		return -EINVAL;
 	to = pk_rt.cores[core];
-	f = pk_fiber_alloc(self, fn, arg);
+	f = pk_fiber_alloc(self, attr, fn, arg);
 	if (!f)
 		return -errno;
 	f->core = to;
@@ -920,6 +920,11 @@ int pk_spawn_on(int core, pk_fiber_t *fp, void *(*fn)(void *), void *arg)
 		free(f);
 	}
 	return r;
+}
+
+int pk_spawn_on(int core, pk_fiber_t *f, void *(*fn)(void *), void *arg)
+{
+	return pk_spawn_attr_on(core, f, NULL, fn, arg);
 }
 
 int pk_spawn(pk_fiber_t *f, void *(*fn)(void *), void *arg)
