@@ -68,7 +68,7 @@ const struct db_embedded *db_find_embedded(const char *suffix);
 
 /*
  * The libpk call that does catalogue function @name's work ("pk_read",
- * "pk_spawn" for pthread_create), or NULL: the catalogue's pk_equivalent,
+ * "pk_spawn_attr" for pthread_create), or NULL: the catalogue's pk_equivalent,
  * read from the embedded catalogue (no database needed). Thread-safe;
  * the string is borrowed for the process's life.
  */

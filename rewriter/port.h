@@ -16,6 +16,13 @@
 
 enum port_level { PORT_COMPAT, PORT_FIBERS };
 
+/* The fiber level's groups of pthread (and sem_) functions: each group's
+ * calls share types, and move onto libpk together or not at all. */
+enum port_group {
+	PORT_G_NONE, PORT_G_THREAD, PORT_G_KEY, PORT_G_SYNC, PORT_G_RWLOCK, PORT_G_SEM, PORT_G_ONCE,
+	PORT_G_SPIN, PORT_G_BARRIER, PORT_GROUPS
+};
+
 enum port_tok_kind { PORT_TOK_IDENT, PORT_TOK_PUNCT, PORT_TOK_OTHER };
 
 /* A token of a tree file: outside comments; string and character literals
@@ -90,10 +97,11 @@ struct port_tree {
 	size_t n_handlers, cap_handlers;
 	char **blocking;	/* sorted catalogue names that block */
 	size_t n_blocking;
-	/* Fiber level: why a group of pthread calls stays (a call in it has
-	 * no fiber twin, so its types must stay pthread's); NULL: none. */
-	const char *thread_conflict, *sync_conflict;
-	int thread_moved, sync_moved;
+	/* Fiber level, per group of calls that share types (port_fibers.c):
+	 * why the group stays on pthreads (a call in it cannot move, so its
+	 * types must stay pthread's), NULL: none; and whether a call moved. */
+	const char *conflict[PORT_GROUPS];
+	int moved[PORT_GROUPS];
 };
 
 /* port_lex.c */
@@ -144,6 +152,9 @@ void port_fibers_plan(struct port_tree *t, const struct port_call *calls, size_t
 /* Whether posix is a name some rewrite handles (for #if branches). */
 int port_compat_has_twin(const char *posix);
 int port_fibers_has_twin(const char *posix);
+/* The fiber level's group of posix, PORT_G_NONE when the fiber level
+ * leaves it to compat: compat does not rename what the fiber level owns. */
+enum port_group port_fibers_group(const char *posix);
 /* Fiber level, after the sites: types, initializers and main. */
 void port_fibers_finish(struct port_tree *t);
 

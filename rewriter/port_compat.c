@@ -15,7 +15,8 @@
 
 /*
  * A twin for compat is one with the function's own name and shape: pk_read
- * for read. The list is the catalogue's (db_catalog_twin), shared with shim.
+ * for read. The list is the catalogue's (db_catalog_twin), shared with shim;
+ * the functions the fiber level moves in groups are not compat's.
  */
 int port_compat_has_twin(const char *posix)
 {
@@ -28,7 +29,8 @@ int port_compat_has_twin(const char *posix)
 	 */
 	if (posix && (!strcmp(posix, "sigaction") || !strcmp(posix, "signal")))
 		return 0;
-	return pk && !strncmp(pk, "pk_", 3) && !strcmp(pk + 3, posix);
+	/* sem_wait's pk_sem_wait takes a pk_sem_t: the fiber level moves it, types and all. */
+	return pk && !strncmp(pk, "pk_", 3) && !strcmp(pk + 3, posix) && !port_fibers_group(posix);
 }
 
 static int is_stdio(const char *p)
@@ -55,7 +57,7 @@ int port_compat_site(struct port_tree *t, const struct port_call *c)
 	if (!port_compat_has_twin(c->posix)) {
 		if (!port_is_blocking(t, c->posix) || c->address)
 			return 0;
-		if (!strncmp(c->posix, "pthread_", 8))
+		if (port_fibers_group(c->posix))
 			return 0;	/* port_fibers.c's */
 		port_record(t, c, "left",
 			    is_stdio(c->posix) ? "buffered stdio: libc does the I/O, libpk has no twin"

@@ -1,21 +1,32 @@
 /*
- * --level fibers: threads become fibers. pthread_create/join/detach become
- * pk_spawn/pk_join/pk_detach (the thread's attributes must be NULL: a fiber
- * has none), pthread_mutex_* and pthread_cond_* their pk_ twins (an
- * attribute argument must be NULL too), and the types and initializers
- * follow (pthread_t -> pk_fiber_t, PTHREAD_MUTEX_INITIALIZER ->
- * PK_MUTEX_INITIALIZER). main is renamed pk_port_main and a new main runs
- * it as the first fiber through pk_run (which calls pk_init), so every
- * pk_ call of the program parks a fiber instead of a thread.
+ * --level fibers: threads become fibers. Each pthread (and sem_) function
+ * with a fiber twin, the catalogue's pk_equivalent, is renamed onto it,
+ * and the types and constants follow, by groups whose calls share types:
+ *   threads: pthread_create/join/detach/self/equal and the thread
+ *     attributes (pthread_t -> pk_fiber_t, pthread_attr_t -> pk_attr_t);
+ *   keys: pthread_key_*, pthread_get/setspecific (pthread_key_t);
+ *   mutexes and conditions, which cond_wait ties together, with their
+ *     attributes and initializers (PTHREAD_MUTEX_INITIALIZER...);
+ *   rwlocks; once; semaphores (sem_t -> pk_sem_t).
+ * main is renamed pk_port_main and a new main runs it as the first fiber
+ * through pk_run (which calls pk_init), so every pk_ call of the program
+ * parks a fiber instead of a thread.
  *
- * Types are all or nothing: a pthread_t that pthread_self() or
- * pthread_cancel() still sees cannot become a pk_fiber_t, so one call of a
- * group without a fiber twin keeps the whole group (threads; mutexes and
- * conditions, which cond_wait ties together) on pthreads, with that reason.
+ * Types are all or nothing: a pthread_t that pthread_cancel() still sees
+ * cannot become a pk_fiber_t, so a call of a group that cannot move (no
+ * fiber twin, in a signal handler, its address taken) keeps the whole
+ * group on pthreads, and each of its calls is left with the reason.
+ * Threads move only when what they wait on moves too: a fiber in
+ * pthread_mutex_lock, sem_wait or pthread_barrier_wait blocks its core's
+ * thread, and with it the fiber it waits for if that one shares the core;
+ * a pthread key read from a fiber is its core thread's. The other way
+ * round is fine: libpk's locks and keys work from threads as well.
  *
  * pthread functions return a positive errno where libpk's return -errno:
  * a call whose value is used is negated (-pk_mutex_lock(&m)), which keeps
- * every comparison and stored code as it was.
+ * every comparison and stored code as it was. pthread_self, pthread_equal
+ * and pthread_getspecific return no error code, and the semaphores keep
+ * sem_*'s -1 and errno (pk.h): those are only renamed.
  */
 #include "rewriter/port.h"
 #include "common/common.h"
@@ -24,31 +35,154 @@
 #include <string.h>
 
 /*
- * How each pthread function with a fiber twin is rewritten; the twin's
- * name is the catalogue's (db_catalog_twin, the list shim reads too), and
- * a function the catalogue gives no twin is not rewritten.
+ * How each function with a fiber twin is rewritten; the twin's name is
+ * the catalogue's (db_catalog_twin, the list shim reads too), and a
+ * function the catalogue gives no twin is not rewritten.
  */
 struct fiber_twin {
 	const char *from;
 	int attr;	/* index of an attribute argument that must be NULL; 0: none */
-	int sync;	/* mutex/cond group, else thread */
+	int neg;	/* returns pthread's positive errno: negated where its value is used */
 };
 
 static const struct fiber_twin twins[] = {
+	{ "pthread_attr_destroy", 0, 1 },
+	{ "pthread_attr_getdetachstate", 0, 1 },
+	{ "pthread_attr_getstacksize", 0, 1 },
+	{ "pthread_attr_init", 0, 1 },
+	{ "pthread_attr_setdetachstate", 0, 1 },
+	{ "pthread_attr_setstacksize", 0, 1 },
 	{ "pthread_cond_broadcast", 0, 1 },
 	{ "pthread_cond_destroy", 0, 1 },
-	{ "pthread_cond_init", 1, 1 },
+	{ "pthread_cond_init", 0, 1 },
 	{ "pthread_cond_signal", 0, 1 },
+	{ "pthread_cond_timedwait", 0, 1 },
 	{ "pthread_cond_wait", 0, 1 },
-	{ "pthread_create", 1, 0 },
-	{ "pthread_detach", 0, 0 },
-	{ "pthread_join", 0, 0 },
+	{ "pthread_condattr_destroy", 0, 1 },
+	{ "pthread_condattr_getclock", 0, 1 },
+	{ "pthread_condattr_init", 0, 1 },
+	{ "pthread_condattr_setclock", 0, 1 },
+	{ "pthread_create", 0, 1 },
+	{ "pthread_detach", 0, 1 },
+	{ "pthread_equal", 0, 0 },
+	{ "pthread_getspecific", 0, 0 },
+	{ "pthread_join", 0, 1 },
+	{ "pthread_key_create", 0, 1 },
+	{ "pthread_key_delete", 0, 1 },
 	{ "pthread_mutex_destroy", 0, 1 },
-	{ "pthread_mutex_init", 1, 1 },
+	{ "pthread_mutex_init", 0, 1 },
 	{ "pthread_mutex_lock", 0, 1 },
+	{ "pthread_mutex_timedlock", 0, 1 },
 	{ "pthread_mutex_trylock", 0, 1 },
 	{ "pthread_mutex_unlock", 0, 1 },
+	{ "pthread_mutexattr_destroy", 0, 1 },
+	{ "pthread_mutexattr_gettype", 0, 1 },
+	{ "pthread_mutexattr_init", 0, 1 },
+	{ "pthread_mutexattr_settype", 0, 1 },
+	{ "pthread_once", 0, 1 },
+	{ "pthread_rwlock_destroy", 0, 1 },
+	{ "pthread_rwlock_init", 1, 1 },
+	{ "pthread_rwlock_rdlock", 0, 1 },
+	{ "pthread_rwlock_tryrdlock", 0, 1 },
+	{ "pthread_rwlock_trywrlock", 0, 1 },
+	{ "pthread_rwlock_unlock", 0, 1 },
+	{ "pthread_rwlock_wrlock", 0, 1 },
+	{ "pthread_self", 0, 0 },
+	{ "pthread_setspecific", 0, 1 },
+	{ "sem_destroy", 0, 0 },
+	{ "sem_getvalue", 0, 0 },
+	{ "sem_init", 0, 0 },
+	{ "sem_post", 0, 0 },
+	{ "sem_timedwait", 0, 0 },
+	{ "sem_trywait", 0, 0 },
+	{ "sem_wait", 0, 0 },
 };
+
+/* The types and constants of each group, renamed when the group moves. */
+static const struct {
+	enum port_group group;
+	const char *from, *to;
+} names[] = {
+	{ PORT_G_THREAD, "pthread_t", "pk_fiber_t" },
+	{ PORT_G_THREAD, "pthread_attr_t", "pk_attr_t" },
+	{ PORT_G_THREAD, "PTHREAD_CREATE_JOINABLE", "PK_CREATE_JOINABLE" },
+	{ PORT_G_THREAD, "PTHREAD_CREATE_DETACHED", "PK_CREATE_DETACHED" },
+	{ PORT_G_THREAD, "PTHREAD_STACK_MIN", "PK_STACK_MIN" },
+	{ PORT_G_KEY, "pthread_key_t", "pk_key_t" },
+	{ PORT_G_KEY, "PTHREAD_KEYS_MAX", "PK_KEYS_MAX" },
+	{ PORT_G_KEY, "PTHREAD_DESTRUCTOR_ITERATIONS", "PK_DESTRUCTOR_ITERATIONS" },
+	{ PORT_G_SYNC, "pthread_mutex_t", "pk_mutex_t" },
+	{ PORT_G_SYNC, "pthread_cond_t", "pk_cond_t" },
+	{ PORT_G_SYNC, "pthread_mutexattr_t", "pk_mutexattr_t" },
+	{ PORT_G_SYNC, "pthread_condattr_t", "pk_condattr_t" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_INITIALIZER", "PK_MUTEX_INITIALIZER" },
+	{ PORT_G_SYNC, "PTHREAD_COND_INITIALIZER", "PK_COND_INITIALIZER" },
+	{ PORT_G_SYNC, "PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP", "PK_MUTEX_RECURSIVE_INITIALIZER" },
+	{ PORT_G_SYNC, "PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP", "PK_MUTEX_ERRORCHECK_INITIALIZER" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_NORMAL", "PK_MUTEX_NORMAL" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_RECURSIVE", "PK_MUTEX_RECURSIVE" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_ERRORCHECK", "PK_MUTEX_ERRORCHECK" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_DEFAULT", "PK_MUTEX_DEFAULT" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_TIMED_NP", "PK_MUTEX_NORMAL" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_RECURSIVE_NP", "PK_MUTEX_RECURSIVE" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_ERRORCHECK_NP", "PK_MUTEX_ERRORCHECK" },
+	{ PORT_G_RWLOCK, "pthread_rwlock_t", "pk_rwlock_t" },
+	{ PORT_G_RWLOCK, "PTHREAD_RWLOCK_INITIALIZER", "PK_RWLOCK_INITIALIZER" },
+	{ PORT_G_SEM, "sem_t", "pk_sem_t" },
+	{ PORT_G_ONCE, "pthread_once_t", "pk_once_t" },
+	{ PORT_G_ONCE, "PTHREAD_ONCE_INIT", "PK_ONCE_INIT" },
+};
+
+/*
+ * Why a group's calls that could move stay, when another call of the group
+ * cannot; and, for the groups threads wait on, why that keeps the threads.
+ */
+static const char *const group_stays[PORT_GROUPS] = {
+	[PORT_G_THREAD] = "a thread of the tree is also used by a pthread call that stays",
+	[PORT_G_KEY] = "a key of the tree is also used by a pthread call that stays",
+	[PORT_G_SYNC] = "a mutex or condition of the tree is also used by a pthread call that stays",
+	[PORT_G_RWLOCK] = "a rwlock of the tree is also used by a pthread call that stays",
+	[PORT_G_SEM] = "a semaphore of the tree is also used by a sem_ call that stays",
+	[PORT_G_ONCE] = "a once of the tree is also used by a pthread call that stays",
+};
+
+static const char *const threads_stay[PORT_GROUPS] = {
+	[PORT_G_KEY] = "a key of the tree stays pthread's: as fibers, threads would share their core's values",
+	[PORT_G_SYNC] = "a mutex or condition of the tree stays pthread's: a fiber waiting on it would block its core",
+	[PORT_G_RWLOCK] = "a rwlock of the tree stays pthread's: a fiber waiting on it would block its core",
+	[PORT_G_SEM] = "a semaphore of the tree stays a sem_t: a fiber waiting on it would block its core",
+	[PORT_G_ONCE] = "a pthread_once of the tree stays: a fiber waiting on it would block its core",
+	[PORT_G_SPIN] = "a spin lock of the tree has no fiber twin: a fiber waiting on it would block its core",
+	[PORT_G_BARRIER] = "a barrier of the tree has no fiber twin: a fiber waiting on it would block its core",
+};
+
+static int starts(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+enum port_group port_fibers_group(const char *p)
+{
+	if (!p)
+		return PORT_G_NONE;
+	if (starts(p, "sem_"))
+		return PORT_G_SEM;
+	if (!starts(p, "pthread_") || starts(p, "pthread_sigmask") || starts(p, "pthread_atfork"))
+		return PORT_G_NONE;
+	if (starts(p, "pthread_mutex") || starts(p, "pthread_cond"))
+		return PORT_G_SYNC;
+	if (starts(p, "pthread_rwlock"))
+		return PORT_G_RWLOCK;
+	if (starts(p, "pthread_key") || starts(p, "pthread_getspecific") || starts(p, "pthread_setspecific"))
+		return PORT_G_KEY;
+	if (starts(p, "pthread_once"))
+		return PORT_G_ONCE;
+	if (starts(p, "pthread_spin"))
+		return PORT_G_SPIN;
+	if (starts(p, "pthread_barrier"))
+		return PORT_G_BARRIER;
+	return PORT_G_THREAD;
+}
 
 static const struct fiber_twin *twin_of(const char *posix)
 {
@@ -61,20 +195,6 @@ static const struct fiber_twin *twin_of(const char *posix)
 int port_fibers_has_twin(const char *posix)
 {
 	return twin_of(posix) != NULL;
-}
-
-static int is_sync(const char *p)
-{
-	return !strncmp(p, "pthread_mutex", 13) || !strncmp(p, "pthread_cond", 12);
-}
-
-static int is_thread(const char *p)
-{
-	return !strncmp(p, "pthread_", 8) && !is_sync(p) && strncmp(p, "pthread_once", 12) &&
-	       strncmp(p, "pthread_key", 11) && strncmp(p, "pthread_getspecific", 19) &&
-	       strncmp(p, "pthread_setspecific", 19) && strncmp(p, "pthread_rwlock", 14) &&
-	       strncmp(p, "pthread_spin", 12) && strncmp(p, "pthread_barrier", 15) &&
-	       strncmp(p, "pthread_sigmask", 15) && strncmp(p, "pthread_atfork", 14);
 }
 
 /* Whether the tokens of argument k are NULL or 0 (possibly cast). */
@@ -95,7 +215,7 @@ static const char *own_reason(struct port_tree *t, const struct port_call *c, co
 		return "in a signal handler: libpk's calls are not async-signal-safe";
 	if (!tw)
 		return "no fiber twin of this pthread function in libpk";
-	if (tw->sync && c->errno_after)
+	if (port_fibers_group(c->posix) == PORT_G_SYNC && c->errno_after)
 		return "errno is read after it: a fiber that parks here lets other fibers change errno";
 	return NULL;
 }
@@ -104,35 +224,35 @@ void port_fibers_plan(struct port_tree *t, const struct port_call *calls, size_t
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct port_call *c = &calls[i];
-		const char *why;
+		enum port_group g = port_fibers_group(c->posix);
 
-		if (!c->posix || strncmp(c->posix, "pthread_", 8) || (!is_sync(c->posix) && !is_thread(c->posix)))
+		if (!g || t->conflict[g])
 			continue;
-		if (!(why = own_reason(t, c, twin_of(c->posix))))
-			continue;
-		if (is_sync(c->posix) && !t->sync_conflict)
-			t->sync_conflict = "a mutex or condition of the tree is also used by a pthread call that stays";
-		else if (is_thread(c->posix) && !t->thread_conflict)
-			t->thread_conflict = "a thread of the tree is also used by a pthread call that stays";
+		/* A call --only leaves is one that stays, types and all. */
+		if (own_reason(t, c, twin_of(c->posix)) || !port_selected(t, c->posix))
+			t->conflict[g] = group_stays[g] ? group_stays[g] : "no fiber twin";
 	}
+	for (int g = 0; g < PORT_GROUPS && !t->conflict[PORT_G_THREAD]; g++)
+		if (threads_stay[g] && t->conflict[g])
+			t->conflict[PORT_G_THREAD] = threads_stay[g];
 }
 
 int port_fibers_site(struct port_tree *t, const struct port_call *c)
 {
+	enum port_group g = port_fibers_group(c->posix);
 	const struct fiber_twin *tw;
 	const struct port_file *f;
 	const char *why;
 	char to[64];
 
-	if (!c->posix || strncmp(c->posix, "pthread_", 8) || (!is_sync(c->posix) && !is_thread(c->posix)))
+	if (!g)
 		return 0;
 	tw = twin_of(c->posix);
 	if (t->level != PORT_FIBERS) {
-		if (!port_is_blocking(t, c->posix) && !tw)
+		if ((!port_is_blocking(t, c->posix) && !tw) || c->address)
 			return 0;
-		if (c->address)
-			return 0;
-		port_record(t, c, "left", "threads and locks move at --level fibers");
+		port_record(t, c, "left", tw ? "threads and locks move at --level fibers"
+					     : "no fiber twin of this pthread function in libpk");
 		return 1;
 	}
 	if (!port_selected(t, c->posix))
@@ -143,12 +263,12 @@ int port_fibers_site(struct port_tree *t, const struct port_call *c)
 		port_record(t, c, "left", why);
 		return 1;
 	}
-	if ((why = tw->sync ? t->sync_conflict : t->thread_conflict)) {
+	if ((why = t->conflict[g])) {
 		port_record(t, c, "left", why);
 		return 1;
 	}
 	f = &t->files[c->file];
-	if (tw->attr || c->ret_used) {
+	if (tw->attr || (c->ret_used && tw->neg)) {
 		size_t off = port_file_offset(f, c->line, c->col), open, close, args[8];
 		long i = off == (size_t)-1 ? -1 : port_tok_at(f, off);
 		int n;
@@ -177,15 +297,11 @@ int port_fibers_site(struct port_tree *t, const struct port_call *c)
 					      f->toks[close].off - f->toks[args[tw->attr] - 1].off, "");
 		}
 	}
-	snprintf(to, sizeof(to), "%s%s", c->ret_used > 0 ? "-" : "", db_catalog_twin(tw->from));
+	snprintf(to, sizeof(to), "%s%s", c->ret_used > 0 && tw->neg ? "-" : "", db_catalog_twin(tw->from));
 	why = port_rename(t, c, to);
 	port_record(t, c, why ? "left" : "rewritten", why);
-	if (!why) {
-		if (tw->sync)
-			t->sync_moved = 1;
-		else
-			t->thread_moved = 1;
-	}
+	if (!why)
+		t->moved[g] = 1;
 	return 1;
 }
 
@@ -270,14 +386,9 @@ void port_fibers_finish(struct port_tree *t)
 {
 	if (t->level != PORT_FIBERS)
 		return;
-	if (t->thread_moved && !t->thread_conflict)
-		rename_tokens(t, "pthread_t", "pk_fiber_t");
-	if (t->sync_moved && !t->sync_conflict) {
-		rename_tokens(t, "pthread_mutex_t", "pk_mutex_t");
-		rename_tokens(t, "pthread_cond_t", "pk_cond_t");
-		rename_tokens(t, "PTHREAD_MUTEX_INITIALIZER", "PK_MUTEX_INITIALIZER");
-		rename_tokens(t, "PTHREAD_COND_INITIALIZER", "PK_COND_INITIALIZER");
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (t->moved[names[i].group] && !t->conflict[names[i].group])
+			rename_tokens(t, names[i].from, names[i].to);
 	for (size_t fi = 0; fi < t->n_files; fi++)
 		if (t->files[fi].changed != 2)
 			port_main(&t->files[fi]);

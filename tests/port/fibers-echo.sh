@@ -2,8 +2,8 @@
 # Description: a thread-per-connection TCP echo server, ported at --level
 # compat and at --level fibers: each builds with its own Makefile and
 # answers the same load with the same bytes, messages and exit status; the
-# fiber level becomes fiber-per-connection (pthread_create -> pk_spawn with
-# its attribute argument gone, -pk_spawn where the value is tested,
+# fiber level becomes fiber-per-connection (pthread_create -> pk_spawn_attr,
+# -pk_spawn_attr where the value is tested,
 # pthread_t -> pk_fiber_t, mutex/cond and their initializers, main through
 # pk_run), serves 2,000 concurrent connections on a handful of threads
 # where the original holds one thread per connection, and its socket I/O
@@ -30,7 +30,7 @@ for level in compat fibers; do
 	t_ok "the $level tree builds" make -s -C "$tree"
 done
 f=$T_TMP/fibers/echod.c
-t_ok "fibers: pk_spawn without the attribute, negated where tested" grep -q 'if (-pk_spawn(&t, serve, (void \*)(intptr_t)c) != 0)' "$f"
+t_ok "fibers: pk_spawn_attr, negated where tested" grep -q 'if (-pk_spawn_attr(&t, NULL, serve, (void \*)(intptr_t)c) != 0)' "$f"
 t_ok "fibers: pk_fiber_t, pk_detach" sh -c "grep -q 'pk_fiber_t t;' '$f' && grep -q 'pk_detach(t);' '$f'"
 t_ok "fibers: mutex and condition with their initializers" \
 	sh -c "grep -q 'static pk_mutex_t lock = PK_MUTEX_INITIALIZER;' '$f' && grep -q 'pk_cond_wait(&idle, &lock)' '$f'"
