@@ -41,61 +41,62 @@
  */
 struct fiber_twin {
 	const char *from;
-	int attr;	/* index of an attribute argument that must be NULL; 0: none */
+	int attr;	/* index of an attribute argument that must be NULL, and goes; 0: none */
+	int zero;	/* index of an argument that must be 0 (sem_init's pshared); 0: none */
 	int neg;	/* returns pthread's positive errno: negated where its value is used */
 };
 
 static const struct fiber_twin twins[] = {
-	{ "pthread_attr_destroy", 0, 1 },
-	{ "pthread_attr_getdetachstate", 0, 1 },
-	{ "pthread_attr_getstacksize", 0, 1 },
-	{ "pthread_attr_init", 0, 1 },
-	{ "pthread_attr_setdetachstate", 0, 1 },
-	{ "pthread_attr_setstacksize", 0, 1 },
-	{ "pthread_cond_broadcast", 0, 1 },
-	{ "pthread_cond_destroy", 0, 1 },
-	{ "pthread_cond_init", 0, 1 },
-	{ "pthread_cond_signal", 0, 1 },
-	{ "pthread_cond_timedwait", 0, 1 },
-	{ "pthread_cond_wait", 0, 1 },
-	{ "pthread_condattr_destroy", 0, 1 },
-	{ "pthread_condattr_getclock", 0, 1 },
-	{ "pthread_condattr_init", 0, 1 },
-	{ "pthread_condattr_setclock", 0, 1 },
-	{ "pthread_create", 0, 1 },
-	{ "pthread_detach", 0, 1 },
-	{ "pthread_equal", 0, 0 },
-	{ "pthread_getspecific", 0, 0 },
-	{ "pthread_join", 0, 1 },
-	{ "pthread_key_create", 0, 1 },
-	{ "pthread_key_delete", 0, 1 },
-	{ "pthread_mutex_destroy", 0, 1 },
-	{ "pthread_mutex_init", 0, 1 },
-	{ "pthread_mutex_lock", 0, 1 },
-	{ "pthread_mutex_timedlock", 0, 1 },
-	{ "pthread_mutex_trylock", 0, 1 },
-	{ "pthread_mutex_unlock", 0, 1 },
-	{ "pthread_mutexattr_destroy", 0, 1 },
-	{ "pthread_mutexattr_gettype", 0, 1 },
-	{ "pthread_mutexattr_init", 0, 1 },
-	{ "pthread_mutexattr_settype", 0, 1 },
-	{ "pthread_once", 0, 1 },
-	{ "pthread_rwlock_destroy", 0, 1 },
-	{ "pthread_rwlock_init", 1, 1 },
-	{ "pthread_rwlock_rdlock", 0, 1 },
-	{ "pthread_rwlock_tryrdlock", 0, 1 },
-	{ "pthread_rwlock_trywrlock", 0, 1 },
-	{ "pthread_rwlock_unlock", 0, 1 },
-	{ "pthread_rwlock_wrlock", 0, 1 },
-	{ "pthread_self", 0, 0 },
-	{ "pthread_setspecific", 0, 1 },
-	{ "sem_destroy", 0, 0 },
-	{ "sem_getvalue", 0, 0 },
-	{ "sem_init", 0, 0 },
-	{ "sem_post", 0, 0 },
-	{ "sem_timedwait", 0, 0 },
-	{ "sem_trywait", 0, 0 },
-	{ "sem_wait", 0, 0 },
+	{ "pthread_attr_destroy", 0, 0, 1 },
+	{ "pthread_attr_getdetachstate", 0, 0, 1 },
+	{ "pthread_attr_getstacksize", 0, 0, 1 },
+	{ "pthread_attr_init", 0, 0, 1 },
+	{ "pthread_attr_setdetachstate", 0, 0, 1 },
+	{ "pthread_attr_setstacksize", 0, 0, 1 },
+	{ "pthread_cond_broadcast", 0, 0, 1 },
+	{ "pthread_cond_destroy", 0, 0, 1 },
+	{ "pthread_cond_init", 0, 0, 1 },
+	{ "pthread_cond_signal", 0, 0, 1 },
+	{ "pthread_cond_timedwait", 0, 0, 1 },
+	{ "pthread_cond_wait", 0, 0, 1 },
+	{ "pthread_condattr_destroy", 0, 0, 1 },
+	{ "pthread_condattr_getclock", 0, 0, 1 },
+	{ "pthread_condattr_init", 0, 0, 1 },
+	{ "pthread_condattr_setclock", 0, 0, 1 },
+	{ "pthread_create", 0, 0, 1 },
+	{ "pthread_detach", 0, 0, 1 },
+	{ "pthread_equal", 0, 0, 0 },
+	{ "pthread_getspecific", 0, 0, 0 },
+	{ "pthread_join", 0, 0, 1 },
+	{ "pthread_key_create", 0, 0, 1 },
+	{ "pthread_key_delete", 0, 0, 1 },
+	{ "pthread_mutex_destroy", 0, 0, 1 },
+	{ "pthread_mutex_init", 0, 0, 1 },
+	{ "pthread_mutex_lock", 0, 0, 1 },
+	{ "pthread_mutex_timedlock", 0, 0, 1 },
+	{ "pthread_mutex_trylock", 0, 0, 1 },
+	{ "pthread_mutex_unlock", 0, 0, 1 },
+	{ "pthread_mutexattr_destroy", 0, 0, 1 },
+	{ "pthread_mutexattr_gettype", 0, 0, 1 },
+	{ "pthread_mutexattr_init", 0, 0, 1 },
+	{ "pthread_mutexattr_settype", 0, 0, 1 },
+	{ "pthread_once", 0, 0, 1 },
+	{ "pthread_rwlock_destroy", 0, 0, 1 },
+	{ "pthread_rwlock_init", 1, 0, 1 },
+	{ "pthread_rwlock_rdlock", 0, 0, 1 },
+	{ "pthread_rwlock_tryrdlock", 0, 0, 1 },
+	{ "pthread_rwlock_trywrlock", 0, 0, 1 },
+	{ "pthread_rwlock_unlock", 0, 0, 1 },
+	{ "pthread_rwlock_wrlock", 0, 0, 1 },
+	{ "pthread_self", 0, 0, 0 },
+	{ "pthread_setspecific", 0, 0, 1 },
+	{ "sem_destroy", 0, 0, 0 },
+	{ "sem_getvalue", 0, 0, 0 },
+	{ "sem_init", 0, 1, 0 },
+	{ "sem_post", 0, 0, 0 },
+	{ "sem_timedwait", 0, 0, 0 },
+	{ "sem_trywait", 0, 0, 0 },
+	{ "sem_wait", 0, 0, 0 },
 };
 
 /* The types and constants of each group, renamed when the group moves. */
@@ -126,6 +127,8 @@ static const struct {
 	{ PORT_G_SYNC, "PTHREAD_MUTEX_TIMED_NP", "PK_MUTEX_NORMAL" },
 	{ PORT_G_SYNC, "PTHREAD_MUTEX_RECURSIVE_NP", "PK_MUTEX_RECURSIVE" },
 	{ PORT_G_SYNC, "PTHREAD_MUTEX_ERRORCHECK_NP", "PK_MUTEX_ERRORCHECK" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_ADAPTIVE_NP", "PK_MUTEX_NORMAL" },
+	{ PORT_G_SYNC, "PTHREAD_MUTEX_FAST_NP", "PK_MUTEX_NORMAL" },
 	{ PORT_G_RWLOCK, "pthread_rwlock_t", "pk_rwlock_t" },
 	{ PORT_G_RWLOCK, "PTHREAD_RWLOCK_INITIALIZER", "PK_RWLOCK_INITIALIZER" },
 	{ PORT_G_SEM, "sem_t", "pk_sem_t" },
@@ -206,15 +209,38 @@ static int arg_is_null(const struct port_file *f, size_t from, size_t to)
 	return 0;
 }
 
+/*
+ * Whether argument @k of the call @c is NULL or 0: 1, 0, or -1 when its
+ * arguments cannot be read (written by a macro).
+ */
+static int arg_is_zero(const struct port_tree *t, const struct port_call *c, int k)
+{
+	const struct port_file *f = &t->files[c->file];
+	size_t off = port_file_offset(f, c->line, c->col), open, close, args[8];
+	long i = off == (size_t)-1 ? -1 : port_tok_at(f, off);
+	int n;
+
+	if (i < 0 || !port_tok_is(f, i, c->callee) || c->in_macro)
+		return -1;
+	n = port_args(f, i, &open, args, 8, &close);
+	return n > k && arg_is_null(f, args[k], n > k + 1 ? args[k + 1] - 1 : close);
+}
+
 /* Why the site cannot move alone, or NULL. */
 static const char *own_reason(struct port_tree *t, const struct port_call *c, const struct fiber_twin *tw)
 {
+	int zero;
+
 	if (c->address)
 		return "address taken: pk_ twins of pthread functions have other types";
 	if (c->caller && port_is_handler(t, c->caller))
 		return "in a signal handler: libpk's calls are not async-signal-safe";
 	if (!tw)
 		return "no fiber twin of this pthread function in libpk";
+	if ((tw->attr || tw->zero) && (zero = arg_is_zero(t, c, tw->attr ? tw->attr : tw->zero)) <= 0)
+		return zero < 0 ? "in a macro: the argument list would change"
+		       : tw->attr ? "attributes that are not NULL have no fiber equivalent"
+				  : "a process-shared semaphore: its waiters may be in another process";
 	if (port_fibers_group(c->posix) == PORT_G_SYNC && c->errno_after)
 		return "errno is read after it: a fiber that parks here lets other fibers change errno";
 	return NULL;
@@ -282,11 +308,8 @@ int port_fibers_site(struct port_tree *t, const struct port_call *c)
 			return 1;
 		}
 		if (tw->attr) {
+			/* NULL, as own_reason() found. */
 			n = port_args(f, i, &open, args, 8, &close);
-			if (n <= tw->attr || !arg_is_null(f, args[tw->attr], n > tw->attr + 1 ? args[tw->attr + 1] - 1 : close)) {
-				port_record(t, c, "left", "attributes that are not NULL have no fiber equivalent");
-				return 1;
-			}
 			/* "NULL, " goes: from the attribute to the next argument,
 			 * or from the previous comma when it is the last. */
 			if (n > tw->attr + 1)

@@ -10,8 +10,8 @@
 # no fiber twin (pthread_attr_setguardsize) the threads stay pthreads and
 # each of their calls says why in v_port_sites, while the locks, keys and
 # semaphore still move (libpk's work from threads) and the output is the
-# same; a spin lock keeps the threads too, with its reason. Porting the
-# ported tree changes nothing.
+# same; a spin lock or a process-shared semaphore keeps the threads too,
+# with its reason. Porting the ported tree changes nothing.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
 t_require sqlite3 jq patch make cc pkg-config strace
@@ -288,6 +288,14 @@ port_tree fibers spin 's/\tpthread_attr_destroy(&attr);/\t{ pthread_spinlock_t s
 t_is "$(jq -r '[.sites[] | select(.callee == "pthread_create") | .reason] | unique | join(",")' "$T_TMP/spin.json"):$(jq -r '[.sites[] | select(.callee | test("^pthread_spin_(lock|init)")) | .reason] | unique | join(",")' "$T_TMP/spin.json")" \
 	"a spin lock of the tree has no fiber twin: a fiber waiting on it would block its core:no fiber twin of this pthread function in libpk,no fiber twin: the group's types stay pthread's" \
 	"a spin lock keeps the threads, each with its reason"
+
+# A process-shared semaphore stays a sem_t, and the threads that wait on it stay.
+port_tree fibers pshared 's/sem_init(&done, 0, 0)/sem_init(\&done, 1, 0)/' || t_diag "port of the pshared tree: $T_RC"
+t_is "$(jq -r '.sites[] | select(.callee == "sem_init" or .callee == "sem_wait" or .callee == "pthread_create") | "\(.callee): \(.reason)"' "$T_TMP/pshared.json" | sort -u)" \
+	"pthread_create: a semaphore of the tree stays a sem_t: a fiber waiting on it would block its core
+sem_init: a process-shared semaphore: its waiters may be in another process
+sem_wait: a semaphore of the tree is also used by a sem_ call that stays" \
+	"a process-shared semaphore stays, and keeps the threads, each with its reason"
 
 t_pk port --db "$db" --level fibers "$T_TMP/fibers"
 t_is "$T_RC:$T_OUT" "0:" "porting the fiber-ported tree changes nothing"
