@@ -88,9 +88,17 @@ static void wake_chain(struct pk_waiter *w)
  */
 static __thread char thread_tag;
 
-static void *self_id(void)
+/* pk_self(), without a call (through the PLT, from libpk.so). */
+static inline struct pk_fiber *self_fiber(void)
 {
-	pk_fiber_t f = pk_self();
+	struct pk_core *c = pk_tls_core;
+
+	return c ? c->cur : NULL;
+}
+
+static inline void *self_id(void)
+{
+	struct pk_fiber *f = self_fiber();
 
 	return f ? (void *)f : (void *)&thread_tag;
 }
@@ -253,21 +261,12 @@ int pk_mutex_trylock(pk_mutex_t *m)
 	return r;
 }
 
-/* pk_mutex_lock(), until @abstime (CLOCK_REALTIME) unless it is NULL. */
-static int mutex_lock(pk_mutex_t *m, const struct timespec *abstime)
+/* mutex_lock()'s slow path, entered with the spin lock held: @m is owned. */
+static __attribute__((noinline)) int mutex_wait(pk_mutex_t *m, void *me, const struct timespec *abstime)
 {
-	void *me = self_id();
-	struct pk_waiter w = { .f = pk_self(), .val = me };
+	struct pk_waiter w = { .f = self_fiber(), .val = me };
 	int r;
 
-	pk_spin_lock(SPIN(m));
-	if (!m->owned) {
-		m->owned = 1;
-		m->owner = me;
-		m->count = 1;
-		pk_spin_unlock(SPIN(m));
-		return 0;
-	}
 	if (m->owner == me && (r = relock(m)) <= 0) {
 		pk_spin_unlock(SPIN(m));
 		return r;
@@ -283,6 +282,21 @@ static int mutex_lock(pk_mutex_t *m, const struct timespec *abstime)
 		pk_wait(&w);
 	else if (wait_until(&w, abstime, CLOCK_REALTIME))
 		return settle(SPIN(m), &m->waiters, &m->tail, &w);
+	return 0;
+}
+
+/* pk_mutex_lock(), until @abstime (CLOCK_REALTIME) unless it is NULL. */
+static inline int mutex_lock(pk_mutex_t *m, const struct timespec *abstime)
+{
+	void *me = self_id();
+
+	pk_spin_lock(SPIN(m));
+	if (m->owned)
+		return mutex_wait(m, me, abstime);
+	m->owned = 1;
+	m->owner = me;
+	m->count = 1;
+	pk_spin_unlock(SPIN(m));
 	return 0;
 }
 
@@ -367,7 +381,7 @@ int pk_cond_destroy(pk_cond_t *c)
 /* pk_cond_wait(), until @abstime on the condition's clock unless it is NULL. */
 static int cond_wait(pk_cond_t *c, pk_mutex_t *m, const struct timespec *abstime)
 {
-	struct pk_waiter w = { .f = pk_self() };
+	struct pk_waiter w = { .f = self_fiber() };
 	int r;
 
 	if (abstime && bad_time(abstime))
@@ -450,7 +464,7 @@ int pk_rwlock_destroy(pk_rwlock_t *l)
 static int rw_lock(pk_rwlock_t *l, int want, bool wait)
 {
 	void *me = self_id();
-	struct pk_waiter w = { .f = pk_self(), .val = me, .res = want };
+	struct pk_waiter w;
 
 	pk_spin_lock(SPIN(l));
 	if (l->writer == me) {
@@ -469,6 +483,7 @@ static int rw_lock(pk_rwlock_t *l, int want, bool wait)
 		pk_spin_unlock(SPIN(l));
 		return -EBUSY;
 	}
+	w = (struct pk_waiter){ .f = self_fiber(), .val = me, .res = want };
 	wq_push(&l->waiters, &l->tail, &w);
 	pk_spin_unlock(SPIN(l));
 	pk_wait(&w);
@@ -560,7 +575,7 @@ int pk_sem_destroy(pk_sem_t *s)
 /* Takes a unit, or -EAGAIN (!@wait), or waits for one until @abstime unless it is NULL. */
 static int sem_take(pk_sem_t *s, bool wait, const struct timespec *abstime)
 {
-	struct pk_waiter w = { .f = pk_self() };
+	struct pk_waiter w;
 
 	pk_spin_lock(SPIN(s));
 	if (s->value) {
@@ -572,6 +587,7 @@ static int sem_take(pk_sem_t *s, bool wait, const struct timespec *abstime)
 		pk_spin_unlock(SPIN(s));
 		return wait ? -EINVAL : -EAGAIN;
 	}
+	w = (struct pk_waiter){ .f = self_fiber() };
 	wq_push(&s->waiters, &s->tail, &w);
 	pk_spin_unlock(SPIN(s));
 	/* The poster hands its unit to us: the value never went up. */
@@ -632,10 +648,11 @@ enum { ONCE_NOT, ONCE_RUNNING, ONCE_DONE };
 int pk_once(pk_once_t *o, void (*fn)(void))
 {
 	_Atomic int *state = (_Atomic int *)&o->state;
-	struct pk_waiter w = { .f = pk_self() }, *q;
+	struct pk_waiter w, *q;
 
 	if (atomic_load_explicit(state, memory_order_acquire) == ONCE_DONE)
 		return 0;
+	w = (struct pk_waiter){ .f = self_fiber() };
 	pk_spin_lock(SPIN(o));
 	switch (atomic_load_explicit(state, memory_order_relaxed)) {
 	case ONCE_DONE:
