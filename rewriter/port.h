@@ -17,10 +17,11 @@
 enum port_level { PORT_COMPAT, PORT_FIBERS };
 
 /* The fiber level's groups of pthread (and sem_) functions: each group's
- * calls share types, and move onto libpk together or not at all. */
+ * calls share types, and move onto libpk together or not at all; signal
+ * and sigaction share none, and each moves on its own. */
 enum port_group {
 	PORT_G_NONE, PORT_G_THREAD, PORT_G_KEY, PORT_G_SYNC, PORT_G_RWLOCK, PORT_G_SEM, PORT_G_ONCE,
-	PORT_G_SPIN, PORT_G_BARRIER, PORT_GROUPS
+	PORT_G_SPIN, PORT_G_BARRIER, PORT_G_SIGNAL, PORT_GROUPS
 };
 
 enum port_tok_kind { PORT_TOK_IDENT, PORT_TOK_PUNCT, PORT_TOK_OTHER };

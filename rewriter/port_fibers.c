@@ -8,6 +8,9 @@
  *   mutexes and conditions, which cond_wait ties together, with their
  *     attributes and initializers (PTHREAD_MUTEX_INITIALIZER...);
  *   rwlocks; once; semaphores (sem_t -> pk_sem_t).
+ * sigaction and signal become pk_sigaction and pk_signal, whose handlers
+ * interrupt parked fibers as the kernel's interrupt blocked threads
+ * (runtime/signal.c), and pthread_kill becomes pk_kill with the threads.
  * main is renamed pk_port_main and a new main runs it as the first fiber
  * through pk_run (which calls pk_init), so every pk_ call of the program
  * parks a fiber instead of a thread.
@@ -25,8 +28,9 @@
  * pthread functions return a positive errno where libpk's return -errno:
  * a call whose value is used is negated (-pk_mutex_lock(&m)), which keeps
  * every comparison and stored code as it was. pthread_self, pthread_equal
- * and pthread_getspecific return no error code, and the semaphores keep
- * sem_*'s -1 and errno (pk.h): those are only renamed.
+ * and pthread_getspecific return no error code, pk_kill returns the errno
+ * as pthread_kill does, and the semaphores and signal twins keep POSIX's
+ * -1 and errno (pk.h): those are only renamed.
  */
 #include "rewriter/port.h"
 #include "common/common.h"
@@ -68,6 +72,7 @@ static const struct fiber_twin twins[] = {
 	{ "pthread_equal", 0, 0, 0 },
 	{ "pthread_getspecific", 0, 0, 0 },
 	{ "pthread_join", 0, 0, 1 },
+	{ "pthread_kill", 0, 0, 0 },	/* pk_kill returns pthread_kill's errno */
 	{ "pthread_key_create", 0, 0, 1 },
 	{ "pthread_key_delete", 0, 0, 1 },
 	{ "pthread_mutex_destroy", 0, 0, 1 },
@@ -97,6 +102,8 @@ static const struct fiber_twin twins[] = {
 	{ "sem_timedwait", 0, 0, 0 },
 	{ "sem_trywait", 0, 0, 0 },
 	{ "sem_wait", 0, 0, 0 },
+	{ "sigaction", 0, 0, 0 },
+	{ "signal", 0, 0, 0 },
 };
 
 /* The types and constants of each group, renamed when the group moves. */
@@ -170,6 +177,8 @@ enum port_group port_fibers_group(const char *p)
 		return PORT_G_NONE;
 	if (starts(p, "sem_"))
 		return PORT_G_SEM;
+	if (!strcmp(p, "sigaction") || !strcmp(p, "signal"))
+		return PORT_G_SIGNAL;
 	if (!starts(p, "pthread_") || starts(p, "pthread_sigmask") || starts(p, "pthread_atfork"))
 		return PORT_G_NONE;
 	if (starts(p, "pthread_mutex") || starts(p, "pthread_cond"))
@@ -252,8 +261,8 @@ void port_fibers_plan(struct port_tree *t, const struct port_call *calls, size_t
 		const struct port_call *c = &calls[i];
 		enum port_group g = port_fibers_group(c->posix);
 
-		if (!g || t->conflict[g])
-			continue;
+		if (!g || t->conflict[g] || (!group_stays[g] && !threads_stay[g]))
+			continue;	/* no types shared: each call moves on its own */
 		/* A call --only leaves is one that stays, types and all. */
 		if (own_reason(t, c, twin_of(c->posix)) || !port_selected(t, c->posix))
 			t->conflict[g] = group_stays[g] ? group_stays[g] : "no fiber twin";
@@ -274,6 +283,8 @@ int port_fibers_site(struct port_tree *t, const struct port_call *c)
 	if (!g)
 		return 0;
 	tw = twin_of(c->posix);
+	if (t->level != PORT_FIBERS && g == PORT_G_SIGNAL)
+		return 0;	/* threads stay threads, whose calls the kernel interrupts itself */
 	if (t->level != PORT_FIBERS) {
 		if ((!port_is_blocking(t, c->posix) && !tw) || c->address)
 			return 0;

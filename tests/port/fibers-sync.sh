@@ -3,15 +3,17 @@
 # servers use of pthreads besides create and join: thread attributes (a
 # 1 MiB stack its workers need, detached), pthread_once, a key with a
 # destructor, a recursive mutex, a condition waited on with a timeout, a
-# rwlock, a semaphore, pthread_self/equal and the sleeps. port --level
-# fibers turns every one of them into libpk fibers (v_port_sites and the
-# JSON leave no pthread or sem_ call), the ported tree builds and prints
-# the same, on one thread where the original has nine. When one call has
-# no fiber twin (pthread_attr_setguardsize) the threads stay pthreads and
-# each of their calls says why in v_port_sites, while the locks, keys and
-# semaphore still move (libpk's work from threads) and the output is the
-# same; a spin lock or a process-shared semaphore keeps the threads too,
-# with its reason. Porting the ported tree changes nothing.
+# rwlock, a semaphore, pthread_self/equal/kill with a sigaction handler,
+# and the sleeps. port --level fibers turns every one of them into libpk
+# (v_port_sites and the JSON leave no pthread, sem_ or sigaction call,
+# pthread_kill -> pk_kill, sigaction -> pk_sigaction), the ported tree
+# builds and prints the same, on one thread where the original has nine.
+# When one call has no fiber twin (pthread_attr_setguardsize) the threads
+# stay pthreads and each of their calls says why in v_port_sites, while
+# the locks, keys and semaphore still move (libpk's work from threads)
+# and the output is the same; a spin lock or a process-shared semaphore
+# keeps the threads too, with its reason. Porting the ported tree changes
+# nothing.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
 t_require sqlite3 jq patch make cc pkg-config strace
@@ -30,6 +32,7 @@ cat > "$orig/syncd.c" <<'EOF2'
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,13 @@ static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_INITIALIZER;
 static sem_t done;
 static int ready, table[WORKERS];
 static long inits, served, destroyed, timed_out, own_names, sums;
+static volatile sig_atomic_t signals;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	signals++;
+}
 
 static void name_free(void *p)
 {
@@ -153,11 +163,15 @@ int main(void)
 {
 	pthread_t t[WORKERS], j, self = pthread_self();
 	pthread_attr_t attr;
+	struct sigaction sa;
 	size_t stack = 0;
 	int state = -1, writes = 0;
 	void *ret = NULL;
 	long left;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	if (sem_init(&done, 0, 0) == -1) {
 		perror("syncd: sem_init");
 		return 1;
@@ -195,12 +209,15 @@ int main(void)
 		left = WORKERS + 1 - destroyed;
 		pthread_mutex_unlock(&stats);
 	} while (left > 0);
+	if (pthread_kill(self, SIGUSR1) != 0)
+		return 1;
 	for (int i = 0; i < WORKERS; i++)
 		writes += table[i];
 	printf("workers %d, init ran %ld, timed out waiting %ld\n", WORKERS, inits, timed_out);
 	printf("served %ld, table writes %d, sums %ld\n", served, writes, sums);
 	printf("own names %ld, names destroyed %ld\n", own_names, destroyed);
-	printf("joinable %ld, main is itself %d\n", (long)ret, pthread_equal(self, pthread_self()) != 0);
+	printf("joinable %ld, main is itself %d, signals %d\n", (long)ret, pthread_equal(self, pthread_self()) != 0,
+	       (int)signals);
 	sem_destroy(&done);
 	pthread_rwlock_destroy(&table_lock);
 	pthread_key_delete(name_key);
@@ -213,7 +230,7 @@ every worker posted once
 workers 8, init ran 1, timed out waiting 8
 served 24, table writes 80, sums 56
 own names 8, names destroyed 9
-joinable 42, main is itself 1"
+joinable 42, main is itself 1, signals 1"
 t_ok "the original builds" make -s -C "$orig"
 port_run "$orig" orig ./syncd
 t_is "$(cat "$T_TMP/run/orig.out"):$(cat "$T_TMP/run/orig.rc")" "$expected:0" "the original's output"
@@ -234,10 +251,10 @@ port_tree()
 
 t_ok "port --level fibers exits 0 and its diff applies" port_tree fibers fibers
 f=$T_TMP/fibers/syncd.c
-t_is "$(jq -r '.sites[] | select(.callee | test("^(pthread|sem)_")) | select(.action != "rewritten") | "\(.line) \(.callee): \(.reason)"' "$T_TMP/fibers.json")" \
-	"" "--json: no pthread or sem_ call is left"
+t_is "$(jq -r '.sites[] | select(.callee | test("^(pthread|sem)_|^sigaction$")) | select(.action != "rewritten") | "\(.line) \(.callee): \(.reason)"' "$T_TMP/fibers.json")" \
+	"" "--json: no pthread, sem_ or sigaction call is left"
 t_is "$(t_sql "$db" "SELECT count(*) FROM v_port_sites WHERE tree = '$T_TMP/fibers' AND (callee LIKE 'pthread%' OR callee LIKE 'sem\_%' ESCAPE '\') AND action = 'left'"):$(t_sql "$db" "SELECT count(DISTINCT callee) FROM v_port_sites WHERE tree = '$T_TMP/fibers' AND (callee LIKE 'pthread%' OR callee LIKE 'sem\_%' ESCAPE '\') AND action = 'rewritten'")" \
-	"0:33" "v_port_sites: the 33 pthread and sem_ functions used are all rewritten"
+	"0:34" "v_port_sites: the 34 pthread and sem_ functions used are all rewritten"
 t_ok "attributes: pk_attr_t, pk_attr_setstacksize, PK_CREATE_DETACHED, pk_spawn_attr negated where tested" \
 	sh -c "grep -q 'pk_attr_t attr;' '$f' && grep -q 'pk_attr_setstacksize(&attr, 1024 \* 1024);' '$f' &&
 	       grep -q 'pk_attr_setdetachstate(&attr, PK_CREATE_DETACHED);' '$f' &&
@@ -250,8 +267,9 @@ t_ok "timed wait, rwlock, semaphore: -pk_cond_timedwait, pk_rwlock_t, pk_sem_wai
 	sh -c "grep -q 'if (-pk_cond_timedwait(&go, &lock, &ts) == ETIMEDOUT)' '$f' &&
 	       grep -q 'static pk_rwlock_t table_lock = PK_RWLOCK_INITIALIZER;' '$f' &&
 	       grep -q 'static pk_sem_t done;' '$f' && grep -q 'while (pk_sem_wait(&done) == -1 && errno == EINTR)' '$f'"
-t_ok "self and equal, sleeps: pk_self, pk_equal, pk_usleep, pk_nanosleep, pk_sleep" \
+t_ok "self, equal, kill, sleeps: pk_self, pk_equal, pk_kill, pk_sigaction, pk_usleep, pk_nanosleep, pk_sleep" \
 	sh -c "grep -q 'pk_fiber_t t\[WORKERS\], j, self = pk_self();' '$f' && grep -q 'pk_equal(self, pk_self())' '$f' &&
+	       grep -q 'if (pk_kill(self, SIGUSR1) != 0)' '$f' && grep -q 'pk_sigaction(SIGUSR1, &sa, NULL);' '$f' &&
 	       grep -q 'pk_usleep(30000);' '$f' && grep -q 'pk_nanosleep(' '$f' && grep -q 'pk_sleep(0);' '$f'"
 t_ok "the fibers tree builds" make -s -C "$T_TMP/fibers"
 port_run "$T_TMP/fibers" fibers ./syncd
@@ -273,7 +291,7 @@ pthread_attr_setdetachstate: a thread of the tree is also used by a pthread call
 pthread_attr_setguardsize: no fiber twin: the group's types stay pthread's" \
 	"v_port_sites: the call without a twin, and the thread calls it keeps, with their reasons"
 t_is "$(t_sql "$db" "SELECT group_concat(DISTINCT callee) FROM (SELECT callee FROM v_port_sites WHERE tree = '$g' AND action = 'left' AND callee LIKE 'pthread%' ORDER BY callee)")" \
-	"pthread_attr_destroy,pthread_attr_getdetachstate,pthread_attr_getstacksize,pthread_attr_init,pthread_attr_setdetachstate,pthread_attr_setguardsize,pthread_attr_setstacksize,pthread_create,pthread_equal,pthread_join,pthread_self" \
+	"pthread_attr_destroy,pthread_attr_getdetachstate,pthread_attr_getstacksize,pthread_attr_init,pthread_attr_setdetachstate,pthread_attr_setguardsize,pthread_attr_setstacksize,pthread_create,pthread_equal,pthread_join,pthread_kill,pthread_self" \
 	"v_port_sites: every thread call stays, nothing else"
 t_ok "the locks, the key and the semaphore still move" \
 	sh -c "grep -q 'pthread_t t\[WORKERS\], j, self = pthread_self();' '$g/syncd.c' && grep -q 'static pk_key_t name_key;' '$g/syncd.c' &&
