@@ -30,7 +30,8 @@ libclang-rt-14-dev	clang'"'"'s sanitizer runtimes: clang only parses here (-fsyn
 netbase	/etc/services and /etc/protocols: socat and nc are given numeric ports and addresses
 binfmt-support	switch-aarch64 runs qemu-aarch64-static itself, not through binfmt_misc
 systemd	the alternative to binfmt-support, not needed either
-chromium-sandbox	headless Chromium runs with --no-sandbox (tests/lib/report.sh)'
+chromium-sandbox	headless Chromium runs with --no-sandbox (tests/lib/report.sh)
+psmisc	procps'"'"' companions (killall, fuser, pstree): the tests use pgrep, pkill and ps'
 
 # Under make test, the outer make's flags (its jobserver) are not ours.
 pkgs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -n -C "$root" deps |
