@@ -42,7 +42,8 @@ RUNTIME_PKGS := liburing libxdp libbpf
 RUNTIME_LIBS := $(shell pkg-config --libs $(RUNTIME_PKGS) 2>/dev/null || echo -luring -lxdp -lbpf) -lpthread
 
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(O)/%.o) $(RUNTIME_ASM:%.S=$(O)/%.o)
-LIBPK := $(O)/runtime/libpk.so $(O)/runtime/libpk.a $(O)/runtime/libpk.pc $(O)/runtime/pk.h
+LIBPK := $(O)/runtime/libpk.so $(O)/runtime/libpk.so.0 $(O)/runtime/libpk.a $(O)/runtime/libpk.pc \
+	$(O)/runtime/pk.h $(O)/runtime/libpk-uninstalled.pc
 
 .PHONY: libpk install-libpk uninstall-libpk
 libpk: $(LIBPK)
@@ -78,6 +79,10 @@ $(O)/runtime/pk.h: runtime/pk.h
 	@mkdir -p $(@D)
 	$(call quiet,CP,$@)cp $< $@
 
+# The soname, so a program linked against the build tree runs from it.
+$(O)/runtime/libpk.so.0: $(O)/runtime/libpk.so
+	$(Q)ln -sf libpk.so $@
+
 $(O)/runtime/libpk.pc: runtime/libpk.pc.in
 	@mkdir -p $(@D)
 	$(call quiet,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
@@ -87,6 +92,18 @@ $(O)/runtime/libpk.pc: runtime/libpk.pc.in
 # parakit looks for this layout beside itself (pk_install_prefix()).
 LIBPK_INSTALLED := lib/libpk.so.0 lib/libpk.so lib/libpk.a lib/pkgconfig/libpk.pc include/pk.h
 INSTALLED += $(LIBPK_INSTALLED)
+
+# The build tree as a pkg-config package: pkg-config prefers
+# libpk-uninstalled.pc to libpk.pc in the same directory, so
+# PKG_CONFIG_PATH=$(O)/runtime builds a ported tree against this build
+# (parakit port --verify does when no libpk is installed). Its libdir is
+# also the rpath libpk.pc gives, so the program runs without
+# LD_LIBRARY_PATH.
+$(O)/runtime/libpk-uninstalled.pc: runtime/libpk.pc.in runtime/runtime.mk
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)sed -e 's|@PREFIX@|$(abspath $(O))|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|^libdir=.*|libdir=$(abspath $(O))/runtime|' -e 's|^includedir=.*|includedir=$(abspath $(O))/runtime|' \
+		$< > $@
 
 install: install-libpk
 install-libpk: $(LIBPK)
