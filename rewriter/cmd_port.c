@@ -39,7 +39,8 @@ extern char **environ;
 
 static const char usage_text[] =
 	"usage: parakit port [--db FILE] [-p BUILD_DIR | TREE] [--level compat|fibers] [--only FUNCS]\n"
-	"                    [--diff OUT.patch | --apply [--force]] [--json] [--jobs N] [-- CFLAGS...]\n"
+	"                    [--diff OUT.patch | --apply [--force]] [--verify] [--json] [--jobs N]\n"
+	"                    [-- CFLAGS...]\n"
 	"\n"
 	"Rewrites the blocking POSIX calls of a C tree onto libpk (pk.h) and prints\n"
 	"the change as a unified diff that 'patch -p1' applies at the tree's root.\n"
@@ -56,6 +57,11 @@ static const char usage_text[] =
 	"  --diff FILE      write the diff to FILE\n"
 	"  --apply          edit the files in place; refused when the tree has\n"
 	"                   uncommitted changes under git, unless --force\n"
+	"  --verify         build a copy of the ported tree in a temporary directory\n"
+	"                   with the tree's own commands (autotools: autoreconf -fi &&\n"
+	"                   ./configure && make; CMake: cmake -S . -B B && cmake --build\n"
+	"                   B; Meson: meson setup B && meson compile -C B; else make),\n"
+	"                   with this build's libpk when pkg-config knows none\n"
 	"  --json           print the summary and every call site (v_port_sites'\n"
 	"                   columns) as JSON on stdout instead of the diff: with\n"
 	"                   --diff FILE or --apply; alone, no diff is written\n"
@@ -67,25 +73,32 @@ static const char usage_text[] =
 	"Every call site is rewritten or left with a reason (v_port_sites). The\n"
 	"summary goes to stderr when the diff goes to stdout, else to stdout; with\n"
 	"--json it is the JSON and every other message goes to stderr.\n"
-	"#include <pk.h> is added once per edited file and a root Makefile gets\n"
-	"pkg-config lines.\n"
+	"#include <pk.h> is added once per edited file, and the files the tree's\n"
+	"build reads make the targets that compile a changed file use libpk through\n"
+	"pkg-config: configure.ac (PKG_CHECK_MODULES) and Makefile.am (regenerate\n"
+	"with autoreconf -fi), CMakeLists.txt (pkg_check_modules, PkgConfig::LIBPK),\n"
+	"meson.build (dependency('libpk')), or the Makefile (and Makefile.in) of the\n"
+	"directory that compiles the file. The build is reported 'adapted' only when\n"
+	"--verify built it, else 'adapted, not verified'; 'failed' with the log's\n"
+	"tail; 'manual' when the build was not recognised; 'unchanged'.\n"
 	"\n"
 	"Exit status: 0 when the change was made (TUs that do not parse cleanly are\n"
-	"reported, their sites still decided), 1 when the tree cannot be read or a\n"
-	"file cannot be written, 2 on bad usage or a fatal failure (no usable\n"
+	"reported, their sites still decided), 1 when the tree cannot be read, a\n"
+	"file cannot be written or --verify's build failed, 2 on bad usage or a fatal failure (no usable\n"
 	"database, a full disk).\n"
 	"\n"
 	"examples:\n"
 	"  parakit port . | patch -p1\n"
 	"  parakit port --level fibers --diff fibers.patch -p build\n"
 	"  parakit port --only read,write --apply ~/src/cp\n"
+	"  parakit port --verify --diff tinyproxy.patch -p build tinyproxy-1.11.1\n"
 	"  parakit port --json --diff port.patch . | jq '.sites[] | select(.action == \"left\")'\n";
 
 static struct port_opts {
 	const char *db, *build_dir, *diff, *only;
 	enum port_level level;
 	unsigned jobs;
-	int apply, force, json;
+	int apply, force, json, verify;
 } opts;
 
 struct port_ctx {
@@ -612,15 +625,61 @@ static const char *level_name(const struct port_tree *t)
 	return t->level == PORT_FIBERS ? "fibers" : "compat";
 }
 
-static void summary(FILE *out, const struct port_tree *t, const struct port_counts *k, size_t files_changed,
-		    size_t tus, size_t tus_bad, double secs)
+/* The build's state, as --json's "build" says it. */
+struct port_build_state {
+	struct port_build b;
+	const char *state;
+	char *log;		/* the failed build's log tail, or NULL */
+};
+
+/*
+ * Decides what is said of the build after port_adapt_build() returned
+ * adapted: "adapted" only once --verify built the copy, "adapted, not
+ * verified" without it, "failed" when the build failed, "manual" when it
+ * was not recognised, "unchanged" when it needs nothing. Returns -1 when
+ * --verify's build failed (printed), else 0.
+ */
+static int build_state(struct port_tree *t, struct port_build_state *s, int adapted, size_t files_changed)
 {
+	int r;
+
+	if (adapted < 0) {
+		s->state = "manual";
+		if (opts.verify)
+			pk_err("--verify: the build of '%s' was not recognised, nothing was built", t->root);
+		return 0;
+	}
+	if (!opts.verify || (!adapted && !files_changed)) {
+		s->state = adapted > 0 ? "adapted, not verified" : "unchanged";
+		return 0;
+	}
+	if (isatty(2))
+		fprintf(stderr, "parakit port: --verify: building a copy of the ported tree (%s)...\n",
+			port_build_name(s->b.kind));
+	if (!(r = port_verify(t, &s->b, opts.jobs, &s->log))) {
+		s->state = adapted > 0 ? "adapted" : "unchanged";
+		return 0;
+	}
+	s->state = "failed";
+	if (r > 0)
+		pk_err("--verify: the ported tree does not build (%s); the log ends with:\n%s",
+		       port_build_name(s->b.kind), s->log);
+	return -1;
+}
+
+static void summary(FILE *out, const struct port_tree *t, const struct port_counts *k, size_t files_changed,
+		    size_t tus, size_t tus_bad, const struct port_build_state *bs, double secs)
+{
+	const char *bname = port_build_name(bs->b.kind);
+
 	fprintf(out, "parakit port: %s (--level %s)\n"
 		     "  TUs         %zu parsed, %zu with errors\n"
 		     "  call sites  %zu rewritten (%zu blocking), %zu left (%zu blocking)\n"
 		     "  files       %zu changed\n"
+		     "  build       %s%s%s%s\n"
 		     "  time        %.2f s\n",
-		t->root, level_name(t), tus, tus_bad, k->rewritten, k->brew, k->left, k->bleft, files_changed, secs);
+		t->root, level_name(t), tus, tus_bad, k->rewritten, k->brew, k->left, k->bleft, files_changed,
+		bs->state, bname ? " (" : "", bname ? bname : "", bname ? ")" : "", secs);
 	if (k->n_reasons)
 		fprintf(out, "left, by reason (v_port_sites):\n");
 	for (size_t r = 0; r < k->n_reasons; r++)
@@ -635,7 +694,8 @@ static void summary(FILE *out, const struct port_tree *t, const struct port_coun
  * are not UTF-8 recoverable instead of writing invalid JSON.
  */
 static void print_json(sqlite3 *db, const struct port_tree *t, const struct port_counts *k, long long run_id,
-		       size_t files_changed, size_t tus, size_t tus_bad, const char *build, double secs)
+		       size_t files_changed, size_t tus, size_t tus_bad, const struct port_build_state *bs,
+		       double secs)
 {
 	printf("{\"db\":");
 	pk_json_s(stdout, sqlite3_db_filename(db, "main"));
@@ -646,8 +706,11 @@ static void print_json(sqlite3 *db, const struct port_tree *t, const struct port
 	       "\"rewritten_blocking\":%zu,\"left\":%zu,\"left_blocking\":%zu,\"files_changed\":%zu,\"diff\":",
 	       level_name(t), tus, tus_bad, t->n_sites, k->rewritten, k->brew, k->left, k->bleft, files_changed);
 	pk_json_s(stdout, opts.diff);
-	printf(",\"applied\":%s,\"build\":\"%s\",\"seconds\":%.3f,\"left_by_reason\":[", opts.apply ? "true" : "false",
-	       build, secs);
+	printf(",\"applied\":%s,\"build\":\"%s\",\"build_system\":", opts.apply ? "true" : "false", bs->state);
+	pk_json_s(stdout, port_build_name(bs->b.kind));
+	printf(",\"build_log\":");
+	pk_json_s(stdout, bs->log);
+	printf(",\"seconds\":%.3f,\"left_by_reason\":[", secs);
 	for (size_t r = 0; r < k->n_reasons; r++) {
 		printf("%s{\"reason\":", r ? "," : "");
 		pk_json_s(stdout, k->reasons[r]);
@@ -735,6 +798,7 @@ int cmd_port(int argc, char **argv)
 		{ "diff", required_argument, NULL, 'D' },
 		{ "apply", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
@@ -749,6 +813,7 @@ int cmd_port(int argc, char **argv)
 	struct port_call *plain = NULL;
 	sqlite3 *db = NULL;
 	FILE *diff_out = NULL, *patch, *msg = stderr;
+	struct port_build_state bs = { .state = "unchanged" };
 	int opt, n_cflags = 0, nargs = argc, ret = 1, build_ret;
 	long long run_id = 0;
 	char now[32];
@@ -786,6 +851,9 @@ int cmd_port(int argc, char **argv)
 			break;
 		case 'f':
 			opts.force = 1;
+			break;
+		case 'V':
+			opts.verify = 1;
 			break;
 		case 'j':
 			if (pk_parse_jobs(optarg, &opts.jobs))
@@ -904,7 +972,7 @@ int cmd_port(int argc, char **argv)
 	skipped_calls(&t);
 	port_fibers_finish(&t);
 	port_add_includes(&t);
-	build_ret = port_adapt_build(&t, msg);
+	build_ret = port_adapt_build(&t, &bs.b, msg);
 
 	/* The diff never shares stdout with the JSON: --json alone writes none. */
 	patch = diff_out ? diff_out : opts.json ? NULL : stdout;
@@ -941,6 +1009,8 @@ int cmd_port(int argc, char **argv)
 		}
 	}
 	fflush(stdout);
+	if (ret == 0 && build_state(&t, &bs, build_ret, files_changed))
+		ret = 1;
 	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed,
 		     &run_id)) {
 		pk_err("database '%s': the port was not recorded", opts.db);
@@ -952,10 +1022,9 @@ int cmd_port(int argc, char **argv)
 
 		count_sites(&t, &k);
 		if (opts.json)
-			print_json(db, &t, &k, run_id, files_changed, c->tus.n, tus_bad,
-				   build_ret > 0 ? "adapted" : build_ret < 0 ? "manual" : "unchanged", secs);
+			print_json(db, &t, &k, run_id, files_changed, c->tus.n, tus_bad, &bs, secs);
 		else
-			summary(msg, &t, &k, files_changed, c->tus.n, tus_bad, secs);
+			summary(msg, &t, &k, files_changed, c->tus.n, tus_bad, &bs, secs);
 	}
 out:
 	if (diff_out)
@@ -969,6 +1038,7 @@ out:
 	}
 	free(calls);
 	free(plain);
+	free(bs.log);
 	tree_release(&t);
 	db_close(db);
 	free(root);

@@ -138,11 +138,49 @@ int port_file_diff(const struct port_file *f, const char *newtext, size_t newlen
 /* Adds #include <pk.h> to each changed file that lacks it. */
 void port_add_includes(struct port_tree *t);
 
-/* port_build.c: the build system. Adds the tree's Makefile to t (as a
- * file with edits) when it recognises it and returns 1; returns 0 when
- * the build needs nothing (no rewrite, or the lines are there); else
- * returns -1 and prints to msg what to add. */
-int port_adapt_build(struct port_tree *t, FILE *msg);
+/* port_build*.c: the build system of the tree, found at its root. */
+enum port_build_kind {
+	PORT_BUILD_NONE,
+	PORT_BUILD_MAKE,	/* Makefiles */
+	PORT_BUILD_CONFIGURE,	/* a configure script and Makefile.in, no Makefile.am */
+	PORT_BUILD_AUTOTOOLS,	/* configure.ac and Makefile.am */
+	PORT_BUILD_CMAKE,
+	PORT_BUILD_MESON,
+};
+
+struct port_build {
+	enum port_build_kind kind;
+	int regenerate;		/* configure.ac or a Makefile.am edited: autoreconf -fi */
+};
+
+/*
+ * Edits the build files the tree's build reads (added to t as files with
+ * edits) so that the targets compiling a changed file find pk.h and link
+ * libpk through pkg-config; b gets the build system. Returns 1 when it
+ * edited them, 0 when the build needs nothing (no rewrite, or the lines
+ * are there), -1 when it cannot (printed to msg: what to add).
+ */
+int port_adapt_build(struct port_tree *t, struct port_build *b, FILE *msg);
+/* "make", "configure", "autotools", "cmake", "meson"; NULL for none. */
+const char *port_build_name(enum port_build_kind kind);
+/*
+ * The shell command that builds the tree at its root as its user would
+ * (autotools: autoreconf -fi when b->regenerate, ./configure, make), with
+ * out a directory for the out-of-tree builds (CMake, Meson) and jobs
+ * parallel jobs. malloc'ed; NULL for PORT_BUILD_NONE.
+ */
+char *port_build_command(const struct port_build *b, const char *out, unsigned jobs);
+
+/* port_verify.c */
+/*
+ * --verify: builds a copy of t's tree with its edits in a temporary
+ * directory, with the build's own command and PKG_CONFIG_PATH pointing at
+ * this build's libpk when pkg-config knows no libpk. Returns 0 when the
+ * build succeeded, 1 when it failed (*log: the log's last lines,
+ * malloc'ed, the caller frees it), -1 when the copy could not be made
+ * (printed).
+ */
+int port_verify(struct port_tree *t, const struct port_build *b, unsigned jobs, char **log);
 
 /* port_compat.c, port_fibers.c: decide on one site. Return 1 when the
  * site was theirs (decided and recorded), 0 when not. */

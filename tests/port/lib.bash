@@ -70,3 +70,125 @@ port_tree_copy()
 	rm -rf "$2"
 	cp -r "$1" "$2"
 }
+
+# port_pwc_tree DIR: a line and byte counter, pwc FILE..., in DIR/src:
+# main.c writes with write(2), count.c opens and reads, and count.h
+# closes through a macro (so the header is edited too). No build files:
+# each test writes its build's.
+port_pwc_tree()
+{
+	mkdir -p "$1/src"
+	cat > "$1/src/count.h" <<'EOF2'
+#ifndef COUNT_H
+#define COUNT_H
+#include <stddef.h>
+#include <unistd.h>
+struct counts { size_t bytes, lines; };
+/* Counts the bytes and lines of path; -1 with errno set on failure. */
+int count_file(const char *path, struct counts *c);
+#define COUNT_CLOSE(fd) close(fd)
+#endif
+EOF2
+	cat > "$1/src/count.c" <<'EOF2'
+#include <errno.h>
+#include <fcntl.h>
+#include "count.h"
+
+int count_file(const char *path, struct counts *c)
+{
+	char buf[512];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	c->bytes = c->lines = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		c->bytes += n;
+		for (ssize_t i = 0; i < n; i++)
+			c->lines += buf[i] == '\n';
+	}
+	COUNT_CLOSE(fd);
+	return n < 0 ? -1 : 0;
+}
+EOF2
+	cat > "$1/src/main.c" <<'EOF2'
+/* pwc: counts lines and bytes, as wc -lc does. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "count.h"
+
+static void say(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= w;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char line[4200];
+	int status = 0;
+
+	for (int i = 1; i < argc; i++) {
+		struct counts c;
+
+		if (count_file(argv[i], &c)) {
+			snprintf(line, sizeof(line), "pwc: %s: %s\n", argv[i], strerror(errno));
+			say(2, line);
+			status = 1;
+			continue;
+		}
+		snprintf(line, sizeof(line), "%zu %zu %s\n", c.lines, c.bytes, argv[i]);
+		say(1, line);
+	}
+	return status;
+}
+EOF2
+}
+
+# port_build_libpk: the build tree's libpk through pkg-config, as a tree's
+# build finds it: PKG_CONFIG_PATH at libpk-uninstalled.pc, and no
+# LD_LIBRARY_PATH, so a ported program runs on libpk.pc's rpath alone.
+port_build_libpk()
+{
+	if [ ! -f "$PORT_O/runtime/libpk-uninstalled.pc" ] || [ ! -e "$PORT_O/runtime/libpk.so.0" ]; then
+		t_skip_all "libpk is not built in $PORT_O/runtime"
+	fi
+	export PKG_CONFIG_PATH=$PORT_O/runtime
+	unset LD_LIBRARY_PATH
+}
+
+# port_pwc_same ORIG_BIN PORTED_BIN: the two pwc give the same output,
+# messages and status on the same inputs (a file, an empty one, a missing
+# one, a directory).
+port_pwc_same()
+{
+	local v bin
+	head -c 100000 /dev/urandom > "$T_TMP/pwc.in"
+	: > "$T_TMP/pwc.empty"
+	for v in orig ported; do
+		[ "$v" = orig ] && bin=$1 || bin=$2
+		port_run "$T_TMP" "pwc-$v-files" "$bin" pwc.in pwc.empty
+		port_run "$T_TMP" "pwc-$v-bad" "$bin" pwc.in nope "$T_TMP"
+	done
+	port_same pwc-orig-files pwc-ported-files "the ported pwc counts as the original"
+	port_same pwc-orig-bad pwc-ported-bad "and fails as it does (a missing file, a directory)"
+	t_like "$(cat "$T_TMP/run/pwc-ported-files.out")" "^[0-9]+ 100000 pwc.in" "and its answer is right"
+}
+
+# port_linked BIN DESC: BIN needs libpk and runs on its rpath (no LD_LIBRARY_PATH).
+port_linked()
+{
+	t_ok "$2: links libpk" sh -c "readelf -d '$1' | grep -q 'NEEDED.*libpk'"
+	t_ok "$2: finds it through libpk.pc's rpath" sh -c "readelf -d '$1' | grep -Eq '(RPATH|RUNPATH).*$PORT_O/runtime'"
+}
