@@ -661,9 +661,11 @@ static int build_state(struct port_tree *t, struct port_build_state *s, int adap
 		return 0;
 	}
 	s->state = "failed";
-	if (r > 0)
-		pk_err("--verify: the ported tree does not build (%s); the log ends with:\n%s",
-		       port_build_name(s->b.kind), s->log);
+	if (r > 0) {
+		/* The log's own lines, as the build wrote them. */
+		pk_err("--verify: the ported tree does not build (%s); its log ends with:", port_build_name(s->b.kind));
+		fputs(s->log, stderr);
+	}
 	return -1;
 }
 

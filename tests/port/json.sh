@@ -100,7 +100,8 @@ printf '%s\n' "$T_OUT" > "$T_TMP/diff.json"
 check diff
 t_cmp "$T_TMP/json.patch" "$T_TMP/plain.patch" "diff: FILE holds the same diff as without --json"
 t_is "$(jq -r '[.tree, .level, .diff, .applied, .build, .files_changed] | @tsv' "$T_TMP/diff.json")" \
-	"$tree	compat	$T_TMP/json.patch	false	adapted	3" "diff: tree, level, diff, applied, build, files_changed"
+	"$tree	compat	$T_TMP/json.patch	false	adapted, not verified	3" \
+	"diff: tree, level, diff, applied, build (not verified without --verify), files_changed"
 t_is "$(jq -r '[.sites[] | select(.callee == "read" or .callee == "usleep" or .callee == "pread") | .action]
 	       | unique | join(",")' "$T_TMP/diff.json")" rewritten "diff: read, usleep and pread are rewritten"
 t_is "$(jq -r '.sites[] | select(.callee == "write") | .reason' "$T_TMP/diff.json")" \

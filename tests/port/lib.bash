@@ -192,3 +192,56 @@ port_linked()
 	t_ok "$2: links libpk" sh -c "readelf -d '$1' | grep -q 'NEEDED.*libpk'"
 	t_ok "$2: finds it through libpk.pc's rpath" sh -c "readelf -d '$1' | grep -Eq '(RPATH|RUNPATH).*$PORT_O/runtime'"
 }
+
+# port_build_case SYSTEM BUILD BIN: the steps every tests/port/build-*.sh
+# takes over the tree $T_TMP/pwc (port_pwc_tree and the test's build
+# files). BUILD is a function that builds the tree in the current
+# directory with the tree's own commands (an out-of-tree build goes to
+# "$PWD.build", the tree must stay a source tree); BIN is the program it
+# makes, with @ for the tree's path ("@/src/pwc", "@.build/src/pwc"). The original builds; port --level compat --json
+# --diff says "adapted, not verified" by SYSTEM; the diff ($T_TMP/pwc.patch)
+# applies to a copy ($T_TMP/ported), which builds with BUILD alone, links
+# libpk on libpk.pc's rpath and counts as the original does; --verify
+# says "adapted" and leaves nothing behind; porting the ported tree
+# changes nothing.
+port_build_case()
+{
+	local system=$1 build=$2 bin=$3 tree=$T_TMP/pwc db=$T_TMP/port.db
+	port_tree_copy "$tree" "$T_TMP/pristine"
+	port_tree_copy "$tree" "$T_TMP/orig"
+	port_tree_copy "$tree" "$T_TMP/ported"
+	if (cd "$T_TMP/orig" && $build) > "$T_TMP/orig.log" 2>&1; then
+		t_pass "the original builds with its own $system build"
+	else
+		t_fail "the original builds with its own $system build"
+		t_diag "$(tail -20 "$T_TMP/orig.log")"
+	fi
+
+	t_pk port --db "$db" --level compat --json --diff "$T_TMP/pwc.patch" "$tree"
+	printf '%s\n' "$T_OUT" > "$T_TMP/pwc.json"
+	t_is "$T_RC" 0 "port exits 0"
+	t_is "$(jq -r '[.build, .build_system, .files_changed] | @tsv' "$T_TMP/pwc.json")" \
+		"adapted, not verified	$system	$(grep -c '^+++ ' "$T_TMP/pwc.patch")" \
+		"without --verify the build is 'adapted, not verified', by $system"
+	t_ok "the diff applies with patch -p1" patch -s -p1 -d "$T_TMP/ported" -i "$T_TMP/pwc.patch"
+	if (cd "$T_TMP/ported" && $build) > "$T_TMP/ported.log" 2>&1; then
+		t_pass "the ported tree builds with its own $system build, nothing else"
+		port_linked "${bin//@/$T_TMP/ported}" "the ported pwc"
+		port_pwc_same "${bin//@/$T_TMP/orig}" "${bin//@/$T_TMP/ported}"
+	else
+		t_fail "the ported tree builds with its own $system build, nothing else"
+		t_diag "$(tail -20 "$T_TMP/ported.log")"
+	fi
+
+	mkdir -p "$T_TMP/verify-tmp"
+	TMPDIR=$T_TMP/verify-tmp t_pk port --db "$db" --level compat --json --verify "$tree"
+	printf '%s\n' "$T_OUT" > "$T_TMP/verify.json"
+	t_is "$T_RC:$(jq -r '[.build, .build_system, .build_log] | @tsv' "$T_TMP/verify.json")" "0:adapted	$system	" \
+		"--verify builds a copy: 'adapted'"
+	t_is "$(ls -A "$T_TMP/verify-tmp")" "" "--verify leaves no copy behind"
+	t_ok "--verify leaves the tree as it was" diff -r "$T_TMP/pristine" "$tree"
+
+	t_pk port --db "$db" --level compat --json --diff "$T_TMP/again.patch" "$T_TMP/ported"
+	t_is "$T_RC:$(jq -r '[.build, .files_changed] | @tsv' <<< "$T_OUT"):$(wc -c < "$T_TMP/again.patch")" \
+		"0:unchanged	0:0" "porting the ported tree changes nothing, its build included"
+}
