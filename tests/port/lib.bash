@@ -245,3 +245,63 @@ port_build_case()
 	t_is "$T_RC:$(jq -r '[.build, .files_changed] | @tsv' <<< "$T_OUT"):$(wc -c < "$T_TMP/again.patch")" \
 		"0:unchanged	0:0" "porting the ported tree changes nothing, its build included"
 }
+
+# port_apt_source PKG DIR: the Debian source of PKG, fetched once into
+# DIR/src with apt-get source, its path in $PORT_SRC. apt runs on a state
+# of its own in DIR/apt, whose deb-src lines are the machine's own
+# sources (/etc/apt/sources.list{,.d}) as deb-src: the machine's apt
+# configuration and locks are left alone, and no root is needed. Returns
+# non-zero when it cannot fetch (the caller fails: a test over a real tree
+# never skips for want of it).
+port_apt_source()
+{
+	local pkg=$1 dir=$2 apt=$2/apt f
+	local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/sources.list.d"
+		    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache")
+	PORT_SRC=
+	if [ -f "$dir/src/.fetched" ]; then
+		PORT_SRC=$(cat "$dir/src/.fetched")
+		return 0
+	fi
+	rm -rf "$dir/src" "$apt"
+	mkdir -p "$apt/lists/partial" "$apt/sources.list.d" "$apt/cache/archives/partial" "$dir/src"
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] && sed -n 's/^[[:space:]]*deb\(-src\)\{0,1\}\([[:space:]]\)/deb-src\2/p' "$f"
+	done > "$apt/sources.list"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" > "$apt/sources.list.d/${f##*/}"
+	done
+	apt-get "${opts[@]}" -q update > "$dir/apt.log" 2>&1 &&
+		(cd "$dir/src" && apt-get "${opts[@]}" -q source "$pkg") >> "$dir/apt.log" 2>&1 || return 1
+	PORT_SRC=$(find "$dir/src" -mindepth 1 -maxdepth 1 -type d -name "$pkg-*" | head -1)
+	[ -n "$PORT_SRC" ] && echo "$PORT_SRC" > "$dir/src/.fetched"
+}
+
+# port_free_port: a TCP port of the loopback that nothing listens on now.
+port_free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# port_wait_port PORT: waits (5 s at most) until something accepts on it.
+port_wait_port()
+{
+	local i
+	for i in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# port_stops PID SECS: whether PID ends within SECS seconds of SIGTERM.
+port_stops()
+{
+	local i
+	kill -TERM "$1" 2>/dev/null || return 1
+	for i in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,0 +1,201 @@
+#!/bin/bash
+# Description: issue 14 on a real autotools tree, tinyproxy from Debian's
+# sources (apt-get source, cached under the build directory with its
+# original build): parakit src and parakit port --level compat --verify
+# over it with the original build's compile_commands.json; --verify says
+# "adapted", the diff edits configure.ac and src/Makefile.am and nothing
+# generated, and alone builds the tree (autoreconf -fi && ./configure &&
+# make) into a tinyproxy that links libpk on libpk.pc's rpath. On
+# loopback, in front of a small origin, the ported tinyproxy and the
+# original answer curl alike: pages, a large file, the origin's 404, a
+# POST, its own error pages (an origin that refuses, a CONNECT it
+# forbids), and both stop on SIGTERM. A fetch that fails fails the test.
+. "$(dirname "$0")/../lib/t.sh"
+. "$(dirname "$0")/lib.bash"
+t_require sqlite3 patch jq make cc pkg-config autoreconf curl python3 apt-get dpkg-source bear readelf flock
+port_build_libpk
+
+cache=$PORT_O/cache/tinyproxy
+mkdir -p "$cache"
+exec 9> "$cache/.lock"
+flock 9
+
+if port_apt_source tinyproxy "$cache"; then
+	t_pass "apt-get source tinyproxy ($(basename "$PORT_SRC"))"
+else
+	t_fail "apt-get source tinyproxy"
+	t_diag "$(tail -15 "$cache/apt.log")"
+	t_done
+fi
+tree=$PORT_SRC
+
+# The original, built once out of the tree (the tree stays a source tree)
+# under bear, which writes the compile commands parakit reads.
+orig=$cache/orig
+if [ ! -f "$orig/.built" ]; then
+	rm -rf "$orig"
+	mkdir -p "$orig"
+	if (cd "$orig" && "$tree/configure" && bear -- make -j2) > "$cache/orig.log" 2>&1; then
+		touch "$orig/.built"
+	fi
+fi
+if [ -f "$orig/.built" ] && [ -x "$orig/src/tinyproxy" ]; then
+	t_pass "the original builds (./configure && make)"
+else
+	t_fail "the original builds (./configure && make)"
+	t_diag "$(tail -15 "$cache/orig.log")"
+	t_done
+fi
+
+db=$T_TMP/port.db
+t_pk src --db "$db" -p "$orig" "$tree"
+t_is "$T_RC" 0 "parakit src: every TU parses cleanly with the build's flags"
+mkdir -p "$T_TMP/tmp"
+TMPDIR=$T_TMP/tmp t_pk port --db "$db" --level compat --verify --json --diff "$T_TMP/tp.patch" -p "$orig" "$tree"
+printf '%s\n' "$T_OUT" > "$T_TMP/tp.json"
+t_is "$T_RC" 0 "parakit port --verify exits 0"
+t_is "$(jq -r '[.build, .build_system] | @tsv' "$T_TMP/tp.json")" "adapted	autotools" \
+	"--verify built the ported copy: 'adapted' (autotools)"
+t_diag "$(jq -r '"port: \(.rewritten) sites rewritten, \(.left) left, \(.files_changed) files, \(.seconds) s"' "$T_TMP/tp.json")"
+t_is "$(grep '^+++ ' "$T_TMP/tp.patch" | grep -v '\.[ch]$' | sort | tr '\n' ' ')" \
+	"+++ b/configure.ac +++ b/src/Makefile.am " "the build files edited are configure.ac and src/Makefile.am"
+t_ok "configure.ac: PKG_CHECK_MODULES([LIBPK], [libpk])" grep -q '^+PKG_CHECK_MODULES(\[LIBPK\], \[libpk\])$' "$T_TMP/tp.patch"
+t_ok "src/Makefile.am: tinyproxy_LDADD += \$(LIBPK_LIBS)" grep -q '^+tinyproxy_LDADD += \$(LIBPK_LIBS)$' "$T_TMP/tp.patch"
+
+# The diff alone builds: a fresh copy, patched, built as the user would.
+ported=$T_TMP/tinyproxy
+cp -a "$tree" "$ported"
+t_ok "the diff applies with patch -p1" patch -s -p1 -d "$ported" -i "$T_TMP/tp.patch"
+regen=
+grep -q '^+++ b/configure.ac' "$T_TMP/tp.patch" && regen="autoreconf -fi && "
+if (cd "$ported" && sh -c "${regen}./configure && make -j2") > "$T_TMP/build.log" 2>&1; then
+	t_pass "the ported tree builds: ${regen}./configure && make"
+else
+	t_fail "the ported tree builds: ${regen}./configure && make"
+	t_diag "$(tail -20 "$T_TMP/build.log")"
+	t_done
+fi
+port_linked "$ported/src/tinyproxy" "the ported tinyproxy"
+
+# The origin: files, a 404, and POST answered with the body's size and hash.
+www=$T_TMP/www
+mkdir -p "$www/sub"
+printf '<html><body>hello from the origin</body></html>\n' > "$www/index.html"
+printf 'a page in a directory\n' > "$www/sub/page.txt"
+head -c 3000000 /dev/urandom > "$www/big.bin"
+head -c 200000 /dev/urandom > "$T_TMP/post.bin"
+cat > "$T_TMP/origin.py" <<'EOF2'
+import hashlib, http.server, os, sys
+
+root = sys.argv[2]
+
+class Origin(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        path = os.path.normpath(os.path.join(root, self.path.lstrip('/')))
+        if not path.startswith(root) or not os.path.isfile(path):
+            self.send_error(404)
+            return
+        with open(path, 'rb') as f:
+            data = f.read()
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        out = b'%s %d %s\n' % (self.path.encode(), len(body), hashlib.sha256(body).hexdigest().encode())
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args):
+        pass
+
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Origin).serve_forever()
+EOF2
+declare -A proxy_port proxy_pid
+# What runs in the background ends with the test, however it ends.
+stop_all()
+{
+	kill "$origin_pid" "${proxy_pid[@]}" 2>/dev/null
+	t_cleanup
+}
+trap stop_all EXIT
+oport=$(port_free_port)
+python3 "$T_TMP/origin.py" "$oport" "$www" 9>&- &
+origin_pid=$!
+dead=$(port_free_port)
+
+# proxy NAME BIN: starts tinyproxy BIN in the foreground on a port of its own.
+proxy()
+{
+	local p
+	p=$(port_free_port)
+	cat > "$T_TMP/$1.conf" <<EOF2
+Port $p
+Listen 127.0.0.1
+Timeout 30
+MaxClients 50
+LogLevel Warning
+Allow 127.0.0.1
+ViaProxyName "parakit-test"
+ConnectPort 443
+EOF2
+	"$2" -d -c "$T_TMP/$1.conf" > "$T_TMP/$1.out" 2>&1 9>&- &
+	proxy_pid[$1]=$!
+	proxy_port[$1]=$p
+}
+proxy orig "$orig/src/tinyproxy"
+proxy ported "$ported/src/tinyproxy"
+t_ok "the origin listens" port_wait_port "$oport"
+t_ok "the original tinyproxy listens" port_wait_port "${proxy_port[orig]}"
+t_ok "the ported tinyproxy listens" port_wait_port "${proxy_port[ported]}"
+
+# ask NAME CASE CURL_ARGS...: curl through proxy NAME; status, headers
+# (less Date) and body in $T_TMP/ask/NAME-CASE.
+mkdir -p "$T_TMP/ask"
+ask()
+{
+	local name=$1 case=$2 out=$T_TMP/ask/$1-$2
+	shift 2
+	: > "$out.body"
+	curl -s -S --max-time 20 --proxy "http://127.0.0.1:${proxy_port[$name]}" -D "$out.hdr" -o "$out.body" \
+		-w '%{http_code} %{http_connect}\n' "$@" > "$out.code" 2> "$out.err"
+	sed -i '/^Date:/d' "$out.hdr"
+}
+o=http://127.0.0.1:$oport
+cases="index sub big missing post refused connect"
+for name in orig ported; do
+	ask "$name" index "$o/index.html"
+	ask "$name" sub "$o/sub/page.txt"
+	ask "$name" big "$o/big.bin"
+	ask "$name" missing "$o/nothing-here"
+	ask "$name" post --data-binary "@$T_TMP/post.bin" "$o/form"
+	ask "$name" refused "http://127.0.0.1:$dead/"
+	ask "$name" connect -p "$o/index.html"
+done
+for c in $cases; do
+	a=$T_TMP/ask/orig-$c b=$T_TMP/ask/ported-$c
+	if cmp -s "$a.code" "$b.code" && cmp -s "$a.hdr" "$b.hdr" && cmp -s "$a.body" "$b.body"; then
+		t_pass "$c: the same answer ($(cut -d' ' -f1 "$a.code"), $(wc -c < "$a.body") bytes)"
+	else
+		t_fail "$c: the same answer"
+		t_diag "$(cat "$a.code" "$b.code")" "$(diff "$a.hdr" "$b.hdr" | head -8)" "$(cmp "$a.body" "$b.body")"
+	fi
+done
+t_is "$(cat "$T_TMP/ask/ported-index.code") $(cat "$T_TMP/ask/ported-missing.code") $(cat "$T_TMP/ask/ported-refused.code")" \
+	"200 000 404 000 500 000" "the answers are the origin's and tinyproxy's own: 200, the origin's 404, an error page (500)"
+t_ok "the large file comes through whole" cmp "$www/big.bin" "$T_TMP/ask/ported-big.body"
+t_is "$(cat "$T_TMP/ask/ported-post.body")" "/form 200000 $(sha256sum < "$T_TMP/post.bin" | cut -d' ' -f1)" \
+	"the POST's body reaches the origin whole"
+t_like "$(cat "$T_TMP/ask/ported-refused.body")" 'Unable to connect' "the error page says why"
+t_like "$(cat "$T_TMP/ask/ported-connect.code")" '^000 403$' "a CONNECT to a port it does not allow is refused (403)"
+
+t_diag "the ported tinyproxy's descriptors: $(ls -l /proc/${proxy_pid[ported]}/fd 2>/dev/null | awk 'NR > 1 { print $NF }' | sort | uniq -c | tr -s ' \n' ' ')"
+t_ok "the original stops on SIGTERM" port_stops "${proxy_pid[orig]}" 10
+t_ok "the ported tinyproxy stops on SIGTERM" port_stops "${proxy_pid[ported]}" 10
+kill "$origin_pid" 2>/dev/null
+wait "$origin_pid" 2>/dev/null
+t_done
