@@ -1,7 +1,11 @@
 # parakit port: rewrites C trees onto libpk. Uses parakit src's libclang
 # walk (analyzer/src.mk brings libclang's flags and libraries).
 # coccinelle: the baseline of bench/port.sh; strace: the tests count the
-# system calls of ported programs.
+# system calls of ported programs. autoconf, automake, cmake, meson,
+# ninja-build: the tests build ported trees with their own build
+# (tests/port/build-*.sh, port --verify); bear, curl, python3: the
+# tinyproxy test builds the original under bear and asks both through curl
+# in front of a python3 origin.
 PARAKIT_SRCS += \
 	rewriter/cmd_port.c \
 	rewriter/port_build.c \
@@ -15,4 +19,4 @@ PARAKIT_SRCS += \
 	rewriter/port_lex.c \
 	rewriter/port_verify.c
 
-DEB_PKGS += coccinelle strace patch git
+DEB_PKGS += coccinelle strace patch git jq autoconf automake cmake meson ninja-build bear curl python3
