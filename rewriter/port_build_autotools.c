@@ -8,14 +8,15 @@
  * '=' before '+=', so a variable the file does not define is defined. The
  * user regenerates with autoreconf -fi (pkg.m4 comes with pkg-config).
  *
- * A static library cannot carry its link dependencies, and a changed file
- * no target lists (headers often are not) can be included from anywhere:
- * then configure.ac adds the flags to CPPFLAGS and LIBS, which every
- * compile and link of the tree reads.
+ * A static library cannot carry its link dependencies, automake refuses
+ * an unconditional '+=' to a variable defined only inside if/endif, and a
+ * changed file no target lists (headers often are not) can be included
+ * from anywhere: then configure.ac adds the flags to CPPFLAGS and LIBS,
+ * which every compile and link of the tree reads.
  *
  * Makefile.am is read as automake reads it: logical lines (backslash
- * continuations joined), comments, recipe lines (a tab after a rule) and
- * if/else/endif skipped, $(VAR) of the file's own variables expanded, so
+ * continuations joined), comments and recipe lines (a tab after a rule)
+ * skipped, if/endif followed, $(VAR) of the file's own variables expanded, so
  * tinyproxy_SOURCES = $(COMMON) main.c lists COMMON's files. Sources are
  * relative to the Makefile.am ($(srcdir), $(top_srcdir) resolved).
  */
@@ -28,6 +29,7 @@
 
 struct am_var {
 	char *name, *value;	/* every assignment's value, joined by a blank */
+	int uncond;		/* assigned outside if/endif */
 };
 
 struct am_file {
@@ -43,7 +45,7 @@ static struct am_var *am_get(const struct am_file *am, const char *name)
 	return NULL;
 }
 
-static void am_set(struct am_file *am, const char *name, size_t len, const char *value, int append)
+static void am_set(struct am_file *am, const char *name, size_t len, const char *value, int append, int uncond)
 {
 	char *key = xstrndup(name, len), *joined;
 	struct am_var *v = am_get(am, key);
@@ -51,10 +53,11 @@ static void am_set(struct am_file *am, const char *name, size_t len, const char 
 	if (!v) {
 		am->v = xgrow(am->v, &am->cap, am->n + 1, sizeof(*am->v));
 		v = &am->v[am->n++];
-		*v = (struct am_var){ key, xstrdup("") };
+		*v = (struct am_var){ .name = key, .value = xstrdup("") };
 		key = NULL;
 	}
 	free(key);
+	v->uncond |= uncond;
 	if (asprintf(&joined, "%s %s", append ? v->value : "", value) < 0)
 		return;
 	free(v->value);
@@ -102,7 +105,7 @@ static int is_name(int c)
 static void am_parse(struct am_file *am, const struct port_file *f)
 {
 	size_t pos = 0;
-	int rule = 0;
+	int rule = 0, cond = 0;
 
 	while (pos < f->len) {
 		int tab = f->text[pos] == '\t';
@@ -128,8 +131,12 @@ static void am_parse(struct am_file *am, const struct port_file *f)
 			else if ((q[0] == ':' || q[0] == '?') && q[1] == '=')
 				q++;
 			if (nlen && *q == '=') {
-				am_set(am, p, nlen, q + 1, append);
+				am_set(am, p, nlen, q + 1, append, !cond);
 				rule = 0;
+			} else if (!strncmp(p, "if ", 3) || !strncmp(p, "if\t", 3)) {
+				cond++;
+			} else if (!strncmp(p, "endif", 5) && cond) {
+				cond--;
 			} else if (*p && strchr(p, ':') && strncmp(p, "if ", 3) && strncmp(p, "else", 4) &&
 				   strncmp(p, "endif", 5)) {
 				rule = 1;
@@ -246,6 +253,21 @@ static void canonical(char *dst, size_t size, const char *name)
 	dst[i] = 0;
 }
 
+/*
+ * Adds "name += value" (or "=" when the file does not define name) to
+ * need. automake refuses an unconditional '+=' to a variable defined only
+ * inside if/endif: configure.ac's CPPFLAGS and LIBS do instead.
+ */
+static void add_to(const struct am_file *am, const char *name, const char *value, struct am_need *need)
+{
+	const struct am_var *v = am_get(am, name);
+
+	if (v && !v->uncond)
+		need->global = 1;
+	else
+		fprintf(need->lines, "%s %s %s\n", name, v ? "+=" : "=", value);
+}
+
 /* The lines target needs, into need. */
 static void target_lines(const struct am_file *am, const char *canon, enum am_kind kind, struct am_need *need)
 {
@@ -253,20 +275,20 @@ static void target_lines(const struct am_file *am, const char *canon, enum am_ki
 
 	snprintf(name, sizeof(name), "%s_CPPFLAGS", canon);
 	if (am_get(am, name))
-		fprintf(need->lines, "%s += $(LIBPK_CFLAGS)\n", name);
+		add_to(am, name, "$(LIBPK_CFLAGS)", need);
 	else
 		need->am_cppflags = 1;
 	switch (kind) {
 	case AM_PROGRAM:
 		snprintf(name, sizeof(name), "%s_LDADD", canon);
 		if (am_get(am, name))
-			fprintf(need->lines, "%s += $(LIBPK_LIBS)\n", name);
+			add_to(am, name, "$(LIBPK_LIBS)", need);
 		else
 			need->ldadd = 1;
 		break;
 	case AM_LTLIB:
 		snprintf(name, sizeof(name), "%s_LIBADD", canon);
-		fprintf(need->lines, "%s %s $(LIBPK_LIBS)\n", name, am_get(am, name) ? "+=" : "=");
+		add_to(am, name, "$(LIBPK_LIBS)", need);
 		break;
 	case AM_LIB:
 		need->global = 1;
@@ -326,9 +348,9 @@ static int adapt_am(struct port_tree *t, size_t fi, struct port_changes *c, int 
 		free(targets);
 	}
 	if (need.am_cppflags)
-		fprintf(need.lines, "AM_CPPFLAGS %s $(LIBPK_CFLAGS)\n", am_get(&am, "AM_CPPFLAGS") ? "+=" : "=");
+		add_to(&am, "AM_CPPFLAGS", "$(LIBPK_CFLAGS)", &need);
 	if (need.ldadd)
-		fprintf(need.lines, "LDADD %s $(LIBPK_LIBS)\n", am_get(&am, "LDADD") ? "+=" : "=");
+		add_to(&am, "LDADD", "$(LIBPK_LIBS)", &need);
 	fclose(need.lines);
 	*global |= need.global;
 	if (need.len) {
@@ -379,8 +401,8 @@ static int adapt_configure(struct port_tree *t, int global, FILE *msg)
 		return -1;
 	}
 	port_build_insert(f, (size_t)at,
-			  global ? "# " PORT_BUILD_WHY "; files no target lists (headers) may be\n"
-				   "# included from anywhere: every compile and link gets it\n"
+			  global ? "# " PORT_BUILD_WHY ", given to every compile and link:\n"
+				   "# a changed file is in no target whose own flags could take it\n"
 				   "PKG_CHECK_MODULES([LIBPK], [libpk])\n"
 				   "CPPFLAGS=\"$CPPFLAGS $LIBPK_CFLAGS\"\n"
 				   "LIBS=\"$LIBPK_LIBS $LIBS\"\n\n"
