@@ -7,9 +7,11 @@
  * (CMake, Meson) go to a sibling directory of the copy.
  *
  * libpk is found as the tree's users will find it, through pkg-config:
- * when pkg-config knows no libpk (not installed), PKG_CONFIG_PATH gets the
- * build directory of this parakit, whose libpk-uninstalled.pc points into
- * it (runtime/runtime.mk). The make variables of a make that runs parakit
+ * when pkg-config knows no libpk, PKG_CONFIG_PATH gets the pkgconfig
+ * directory of the prefix this parakit is installed in (where pkg-config
+ * does not look, as port told the user to), or, not installed, its build
+ * directory, whose libpk-uninstalled.pc points into it
+ * (runtime/runtime.mk). The make variables of a make that runs parakit
  * (MAKEFLAGS and its kin: a jobserver's descriptors, the outer make's
  * CFLAGS=... overrides) are not the tree's and are dropped.
  */
@@ -61,13 +63,16 @@ static int spawn_wait(char *const argv[], const char *cwd, char *const envp[], i
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* This parakit's runtime directory when it holds libpk-uninstalled.pc, malloc'ed; else NULL. */
-static char *build_pc_dir(void)
+/* Where this parakit's libpk.pc is (see above), malloc'ed; NULL if nowhere. */
+static char *own_pc_dir(void)
 {
 	char exe[PATH_MAX], *dir, *slash, *pc;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *prefix = pk_install_prefix();
+	ssize_t n;
 
-	if (n <= 0)
+	if (prefix)
+		return asprintf(&dir, "%s/lib/pkgconfig", prefix) < 0 ? NULL : dir;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
 		return NULL;
 	exe[n] = 0;
 	if (!(slash = strrchr(exe, '/')))
@@ -204,7 +209,7 @@ int port_verify(struct port_tree *t, const struct port_build *b, unsigned jobs, 
 	if (!(cmd = port_build_command(b, out, jobs)))
 		goto out;
 	if (!libpk_known())
-		pc_dir = build_pc_dir();
+		pc_dir = own_pc_dir();
 	env = build_env(pc_dir, &own);
 	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
 		pk_err("cannot write '%s': %s", logpath, strerror(errno));
