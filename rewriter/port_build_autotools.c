@@ -137,8 +137,7 @@ static void am_parse(struct am_file *am, const struct port_file *f)
 				cond++;
 			} else if (!strncmp(p, "endif", 5) && cond) {
 				cond--;
-			} else if (*p && strchr(p, ':') && strncmp(p, "if ", 3) && strncmp(p, "else", 4) &&
-				   strncmp(p, "endif", 5)) {
+			} else if (strchr(p, ':')) {
 				rule = 1;
 			}
 		}
@@ -323,8 +322,11 @@ static int adapt_am(struct port_tree *t, size_t fi, struct port_changes *c, int 
 	char *dir = port_build_dir(t->files[fi].rel);
 	int ret = 0, present = strstr(t->files[fi].text, "LIBPK_") != NULL;
 
+	if (!(need.lines = open_memstream(&need.buf, &need.len))) {
+		free(dir);
+		return 0;
+	}
 	am_parse(&am, &t->files[fi]);
-	need.lines = open_memstream(&need.buf, &need.len);
 	for (size_t i = 0; i < am.n; i++) {
 		char **targets = NULL;
 		size_t n = 0, cap = 0;
