@@ -84,9 +84,10 @@ static const char usage_text[] =
 	"tail; 'manual' when the build was not recognised; 'unchanged'.\n"
 	"\n"
 	"Exit status: 0 when the change was made (TUs that do not parse cleanly are\n"
-	"reported, their sites still decided), 1 when the tree cannot be read, a\n"
-	"file cannot be written or --verify's build failed, 2 on bad usage or a\n"
-	"fatal failure (no usable database, a full disk).\n"
+	"reported, their sites still decided), 1 when a TU could not be parsed at\n"
+	"all (its calls are unknown: a row in v_port_sites says so), the tree cannot\n"
+	"be read, a file cannot be written or --verify's build failed, 2 on bad\n"
+	"usage or a fatal failure (no usable database, a full disk).\n"
 	"\n"
 	"examples:\n"
 	"  parakit port . | patch -p1\n"
@@ -503,7 +504,7 @@ static int write_file(const char *root, const struct port_file *f, const char *t
 /* Records the run and its sites (replacing the tree's earlier sites);
  * *run_id gets the port_run row. Returns 0 or -1 (printed). */
 static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const char *started, double secs,
-		    size_t files_changed, long long *run_id)
+		    size_t files_changed, const struct src_result *results, size_t n_results, long long *run_id)
 {
 	sqlite3_stmt *ins = NULL, *run_st = NULL;
 	long long tree_id;
@@ -573,6 +574,31 @@ static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const
 			sqlite3_bind_text(ins, 10, s->reason, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(ins, 10);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto sqlerr;
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+	}
+	/* A unit with no AST has no sites: one row says so, so that none of its calls passes unseen. */
+	for (size_t i = 0; i < n_results; i++) {
+		const char *f = results[i].tu->file;
+		size_t n = strlen(t->root);
+
+		if (results[i].status != SRC_FAILED)
+			continue;
+		if (!strncmp(f, t->root, n) && f[n] == '/')
+			f += n + 1;
+		sqlite3_bind_int64(ins, 1, tree_id);
+		sqlite3_bind_text(ins, 2, f, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 3, 0);
+		sqlite3_bind_int(ins, 4, 0);
+		sqlite3_bind_null(ins, 5);
+		sqlite3_bind_text(ins, 6, "*", -1, SQLITE_STATIC);
+		sqlite3_bind_null(ins, 7);
+		sqlite3_bind_int(ins, 8, 0);
+		sqlite3_bind_text(ins, 9, "left", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 10, "the unit did not parse: its calls are not known (v_src_errors)", -1,
+				  SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto sqlerr;
 		sqlite3_reset(ins);
@@ -812,7 +838,7 @@ int cmd_port(int argc, char **argv)
 	struct port_tree t = { 0 };
 	struct port_ctx *c = NULL;
 	struct call_key *calls = NULL;
-	size_t n_calls = 0, files_changed = 0, tus_bad = 0;
+	size_t n_calls = 0, files_changed = 0, tus_bad = 0, tus_failed = 0;
 	struct port_call *plain = NULL;
 	sqlite3 *db = NULL;
 	FILE *diff_out = NULL, *patch, *msg = stderr;
@@ -927,8 +953,24 @@ int cmd_port(int argc, char **argv)
 	pk_run_threads(opts.jobs, worker, c);
 	if (c->failed)
 		goto out;
+	for (size_t i = 0; i < c->tus.n; i++) {
+		const char *f = c->tus.v[i].file;
+		size_t n = strlen(root);
+
+		/* The edits stay inside the tree: say so rather than drop the unit in silence. */
+		if (strncmp(f, root, n) || f[n] != '/')
+			pk_err("warning: '%s' is outside the tree '%s' (or reached through a symbolic link "
+			       "that leaves it): its calls are not ported", f, root);
+	}
 	for (size_t i = 0; i < c->tus.n; i++)
-		if (c->results[i].status != SRC_CLEAN) {
+		if (c->results[i].status == SRC_FAILED) {
+			const struct src_result *r = &c->results[i];
+
+			tus_bad++;
+			tus_failed++;
+			pk_err("cannot parse '%s': %s: its calls are not known, none is ported (see v_port_sites)",
+			       r->tu->file, r->n_diags ? strpool_get(&r->pool, r->diags[0].message) : "no AST");
+		} else if (c->results[i].status != SRC_CLEAN) {
 			const struct src_result *r = &c->results[i];
 
 			tus_bad++;
@@ -1014,8 +1056,10 @@ int cmd_port(int argc, char **argv)
 	fflush(stdout);
 	if (ret == 0 && build_state(&t, &bs, build_ret, files_changed))
 		ret = 1;
+	if (ret == 0 && tus_failed)
+		ret = 1;	/* as src: some inputs recorded as errors */
 	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed,
-		     &run_id)) {
+		     c->results, c->tus.n, &run_id)) {
 		pk_err("database '%s': the port was not recorded", opts.db);
 		ret = 2;
 	}
