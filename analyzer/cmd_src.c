@@ -22,7 +22,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,54 +61,6 @@ static struct src_opts {
 	unsigned jobs;
 	int json;
 } opts;
-
-struct src_ctx {
-	const char *root;
-	struct src_tus tus;
-	struct src_result *results;
-	struct progress progress;
-	atomic_size_t next, done;
-	atomic_int failed;
-};
-
-static void report_tu(const char *root, const struct src_result *r)
-{
-	size_t n = strlen(root);
-	const char *f = r->tu->file;
-	const struct src_diag *d = r->n_diags ? &r->diags[0] : NULL;
-
-	if (!strncmp(f, root, n) && f[n] == '/')
-		f += n + 1;
-	if (!d)
-		return;
-	if (d->file)
-		pk_err("cannot parse '%s' cleanly: %s:%u:%u: %s (%zu errors, see v_src_errors)", f,
-		       strpool_get(&r->pool, d->file), d->line, d->col, strpool_get(&r->pool, d->message),
-		       r->n_diags + r->n_diags_dropped);
-	else
-		pk_err("cannot parse '%s': %s", f, strpool_get(&r->pool, d->message));
-}
-
-static void *worker(void *arg)
-{
-	struct src_ctx *c = arg;
-	struct src_parser *p = src_parser_new(c->root);
-	size_t i;
-
-	if (!p) {
-		pk_err("libclang: cannot create an index");
-		c->failed = 1;
-		return NULL;
-	}
-	while (!c->failed && (i = atomic_fetch_add(&c->next, 1)) < c->tus.n) {
-		src_parse(p, &c->tus.v[i], &c->results[i]);
-		if (c->results[i].status != SRC_CLEAN)
-			report_tu(c->root, &c->results[i]);
-		progress_update(&c->progress, atomic_fetch_add(&c->done, 1) + 1);
-	}
-	src_parser_free(p);
-	return NULL;
-}
 
 /* Runs sql (?1 bound to the tree's root) and returns its first integer. */
 static long long tree_int(sqlite3 *db, const char *root, const char *sql)
@@ -158,7 +109,7 @@ static void print_rows(sqlite3 *db, const char *root, const char *sql, const cha
 	sqlite3_finalize(st);
 }
 
-static void print_summary(sqlite3 *db, struct src_ctx *c, long long run_id, const char *flags_from,
+static void print_summary(sqlite3 *db, const struct src_run *c, long long run_id, const char *flags_from,
 			  const char *flags_where, double secs)
 {
 	size_t clean = 0, failed = 0, n = c->tus.n;
@@ -232,15 +183,12 @@ int cmd_src(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char **cflags = NULL, *root = NULL, *line = NULL, *cmdline = NULL, *build = NULL;
-	const char *flags_from, *tree = NULL;
-	struct src_run_info info = { 0 };
-	struct src_ctx *c = NULL;
+	char **cflags = NULL, *line = NULL, *cmdline = NULL;
+	const char *tree = NULL;
+	struct src_run run = { .name = "src" }, *c = &run;
 	sqlite3 *db = NULL;
-	char now[32];
 	int opt, n_cflags = 0, nargs = argc, ret = 1;
 	long long run_id;
-	uint64_t t0;
 
 	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
 	nargs = pk_split_dashdash(argc, argv, &cflags, &n_cflags);
@@ -280,55 +228,35 @@ int cmd_src(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (opts.jobs < 1)
-		opts.jobs = 1;
-	c = xcalloc(1, sizeof(*c));
-	if (src_tus_resolve(&c->tus, tree, opts.build_dir, &root, &build, cflags, n_cflags, &flags_from))
+	run.tree = tree;
+	run.build_dir = opts.build_dir;
+	run.cflags = cflags;
+	run.n_cflags = n_cflags;
+	run.jobs = opts.jobs;
+	if (src_run_resolve(&run))
 		goto out;
-	if (!c->tus.n)
-		pk_err("no translation unit in '%s'", build ? build : root);
-	c->root = root;
 
 	/* From here on a failure is fatal: nothing is stored. */
 	ret = 2;
 	if (db_open(opts.db, &db))
 		goto out;
-	scan_alias_init();
-	t0 = pk_now_ns();
-	pk_utc_now(now, sizeof(now));
-	c->results = xcalloc(c->tus.n + 1, sizeof(*c->results));
-	progress_init(&c->progress, "src", c->tus.n);
-	pk_run_threads(opts.jobs, worker, c);
-	progress_release(&c->progress);
-	if (c->failed)
+	if (src_run_parse(&run))
 		goto out;
-
 	line = pk_join_argv(argc, argv);
 	if (asprintf(&cmdline, "parakit %s", line) < 0)
 		cmdline = NULL;
-	info = (struct src_run_info){ .root = root, .command_line = cmdline ? cmdline : "parakit src",
-				      .flags_from = flags_from, .started = now,
-				      .seconds = (pk_now_ns() - t0) / 1e9 };
-	if ((run_id = src_write(db, &info, c->results, c->tus.n)) < 0) {
+	if ((run_id = src_run_write(db, &run, cmdline ? cmdline : "parakit src")) < 0) {
 		pk_err("database '%s': the run was not recorded", opts.db);
 		goto out;
 	}
-	print_summary(db, c, run_id, flags_from, build, info.seconds);
+	print_summary(db, c, run_id, run.flags_from, run.build, run.seconds);
 	ret = 0;
 	for (size_t i = 0; i < c->tus.n; i++)
 		if (c->results[i].status != SRC_CLEAN)
 			ret = 1;
 out:
-	if (c) {
-		for (size_t i = 0; c->results && i < c->tus.n; i++)
-			src_result_release(&c->results[i]);
-		free(c->results);
-		src_tus_release(&c->tus);
-		free(c);
-	}
+	src_run_release(&run);
 	db_close(db);
-	free(root);
-	free(build);
 	free(line);
 	free(cmdline);
 	return ret;

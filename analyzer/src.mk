@@ -14,6 +14,7 @@ PARAKIT_SRCS += \
 	analyzer/cmd_src.c \
 	analyzer/src_inputs.c \
 	analyzer/src_parse.c \
+	analyzer/src_run.c \
 	analyzer/src_writer.c
 
 DEB_PKGS += clang-$(LLVM_VERSION) libclang-$(LLVM_VERSION)-dev llvm-$(LLVM_VERSION) \

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One translation unit: the file and the compiler command that builds it. */
 struct src_tu {
@@ -151,5 +152,32 @@ struct src_run_info {
 };
 /* Writes every result under one transaction. Returns the run id or -1. */
 long long src_write(sqlite3 *db, const struct src_run_info *info, struct src_result *results, size_t n);
+
+/*
+ * The whole pipeline, as `src` and `port` run it (src_run.c). The caller
+ * fills the first fields; src_run_release() frees what the run made.
+ */
+struct src_run {
+	const char *tree, *build_dir;	/* either may be NULL, not both */
+	char **cflags;			/* after '--': added to every TU */
+	int n_cflags;
+	unsigned jobs;			/* parser threads (at least one is used) */
+	const char *name;		/* the command, for its progress bar */
+	/* Set by src_run_resolve() and src_run_parse() */
+	char *root, *build;		/* absolute */
+	const char *flags_from;		/* static */
+	struct src_tus tus;
+	struct src_result *results;	/* one per TU */
+	char started[32];
+	uint64_t t0;
+	double seconds;
+};
+/* Lists the TUs. Returns 0 (none found is said, not an error) or -1 (printed). */
+int src_run_resolve(struct src_run *r);
+/* Parses them, each unit that does not parse cleanly reported as it is. Returns 0 or -1 (no libclang). */
+int src_run_parse(struct src_run *r);
+/* Writes the results; returns the run id or -1. */
+long long src_run_write(sqlite3 *db, struct src_run *r, const char *command_line);
+void src_run_release(struct src_run *r);
 
 #endif

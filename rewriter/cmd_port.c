@@ -103,31 +103,6 @@ static struct port_opts {
 	int apply, force, json, verify;
 } opts;
 
-struct port_ctx {
-	const char *root;
-	struct src_tus tus;
-	struct src_result *results;
-	atomic_size_t next;
-	atomic_int failed;
-};
-
-static void *worker(void *arg)
-{
-	struct port_ctx *c = arg;
-	struct src_parser *p = src_parser_new(c->root);
-	size_t i;
-
-	if (!p) {
-		pk_err("libclang: cannot create an index");
-		c->failed = 1;
-		return NULL;
-	}
-	while (!c->failed && (i = atomic_fetch_add(&c->next, 1)) < c->tus.n)
-		src_parse(p, &c->tus.v[i], &c->results[i]);
-	src_parser_free(p);
-	return NULL;
-}
-
 /* --- What the rewrites share ------------------------------------------ */
 
 struct port_site *port_record(struct port_tree *t, const struct port_call *c, const char *action,
@@ -289,7 +264,7 @@ static int cmp_call(const void *a, const void *b)
 }
 
 /* The sites of every TU, once each, in file order. */
-static struct call_key *gather(struct port_tree *t, struct port_ctx *c, size_t *n_out)
+static struct call_key *gather(struct port_tree *t, const struct src_run *c, size_t *n_out)
 {
 	struct call_key *v = NULL;
 	size_t n = 0, cap = 0, k = 0;
@@ -833,10 +808,10 @@ int cmd_port(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char **cflags = NULL, *root = NULL, *build = NULL, *line = NULL, *cmdline = NULL;
-	const char *tree = NULL, *flags_from;
+	char **cflags = NULL, *root, *line = NULL, *cmdline = NULL;
+	const char *tree = NULL;
 	struct port_tree t = { 0 };
-	struct port_ctx *c = NULL;
+	struct src_run run = { .name = "port" }, *c = &run;
 	struct call_key *calls = NULL;
 	size_t n_calls = 0, files_changed = 0, tus_bad = 0, tus_failed = 0;
 	struct port_call *plain = NULL;
@@ -914,14 +889,14 @@ int cmd_port(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	c = xcalloc(1, sizeof(*c));
-	if (src_tus_resolve(&c->tus, tree, opts.build_dir, &root, &build, cflags, n_cflags, &flags_from))
+	run.tree = tree;
+	run.build_dir = opts.build_dir;
+	run.cflags = cflags;
+	run.n_cflags = n_cflags;
+	run.jobs = opts.jobs;
+	if (src_run_resolve(&run) || !run.tus.n)
 		goto out;
-	if (!c->tus.n) {
-		pk_err("no translation unit in '%s'", build ? build : root);
-		goto out;
-	}
-	c->root = root;
+	root = run.root;
 	if (opts.apply && !opts.force && git_dirty(root)) {
 		pk_err("the tree '%s' has uncommitted changes: commit or stash them, or add --force", root);
 		goto out;
@@ -938,21 +913,17 @@ int cmd_port(int argc, char **argv)
 	ret = 2;
 	if (db_open(opts.db, &db))
 		goto out;
-	scan_alias_init();
 	t.root = root;
 	t.level = opts.level;
 	t.only = opts.only ? split_only(opts.only) : NULL;
 	if (load_blocking(&t, db))
 		goto out;
 
-	t0 = pk_now_ns();
-	pk_utc_now(now, sizeof(now));
-	c->results = xcalloc(c->tus.n + 1, sizeof(*c->results));
-	if (opts.jobs > c->tus.n)
-		opts.jobs = c->tus.n;
-	pk_run_threads(opts.jobs, worker, c);
-	if (c->failed)
+	/* src's pipeline: each unit that does not parse cleanly is reported as it is parsed. */
+	if (src_run_parse(&run))
 		goto out;
+	t0 = run.t0;
+	snprintf(now, sizeof(now), "%s", run.started);
 	for (size_t i = 0; i < c->tus.n; i++) {
 		const char *f = c->tus.v[i].file;
 		size_t n = strlen(root);
@@ -962,35 +933,23 @@ int cmd_port(int argc, char **argv)
 			pk_err("warning: '%s' is outside the tree '%s' (or reached through a symbolic link "
 			       "that leaves it): its calls are not ported", f, root);
 	}
-	for (size_t i = 0; i < c->tus.n; i++)
+	for (size_t i = 0; i < c->tus.n; i++) {
+		if (c->results[i].status == SRC_CLEAN)
+			continue;
+		tus_bad++;
 		if (c->results[i].status == SRC_FAILED) {
-			const struct src_result *r = &c->results[i];
-
-			tus_bad++;
 			tus_failed++;
-			pk_err("cannot parse '%s': %s: its calls are not known, none is ported (see v_port_sites)",
-			       r->tu->file, r->n_diags ? strpool_get(&r->pool, r->diags[0].message) : "no AST");
-		} else if (c->results[i].status != SRC_CLEAN) {
-			const struct src_result *r = &c->results[i];
-
-			tus_bad++;
-			if (r->n_diags)
-				pk_err("cannot parse '%s' cleanly: %s (its sites are still decided)", r->tu->file,
-				       strpool_get(&r->pool, r->diags[0].message));
+			pk_err("'%s': its calls are not known, none is ported (see v_port_sites)",
+			       c->results[i].tu->file);
 		}
+	}
 
 	line = pk_join_argv(argc, argv);
 	if (asprintf(&cmdline, "parakit %s", line) < 0)
 		cmdline = NULL;
-	{
-		struct src_run_info info = { .root = root, .command_line = cmdline ? cmdline : "parakit port",
-					     .flags_from = flags_from, .started = now,
-					     .seconds = (pk_now_ns() - t0) / 1e9 };
-
-		if (src_write(db, &info, c->results, c->tus.n) < 0) {
-			pk_err("database '%s': the call sites were not recorded", opts.db);
-			goto out;
-		}
+	if (src_run_write(db, &run, cmdline ? cmdline : "parakit port") < 0) {
+		pk_err("database '%s': the call sites were not recorded", opts.db);
+		goto out;
 	}
 
 	/* Every .c and .h of the tree: macros defined in headers no call
@@ -1076,20 +1035,12 @@ int cmd_port(int argc, char **argv)
 out:
 	if (diff_out)
 		fclose(diff_out);
-	if (c) {
-		for (size_t i = 0; c->results && i < c->tus.n; i++)
-			src_result_release(&c->results[i]);
-		free(c->results);
-		src_tus_release(&c->tus);
-		free(c);
-	}
+	src_run_release(&run);
 	free(calls);
 	free(plain);
 	free(bs.log);
 	tree_release(&t);
 	db_close(db);
-	free(root);
-	free(build);
 	free(line);
 	free(cmdline);
 	return ret;
