@@ -243,11 +243,33 @@ static void add_link(struct scan_result *r, const char *path, const char *target
 	}
 }
 
+/*
+ * A member header that failed its checksum: libarchive's tar reader skips
+ * one block and retries on the next (ARCHIVE_RETRY), so the member, and
+ * any whose headers the search runs past, are lost. Recorded once per run
+ * of damaged blocks (a member's data is many); the members after it are
+ * still read.
+ */
+static void damaged_header(struct scan_result *r, struct archive *a, const char *last, int again)
+{
+	const char *why = archive_error_string(a);
+
+	if (again)
+		return;
+	if (*last)
+		scan_result_error(r, "", "damaged member header after '%s', members lost: %s", last,
+				  why ? why : "bad header");
+	else
+		scan_result_error(r, "", "damaged member header at the start, members lost: %s",
+				  why ? why : "bad header");
+}
+
 /* Every regular member of a, through read_member(). */
 static int scan_members(struct scan_result *r, struct archive *a, enum meta meta_kind)
 {
 	struct archive_entry *e;
-	char path[4096];
+	char path[4096] = "", last[4096] = "";
+	int damaged = 0;
 
 	for (;;) {
 		int rc = archive_read_next_header(a, &e);
@@ -258,14 +280,18 @@ static int scan_members(struct scan_result *r, struct archive *a, enum meta meta
 
 		if (rc == ARCHIVE_EOF)
 			return 0;
-		if (rc == ARCHIVE_RETRY)
+		if (rc == ARCHIVE_RETRY) {
+			damaged_header(r, a, last, damaged++);
 			continue;
+		}
+		damaged = 0;
 		if (rc == ARCHIVE_FATAL) {
 			scan_result_error(r, "", "archive cut off or corrupt: %s", archive_error_string(a));
 			return -1;
 		}
 		name = archive_entry_pathname(e);
 		member_path(name ? name : "?", path, sizeof(path));
+		memcpy(last, path, sizeof(last));
 		if (archive_entry_hardlink(e)) {
 			add_link(r, path, archive_entry_hardlink(e));
 			continue;
@@ -329,13 +355,16 @@ static int scan_nested(struct scan_result *r, struct archive *outer, const char 
 static int scan_deb(struct scan_result *r, struct archive *a)
 {
 	struct archive_entry *e;
-	int seen_data = 0, seen_control = 0, rc;
+	int seen_data = 0, seen_control = 0, damaged = 0, rc;
 
 	while ((rc = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *name = archive_entry_pathname(e);
 
-		if (rc == ARCHIVE_RETRY)
+		if (rc == ARCHIVE_RETRY) {
+			damaged_header(r, a, "", damaged++);
 			continue;
+		}
+		damaged = 0;
 		if (rc == ARCHIVE_FATAL) {
 			scan_result_error(r, "", "not a Debian package or cut off: %s", archive_error_string(a));
 			return -1;
