@@ -263,9 +263,11 @@ static void *worker(void *arg)
 			atomic_fetch_add(&c->n_inputs, 1);
 			if (scan_writer_put(c->writer, &r, NULL))
 				c->failed = 1;
-			atomic_fetch_add(&c->n_elfs, r.n_elfs);
-			for (size_t j = 0; j < r.n_elfs; j++)
+			/* A broken input's members were not stored. */
+			for (size_t j = 0; j < r.n_elfs && !r.broken; j++) {
+				atomic_fetch_add(&c->n_elfs, 1);
 				atomic_fetch_add(&c->n_imports, r.elfs[j].n_imports);
+			}
 			atomic_fetch_add(&c->n_errors, r.n_errors);
 		} else if (!r.kind) {
 			atomic_fetch_add(&c->n_skipped, 1);

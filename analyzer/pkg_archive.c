@@ -24,6 +24,7 @@
 
 #define SPILL_AT (8u << 20)
 #define CHUNK (64u << 10)
+#define FD_CHUNK (1u << 20)
 
 static __thread char *member_buf;
 static __thread size_t member_cap;
@@ -79,14 +80,46 @@ static const char *member_path(const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/* One archive being walked, and the decoder beneath it, if ours. */
+struct walk {
+	struct scan_result *r;
+	struct archive *a;
+	struct pkg_unpack *u;	/* NULL: libarchive reads the file itself */
+};
+
 /*
- * Reads the current entry of a (returns -1 when the archive broke: the
- * caller stops). ELF members go to elf_read(); small metadata members the
- * caller named (want != NULL) are returned whole in *meta (the caller frees).
+ * The archive broke at member path. A format reader fed damaged bytes
+ * often gives no reason of its own (an RPM payload was "archive cut off or
+ * corrupt: (null)"): the stream's, when it has one, is the real one.
  */
-static int read_member(struct scan_result *r, struct archive *a, const char *path, int want_meta,
-		       char **meta, size_t *meta_len)
+static void archive_broke(struct walk *w, const char *path)
 {
+	const char *why = NULL;
+
+	if (!w->u || !pkg_unpack_finish(w->u, &why))
+		why = archive_error_string(w->a);
+	scan_result_error(w->r, path, "archive cut off or corrupt: %s", why ? why : "libarchive gave no reason");
+}
+
+/* Passes over the rest of a member not kept: 0, or -1 when the archive
+ * broke on the way. */
+static int skip_rest(struct walk *w, const char *path)
+{
+	if (archive_read_data_skip(w->a) == ARCHIVE_OK)
+		return 0;
+	archive_broke(w, path);
+	return -1;
+}
+
+/*
+ * Reads the current entry (returns -1 when the archive broke: the caller
+ * stops). ELF members go to elf_read(); small metadata members the caller
+ * named (want != NULL) are returned whole in *meta (the caller frees).
+ */
+static int read_member(struct walk *w, const char *path, int want_meta, char **meta, size_t *meta_len)
+{
+	struct scan_result *r = w->r;
+	struct archive *a = w->a;
 	size_t len = 0;
 	int fd = -1, ret = 0, elf = 0;
 
@@ -100,7 +133,7 @@ static int read_member(struct scan_result *r, struct archive *a, const char *pat
 			n = archive_read_data(a, member_buf, CHUNK);
 		}
 		if (n < 0) {
-			scan_result_error(r, path, "archive cut off or corrupt: %s", archive_error_string(a));
+			archive_broke(w, path);
 			ret = -1;
 			goto out;
 		}
@@ -114,11 +147,7 @@ static int read_member(struct scan_result *r, struct archive *a, const char *pat
 			}
 			if (memcmp(member_buf, ELFMAG, SELFMAG)) {
 				r->n_skipped_members++;
-				if (archive_read_data_skip(a) != ARCHIVE_OK) {
-					scan_result_error(r, path, "archive cut off or corrupt: %s",
-							  archive_error_string(a));
-					ret = -1;
-				}
+				ret = skip_rest(w, path);
 				goto out;
 			}
 			elf = 1;
@@ -128,19 +157,19 @@ static int read_member(struct scan_result *r, struct archive *a, const char *pat
 			if (fd < 0 || write_all(fd, member_buf, len + n)) {
 				scan_result_error(r, path, "cannot spill a large member to a temporary file: %s",
 						  strerror(errno));
-				archive_read_data_skip(a);
+				ret = skip_rest(w, path);
 				goto out;
 			}
 		} else if (fd >= 0 && write_all(fd, member_buf, n)) {
 			scan_result_error(r, path, "cannot spill a large member to a temporary file: %s",
 					  strerror(errno));
-			archive_read_data_skip(a);
+			ret = skip_rest(w, path);
 			goto out;
 		}
 		len += n;
 		if (want_meta && len > SPILL_AT) {
 			scan_result_error(r, path, "metadata member larger than %u bytes", SPILL_AT);
-			archive_read_data_skip(a);
+			ret = skip_rest(w, path);
 			goto out;
 		}
 	}
@@ -264,9 +293,11 @@ static void damaged_header(struct scan_result *r, struct archive *a, const char 
 				  why ? why : "bad header");
 }
 
-/* Every regular member of a, through read_member(). */
-static int scan_members(struct scan_result *r, struct archive *a, enum meta meta_kind)
+/* Every regular member of w->a, through read_member(). */
+static int scan_members(struct walk *w, enum meta meta_kind)
 {
+	struct scan_result *r = w->r;
+	struct archive *a = w->a;
 	struct archive_entry *e;
 	char path[4096] = "", last[4096] = "";
 	int damaged = 0;
@@ -286,7 +317,7 @@ static int scan_members(struct scan_result *r, struct archive *a, enum meta meta
 		}
 		damaged = 0;
 		if (rc == ARCHIVE_FATAL) {
-			scan_result_error(r, "", "archive cut off or corrupt: %s", archive_error_string(a));
+			archive_broke(w, "");
 			return -1;
 		}
 		name = archive_entry_pathname(e);
@@ -302,7 +333,7 @@ static int scan_members(struct scan_result *r, struct archive *a, enum meta meta
 			m = META_CONTROL;
 		else if (meta_kind == META_PKGINFO && !strcmp(path, "/.PKGINFO"))
 			m = META_PKGINFO;
-		if (read_member(r, a, path, m != META_NONE, &meta, &meta_len))
+		if (read_member(w, path, m != META_NONE, &meta, &meta_len))
 			return -1;
 		if (m == META_CONTROL && meta)
 			parse_control(r, meta, meta_len);
@@ -312,9 +343,59 @@ static int scan_members(struct scan_result *r, struct archive *a, enum meta meta
 	}
 }
 
-/* A nested archive reads its bytes straight from the outer entry. */
-static la_ssize_t nested_read(struct archive *a, void *outer, const void **buf)
+/*
+ * The members of fmt (a tar or cpio reader), over what src gives decoded
+ * (pkg_unpack.c), then the stream read to its end: a member is only as
+ * good as the checks at the end of the stream that holds it. name is the
+ * stream's for errors ("" for the input itself). Frees fmt.
+ */
+static int scan_stream(struct scan_result *r, struct archive *fmt, pkg_source_fn *src, void *ctx,
+		       enum meta m, const char *name)
 {
+	struct walk w = { .r = r, .a = fmt };
+	const char *why;
+	int ret = -1;
+
+	w.u = pkg_unpack_open(fmt, src, ctx, &why);
+	if (why)
+		scan_result_error(r, name, "cannot read %s: %s", *name ? name : "archive", why);
+	else if (!scan_members(&w, m) && !pkg_unpack_finish(w.u, &why))
+		ret = 0;
+	else if (why)
+		scan_result_error(r, name, "archive corrupt: %s", why);
+	archive_read_free(fmt);
+	pkg_unpack_free(w.u);
+	return ret;
+}
+
+/* The bytes of the input file from an offset. */
+struct fd_source {
+	int fd;
+	uint64_t off;
+	char *buf;
+};
+
+static ssize_t fd_read(void *ctx, const void **buf, const char **why)
+{
+	struct fd_source *s = ctx;
+	ssize_t n;
+
+	do
+		n = pread(s->fd, s->buf, FD_CHUNK, s->off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	s->off += n;
+	*buf = s->buf;
+	return n;
+}
+
+/* A .deb's control.tar.* or data.tar.*: the bytes of its ar member. */
+static ssize_t ar_member_read(void *ctx, const void **buf, const char **why)
+{
+	struct archive *outer = ctx;
 	la_int64_t off;
 	size_t size;
 	int rc = archive_read_data_block(outer, buf, &size, &off);
@@ -322,34 +403,20 @@ static la_ssize_t nested_read(struct archive *a, void *outer, const void **buf)
 	if (rc == ARCHIVE_EOF)
 		return 0;
 	if (rc < ARCHIVE_WARN) {
-		archive_set_error(a, EIO, "%s", archive_error_string(outer));
+		*why = archive_error_string(outer);
+		if (!*why)
+			*why = "ar member cut off";
 		return -1;
 	}
 	return size;
 }
 
-static struct archive *new_tar_reader(void)
+static struct archive *new_reader(int (*format)(struct archive *))
 {
 	struct archive *a = archive_read_new();
 
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
+	format(a);
 	return a;
-}
-
-static int scan_nested(struct scan_result *r, struct archive *outer, const char *name, enum meta m)
-{
-	struct archive *a = new_tar_reader();
-	int ret;
-
-	if (archive_read_open(a, outer, NULL, nested_read, NULL) != ARCHIVE_OK) {
-		scan_result_error(r, name, "cannot read %s: %s", name, archive_error_string(a));
-		ret = -1;
-	} else {
-		ret = scan_members(r, a, m);
-	}
-	archive_read_free(a);
-	return ret;
 }
 
 static int scan_deb(struct scan_result *r, struct archive *a)
@@ -359,6 +426,7 @@ static int scan_deb(struct scan_result *r, struct archive *a)
 
 	while ((rc = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *name = archive_entry_pathname(e);
+		struct archive *tar;
 
 		if (rc == ARCHIVE_RETRY) {
 			damaged_header(r, a, "", damaged++);
@@ -373,11 +441,13 @@ static int scan_deb(struct scan_result *r, struct archive *a)
 			continue;
 		if (!strncmp(name, "control.tar", 11)) {
 			seen_control = 1;
-			if (scan_nested(r, a, name, META_CONTROL))
+			tar = new_reader(archive_read_support_format_tar);
+			if (scan_stream(r, tar, ar_member_read, a, META_CONTROL, name))
 				return -1;
 		} else if (!strncmp(name, "data.tar", 8)) {
 			seen_data = 1;
-			if (scan_nested(r, a, name, META_NONE))
+			tar = new_reader(archive_read_support_format_tar);
+			if (scan_stream(r, tar, ar_member_read, a, META_NONE, name))
 				return -1;
 		}
 	}
@@ -411,35 +481,51 @@ static char *file_stem(const char *path)
 	return xstrndup(base, n);
 }
 
-int pkg_archive_scan(struct scan_result *r, int fd)
+/* A .deb (ar of tars) or an Android .apk (zip), which libarchive reads
+ * from fd itself: neither has a compressed stream around its members. */
+static int scan_container(struct scan_result *r, int fd)
 {
 	struct archive *a = archive_read_new();
-	enum meta m = META_NONE;
+	struct walk w = { .r = r, .a = a };
 	int ret = -1;
 
-	if (!strcmp(r->kind, "deb")) {
-		archive_read_support_format_ar(a);
-	} else if (!strcmp(r->kind, "rpm")) {
-		if (pkg_rpm_header(r, fd))
-			goto out;
-		archive_read_support_filter_all(a);
-		archive_read_support_format_cpio(a);
-	} else if (!strcmp(r->kind, "android")) {
-		archive_read_support_format_zip(a);
-	} else {
-		archive_read_support_filter_all(a);
-		archive_read_support_format_tar(a);
-		if (!strcmp(r->kind, "apk"))
-			m = META_PKGINFO;
-	}
-	if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK) {
-		scan_result_error(r, "", "cannot read archive: %s", archive_error_string(a));
-		goto out;
-	}
 	if (!strcmp(r->kind, "deb"))
+		archive_read_support_format_ar(a);
+	else
+		archive_read_support_format_zip(a);
+	if (archive_read_open_fd(a, fd, FD_CHUNK) != ARCHIVE_OK)
+		scan_result_error(r, "", "cannot read archive: %s", archive_error_string(a));
+	else if (!strcmp(r->kind, "deb"))
 		ret = scan_deb(r, a);
 	else
-		ret = scan_members(r, a, m);
+		ret = scan_members(&w, META_NONE);
+	archive_read_free(a);
+	return ret;
+}
+
+int pkg_archive_scan(struct scan_result *r, int fd)
+{
+	struct fd_source src = { .fd = fd };
+	enum meta m = META_NONE;
+	struct archive *a;
+	int ret = -1;
+
+	if (!strcmp(r->kind, "deb") || !strcmp(r->kind, "android")) {
+		ret = scan_container(r, fd);
+	} else if (!strcmp(r->kind, "rpm")) {
+		if (!pkg_rpm_header(r, fd, &src.off)) {
+			src.buf = xmalloc(FD_CHUNK);
+			a = new_reader(archive_read_support_format_cpio);
+			ret = scan_stream(r, a, fd_read, &src, META_NONE, "");
+		}
+	} else {
+		if (!strcmp(r->kind, "apk"))
+			m = META_PKGINFO;
+		src.buf = xmalloc(FD_CHUNK);
+		a = new_reader(archive_read_support_format_tar);
+		ret = scan_stream(r, a, fd_read, &src, m, "");
+	}
+	free(src.buf);
 	if (!r->pkg_key && (!strcmp(r->kind, "android") || !strcmp(r->kind, "tar"))) {
 		/* Android apps and tarballs carry no package metadata we read:
 		 * the file name names them. */
@@ -448,7 +534,7 @@ int pkg_archive_scan(struct scan_result *r, int fd)
 		scan_result_package(r, r->kind, stem, "", "");
 		free(stem);
 	}
-out:
-	archive_read_free(a);
+	if (ret)
+		r->broken = 1;
 	return ret;
 }

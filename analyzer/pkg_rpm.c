@@ -8,11 +8,25 @@
  * Debian's ">= 2.34" is, so that both formats read alike). Every count
  * and offset is checked against the store before it is used: rpm's own
  * limits (65535 entries, 256 MB of data) bound what is read.
+ *
+ * libarchive checks neither digest an RPM carries, so a damaged copy
+ * (rpm -K: "DIGESTS NOT OK") was read as the package: the main header is
+ * checked against signature tag 273 (SHA256; 269, SHA1, before rpm 4.14),
+ * and the compressed payload against header tag 5092 (its algorithm in
+ * 5093), or, in a package older than those, header and payload against
+ * signature tag 1004 (MD5). The payload is hashed before it is unpacked,
+ * in one more read of a file scan has just read whole to identify it:
+ * a digest that fails says why the package cannot be read better than
+ * anything the decompressor meets on the way.
  */
 #include "analyzer/scan.h"
 #include "common/common.h"
 
 #include <errno.h>
+#include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +38,11 @@
 enum { TAG_NAME = 1000, TAG_VERSION = 1001, TAG_RELEASE = 1002, TAG_EPOCH = 1003,
        TAG_ARCH = 1022, TAG_REQUIREFLAGS = 1048, TAG_REQUIRENAME = 1049, TAG_REQUIREVERSION = 1050 };
 enum { SENSE_LESS = 2, SENSE_GREATER = 4, SENSE_EQUAL = 8 };
-enum { TYPE_INT32 = 4, TYPE_STRING = 6, TYPE_STRING_ARRAY = 8, TYPE_I18NSTRING = 9 };
+enum { SIG_SHA1 = 269, SIG_SHA256 = 273, SIG_MD5 = 1004, TAG_PAYLOADDIGEST = 5092,
+       TAG_PAYLOADDIGESTALGO = 5093 };
+enum { TYPE_INT32 = 4, TYPE_STRING = 6, TYPE_BIN = 7, TYPE_STRING_ARRAY = 8, TYPE_I18NSTRING = 9 };
+
+#define CHUNK (1u << 20)
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -48,6 +66,7 @@ static int read_at(int fd, void *buf, size_t n, off_t off)
 }
 
 struct header {
+	unsigned char intro[16];	/* magic, reserved, n, store_len */
 	unsigned char *index;	/* n entries of 16 bytes, then the store */
 	uint32_t n, store_len;
 	const char *store;
@@ -56,7 +75,7 @@ struct header {
 /* Reads the header at off; returns its size on disk, or 0 (reason set). */
 static size_t read_header(int fd, off_t off, struct header *h, const char **why)
 {
-	unsigned char intro[16];
+	unsigned char *intro = h->intro;
 	size_t size;
 
 	if (read_at(fd, intro, 16, off)) {
@@ -152,14 +171,187 @@ static char *dup_tag(const struct header *h, uint32_t tag)
 	return s ? xstrndup(s, n) : NULL;
 }
 
-int pkg_rpm_header(struct scan_result *r, int fd)
+union hash_ctx {
+	struct md5_ctx md5;
+	struct sha1_ctx sha1;
+	struct sha256_ctx sha256;
+	struct sha512_ctx sha512;
+};
+
+/* A digest to check: the algorithm, the value wanted, and what to call it. */
+struct digest {
+	const struct nettle_hash *algo;
+	const char *name, *of;	/* "SHA256", "payload" */
+	union hash_ctx ctx;
+	uint8_t want[SHA512_DIGEST_SIZE];
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Starts d over algo with the wanted value from hex; -1 when hex is not
+ * a digest of that size. */
+static int digest_start(struct digest *d, const struct nettle_hash *algo, const char *name,
+			const char *hex, size_t len)
+{
+	if (len != 2 * (size_t)algo->digest_size)
+		return -1;
+	for (size_t i = 0; i < algo->digest_size; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		d->want[i] = hi << 4 | lo;
+	}
+	d->algo = algo;
+	d->name = name;
+	algo->init(&d->ctx);
+	return 0;
+}
+
+static void digest_header(struct digest *d, const struct header *h)
+{
+	d->algo->update(&d->ctx, sizeof(h->intro), h->intro);
+	d->algo->update(&d->ctx, (size_t)h->n * 16 + h->store_len, h->index);
+}
+
+static int digest_matches(struct digest *d)
+{
+	uint8_t got[SHA512_DIGEST_SIZE];
+
+	d->algo->digest(&d->ctx, d->algo->digest_size, got);
+	return !memcmp(got, d->want, d->algo->digest_size);
+}
+
+/* The main header h against the signature header's digest of it. A
+ * package with neither tag is read unchecked, as rpm -K reads it. */
+static int check_header(struct scan_result *r, const struct header *sig, const struct header *h)
+{
+	static const struct { uint32_t tag; const struct nettle_hash *algo; const char *name; } tags[] = {
+		{ SIG_SHA256, &nettle_sha256, "SHA256" }, { SIG_SHA1, &nettle_sha1, "SHA1" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
+		struct digest d;
+		size_t len;
+		const char *hex = string_at(sig, tags[i].tag, 0, &len);
+
+		if (!hex)
+			continue;
+		if (digest_start(&d, tags[i].algo, tags[i].name, hex, len)) {
+			scan_result_error(r, "", "RPM header %s digest malformed: the package is corrupt",
+					  tags[i].name);
+			return -1;
+		}
+		digest_header(&d, h);
+		if (!digest_matches(&d)) {
+			scan_result_error(r, "", "RPM header %s digest mismatch: the package is corrupt", d.name);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* rpm's names for its digest algorithms: OpenPGP's numbers (RFC 4880, 9.4). */
+static const struct nettle_hash *pgp_hash(uint32_t algo, const char **name)
+{
+	static const struct { uint32_t id; const struct nettle_hash *algo; const char *name; } algos[] = {
+		{ 1, &nettle_md5, "MD5" }, { 2, &nettle_sha1, "SHA1" }, { 8, &nettle_sha256, "SHA256" },
+		{ 9, &nettle_sha384, "SHA384" }, { 10, &nettle_sha512, "SHA512" }, { 11, &nettle_sha224, "SHA224" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(algos); i++)
+		if (algos[i].id == algo) {
+			*name = algos[i].name;
+			return algos[i].algo;
+		}
+	return NULL;
+}
+
+/*
+ * What the bytes from the payload's start must hash to: the payload
+ * digest, or MD5 over header and payload; d->algo stays NULL when the
+ * package has neither (or names an algorithm nettle lacks). Returns -1
+ * when the digest tag is malformed.
+ */
+static int payload_digest(const struct header *sig, const struct header *h, struct digest *d)
+{
+	uint32_t type, count, algo = 0;
+	size_t len, avail;
+	const struct nettle_hash *hash;
+	const char *hex = string_at(h, TAG_PAYLOADDIGEST, 0, &len), *name, *p;
+
+	d->algo = NULL;
+	if (hex) {
+		p = find(h, TAG_PAYLOADDIGESTALGO, &type, &count, &avail);
+		if (p && type == TYPE_INT32 && count && avail >= 4)
+			algo = be32((const unsigned char *)p);
+		if (!(hash = pgp_hash(algo, &name)))
+			return 0;
+		d->of = "payload";
+		return digest_start(d, hash, name, hex, len);
+	}
+	p = find(sig, SIG_MD5, &type, &count, &avail);
+	if (!p || type != TYPE_BIN || count != MD5_DIGEST_SIZE || avail < MD5_DIGEST_SIZE)
+		return 0;
+	d->algo = &nettle_md5;
+	d->name = "MD5";
+	d->of = "header and payload";
+	memcpy(d->want, p, MD5_DIGEST_SIZE);
+	nettle_md5.init(&d->ctx);
+	digest_header(d, h);
+	return 0;
+}
+
+/* The bytes from off to the end of the file against d. */
+static int check_payload(struct scan_result *r, int fd, uint64_t off, struct digest *d)
+{
+	char *buf = xmalloc(CHUNK);
+	int ret = 0;
+
+	for (;;) {
+		ssize_t n = pread(fd, buf, CHUNK, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			scan_result_error(r, "", "cannot read: %s", strerror(errno));
+			ret = -1;
+			goto out;
+		}
+		if (!n)
+			break;
+		d->algo->update(&d->ctx, n, (const uint8_t *)buf);
+		off += n;
+	}
+	if (!digest_matches(d)) {
+		scan_result_error(r, "", "RPM %s %s digest mismatch: the package is corrupt or cut off", d->of,
+				  d->name);
+		ret = -1;
+	}
+out:
+	free(buf);
+	return ret;
+}
+
+int pkg_rpm_header(struct scan_result *r, int fd, uint64_t *payload)
 {
 	unsigned char lead[LEAD_SIZE];
 	struct header sig = { 0 }, h = { 0 };
+	struct digest d;
 	const char *why = NULL;
 	char *name = NULL, *ver = NULL, *rel = NULL, *arch = NULL, *full = NULL;
 	uint32_t type, count;
-	size_t sig_size, avail;
+	size_t sig_size, h_size, avail;
 	const char *epoch;
 	int ret = -1;
 
@@ -168,10 +360,14 @@ int pkg_rpm_header(struct scan_result *r, int fd)
 		return -1;
 	}
 	sig_size = read_header(fd, LEAD_SIZE, &sig, &why);
-	if (!sig_size || !read_header(fd, LEAD_SIZE + ((sig_size + 7) & ~(size_t)7), &h, &why)) {
+	sig_size = (sig_size + 7) & ~(size_t)7;
+	if (!sig_size || !(h_size = read_header(fd, LEAD_SIZE + sig_size, &h, &why))) {
 		scan_result_error(r, "", "%s", why);
 		goto out;
 	}
+	*payload = LEAD_SIZE + sig_size + h_size;
+	if (check_header(r, &sig, &h))
+		goto out;
 	name = dup_tag(&h, TAG_NAME);
 	ver = dup_tag(&h, TAG_VERSION);
 	rel = dup_tag(&h, TAG_RELEASE);
@@ -209,7 +405,13 @@ int pkg_rpm_header(struct scan_result *r, int fd)
 			scan_result_dep(r, "Requires", i, dep, n, dv && vn ? dv : NULL, vn);
 		}
 	}
-	ret = 0;
+	/* After the name: a verified header names the package whose
+	 * payload is damaged. */
+	ret = -1;
+	if (payload_digest(&sig, &h, &d))
+		scan_result_error(r, "", "RPM payload digest malformed: the package is corrupt");
+	else if (!d.algo || !check_payload(r, fd, *payload, &d))
+		ret = 0;
 out:
 	free(sig.index);
 	free(h.index);

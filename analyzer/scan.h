@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include <gelf.h>
+#include <sys/types.h>
 #include <xxhash.h>
 
 /* A growable arena of NUL-terminated strings addressed by offset, so it may
@@ -85,6 +86,11 @@ struct scan_result {
 	struct scan_link *links;
 	size_t n_links, cap_links;
 	size_t n_skipped_members;
+	/* The input as a whole could not be read or verified (cut off,
+	 * corrupt, failing a checksum or a digest): only its errors are
+	 * written, not what was read of it, and the rows an earlier sound
+	 * copy at the same path left stay. */
+	int broken;
 	struct strpool pool;
 };
 
@@ -149,13 +155,38 @@ void scan_alias_init(void);
 
 /* Streams a package or tar archive's members through elf_read. fd is open
  * on input and positioned at 0. Returns 0, or -1 when the archive failed
- * (recorded in r). */
+ * (recorded in r, and r->broken set). */
 int pkg_archive_scan(struct scan_result *r, int fd);
 /* Frees the calling thread's member buffer (a worker calls it on exit). */
 void pkg_archive_thread_release(void);
+
 /* Reads the RPM lead and headers from fd (name, version, release, arch,
- * requires) into r; pkg_archive_scan() reads the payload. */
-int pkg_rpm_header(struct scan_result *r, int fd);
+ * requires) into r and checks what rpm -K checks: the main header against
+ * the signature header's SHA256 (or SHA1) digest, the payload against the
+ * header's payload digest (or, in an older package, header and payload
+ * against the signature's MD5). Sets *payload to the payload's offset.
+ * Returns 0, or -1 (recorded in r). pkg_archive_scan() reads the payload. */
+int pkg_rpm_header(struct scan_result *r, int fd, uint64_t *payload);
+
+/*
+ * The decompression beneath a tar or cpio reader (pkg_unpack.c). A source
+ * gives the next bytes of the compressed stream in *buf (borrowed until
+ * its next call) and returns their number, 0 at the end, or -1 with *why
+ * set (borrowed until its next call).
+ */
+typedef ssize_t pkg_source_fn(void *ctx, const void **buf, const char **why);
+struct archive;
+struct pkg_unpack;
+/* Opens fmt (a format reader with no filter of its own) over the decoded
+ * bytes of src. Sets *why (NULL: opened; else borrowed from the result)
+ * and returns a struct pkg_unpack in both cases, for the caller to free
+ * with pkg_unpack_free() after archive_read_free(fmt). */
+struct pkg_unpack *pkg_unpack_open(struct archive *fmt, pkg_source_fn *src, void *ctx, const char **why);
+/* Reads the decoded stream and the source to their end, where the checks
+ * of a compressed stream are made. Returns 0, or -1 with *why set (the
+ * first failure, also what fmt was told; borrowed from u). */
+int pkg_unpack_finish(struct pkg_unpack *u, const char **why);
+void pkg_unpack_free(struct pkg_unpack *u);
 
 /* The installed Debian package that owns path (dpkg's file lists, with
  * /usr-merge aliases tried), or -1. Thread-safe after pkg_dpkg_load(). */

@@ -7,7 +7,15 @@ PARAKIT_SRCS += \
 	analyzer/pkg_archive.c \
 	analyzer/pkg_dpkg.c \
 	analyzer/pkg_rpm.c \
+	analyzer/pkg_unpack.c \
 	analyzer/scan_alias.c \
 	analyzer/scan_inputs.c \
 	analyzer/scan_result.c \
 	analyzer/scan_writer.c
+
+# zlib decodes gzip itself (libarchive 3.6 does not check gzip's CRC, see
+# pkg_unpack.c); nettle hashes RPM headers and payloads against their
+# digests.
+DEB_PKGS += zlib1g-dev nettle-dev
+CPPFLAGS += $(shell pkg-config --cflags zlib nettle 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs zlib nettle 2>/dev/null)

@@ -281,7 +281,7 @@ static int commit(struct scan_writer *w)
 int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_package)
 {
 	long long pkg, art = 0, *bins;
-	size_t npkgs;
+	size_t npkgs, n_elfs, n_links;
 	int ret;
 
 	pthread_mutex_lock(&w->lock);
@@ -297,11 +297,16 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 		w->tx_rows = 0;
 	}
 	npkgs = w->pkgs.len;
-	/* What could not be read at all is an error, not a package. */
-	pkg = r->pkg_key || r->n_elfs ? put_package(w, r) : 0;
+	/* What could not be read at all is an error, not a package; nor is
+	 * anything of a broken input, which must not replace what a sound
+	 * copy at its path left (the artifact, and the files a package key
+	 * holds). */
+	pkg = !r->broken && (r->pkg_key || r->n_elfs) ? put_package(w, r) : 0;
 	if (is_new_package)
 		*is_new_package = w->pkgs.len > npkgs;
-	if (r->hash[0]) {
+	n_elfs = r->broken ? 0 : r->n_elfs;
+	n_links = r->broken ? 0 : r->n_links;
+	if (r->hash[0] && !r->broken) {
 		/* The input changed since it was last read: forget the old
 		 * content, so that changing it back is not taken as known. */
 		bind_text(w, S_DEL_ART, 1, r->input);
@@ -317,10 +322,10 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 		bind_int(w, S_INS_ART, 7, r->n_errors);
 		step(w, S_INS_ART, &art);
 	}
-	bins = xcalloc(r->n_elfs, sizeof(*bins));
-	for (size_t i = 0; i < r->n_elfs && !w->failed; i++)
+	bins = xcalloc(n_elfs, sizeof(*bins));
+	for (size_t i = 0; i < n_elfs && !w->failed; i++)
 		bins[i] = put_elf(w, r, &r->elfs[i], pkg, art);
-	for (size_t i = 0; i < r->n_links && !w->failed; i++)
+	for (size_t i = 0; i < n_links && !w->failed; i++)
 		put_file(w, pkg, strpool_get(&r->pool, r->links[i].path), bins[r->links[i].elf], art);
 	free(bins);
 	for (size_t i = 0; i < r->n_errors && !w->failed; i++) {
