@@ -27,7 +27,8 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"usage: parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] [--files-from LIST] PATH...\n"
+	"usage: parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] [--files-from LIST]"
+	" [--max-member SIZE] PATH...\n"
 	"\n"
 	"Reads ELF files, directories (walked, symbolic links not followed) and\n"
 	"package archives (.deb, .rpm, Alpine and Android .apk, .tar[.gz|.xz|.zst])\n"
@@ -41,6 +42,10 @@ static const char usage_text[] =
 	"  --files-from LIST  read more PATHs from LIST, one per line ('-': stdin)\n"
 	"  --admindir DIR dpkg's database, to attribute loose files to installed\n"
 	"                 packages (default: /var/lib/dpkg)\n"
+	"  --max-member SIZE  the largest ELF member of an archive to read (K, M, G\n"
+	"                 suffixes; default 4G); one that must be spilled to TMPDIR\n"
+	"                 is also bounded by TMPDIR's free space less 64M. A larger\n"
+	"                 one is an error, not written anywhere\n"
 	"\n"
 	"Exit status: 0 when every input was read, 1 when some were recorded as\n"
 	"errors (see the view v_scan_errors), 2 on bad usage or a fatal failure\n"
@@ -54,6 +59,7 @@ static const char usage_text[] =
 static struct scan_opts {
 	const char *db, *files_from;
 	unsigned jobs, shard_k, shard_n;
+	uint64_t max_member;
 	int json;
 } opts;
 
@@ -243,7 +249,7 @@ static int scan_one(struct scan_ctx *c, struct scan_input *in, struct scan_resul
 		goto out;
 	}
 	atomic_fetch_add(&c->bytes, st.st_size);
-	pkg_archive_scan(r, fd);
+	pkg_archive_scan(r, fd, opts.max_member);
 out:
 	close(fd);
 	return ret;
@@ -323,6 +329,31 @@ static int parse_shard(const char *s)
 		return -1;
 	opts.shard_n = strtoul(end + 1, &end, 10);
 	return *end || !opts.shard_n || !opts.shard_k || opts.shard_k > opts.shard_n ? -1 : 0;
+}
+
+/* "4G", "100M", "512k", "123": bytes, in powers of 1024. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "kmgt";
+	const char *u;
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	if (*end) {
+		if (end[1] || !(u = strchr(units, end[0] | 0x20)))
+			return -1;
+		for (int i = 0; i <= u - units; i++) {
+			if (v > UINT64_MAX / 1024)
+				return -1;
+			v *= 1024;
+		}
+	}
+	*out = v;
+	return 0;
 }
 
 static void print_summary(struct scan_ctx *c, sqlite3 *db, long long run_id, double secs)
@@ -407,6 +438,7 @@ int cmd_scan(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "admindir", required_argument, NULL, 'a' },
 		{ "files-from", required_argument, NULL, 'f' },
+		{ "max-member", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -418,7 +450,8 @@ int cmd_scan(int argc, char **argv)
 	 * stored, which 1 ("some inputs were errors") would hide. */
 	int opt, ret = 2;
 
-	opts = (struct scan_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
+	opts = (struct scan_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN),
+				   .max_member = PKG_MAX_MEMBER };
 	while ((opt = getopt_long(argc, argv, "d:j:s:Jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
@@ -442,6 +475,12 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'f':
 			opts.files_from = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &opts.max_member)) {
+				pk_err("--max-member wants a size in bytes (K, M, G suffixes), not '%s'", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -9,7 +9,12 @@
  * Only ELF members are kept, and only as long as elf_read() needs them:
  * up to SPILL_AT bytes in a per-thread buffer, larger ones (libLLVM is over
  * 100 MB) in an unlinked temporary file that libelf maps, so memory stays
- * bounded whatever the archive holds.
+ * bounded whatever the archive holds. Disk too: a member over --max-member
+ * (4 GiB by default; Debian's largest ELF files are a few hundred MB) or,
+ * when it must be spilled, over the free space of the spill directory less
+ * SPILL_MARGIN, is an error, found from the size its header declares before
+ * a byte is written, or as it grows past the bound when the header gives
+ * none: a 33 kB .tar.zst holding a 1 GiB "ELF" filled a 300 MB TMPDIR.
  */
 #include "analyzer/scan.h"
 #include "common/common.h"
@@ -20,9 +25,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define SPILL_AT (8u << 20)
+#define SPILL_MARGIN (64ull << 20)
 #define CHUNK (64u << 10)
 #define FD_CHUNK (1u << 20)
 
@@ -36,14 +43,19 @@ void pkg_archive_thread_release(void)
 	member_cap = 0;
 }
 
-static int spill_file(void)
+static const char *spill_dir(void)
 {
 	const char *dir = getenv("TMPDIR");
+
+	return dir && *dir ? dir : "/var/tmp";
+}
+
+static int spill_file(void)
+{
+	const char *dir = spill_dir();
 	char path[4096];
 	int fd;
 
-	if (!dir || !*dir)
-		dir = "/var/tmp";
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0 || errno != EOPNOTSUPP)
 		return fd;
@@ -52,6 +64,22 @@ static int spill_file(void)
 	if (fd >= 0)
 		unlink(path);
 	return fd;
+}
+
+/* The most a spilled member may take: the free space of the spill
+ * directory less SPILL_MARGIN (left to the database and everyone else),
+ * and never over max. Workers spilling at once may still fill it
+ * together: their writes then fail, each an error of its member. */
+static uint64_t spill_limit(uint64_t max)
+{
+	struct statvfs st;
+	uint64_t avail;
+
+	if (statvfs(spill_dir(), &st))
+		return max;	/* the spill file will not open either */
+	avail = (uint64_t)st.f_bavail * st.f_frsize;
+	avail = avail > SPILL_MARGIN ? avail - SPILL_MARGIN : 0;
+	return avail < max ? avail : max;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -85,6 +113,7 @@ struct walk {
 	struct scan_result *r;
 	struct archive *a;
 	struct pkg_unpack *u;	/* NULL: libarchive reads the file itself */
+	uint64_t max_member;	/* --max-member */
 };
 
 /*
@@ -112,14 +141,41 @@ static int skip_rest(struct walk *w, const char *path)
 }
 
 /*
- * Reads the current entry (returns -1 when the archive broke: the caller
+ * An ELF member past a bound: size is what its header declares, or (at
+ * least) what was read of it when it declares none. Its rest is skipped:
+ * 0, or -1 when the archive broke on the way.
+ */
+static int too_large(struct walk *w, const char *path, int64_t declared, uint64_t read, uint64_t limit,
+		     int spill)
+{
+	char size[64];
+
+	if (declared >= 0)
+		snprintf(size, sizeof(size), "%lld bytes", (long long)declared);
+	else
+		snprintf(size, sizeof(size), "over %llu bytes", (unsigned long long)read);
+	if (spill && limit < w->max_member)
+		scan_result_error(w->r, path, "member of %s not read: the free space of TMPDIR ('%s') less %llu MiB"
+				  " is %llu bytes", size, spill_dir(), SPILL_MARGIN >> 20,
+				  (unsigned long long)limit);
+	else
+		scan_result_error(w->r, path, "member of %s not read: over --max-member (%llu bytes)", size,
+				  (unsigned long long)limit);
+	return skip_rest(w, path);
+}
+
+/*
+ * Reads the current entry e (returns -1 when the archive broke: the caller
  * stops). ELF members go to elf_read(); small metadata members the caller
  * named (want != NULL) are returned whole in *meta (the caller frees).
  */
-static int read_member(struct walk *w, const char *path, int want_meta, char **meta, size_t *meta_len)
+static int read_member(struct walk *w, struct archive_entry *e, const char *path, int want_meta, char **meta,
+		       size_t *meta_len)
 {
 	struct scan_result *r = w->r;
 	struct archive *a = w->a;
+	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	uint64_t limit = w->max_member;
 	size_t len = 0;
 	int fd = -1, ret = 0, elf = 0;
 
@@ -151,8 +207,17 @@ static int read_member(struct walk *w, const char *path, int want_meta, char **m
 				goto out;
 			}
 			elf = 1;
+			if (declared >= 0 && (uint64_t)declared > limit) {
+				ret = too_large(w, path, declared, len + n, limit, 0);
+				goto out;
+			}
 		}
 		if (fd < 0 && len + n > SPILL_AT && !want_meta) {
+			limit = spill_limit(w->max_member);
+			if ((declared >= 0 && (uint64_t)declared > limit) || len + n > limit) {
+				ret = too_large(w, path, declared, len + n, limit, 1);
+				goto out;
+			}
 			fd = spill_file();
 			if (fd < 0 || write_all(fd, member_buf, len + n)) {
 				scan_result_error(r, path, "cannot spill a large member to a temporary file: %s",
@@ -160,6 +225,9 @@ static int read_member(struct walk *w, const char *path, int want_meta, char **m
 				ret = skip_rest(w, path);
 				goto out;
 			}
+		} else if (elf && len + n > limit) {
+			ret = too_large(w, path, declared, len + n, limit, fd >= 0);
+			goto out;
 		} else if (fd >= 0 && write_all(fd, member_buf, n)) {
 			scan_result_error(r, path, "cannot spill a large member to a temporary file: %s",
 					  strerror(errno));
@@ -333,7 +401,7 @@ static int scan_members(struct walk *w, enum meta meta_kind)
 			m = META_CONTROL;
 		else if (meta_kind == META_PKGINFO && !strcmp(path, "/.PKGINFO"))
 			m = META_PKGINFO;
-		if (read_member(w, path, m != META_NONE, &meta, &meta_len))
+		if (read_member(w, e, path, m != META_NONE, &meta, &meta_len))
 			return -1;
 		if (m == META_CONTROL && meta)
 			parse_control(r, meta, meta_len);
@@ -349,10 +417,10 @@ static int scan_members(struct walk *w, enum meta meta_kind)
  * good as the checks at the end of the stream that holds it. name is the
  * stream's for errors ("" for the input itself). Frees fmt.
  */
-static int scan_stream(struct scan_result *r, struct archive *fmt, pkg_source_fn *src, void *ctx,
-		       enum meta m, const char *name)
+static int scan_stream(struct scan_result *r, uint64_t max_member, struct archive *fmt, pkg_source_fn *src,
+		       void *ctx, enum meta m, const char *name)
 {
-	struct walk w = { .r = r, .a = fmt };
+	struct walk w = { .r = r, .a = fmt, .max_member = max_member };
 	const char *why;
 	int ret = -1;
 
@@ -419,7 +487,7 @@ static struct archive *new_reader(int (*format)(struct archive *))
 	return a;
 }
 
-static int scan_deb(struct scan_result *r, struct archive *a)
+static int scan_deb(struct scan_result *r, uint64_t max_member, struct archive *a)
 {
 	struct archive_entry *e;
 	int seen_data = 0, seen_control = 0, damaged = 0, rc;
@@ -442,12 +510,12 @@ static int scan_deb(struct scan_result *r, struct archive *a)
 		if (!strncmp(name, "control.tar", 11)) {
 			seen_control = 1;
 			tar = new_reader(archive_read_support_format_tar);
-			if (scan_stream(r, tar, ar_member_read, a, META_CONTROL, name))
+			if (scan_stream(r, max_member, tar, ar_member_read, a, META_CONTROL, name))
 				return -1;
 		} else if (!strncmp(name, "data.tar", 8)) {
 			seen_data = 1;
 			tar = new_reader(archive_read_support_format_tar);
-			if (scan_stream(r, tar, ar_member_read, a, META_NONE, name))
+			if (scan_stream(r, max_member, tar, ar_member_read, a, META_NONE, name))
 				return -1;
 		}
 	}
@@ -483,10 +551,10 @@ static char *file_stem(const char *path)
 
 /* A .deb (ar of tars) or an Android .apk (zip), which libarchive reads
  * from fd itself: neither has a compressed stream around its members. */
-static int scan_container(struct scan_result *r, int fd)
+static int scan_container(struct scan_result *r, int fd, uint64_t max_member)
 {
 	struct archive *a = archive_read_new();
-	struct walk w = { .r = r, .a = a };
+	struct walk w = { .r = r, .a = a, .max_member = max_member };
 	int ret = -1;
 
 	if (!strcmp(r->kind, "deb"))
@@ -496,14 +564,14 @@ static int scan_container(struct scan_result *r, int fd)
 	if (archive_read_open_fd(a, fd, FD_CHUNK) != ARCHIVE_OK)
 		scan_result_error(r, "", "cannot read archive: %s", archive_error_string(a));
 	else if (!strcmp(r->kind, "deb"))
-		ret = scan_deb(r, a);
+		ret = scan_deb(r, max_member, a);
 	else
 		ret = scan_members(&w, META_NONE);
 	archive_read_free(a);
 	return ret;
 }
 
-int pkg_archive_scan(struct scan_result *r, int fd)
+int pkg_archive_scan(struct scan_result *r, int fd, uint64_t max_member)
 {
 	struct fd_source src = { .fd = fd };
 	enum meta m = META_NONE;
@@ -511,19 +579,19 @@ int pkg_archive_scan(struct scan_result *r, int fd)
 	int ret = -1;
 
 	if (!strcmp(r->kind, "deb") || !strcmp(r->kind, "android")) {
-		ret = scan_container(r, fd);
+		ret = scan_container(r, fd, max_member);
 	} else if (!strcmp(r->kind, "rpm")) {
 		if (!pkg_rpm_header(r, fd, &src.off)) {
 			src.buf = xmalloc(FD_CHUNK);
 			a = new_reader(archive_read_support_format_cpio);
-			ret = scan_stream(r, a, fd_read, &src, META_NONE, "");
+			ret = scan_stream(r, max_member, a, fd_read, &src, META_NONE, "");
 		}
 	} else {
 		if (!strcmp(r->kind, "apk"))
 			m = META_PKGINFO;
 		src.buf = xmalloc(FD_CHUNK);
 		a = new_reader(archive_read_support_format_tar);
-		ret = scan_stream(r, a, fd_read, &src, m, "");
+		ret = scan_stream(r, max_member, a, fd_read, &src, m, "");
 	}
 	free(src.buf);
 	if (!r->pkg_key && (!strcmp(r->kind, "android") || !strcmp(r->kind, "tar"))) {

@@ -154,9 +154,12 @@ const char *scan_posix_name(const char *sym);
 void scan_alias_init(void);
 
 /* Streams a package or tar archive's members through elf_read. fd is open
- * on input and positioned at 0. Returns 0, or -1 when the archive failed
- * (recorded in r, and r->broken set). */
-int pkg_archive_scan(struct scan_result *r, int fd);
+ * on input and positioned at 0. An ELF member over max_member bytes (or,
+ * spilled to TMPDIR, over its free space less a margin) is an error, not
+ * read. Returns 0, or -1 when the archive failed (recorded in r, and
+ * r->broken set). */
+#define PKG_MAX_MEMBER (4ull << 30)
+int pkg_archive_scan(struct scan_result *r, int fd, uint64_t max_member);
 /* Frees the calling thread's member buffer (a worker calls it on exit). */
 void pkg_archive_thread_release(void);
 
