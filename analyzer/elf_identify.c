@@ -7,9 +7,11 @@
  * its size, its first and last HASH_EDGE bytes (the ELF and program
  * headers, .interp, and the section table) and every byte the linkage is
  * read from (.dynamic, .dynsym and their string tables, the version
- * sections): reading all of a 500 MB library only to name it would cost
- * more than everything else a scan of /usr does, and two files that agree
- * on all of that are, for all the database records, the same binary.
+ * sections; in a file without section headers, the tables PT_DYNAMIC
+ * leads to, elf_dyn_tables()): reading all of a 500 MB library only to name
+ * it would cost more than everything else a scan of /usr does, and two
+ * files that agree on all of that are, for all the database records, the
+ * same binary.
  * Loose files and archive members are identified alike, so a file seen
  * both ways is stored once.
  */
@@ -46,6 +48,25 @@ static void add_range(struct range *r, int *n, uint64_t off, uint64_t len)
 		r[(*n)++] = (struct range){ off, len };
 }
 
+/* A file without section headers: the tables its PT_DYNAMIC leads to,
+ * none when it has none or they lie outside it (elf_read() says so). */
+static int unsectioned_ranges(Elf *e, struct range *r)
+{
+	struct elf_dyn_tables t;
+	const char *why;
+	int n = 0;
+
+	if (elf_dyn_tables(e, &t, &why))
+		return 0;
+	add_range(r, &n, t.dyn_off, t.dyn_size);
+	add_range(r, &n, t.str_off, t.str_size);
+	add_range(r, &n, t.sym_off, t.sym_size);
+	add_range(r, &n, t.versym_off, t.versym_size);
+	add_range(r, &n, t.verneed_off, t.verneed_size);
+	add_range(r, &n, t.verdef_off, t.verdef_size);
+	return n;
+}
+
 /*
  * The linkage sections, and the string table each links to, in section
  * order (the order they are hashed in). Returns their number, or -1 with
@@ -54,7 +75,11 @@ static void add_range(struct range *r, int *n, uint64_t off, uint64_t len)
 static int linkage_ranges(Elf *e, struct range *r, const char **why)
 {
 	Elf_Scn *scn = NULL;
+	size_t shnum;
 	int n = 0;
+
+	if (!elf_getshdrnum(e, &shnum) && !shnum)
+		return unsectioned_ranges(e, r);
 
 	while ((scn = elf_nextscn(e, scn))) {
 		Elf_Scn *str;

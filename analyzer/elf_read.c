@@ -9,6 +9,13 @@
  * elf_strptr() that a string ends inside its table; what it leaves to us
  * (version chains that loop or run off their section, the interpreter's
  * bounds) is checked here, since every input may be hostile.
+ *
+ * A file stripped of its section headers (sstrip) still links: the
+ * dynamic linker finds its tables through PT_DYNAMIC, by address, and so
+ * do we (elf_dyn_tables()). Only the number of symbols is nowhere but in
+ * a hash table: DT_HASH's nchain, or one past the last chain of
+ * DT_GNU_HASH. Each table is checked to lie inside one PT_LOAD segment's
+ * bytes in the file, and each string to end inside DT_STRSZ.
  */
 #include "analyzer/elf.h"
 #include "analyzer/scan.h"
@@ -93,12 +100,29 @@ static const char *bad_name(const char *s, size_t *len)
 	return *len > NAME_MAX_LEN ? "name longer than 1 MiB" : NULL;
 }
 
-/* A string of section strndx, copied into the pool; 0 and r->why set when
- * the offset lies outside the table, the string does not end in it, or it
- * is no name (bad_name). */
-static size_t pool_str(struct reader *rd, size_t strndx, size_t off)
+/* The dynamic string table: a section read through elf_strptr(), or, in
+ * a file without section headers, the bytes DT_STRTAB and DT_STRSZ say. */
+struct strtab {
+	size_t strndx;
+	const char *raw;	/* NULL: the section strndx */
+	size_t len;
+};
+
+static const char *str_at(struct reader *rd, const struct strtab *st, size_t off)
 {
-	const char *s = elf_strptr(rd->e, strndx, off);
+	if (!st->raw)
+		return elf_strptr(rd->e, st->strndx, off);
+	if (off >= st->len || !memchr(st->raw + off, 0, st->len - off))
+		return NULL;
+	return st->raw + off;
+}
+
+/* A string of st, copied into the pool; 0 and r->why set when the offset
+ * lies outside the table, the string does not end in it, or it is no name
+ * (bad_name). */
+static size_t pool_str(struct reader *rd, const struct strtab *st, size_t off)
+{
+	const char *s = str_at(rd, st, off);
 	size_t len;
 
 	if (!s) {
@@ -144,9 +168,8 @@ static size_t vername(struct reader *rd, GElf_Versym v)
 	return v >= 2 && v < rd->n_vername ? rd->vername[v] : 0;
 }
 
-static void read_dynamic(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, unsigned *flags_1)
+static void read_dynamic(struct reader *rd, Elf_Data *d, const struct strtab *st, unsigned *flags_1)
 {
-	Elf_Data *d = section_data(rd, scn);
 	size_t n = d ? d->d_size / gelf_fsize(rd->e, ELF_T_DYN, 1, EV_CURRENT) : 0;
 
 	for (size_t i = 0; i < n && !rd->why; i++) {
@@ -157,9 +180,9 @@ static void read_dynamic(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, unsigne
 		if (dyn.d_tag == DT_NEEDED) {
 			rd->info.needed = xgrow(rd->info.needed, &rd->cap_needed, rd->info.n_needed + 1,
 						sizeof(*rd->info.needed));
-			rd->info.needed[rd->info.n_needed++] = pool_str(rd, sh->sh_link, dyn.d_un.d_val);
+			rd->info.needed[rd->info.n_needed++] = pool_str(rd, st, dyn.d_un.d_val);
 		} else if (dyn.d_tag == DT_SONAME) {
-			rd->info.soname = pool_str(rd, sh->sh_link, dyn.d_un.d_val);
+			rd->info.soname = pool_str(rd, st, dyn.d_un.d_val);
 		} else if (dyn.d_tag == DT_FLAGS_1) {
 			*flags_1 = dyn.d_un.d_val;
 		}
@@ -169,9 +192,8 @@ static void read_dynamic(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, unsigne
 /* .gnu.version_d: each definition's index and first name. A chain is
  * followed at most as many steps as the section could hold entries, so a
  * loop or an offset past the end stops it. */
-static void read_verdef(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
+static void read_verdef(struct reader *rd, Elf_Data *d, const struct strtab *st)
 {
-	Elf_Data *d = section_data(rd, scn);
 	size_t off = 0, steps = d ? d->d_size / sizeof(GElf_Verdef) + 1 : 0;
 
 	while (d && steps-- && off < d->d_size && !rd->why) {
@@ -181,7 +203,7 @@ static void read_verdef(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 		if (!gelf_getverdef(d, off, &vd))
 			break;
 		if (vd.vd_cnt && vd.vd_aux <= d->d_size - off && gelf_getverdaux(d, off + vd.vd_aux, &va))
-			set_vername(rd, vd.vd_ndx, pool_str(rd, sh->sh_link, va.vda_name));
+			set_vername(rd, vd.vd_ndx, pool_str(rd, st, va.vda_name));
 		if (!vd.vd_next || vd.vd_next > d->d_size - off)
 			break;
 		off += vd.vd_next;
@@ -189,9 +211,8 @@ static void read_verdef(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 }
 
 /* .gnu.version_r: the versions this file needs, by index. */
-static void read_verneed(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
+static void read_verneed(struct reader *rd, Elf_Data *d, const struct strtab *st)
 {
-	Elf_Data *d = section_data(rd, scn);
 	size_t off = 0, steps = d ? d->d_size / sizeof(GElf_Vernaux) + 1 : 0;
 
 	while (d && steps && off < d->d_size && !rd->why) {
@@ -207,7 +228,7 @@ static void read_verneed(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 
 			if (!gelf_getvernaux(d, aux, &va))
 				break;
-			set_vername(rd, va.vna_other, pool_str(rd, sh->sh_link, va.vna_name));
+			set_vername(rd, va.vna_other, pool_str(rd, st, va.vna_name));
 			if (!va.vna_next || va.vna_next > d->d_size - aux)
 				break;
 			aux += va.vna_next;
@@ -218,10 +239,8 @@ static void read_verneed(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh)
 	}
 }
 
-static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn *versym_scn)
+static void read_dynsym(struct reader *rd, Elf_Data *d, const struct strtab *st, Elf_Data *vd)
 {
-	Elf_Data *d = section_data(rd, scn);
-	Elf_Data *vd = versym_scn ? section_data(rd, versym_scn) : NULL;
 	size_t n = d ? d->d_size / gelf_fsize(rd->e, ELF_T_SYM, 1, EV_CURRENT) : 0;
 
 	for (size_t i = 1; i < n && !rd->why; i++) {
@@ -233,7 +252,7 @@ static void read_dynsym(struct reader *rd, Elf_Scn *scn, GElf_Shdr *sh, Elf_Scn 
 
 		if (!gelf_getsym(d, i, &sym))
 			break;
-		name = elf_strptr(rd->e, sh->sh_link, sym.st_name);
+		name = str_at(rd, st, sym.st_name);
 		if (!name) {
 			rd->why = "symbol name outside the dynamic string table";
 			break;
@@ -331,10 +350,253 @@ int elf_check_headers(Elf *e, GElf_Ehdr *eh, const char **why)
 	return 0;
 }
 
+/* Version tables have no size in PT_DYNAMIC: their chains are read from
+ * their start to the end of their segment, at most this much (glibc's
+ * are some kB). */
+#define VER_MAX (1u << 20)
+
+struct image {
+	Elf *e;
+	const unsigned char *raw;
+	uint64_t fsize;
+	size_t phnum;
+	int msb, class64, hash_word;
+};
+
+/* Where address addr lies in the file: in *off, with *avail bytes of its
+ * PT_LOAD segment from there on (within the file). -1 when no segment
+ * holds it in the file. */
+static int addr_to_off(const struct image *im, uint64_t addr, uint64_t *off, uint64_t *avail)
+{
+	for (size_t i = 0; i < im->phnum; i++) {
+		GElf_Phdr ph;
+		uint64_t in;
+
+		if (!gelf_getphdr(im->e, i, &ph) || ph.p_type != PT_LOAD || addr < ph.p_vaddr ||
+		    addr - ph.p_vaddr >= ph.p_filesz || ph.p_offset > im->fsize)
+			continue;
+		in = addr - ph.p_vaddr;
+		if (in >= im->fsize - ph.p_offset)
+			continue;
+		*off = ph.p_offset + in;
+		*avail = ph.p_filesz - in;
+		if (*avail > im->fsize - *off)
+			*avail = im->fsize - *off;
+		return 0;
+	}
+	return -1;
+}
+
+/* A size-byte word of the file's byte order at p. */
+static uint64_t word(const struct image *im, const unsigned char *p, int size)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < size; i++)
+		v |= (uint64_t)p[im->msb ? i : size - 1 - i] << 8 * (size - 1 - i);
+	return v;
+}
+
+/* The number of dynamic symbols from DT_HASH: its nchain. Entries are 4
+ * bytes but on 64-bit s390 and Alpha. */
+static int hash_nsyms(const struct image *im, uint64_t off, uint64_t avail, uint64_t *n)
+{
+	if (avail < 2 * (uint64_t)im->hash_word)
+		return -1;
+	*n = word(im, im->raw + off + im->hash_word, im->hash_word);
+	return 0;
+}
+
+/*
+ * The number of dynamic symbols from DT_GNU_HASH: symbols from symoffset
+ * on are hashed, chained bucket by bucket, a chain's last entry with its
+ * low bit set; so the count is one past the end of the chain of the
+ * highest bucket (symoffset when no bucket is used). The walk stops at
+ * the end of the segment.
+ */
+static int gnu_hash_nsyms(const struct image *im, uint64_t off, uint64_t avail, uint64_t *n)
+{
+	const unsigned char *p = im->raw + off;
+	uint64_t nbuckets, symoffset, bloom, left, max = 0, chain_n;
+	const unsigned char *buckets, *chain;
+
+	if (avail < 16)
+		return -1;
+	nbuckets = word(im, p, 4);
+	symoffset = word(im, p + 4, 4);
+	bloom = word(im, p + 8, 4) * (im->class64 ? 8 : 4);
+	left = avail - 16;
+	if (bloom > left || nbuckets > (left - bloom) / 4)
+		return -1;
+	buckets = p + 16 + bloom;
+	chain = buckets + 4 * nbuckets;
+	chain_n = (left - bloom - 4 * nbuckets) / 4;
+	for (uint64_t i = 0; i < nbuckets; i++) {
+		uint64_t b = word(im, buckets + 4 * i, 4);
+
+		if (b > max)
+			max = b;
+	}
+	if (!max) {
+		*n = symoffset;
+		return 0;
+	}
+	if (max < symoffset)
+		return -1;
+	for (uint64_t i = max - symoffset;; i++) {
+		if (i >= chain_n)
+			return -1;
+		if (word(im, chain + 4 * i, 4) & 1) {
+			*n = symoffset + i + 1;
+			return 0;
+		}
+	}
+}
+
+/* A table at address addr of size bytes (0: to the end of its segment, at
+ * most VER_MAX): its place in the file, or -1. */
+static int table(const struct image *im, uint64_t addr, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	uint64_t avail;
+
+	if (addr_to_off(im, addr, off, &avail))
+		return -1;
+	if (!size)
+		size = avail < VER_MAX ? avail : VER_MAX;
+	if (size > avail)
+		return -1;
+	*len = size;
+	return 0;
+}
+
+int elf_dyn_tables(Elf *e, struct elf_dyn_tables *t, const char **why)
+{
+	struct image im = { .e = e };
+	uint64_t v[DT_NUM] = { 0 }, gnu_hash = 0, versym = 0, verneed = 0, verdef = 0, nsyms, off, avail;
+	size_t syment = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT), fsize, n;
+	GElf_Ehdr eh;
+	GElf_Phdr ph = { 0 };
+	Elf_Data *d;
+
+	memset(t, 0, sizeof(*t));
+	im.raw = (const unsigned char *)elf_rawfile(e, &fsize);
+	if (!im.raw || !gelf_getehdr(e, &eh) || elf_getphdrnum(e, &im.phnum)) {
+		*why = elf_errmsg(-1);
+		return -1;
+	}
+	im.fsize = fsize;
+	im.msb = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	im.class64 = gelf_getclass(e) == ELFCLASS64;
+	im.hash_word = im.class64 && (eh.e_machine == EM_S390 || eh.e_machine == EM_ALPHA) ? 8 : 4;
+	for (size_t i = 0; i < im.phnum && ph.p_type != PT_DYNAMIC; i++)
+		if (!gelf_getphdr(e, i, &ph))
+			ph.p_type = PT_NULL;
+	if (ph.p_type != PT_DYNAMIC) {
+		*why = "no PT_DYNAMIC";
+		return -1;
+	}
+	if (ph.p_offset > fsize || ph.p_filesz > fsize - ph.p_offset) {
+		*why = "PT_DYNAMIC lies outside the file";
+		return -1;
+	}
+	t->dyn_off = ph.p_offset;
+	t->dyn_size = ph.p_filesz;
+	if (!(d = elf_getdata_rawchunk(e, t->dyn_off, t->dyn_size, ELF_T_DYN))) {
+		*why = elf_errmsg(-1);
+		return -1;
+	}
+	n = d->d_size / gelf_fsize(e, ELF_T_DYN, 1, EV_CURRENT);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+
+		if (!gelf_getdyn(d, i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag >= 0 && dyn.d_tag < DT_NUM)
+			v[dyn.d_tag] = dyn.d_un.d_val;
+		else if (dyn.d_tag == DT_GNU_HASH)
+			gnu_hash = dyn.d_un.d_ptr;
+		else if (dyn.d_tag == DT_VERSYM)
+			versym = dyn.d_un.d_ptr;
+		else if (dyn.d_tag == DT_VERNEED)
+			verneed = dyn.d_un.d_ptr;
+		else if (dyn.d_tag == DT_VERDEF)
+			verdef = dyn.d_un.d_ptr;
+	}
+	if (!v[DT_STRTAB] || !v[DT_SYMTAB]) {
+		*why = "PT_DYNAMIC without DT_STRTAB or DT_SYMTAB";
+		return -1;
+	}
+	if (!v[DT_STRSZ] || table(&im, v[DT_STRTAB], v[DT_STRSZ], &t->str_off, &t->str_size)) {
+		*why = "DT_STRTAB and DT_STRSZ lie outside the file's segments";
+		return -1;
+	}
+	if (v[DT_SYMENT] && v[DT_SYMENT] != syment) {
+		*why = "DT_SYMENT does not match the ELF class";
+		return -1;
+	}
+	if (gnu_hash ? addr_to_off(&im, gnu_hash, &off, &avail) || gnu_hash_nsyms(&im, off, avail, &nsyms)
+		     : !v[DT_HASH] || addr_to_off(&im, v[DT_HASH], &off, &avail) || hash_nsyms(&im, off, avail, &nsyms)) {
+		*why = "no DT_GNU_HASH or DT_HASH inside the file: the number of dynamic symbols is unknown";
+		return -1;
+	}
+	if (nsyms > fsize / syment || table(&im, v[DT_SYMTAB], nsyms * syment, &t->sym_off, &t->sym_size)) {
+		*why = "DT_SYMTAB lies outside the file's segments";
+		return -1;
+	}
+	if (versym && table(&im, versym, nsyms * 2, &t->versym_off, &t->versym_size)) {
+		*why = "DT_VERSYM lies outside the file's segments";
+		return -1;
+	}
+	if ((verneed && table(&im, verneed, 0, &t->verneed_off, &t->verneed_size)) ||
+	    (verdef && table(&im, verdef, 0, &t->verdef_off, &t->verdef_size))) {
+		*why = "DT_VERNEED or DT_VERDEF lies outside the file's segments";
+		return -1;
+	}
+	return 0;
+}
+
+/* A table of the file as libelf data of type; NULL (none) when size is 0,
+ * and r->why set when libelf refuses it. */
+static Elf_Data *chunk(struct reader *rd, uint64_t off, uint64_t size, Elf_Type type)
+{
+	Elf_Data *d;
+
+	if (!size || rd->why)
+		return NULL;
+	if (!(d = elf_getdata_rawchunk(rd->e, off, size, type)))
+		rd->why = elf_errmsg(-1);
+	return d;
+}
+
+/* The dynamic linkage of a file without section headers (see above). */
+static void read_unsectioned(struct reader *rd, unsigned *flags_1)
+{
+	struct elf_dyn_tables t;
+	struct strtab st = { 0 };
+	Elf_Data *dyn, *verdef, *verneed, *sym, *versym;
+	size_t fsize;
+
+	if (elf_dyn_tables(rd->e, &t, &rd->why))
+		return;
+	st.raw = elf_rawfile(rd->e, &fsize) + t.str_off;
+	st.len = t.str_size;
+	dyn = chunk(rd, t.dyn_off, t.dyn_size, ELF_T_DYN);
+	verdef = chunk(rd, t.verdef_off, t.verdef_size, ELF_T_VDEF);
+	verneed = chunk(rd, t.verneed_off, t.verneed_size, ELF_T_VNEED);
+	sym = chunk(rd, t.sym_off, t.sym_size, ELF_T_SYM);
+	versym = chunk(rd, t.versym_off, t.versym_size, ELF_T_HALF);
+	if (rd->why)
+		return;
+	read_dynamic(rd, dyn, &st, flags_1);
+	read_verdef(rd, verdef, &st);
+	read_verneed(rd, verneed, &st);
+	read_dynsym(rd, sym, &st, versym);
+}
+
 static void read_elf(struct reader *rd)
 {
 	Elf_Scn *scn = NULL, *dynsym = NULL, *versym = NULL;
-	GElf_Shdr dynsym_sh = { 0 };
+	struct strtab dynstr = { 0 };
 	unsigned flags_1 = 0;
 	int has_interp = 0, has_dynamic = 0;
 	GElf_Ehdr eh;
@@ -357,15 +619,17 @@ static void read_elf(struct reader *rd)
 			rd->why = elf_errmsg(-1);
 			break;
 		}
+		struct strtab st = { .strndx = sh.sh_link };
+
 		switch (sh.sh_type) {
 		case SHT_DYNAMIC:
-			read_dynamic(rd, scn, &sh, &flags_1);
+			read_dynamic(rd, section_data(rd, scn), &st, &flags_1);
 			break;
 		case SHT_GNU_verdef:
-			read_verdef(rd, scn, &sh);
+			read_verdef(rd, section_data(rd, scn), &st);
 			break;
 		case SHT_GNU_verneed:
-			read_verneed(rd, scn, &sh);
+			read_verneed(rd, section_data(rd, scn), &st);
 			break;
 		case SHT_GNU_versym:
 			versym = versym ? versym : scn;
@@ -373,22 +637,17 @@ static void read_elf(struct reader *rd)
 		case SHT_DYNSYM:
 			if (!dynsym) {
 				dynsym = scn;
-				dynsym_sh = sh;
+				dynstr = st;
 			}
 			break;
 		}
 	}
 	if (rd->why)
 		return;
-	/* NEEDSWORK: a file stripped of its section headers (sstrip) still
-	 * links through PT_DYNAMIC; its symbols could be read from DT_SYMTAB,
-	 * DT_STRTAB and the hash tables. Recorded as unread, not as empty. */
-	if (!dynsym && has_dynamic && !shnum) {
-		rd->why = "no section headers: dynamic symbols not read";
-		return;
-	}
 	if (dynsym)
-		read_dynsym(rd, dynsym, &dynsym_sh, versym);
+		read_dynsym(rd, section_data(rd, dynsym), &dynstr, versym ? section_data(rd, versym) : NULL);
+	else if (has_dynamic && !shnum)
+		read_unsectioned(rd, &flags_1);
 	rd->info.is_static = !has_interp && !rd->info.n_needed &&
 			     (eh.e_type == ET_EXEC || (flags_1 & DF_1_PIE));
 }

@@ -116,6 +116,24 @@ void scan_result_deb_deps(struct scan_result *r, const char *kind, const char *f
  */
 int elf_read(struct scan_result *r, const char *member, void *image, size_t size, int fd);
 
+/*
+ * The dynamic linkage tables of an ELF file found as the dynamic linker
+ * finds them, through PT_DYNAMIC (for a file stripped of its section
+ * headers): file offsets and sizes, each inside one PT_LOAD segment's
+ * bytes in the file; size 0 when absent. The version chains have no size
+ * there: theirs runs to the end of their segment, at most 1 MiB.
+ */
+struct elf_dyn_tables {
+	uint64_t dyn_off, dyn_size;
+	uint64_t str_off, str_size;
+	uint64_t sym_off, sym_size;	/* the number of symbols from the hash table */
+	uint64_t versym_off, versym_size;
+	uint64_t verneed_off, verneed_size;
+	uint64_t verdef_off, verdef_size;
+};
+/* Returns 0, or -1 with *why set (static storage or libelf's message). */
+int elf_dyn_tables(Elf *e, struct elf_dyn_tables *t, const char **why);
+
 /* A file to read, or a path that could not be walked (error set). */
 struct scan_input {
 	char *path;
