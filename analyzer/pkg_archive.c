@@ -6,6 +6,14 @@
  * second); an Android .apk is a zip with native code under lib/; tarballs
  * are any compression libarchive knows.
  *
+ * A member is only as good as the stream that holds it: tar and cpio
+ * streams are decoded beneath libarchive's format readers and read to
+ * their end, where their checks are (pkg_unpack.c), and an RPM is checked
+ * against its digests first (pkg_rpm.c). An archive that fails as a whole
+ * is marked broken, and the writer keeps nothing of it but its errors; a
+ * member that fails alone (a damaged header, a corrupt ELF, one too
+ * large) is an error of its own, and the others are kept.
+ *
  * Only ELF members are kept, and only as long as elf_read() needs them:
  * up to SPILL_AT bytes in a per-thread buffer, larger ones (libLLVM is over
  * 100 MB) in an unlinked temporary file that libelf maps, so memory stays
