@@ -62,7 +62,7 @@ INSTALLED := bin/parakit
 # LDLIBS, PART_TESTS (test programs to build) and adds its own rules (BPF
 # skeletons, libpk).
 PART_MKS := common/common.mk db/db.mk analyzer/scan.mk analyzer/src.mk tracer/tracer.mk \
-	runtime/runtime.mk reports/reports.mk shimgen/shimgen.mk rewriter/rewriter.mk
+	runtime/runtime.mk reports/reports.mk shimgen/shimgen.mk rewriter/rewriter.mk fuzz/fuzz.mk
 include $(PART_MKS)
 EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.tsv
 

@@ -372,7 +372,7 @@ int pkg_rpm_header(struct scan_result *r, int fd, uint64_t *payload)
 	ver = dup_tag(&h, TAG_VERSION);
 	rel = dup_tag(&h, TAG_RELEASE);
 	arch = dup_tag(&h, TAG_ARCH);
-	if (!name || !ver) {
+	if (!name || !*name || !ver) {
 		scan_result_error(r, "", "RPM header without a name or version");
 		goto out;
 	}

@@ -70,6 +70,16 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 	return n > m && !memcmp(s + n - m, suffix, m);
 }
 
+/* The length of NAME when sym (n bytes) is "__" NAME suffix and NAME is
+ * not empty, else 0: "__chk" and "__time64" end in the suffix but wrap
+ * nothing (their prefix and suffix overlap). */
+static size_t wrapped_len(const char *sym, size_t n, const char *suffix)
+{
+	size_t m = strlen(suffix);
+
+	return n > 2 + m && !strncmp(sym, "__", 2) && !memcmp(sym + n - m, suffix, m) ? n - 2 - m : 0;
+}
+
 /* Exact renames no pattern covers. */
 static const struct { const char *sym, *posix; } renames[] = {
 	{ "__fxstat", "fstat" }, { "__fxstat64", "fstat" },
@@ -100,7 +110,7 @@ static const char *strip64(const char *s, size_t n)
 
 const char *scan_posix_name(const char *sym)
 {
-	size_t n = strlen(sym);
+	size_t n = strlen(sym), k;
 	const char *p;
 
 	if ((p = lookup(sym, n)))
@@ -117,15 +127,15 @@ const char *scan_posix_name(const char *sym)
 	if (!strncmp(sym, "__xpg_", 6))
 		return lookup(sym + 6, n - 6);
 	/* __read_chk, __pread64_chk, __printf_chk. */
-	if (!strncmp(sym, "__", 2) && ends_with(sym, n, "_chk"))
-		return strip64(sym + 2, n - 6);
+	if ((k = wrapped_len(sym, n, "_chk")))
+		return strip64(sym + 2, k);
 	/* 32-bit time_t's 64-bit twins: __stat64_time64, __mq_timedsend_time64
 	 * (the others, __clock_gettime64, end in 64 alone). */
-	if (!strncmp(sym, "__", 2) && ends_with(sym, n, "_time64"))
-		return strip64(sym + 2, n - 9);
+	if ((k = wrapped_len(sym, n, "_time64")))
+		return strip64(sym + 2, k);
 	/* __strtol_internal and friends (old glibc's inline expansions). */
-	if (!strncmp(sym, "__", 2) && ends_with(sym, n, "_internal"))
-		return lookup(sym + 2, n - 11);
+	if ((k = wrapped_len(sym, n, "_internal")))
+		return lookup(sym + 2, k);
 	/* open64, lseek64, readdir64, fopen64, mmap64. */
 	if (ends_with(sym, n, "64") && (p = lookup(sym, n - 2)))
 		return p;
