@@ -278,7 +278,7 @@ static void parse_control(struct scan_result *r, const char *c, size_t len)
 	name = pkg_field(c, len, "Package", &nl);
 	ver = pkg_field(c, len, "Version", &vl);
 	arch = pkg_field(c, len, "Architecture", &al);
-	if (!name) {
+	if (!name || !nl) {
 		scan_result_error(r, "/control", "control file without a Package field");
 		return;
 	}

@@ -29,6 +29,7 @@
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LEAD_SIZE 96
@@ -76,6 +77,7 @@ struct header {
 static size_t read_header(int fd, off_t off, struct header *h, const char **why)
 {
 	unsigned char *intro = h->intro;
+	struct stat st;
 	size_t size;
 
 	if (read_at(fd, intro, 16, off)) {
@@ -93,6 +95,11 @@ static size_t read_header(int fd, off_t off, struct header *h, const char **why)
 		return 0;
 	}
 	size = (size_t)h->n * 16 + h->store_len;
+	/* A header that claims more than the file holds is cut off: said before allocating what it claims. */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size - off < (off_t)(16 + size)) {
+		*why = "RPM header cut off";
+		return 0;
+	}
 	h->index = xmalloc(size + 1);
 	if (read_at(fd, h->index, size, off + 16)) {
 		free(h->index);

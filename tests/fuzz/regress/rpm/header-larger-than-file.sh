@@ -1,10 +1,9 @@
 #!/bin/bash
-# known: pkg_rpm.c allocates the size a header claims before it checks that the file holds it
 # A 128-byte .rpm whose signature header claims rpm's limits, 65535
-# entries and 256 MB of store: read_header() mallocs 257 MB, then finds
-# the file cut off. With --jobs N that is N x 257 MB for nothing, from a
-# file of any size (fuzz/rpm.c, under -malloc_limit_mb=64). Comparing the
-# claimed size with the file's (fstat) before the malloc fixes it.
+# entries and 256 MB of store: read_header() malloc'd 257 MB before it
+# found the file cut off (N x 257 MB with --jobs N, from a file of any
+# size; fuzz/rpm.c, under -malloc_limit_mb=64). It now compares the
+# claimed size with the file's (fstat) first.
 be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
 
 printf '\355\253\356\333\003\000'; head -c 90 /dev/zero	# lead: magic, 3.0
