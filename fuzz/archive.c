@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.kind = kind_of(data, size);
 	if (!r.kind)
 		return 0;
-	ret = pkg_archive_scan(&r, fuzz_memfd(data, size));
+	ret = pkg_archive_scan(&r, fuzz_memfd(data, size), 64u << 20);	/* members above 64 MiB: refused */
 	fuzz_check_result(&r, 0, ret);
 	scan_result_release(&r);
 	pkg_archive_thread_release();

@@ -41,7 +41,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 # What each harness links besides its own fuzz/<name>.c.
 FUZZ_SCAN := analyzer/scan_result.c common/common.c fuzz/fuzz_scan.c
 FUZZ_SRCS_elf := $(FUZZ_SCAN) analyzer/elf_identify.c analyzer/elf_read.c
-FUZZ_SRCS_archive := $(FUZZ_SRCS_elf) analyzer/pkg_archive.c analyzer/pkg_rpm.c \
+FUZZ_SRCS_archive := $(FUZZ_SRCS_elf) analyzer/pkg_archive.c analyzer/pkg_rpm.c analyzer/pkg_unpack.c \
 	analyzer/scan_inputs.c
 FUZZ_SRCS_rpm := $(FUZZ_SCAN) analyzer/pkg_rpm.c
 FUZZ_SRCS_names := analyzer/scan_alias.c common/common.c db/db.c $(O)/db/embedded.c

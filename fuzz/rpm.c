@@ -22,11 +22,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scan_result r;
+	uint64_t payload;
 	int ret;
 
 	scan_result_init(&r, "fuzz.rpm");
 	r.kind = "rpm";
-	ret = pkg_rpm_header(&r, fuzz_memfd(data, size));
+	ret = pkg_rpm_header(&r, fuzz_memfd(data, size), &payload);
 	fuzz_check_result(&r, 0, ret);
 	/* A header that was read names its package. */
 	FUZZ_ASSERT(ret || (r.pkg_key && *strpool_get(&r.pool, r.pkg_name) &&
