@@ -4,6 +4,7 @@
 #	. "$(dirname "$0")/../lib/report.sh"
 #
 # r_fx_db builds the report's fixture database from compiled fixtures;
+# r_usage_oracle computes what its usage counts must be, from readelf;
 # r_dom and r_shot run headless Chromium with no network; r_png_colours
 # tells a blank screenshot; r_rows counts a table's rows in a page.
 
@@ -62,6 +63,67 @@ r_fx_db()
 		INSERT INTO trace_hist(run_id, nr, lo_ns, hi_ns, count)
 		VALUES (1, 0, 1024, 2048, 6), (1, 0, 2048, 4096, 3), (1, 0, 16384, 32768, 1),
 		       (1, 1, 2048, 4096, 5), (2, 9, 128, 256, 3);" || return 1
+}
+
+# The glibc renames the fixtures are compiled to produce (-D_FORTIFY_SOURCE=2,
+# -D_FILE_OFFSET_BITS=64), as "symbol function" lines: the oracle's own list,
+# not the scanner's rules.
+R_RENAMES='__fprintf_chk fprintf
+__isoc99_sscanf sscanf
+__memcpy_chk memcpy
+__printf_chk printf
+__read_chk read
+__snprintf_chk snprintf
+fstat64 fstat
+lseek64 lseek
+open64 open'
+
+# r_usage_oracle OUT PACKAGE=FILE...: the usage counts a database of these
+# packages must give, from readelf alone, for tests to compare the views
+# and the report with. A package counts once, whatever number of its files
+# (or versions) import a function; a binary is its content (md5sum). A
+# symbol's function is its own name when the catalogue
+# (db/catalog/posix-functions.tsv) has it, else its R_RENAMES rename, else
+# none. Writes OUT.imports ("package<TAB>binary<TAB>symbol<TAB>version"),
+# OUT.functions ("function<TAB>packages<TAB>binaries", every catalogue
+# function, sorted), OUT.nonposix ("symbol<TAB>packages") and OUT.counts
+# ("catalogue functions<TAB>imports", an import being a binary, a symbol
+# and a version).
+r_usage_oracle()
+{
+	local out=$1 pf
+	shift
+	for pf in "$@"; do
+		t_readelf_imports "${pf#*=}" "${pf%%=*}	$(md5sum < "${pf#*=}" | cut -c1-32)	"
+	done > "$out.imports"
+	printf '%s\n' "$R_RENAMES" | awk -v imports="$out.imports" -v o="$out" '
+		BEGIN { FS = "\t" }
+		FILENAME != "-" && !/^#/ && NF && !head++ { next }	# the header line
+		FILENAME != "-" && !/^#/ && NF { cat[$1] = 1; ncat++; next }
+		FILENAME == "-" { split($0, r, " "); ren[r[1]] = r[2]; next }
+		END {
+			while ((getline l < imports) > 0) {
+				split(l, f, "\t")
+				imp[f[2] "\t" f[3] "\t" f[4]] = 1
+				fn = f[3] in cat ? f[3] : (f[3] in ren ? ren[f[3]] : "")
+				if (fn != "") {
+					if (!((fn, f[1]) in pk)) { pk[fn, f[1]] = 1; npk[fn]++ }
+					if (!((fn, f[2]) in bn)) { bn[fn, f[2]] = 1; nbn[fn]++ }
+				} else if (!((f[3], f[1]) in npx)) {
+					npx[f[3], f[1]] = 1; nonposix[f[3]]++
+				}
+			}
+			for (fn in cat)
+				printf "%s\t%d\t%d\n", fn, npk[fn], nbn[fn] > (o ".functions")
+			for (s in nonposix)
+				printf "%s\t%d\n", s, nonposix[s] > (o ".nonposix")
+			n = 0
+			for (k in imp)
+				n++
+			printf "%d\t%d\n", ncat, n > (o ".counts")
+		}' "$T_LIB/../../db/catalog/posix-functions.tsv" - &&
+	sort -o "$out.functions" "$out.functions" &&
+	touch "$out.nonposix"
 }
 
 # Every Chromium run: headless, and nothing from the network (every

@@ -19,51 +19,12 @@ t_pk report --db "$db" --out "$out"
 t_is "$T_RC" 0 "report exits 0"
 t_is "$T_OUT" "$out/index.html" "stdout names index.html"
 
-# The oracle. Each fixture package's binaries (r_fx_db), what readelf
-# says they import, and a symbol's catalogue function: its own name when
-# the catalogue (db/catalog/posix-functions.tsv) has it, else the glibc
-# rename the fixtures were compiled to produce (-D_FORTIFY_SOURCE=2,
-# -D_FILE_OFFSET_BITS=64), else none.
-renames='__fprintf_chk fprintf
-__isoc99_sscanf sscanf
-__memcpy_chk memcpy
-__printf_chk printf
-__read_chk read
-__snprintf_chk snprintf
-fstat64 fstat
-lseek64 lseek
-open64 open'
-for pb in fxlib:libver.so fxapp:uselib fxtools:fortify fxtools:plain fxstatic:static fxhostile:hostile.so; do
-	t_readelf_imports "$T_TMP/fx/${pb#*:}" "${pb%%:*}	${pb#*:}	"
-done > "$T_TMP/imports"
-t_ok "readelf lists the fixtures' imports" test -s "$T_TMP/imports"
-printf '%s\n' "$renames" | awk -v imports="$T_TMP/imports" -v o="$T_TMP/oracle" '
-	BEGIN { FS = "\t" }
-	FILENAME != "-" && !/^#/ && NF && !head++ { next }	# the header line
-	FILENAME != "-" && !/^#/ && NF { cat[$1] = 1; ncat++; next }
-	FILENAME == "-" { split($0, r, " "); ren[r[1]] = r[2]; next }
-	END {
-		while ((getline l < imports) > 0) {
-			split(l, f, "\t")	# package, binary, symbol, version
-			imp[f[2] "\t" f[3] "\t" f[4]] = 1
-			fn = f[3] in cat ? f[3] : (f[3] in ren ? ren[f[3]] : "")
-			if (fn != "") {
-				if (!((fn, f[1]) in pk)) { pk[fn, f[1]] = 1; npk[fn]++ }
-				if (!((fn, f[2]) in bn)) { bn[fn, f[2]] = 1; nbn[fn]++ }
-			} else if (!((f[3], f[1]) in npx)) {
-				npx[f[3], f[1]] = 1; nonposix[f[3]]++
-			}
-		}
-		for (fn in cat)
-			printf "%s\t%d\t%d\n", fn, npk[fn], nbn[fn] > (o ".functions")
-		for (s in nonposix)
-			printf "%s\t%d\n", s, nonposix[s] > (o ".nonposix")
-		n = 0
-		for (k in imp)
-			n++
-		printf "%d\t%d\n", ncat, n > (o ".counts")
-	}' "$T_LIB/../../db/catalog/posix-functions.tsv" -
-sort -o "$T_TMP/oracle.functions" "$T_TMP/oracle.functions"
+# The oracle: what readelf says each fixture package's binaries (r_fx_db)
+# import.
+r_usage_oracle "$T_TMP/oracle" fxlib="$T_TMP/fx/libver.so" fxapp="$T_TMP/fx/uselib" \
+	fxtools="$T_TMP/fx/fortify" fxtools="$T_TMP/fx/plain" fxstatic="$T_TMP/fx/static" \
+	fxhostile="$T_TMP/fx/hostile.so"
+t_ok "readelf lists the fixtures' imports" test -s "$T_TMP/oracle.imports"
 npk=$(printf '%s\n' fxlib fxapp fxtools fxstatic fxhostile | wc -l)
 read -r ncat nimports < "$T_TMP/oracle.counts"
 # used [N]: the catalogue functions that more than N % of the packages with
