@@ -73,11 +73,13 @@ static int cmd_db_summary(int argc, char **argv)
 	}
 	if (db_open_readonly(path, &db))
 		return 1;
-	pkgs = db_int(db, "SELECT count(DISTINCT package_id) FROM file", 0);
+	/* A package counts once, whatever number of its versions (the views'
+	 * rule, db/migrations/009-scan-package-once.sql). */
+	pkgs = db_int(db, "SELECT count(*) FROM v_package_binaries", 0);
 	printf("%s: %lld packages with ELF files (%lld in all), %lld binaries, %lld imports, %lld scan errors\n",
-	       path, pkgs, db_int(db, "SELECT count(*) FROM package", 0),
-	       db_int(db, "SELECT count(*) FROM binary", 0), db_int(db, "SELECT count(*) FROM import", 0),
-	       db_int(db, "SELECT count(*) FROM scan_error", 0));
+	       path, pkgs, db_int(db, "SELECT packages FROM v_corpus", 0),
+	       db_int(db, "SELECT binaries FROM v_corpus", 0), db_int(db, "SELECT imports FROM v_corpus", 0),
+	       db_int(db, "SELECT count(*) FROM v_scan_errors", 0));
 	st = db_prepare(db, "SELECT function, coalesce(category, ''), packages FROM v_function_usage"
 			    " WHERE packages > 0 ORDER BY packages DESC, function LIMIT ?1");
 	if (st) {

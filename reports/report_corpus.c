@@ -3,7 +3,9 @@
  * the packages that hold ELF files, and for each of those the set of POSIX
  * functions its binaries import. A package "uses" a function when one of
  * its ELF files imports it (Atlidakis et al.); the population is the
- * packages with at least one ELF file ("with native code").
+ * packages with at least one ELF file ("with native code"). A package in
+ * several versions is one package: the views count by name, the binaries
+ * of all its versions its own (db/migrations/009-scan-package-once.sql).
  *
  * The package-to-function pairs come from one DISTINCT query over file,
  * import and symbol: a corpus the size of a distribution has a few hundred

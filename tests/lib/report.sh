@@ -86,7 +86,7 @@ open64 open'
 # (db/catalog/posix-functions.tsv) has it, else its R_RENAMES rename, else
 # none. Writes OUT.imports ("package<TAB>binary<TAB>symbol<TAB>version"),
 # OUT.functions ("function<TAB>packages<TAB>binaries", every catalogue
-# function, sorted), OUT.nonposix ("symbol<TAB>packages") and OUT.counts
+# function), OUT.nonposix ("symbol<TAB>packages"), both sorted, and OUT.counts
 # ("catalogue functions<TAB>imports", an import being a binary, a symbol
 # and a version).
 r_usage_oracle()
@@ -123,7 +123,7 @@ r_usage_oracle()
 			printf "%d\t%d\n", ncat, n > (o ".counts")
 		}' "$T_LIB/../../db/catalog/posix-functions.tsv" - &&
 	sort -o "$out.functions" "$out.functions" &&
-	touch "$out.nonposix"
+	touch "$out.nonposix" && sort -o "$out.nonposix" "$out.nonposix"
 }
 
 # Every Chromium run: headless, and nothing from the network (every
