@@ -1,9 +1,14 @@
 /*
  * Description: timers never fire early (how late is a benchmark figure,
  * reported here as a diagnostic only), sleeping fibers overlap instead of
- * adding up, pk_close cancels the reads in flight on its descriptor (they
- * return EBADF, nothing hangs or lands later), and signals on a plain
- * thread: EINTR without SA_RESTART, a transparent restart with it.
+ * adding up (more of them asleep at once than there are cores), pk_close
+ * cancels the reads in flight on its descriptor (they return EBADF,
+ * nothing hangs or lands later), and signals on a plain thread: EINTR and
+ * the time left without SA_RESTART, a transparent restart with it.
+ *
+ * No check has an upper bound on time (issue 21: they fail on a loaded
+ * machine and prove little; speed is bench/'s): only "not early", and
+ * relations that hold however late the machine runs.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -27,7 +32,7 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int early;
+static int early, asleep, max_asleep;
 static double max_late;
 
 static void *sleeper(void *arg)
@@ -35,8 +40,15 @@ static void *sleeper(void *arg)
 	long us = (long)arg;
 	struct timespec ts = { 0, us * 1000 };
 	double t0 = now_us(), d;
+	int n = __atomic_add_fetch(&asleep, 1, __ATOMIC_SEQ_CST), m;
 
+	/* Were the sleeps added up, one per core would sleep at a time. */
+	m = __atomic_load_n(&max_asleep, __ATOMIC_SEQ_CST);
+	while (n > m && !__atomic_compare_exchange_n(&max_asleep, &m, n, 0, __ATOMIC_SEQ_CST,
+						     __ATOMIC_SEQ_CST))
+		;
 	pk_nanosleep(&ts, NULL);
+	__atomic_sub_fetch(&asleep, 1, __ATOMIC_SEQ_CST);
 	d = now_us() - t0;
 	if (d < us)
 		early++;
@@ -73,7 +85,6 @@ static void *receiver(void *arg)
 static void *main_fiber(void *arg)
 {
 	static pk_fiber_t fs[NSLEEPERS];
-	double t0 = now_us();
 	int p[2], sv[2];
 
 	(void)arg;
@@ -83,21 +94,23 @@ static void *main_fiber(void *arg)
 		pk_join(fs[i], NULL);
 	t_ok(!early, "%d concurrent pk_nanosleep: none returned early (%d early)", NSLEEPERS, early);
 	t_diag("latest wake-up: %.0f us after its deadline", max_late);
-	t_ok(now_us() - t0 < 500000, "they overlap: %.1f ms in all for sleeps up to 21 ms",
-	     (now_us() - t0) / 1000);
+	t_ok(max_asleep > pk_ncores(), "they overlap: up to %d asleep at once on %d cores", max_asleep,
+	     pk_ncores());
 
 	{
 		struct pollfd pf = { -1, POLLIN, 0 };
 		struct pollfd pf2;
 		double t1;
+		int pr;
 
 		if (pipe(p))
 			return NULL;
 		pf.fd = p[0];
 		pf2 = pf;
 		t1 = now_us();
-		t_ok(pk_poll(&pf, 1, 15) == 0 && now_us() - t1 >= 15000, "pk_poll timeout of 15 ms is not early (%.0f us)",
-		     now_us() - t1);
+		pr = pk_poll(&pf, 1, 15);
+		t1 = now_us() - t1;
+		t_ok(pr == 0 && t1 >= 15000, "pk_poll timeout of 15 ms is not early (%.0f us)", t1);
 		(void)pf2;
 	}
 
@@ -146,16 +159,36 @@ static void *late_writer(void *arg)
 	return NULL;
 }
 
+/*
+ * SIGALRM in 20 ms and every 20 ms after, until disarm(): a signal that
+ * lands before the call under test has parked (a loaded machine) is
+ * followed by another, instead of leaving the call to wait for ever.
+ */
 static void arm(int restart)
 {
 	struct sigaction sa;
-	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm(void)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void signal_tests(void)
@@ -165,18 +198,32 @@ static void signal_tests(void)
 	ssize_t r;
 	pthread_t t;
 	struct timespec ts = { 1, 0 }, rem = { 0, 0 };
+	long long t0, slept, left;
+	int e;
 
 	if (pipe(p))
 		return;
 	arm(0);
 	r = pk_read(p[0], &c, 1);
-	t_ok(r == -1 && errno == EINTR, "thread: a signal without SA_RESTART interrupts pk_read with EINTR");
+	e = errno;
+	disarm();
+	t_ok(r == -1 && e == EINTR, "thread: a signal without SA_RESTART interrupts pk_read with EINTR");
 	arm(0);
-	t_ok(pk_nanosleep(&ts, &rem) == -1 && errno == EINTR && rem.tv_sec == 0 && rem.tv_nsec > 900000000,
-	     "thread: pk_nanosleep interrupted: EINTR and the time left (%ld ns)", rem.tv_nsec);
+	t0 = now_ns();
+	r = pk_nanosleep(&ts, &rem);
+	e = errno;
+	slept = now_ns() - t0;
+	disarm();
+	/* The call measures its sleep inside ours: what it has left is at
+	 * least 1 s less ours, however late the signal came. */
+	left = rem.tv_sec * 1000000000LL + rem.tv_nsec;
+	t_ok(r == -1 && e == EINTR && left > 0 && left < 1000000000 && left >= 1000000000 - slept,
+	     "thread: pk_nanosleep interrupted: EINTR and the time left (%lld ns left after %lld ns)", left,
+	     slept);
 	arm(1);
 	pthread_create(&t, NULL, late_writer, &p[1]);
 	r = pk_read(p[0], &c, 1);
+	disarm();
 	t_ok(r == 1 && c == 'x', "thread: with SA_RESTART, pk_read restarts and gets the data");
 	pthread_join(t, NULL);
 	signal(SIGALRM, SIG_DFL);
