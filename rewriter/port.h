@@ -11,6 +11,7 @@
 #ifndef REWRITER_PORT_H
 #define REWRITER_PORT_H
 
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -197,11 +198,13 @@ enum port_group port_fibers_group(const char *posix);
 /* Fiber level, after the sites: types, initializers and main. */
 void port_fibers_finish(struct port_tree *t);
 
-/* cmd_port.c helpers used by the rewrites. */
+/* port_sites.c: what the rewrites share. */
 struct port_site *port_record(struct port_tree *t, const struct port_call *c, const char *action,
 			      const char *reason);
 int port_selected(const struct port_tree *t, const char *posix);
 int port_is_blocking(const struct port_tree *t, const char *posix);
+/* Loads the catalogue's blocking functions into t. Returns 0 or -1 (printed). */
+int port_load_blocking(struct port_tree *t, sqlite3 *db);
 int port_is_handler(const struct port_tree *t, const char *caller);
 /*
  * Rewrites the callee's name of c into to: at the name itself, or inside

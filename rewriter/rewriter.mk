@@ -17,6 +17,7 @@ PARAKIT_SRCS += \
 	rewriter/port_edit.c \
 	rewriter/port_fibers.c \
 	rewriter/port_lex.c \
+	rewriter/port_sites.c \
 	rewriter/port_verify.c
 
 DEB_PKGS += coccinelle strace patch git jq autoconf automake cmake meson ninja-build bear curl python3
