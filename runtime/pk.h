@@ -403,7 +403,12 @@ int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int pk_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *timeout);
 int pk_nanosleep(const struct timespec *req, struct timespec *rem);
 unsigned int pk_sleep(unsigned int seconds);
-int pk_usleep(useconds_t usec);
+/*
+ * useconds_t is unsigned int in glibc and musl; it is spelled out because a
+ * strict ISO C unit (-ansi, -std=c89: tinyproxy) that included <unistd.h>
+ * before pk.h has no useconds_t, and pk.h cannot ask for it that late.
+ */
+int pk_usleep(unsigned int usec);
 pid_t pk_waitpid(pid_t pid, int *status, int options);
 
 /* --- Signals and fibers ------------------------------------------------ */
@@ -419,6 +424,7 @@ pid_t pk_waitpid(pid_t pid, int *status, int options);
  * (SA_RESTART). Threads that are not fibers are the kernel's business.
  */
 typedef void (*pk_sighandler_t)(int);	/* glibc's sighandler_t needs _GNU_SOURCE */
+struct sigaction;	/* undefined in a strict ISO C unit, which then calls no sigaction */
 int pk_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 pk_sighandler_t pk_signal(int sig, pk_sighandler_t handler);
 /*

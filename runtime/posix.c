@@ -727,7 +727,7 @@ unsigned int pk_sleep(unsigned int seconds)
 	return 0;
 }
 
-int pk_usleep(useconds_t usec)
+int pk_usleep(unsigned int usec)
 {
 	struct timespec ts = { usec / 1000000, (long)(usec % 1000000) * 1000 };
 
