@@ -235,6 +235,20 @@ static int arg_is_zero(const struct port_tree *t, const struct port_call *c, int
 	return n > k && arg_is_null(f, args[k], n > k + 1 ? args[k + 1] - 1 : close);
 }
 
+/*
+ * Whether a call of the mutexes and conditions may park its fiber, letting
+ * the core's other fibers run and set errno (the core thread's) before it
+ * returns. An unlock, a signal or a trylock never parks: a waiter is only
+ * made ready (pk_wake), so the errno of the call before it is still there
+ * after it, as with pthreads (tinyproxy's log_message reads write()'s errno
+ * after the unlock that follows it).
+ */
+static int sync_parks(const char *posix)
+{
+	return !strcmp(posix, "pthread_mutex_lock") || !strcmp(posix, "pthread_mutex_timedlock") ||
+	       !strcmp(posix, "pthread_cond_wait") || !strcmp(posix, "pthread_cond_timedwait");
+}
+
 /* Why the site cannot move alone, or NULL. */
 static const char *own_reason(struct port_tree *t, const struct port_call *c, const struct fiber_twin *tw)
 {
@@ -250,7 +264,7 @@ static const char *own_reason(struct port_tree *t, const struct port_call *c, co
 		return zero < 0 ? "in a macro: the argument list would change"
 		       : tw->attr ? "attributes that are not NULL have no fiber equivalent"
 				  : "a process-shared semaphore: its waiters may be in another process";
-	if (port_fibers_group(c->posix) == PORT_G_SYNC && c->errno_after)
+	if (port_fibers_group(c->posix) == PORT_G_SYNC && c->errno_after && sync_parks(c->posix))
 		return "errno is read after it: a fiber that parks here lets other fibers change errno";
 	return NULL;
 }
