@@ -20,4 +20,5 @@ PARAKIT_SRCS += \
 	rewriter/port_sites.c \
 	rewriter/port_verify.c
 
-DEB_PKGS += coccinelle strace patch git jq autoconf automake cmake meson ninja-build bear curl python3
+DEB_PKGS += coccinelle strace patch git jq autoconf automake cmake meson ninja-build bear curl python3 \
+	apache2-utils
