@@ -10,7 +10,8 @@
 # keep-alive off (tinyproxy answers HTTP/1.0 and closes each connection),
 # at 8 and 100 concurrent clients.
 #
-# Timed runs: rounds interleaved (original, compat, fibers, then again), a
+# Timed runs: rounds interleaved (original, compat, fibers, fibers on two
+# cores, then again), a
 # fixed time each; the figures are medians over the rounds: requests/s,
 # ab's 99th percentile, the proxy's CPU per request (utime+stime of the
 # whole process from /proc, before and after) and each build's ratio to
@@ -33,7 +34,12 @@ PARAKIT=$parakit
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-4}
 COUNT_N=${COUNT_N:-3000}
-builds=(orig compat fibers)
+# fibers2: the fibers binary with PK_CORES=2. pk_run's default is one
+# core, one thread for every connection where the original's threads
+# spread over the CPUs (and, on a loaded machine, get a share each); a
+# second core does not help as long as pk_spawn_attr starts each fiber on
+# its caller's core, the accept loop's.
+builds=(orig compat fibers fibers2)
 tmp=$(mktemp -d)
 declare -A pid pport
 cleanup()
@@ -138,7 +144,11 @@ MaxClients 1024
 LogLevel Warning
 Allow 127.0.0.1
 EOF
-	"$tmp/$b/tinyproxy" -d -c "$tmp/$b.conf" > "$tmp/$b.out" 2>&1 9>&- &
+	if [ $b = fibers2 ]; then
+		PK_CORES=2 "$tmp/fibers/tinyproxy" -d -c "$tmp/$b.conf" > "$tmp/$b.out" 2>&1 9>&- &
+	else
+		"$tmp/$b/tinyproxy" -d -c "$tmp/$b.conf" > "$tmp/$b.out" 2>&1 9>&- &
+	fi
 	pid[$b]=$!
 done
 echo
