@@ -62,9 +62,7 @@ int pk_attr_getdetachstate(const pk_attr_t *a, int *state)
 
 int pk_spawn_attr(pk_fiber_t *f, const pk_attr_t *attr, void *(*fn)(void *), void *arg)
 {
-	struct pk_core *c = pk_tls_core;
-
-	return pk_spawn_attr_on(c && !c->thread ? c->id : 0, f, attr, fn, arg);
+	return pk_spawn_attr_on(pk_spawn_core(), f, attr, fn, arg);
 }
 
 int pk_equal(pk_fiber_t a, pk_fiber_t b)

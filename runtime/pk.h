@@ -57,6 +57,13 @@ struct pk_config {
 	 */
 	unsigned wait_batch;
 	unsigned min_wait_us;	/* default 50 */
+	/*
+	 * Where pk_spawn() and pk_spawn_attr() put a new fiber: 0, on the
+	 * caller's core (default: what it shares stays in one cache); 1, on
+	 * each core in turn, as the kernel spreads threads over CPUs, for a
+	 * program whose threads became fibers (port --level fibers).
+	 */
+	int spread;
 };
 
 /* Fills @cfg with the defaults: 1 core, no SQPOLL, 256 entries, 256 KiB stacks. */
@@ -65,8 +72,8 @@ void pk_config_init(struct pk_config *cfg);
 /*
  * Starts the scheduler threads, each pinned to its CPU with its own ring.
  * @cfg may be NULL for the defaults. PK_CORES, PK_SQPOLL=1, PK_SQPOLL_CPU,
- * PK_STACK_SIZE, PK_RING_ENTRIES, PK_WAIT_BATCH and PK_MIN_WAIT_US in the
- * environment override @cfg.
+ * PK_STACK_SIZE, PK_RING_ENTRIES, PK_WAIT_BATCH, PK_MIN_WAIT_US and
+ * PK_SPREAD in the environment override @cfg.
  * Returns 0, -EALREADY if already started, or -errno.
  */
 int pk_init(const struct pk_config *cfg);

@@ -189,6 +189,7 @@ PK_HIDDEN void pk_keys_exit(struct pk_keyvals **kv);
 /* sched.c */
 PK_HIDDEN struct pk_core *pk_core_get(void);	/* caller's core or lazy thread ring */
 PK_HIDDEN struct pk_core *pk_route(void);	/* the ring for a POSIX call, or NULL: the kernel */
+PK_HIDDEN int pk_spawn_core(void);		/* where pk_spawn puts a new fiber */
 PK_HIDDEN struct io_uring_sqe *pk_sqe(struct pk_core *c);
 PK_HIDDEN int pk_msg_send(struct pk_core *to, void *ptr, int tag);
 PK_HIDDEN void pk_wake(struct pk_waiter *w);

@@ -85,6 +85,7 @@ static void config_from_env(struct pk_config *cfg)
 	v = (long)cfg->stack_size, env_int("PK_STACK_SIZE", &v), cfg->stack_size = (size_t)v;
 	v = cfg->wait_batch, env_int("PK_WAIT_BATCH", &v), cfg->wait_batch = (unsigned)v;
 	v = cfg->min_wait_us, env_int("PK_MIN_WAIT_US", &v), cfg->min_wait_us = (unsigned)v;
+	v = cfg->spread, env_int("PK_SPREAD", &v), cfg->spread = (int)v;
 }
 
 /* --- Rings ------------------------------------------------------------------- */
@@ -927,11 +928,23 @@ int pk_spawn_on(int core, pk_fiber_t *f, void *(*fn)(void *), void *arg)
 	return pk_spawn_attr_on(core, f, NULL, fn, arg);
 }
 
-int pk_spawn(pk_fiber_t *f, void *(*fn)(void *), void *arg)
+/*
+ * The core a new fiber goes to: the caller's, or with pk_config.spread each
+ * core in turn (the callers of all cores share one counter).
+ */
+int pk_spawn_core(void)
 {
+	static _Atomic unsigned next;
 	struct pk_core *c = pk_tls_core;
 
-	return pk_spawn_on(c && !c->thread ? c->id : 0, f, fn, arg);
+	if (pk_rt.cfg.spread && pk_rt.ncores > 1)
+		return (int)(atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) % (unsigned)pk_rt.ncores);
+	return c && !c->thread ? c->id : 0;
+}
+
+int pk_spawn(pk_fiber_t *f, void *(*fn)(void *), void *arg)
+{
+	return pk_spawn_on(pk_spawn_core(), f, fn, arg);
 }
 
 int pk_run(void *(*fn)(void *), void *arg, void **ret)
