@@ -60,13 +60,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "parakit: '%s' is not a parakit command\n", argv[2]);
 			return 2;
 		}
-		pk_cmd_name = c->name;
+		util_cmd_name = c->name;
 		return c->fn(2, args);
 	}
 	if (!(c = find(argv[1]))) {
 		fprintf(stderr, "parakit: '%s' is not a parakit command; see 'parakit --help'\n", argv[1]);
 		return 2;
 	}
-	pk_cmd_name = c->name;
+	util_cmd_name = c->name;
 	return c->fn(argc - 1, argv + 1);
 }

@@ -299,7 +299,7 @@ static int read_files_from(struct scan_inputs *in, const char *file)
 	ssize_t len;
 
 	if (!f) {
-		pk_err("cannot open '%s': %s", file, strerror(errno));
+		util_err("cannot open '%s': %s", file, strerror(errno));
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -363,7 +363,7 @@ static void print_summary(struct scan_ctx *c, sqlite3 *db, long long run_id, dou
 
 	if (opts.json) {
 		printf("{\"db\":");
-		pk_json_s(stdout, sqlite3_db_filename(db, "main"));
+		util_json_s(stdout, sqlite3_db_filename(db, "main"));
 		printf(",\"run_id\":%lld,\"inputs\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
 		       "\"packages\":%zu,\"elf_files\":%zu,\"imports\":%zu,\"errors\":%zu,"
 		       "\"bytes\":%llu,\"seconds\":%.3f}\n",
@@ -386,7 +386,7 @@ static long long start_run(sqlite3 *db, int argc, char **argv)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO scan_run(command_line, parakit_version, started)"
 					  " VALUES(?1, ?2, ?3)");
-	char *line = pk_join_argv(argc, argv), *cmd;
+	char *line = util_join_argv(argc, argv), *cmd;
 	char now[32];
 	long long id = -1;
 
@@ -395,11 +395,11 @@ static long long start_run(sqlite3 *db, int argc, char **argv)
 	if (st && cmd) {
 		sqlite3_bind_text(st, 1, cmd, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, PARAKIT_VERSION, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, pk_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, util_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(db);
 		else
-			pk_err("database: %s", sqlite3_errmsg(db));
+			util_err("database: %s", sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
 	free(line);
@@ -416,13 +416,13 @@ static int finish_run(sqlite3 *db, long long id, struct scan_ctx *c)
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, pk_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, util_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->n_inputs + c->n_unchanged);
 	sqlite3_bind_int64(st, 3, c->n_skipped + c->n_unchanged);
 	sqlite3_bind_int64(st, 4, c->n_errors);
 	sqlite3_bind_int64(st, 5, id);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		util_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 		ret = -1;
 	}
 	sqlite3_finalize(st);
@@ -458,12 +458,12 @@ int cmd_scan(int argc, char **argv)
 			opts.db = optarg;
 			break;
 		case 'j':
-			if (pk_parse_jobs(optarg, &opts.jobs))
+			if (util_parse_jobs(optarg, &opts.jobs))
 				return 2;
 			break;
 		case 's':
 			if (parse_shard(optarg)) {
-				pk_err("--shard wants K/N with 1 <= K <= N, not '%s'", optarg);
+				util_err("--shard wants K/N with 1 <= K <= N, not '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -478,7 +478,7 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'm':
 			if (parse_size(optarg, &opts.max_member)) {
-				pk_err("--max-member wants a size in bytes (K, M, G suffixes), not '%s'", optarg);
+				util_err("--max-member wants a size in bytes (K, M, G suffixes), not '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -491,7 +491,7 @@ int cmd_scan(int argc, char **argv)
 		}
 	}
 	if (optind >= argc && !opts.files_from) {
-		pk_err("no PATH to scan");
+		util_err("no PATH to scan");
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -502,7 +502,7 @@ int cmd_scan(int argc, char **argv)
 		return 2;
 	scan_alias_init();
 	c = xcalloc(1, sizeof(*c));
-	t0 = pk_now_ns();
+	t0 = util_now_ns();
 	if ((run_id = start_run(db, argc, argv)) < 0 || load_known(db, &c->known))
 		goto out;
 	if (!(c->writer = scan_writer_new(db, run_id)))
@@ -515,17 +515,17 @@ int cmd_scan(int argc, char **argv)
 	scan_inputs_largest_first(&c->inputs);
 	progress_init(&c->progress, "scan", c->inputs.n);
 
-	pk_run_threads(opts.jobs, worker, c);
+	util_run_threads(opts.jobs, worker, c);
 	progress_release(&c->progress);
 
 	if (scan_writer_finish(c->writer) || c->failed) {
-		pk_err("database '%s': the run stopped; what was committed is consistent, a re-run completes it",
-		       opts.db);
+		util_err("database '%s': the run stopped; what was committed is consistent, a re-run completes it",
+		         opts.db);
 		goto out;
 	}
 	if (finish_run(db, run_id, c))
 		goto out;
-	print_summary(c, db, run_id, (pk_now_ns() - t0) / 1e9);
+	print_summary(c, db, run_id, (util_now_ns() - t0) / 1e9);
 	ret = c->n_errors ? 1 : 0;
 out:
 	scan_writer_free(c->writer);

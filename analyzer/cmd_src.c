@@ -93,7 +93,7 @@ static void print_rows(sqlite3 *db, const char *root, const char *sql, const cha
 
 			if (opts.json) {
 				printf("%s{\"name\":", n ? "," : "");
-				pk_json_s(stdout, name ? name : "");
+				util_json_s(stdout, name ? name : "");
 				printf(",\"count\":%lld}", count);
 			} else {
 				printf("  %-32s %lld\n", name ? name : "", count);
@@ -133,11 +133,11 @@ static void print_summary(sqlite3 *db, const struct src_run *c, long long run_id
 					      " JOIN source_tree t ON t.id = s.tree_id WHERE t.root = ?1");
 	if (opts.json) {
 		printf("{\"db\":");
-		pk_json_s(stdout, sqlite3_db_filename(db, "main"));
+		util_json_s(stdout, sqlite3_db_filename(db, "main"));
 		printf(",\"run_id\":%lld,\"tree\":", run_id);
-		pk_json_s(stdout, c->root);
+		util_json_s(stdout, c->root);
 		printf(",\"flags_from\":");
-		pk_json_s(stdout, flags_from);
+		util_json_s(stdout, flags_from);
 		printf(",\"tus\":%zu,\"tus_clean\":%zu,\"tus_errors\":%zu,\"tus_failed\":%zu,"
 		       "\"call_sites\":%lld,\"posix_call_sites\":%lld,\"blocking_call_sites\":%lld,"
 		       "\"files\":%lld,\"posix_addresses_taken\":%lld,\"errno_uses_after_posix\":%lld,"
@@ -191,7 +191,7 @@ int cmd_src(int argc, char **argv)
 	long long run_id;
 
 	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
-	nargs = pk_split_dashdash(argc, argv, &cflags, &n_cflags);
+	nargs = util_split_dashdash(argc, argv, &cflags, &n_cflags);
 	opts = (struct src_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
 	while ((opt = getopt_long(nargs, argv, "d:j:Jp:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -199,7 +199,7 @@ int cmd_src(int argc, char **argv)
 			opts.db = optarg;
 			break;
 		case 'j':
-			if (pk_parse_jobs(optarg, &opts.jobs))
+			if (util_parse_jobs(optarg, &opts.jobs))
 				return 2;
 			break;
 		case 'J':
@@ -219,12 +219,12 @@ int cmd_src(int argc, char **argv)
 	if (optind < nargs)
 		tree = argv[optind++];
 	if (optind < nargs) {
-		pk_err("one TREE at most, not also '%s'", argv[optind]);
+		util_err("one TREE at most, not also '%s'", argv[optind]);
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	if (!tree && !opts.build_dir) {
-		pk_err("no TREE and no -p BUILD_DIR");
+		util_err("no TREE and no -p BUILD_DIR");
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -242,11 +242,11 @@ int cmd_src(int argc, char **argv)
 		goto out;
 	if (src_run_parse(&run))
 		goto out;
-	line = pk_join_argv(argc, argv);
+	line = util_join_argv(argc, argv);
 	if (asprintf(&cmdline, "parakit %s", line) < 0)
 		cmdline = NULL;
 	if ((run_id = src_run_write(db, &run, cmdline ? cmdline : "parakit src")) < 0) {
-		pk_err("database '%s': the run was not recorded", opts.db);
+		util_err("database '%s': the run was not recorded", opts.db);
 		goto out;
 	}
 	print_summary(db, c, run_id, run.flags_from, run.build, run.seconds);

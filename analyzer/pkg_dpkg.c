@@ -45,7 +45,7 @@ static void load_status(void)
 	size_t len, cap = 0;
 
 	snprintf(path, sizeof(path), "%s/status", admin_dir);
-	if (!(text = pk_read_file(path, &len)))
+	if (!(text = util_read_file(path, &len)))
 		return;	/* not a Debian system: loose files stay unattributed */
 	for (char *p = text; p < text + len;) {
 		char *end = strstr(p, "\n\n");
@@ -94,7 +94,7 @@ static void load_lists(void)
 		if (!(idx = strmap_get(&by_name, de->d_name, n - 5)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (!(text = pk_read_file(path, NULL)))
+		if (!(text = util_read_file(path, NULL)))
 			continue;
 		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			strmap_put(&by_path, l, strlen(l), *idx);

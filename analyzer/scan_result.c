@@ -66,9 +66,9 @@ void scan_result_error(struct scan_result *r, const char *member, const char *fm
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	if (member && *member && strcmp(member, r->input))
-		pk_err("'%s' member '%s': %s", r->input, member, reason);
+		util_err("'%s' member '%s': %s", r->input, member, reason);
 	else
-		pk_err("'%s': %s", r->input, reason);
+		util_err("'%s': %s", r->input, reason);
 	r->errors = xgrow(r->errors, &r->cap_errors, r->n_errors + 1, sizeof(*r->errors));
 	r->errors[r->n_errors].member = member ? strpool_add(&r->pool, member, strlen(member)) : 0;
 	r->errors[r->n_errors].reason = strpool_add(&r->pool, reason, strlen(reason));

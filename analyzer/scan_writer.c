@@ -107,7 +107,7 @@ static int step(struct scan_writer *w, int which, long long *id)
 	sqlite3_clear_bindings(st);
 	w->tx_rows++;
 	if (rc != SQLITE_DONE) {
-		pk_err("database '%s': %s", sqlite3_db_filename(w->db, "main"), sqlite3_errmsg(w->db));
+		util_err("database '%s': %s", sqlite3_db_filename(w->db, "main"), sqlite3_errmsg(w->db));
 		w->failed = 1;
 		return -1;
 	}
@@ -293,7 +293,7 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 			goto out;
 		}
 		w->in_tx = 1;
-		w->tx_start = pk_now_ns();
+		w->tx_start = util_now_ns();
 		w->tx_rows = 0;
 	}
 	npkgs = w->pkgs.len;
@@ -339,7 +339,7 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 		bind_text(w, S_INS_ERR, 5, strpool_get(&r->pool, r->errors[i].reason));
 		step(w, S_INS_ERR, NULL);
 	}
-	if (!w->failed && (w->tx_rows >= BATCH_ROWS || pk_now_ns() - w->tx_start >= BATCH_NS))
+	if (!w->failed && (w->tx_rows >= BATCH_ROWS || util_now_ns() - w->tx_start >= BATCH_NS))
 		if (commit(w))
 			w->failed = 1;
 out:

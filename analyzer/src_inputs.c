@@ -43,7 +43,7 @@ static char *path_join(const char *dir, const char *name)
 	if (asprintf(&s, "%s/%s", dir, name) < 0)
 		s = NULL;
 	if (!s) {
-		pk_err("out of memory");
+		util_err("out of memory");
 		exit(125);
 	}
 	return s;
@@ -160,7 +160,7 @@ static int walk_dir(struct walk *w, const char *dir)
 	int has_h = 0, ret = 0;
 
 	if (!d) {
-		pk_err("cannot read directory '%s': %s", dir, strerror(errno));
+		util_err("cannot read directory '%s': %s", dir, strerror(errno));
 		return -errno;
 	}
 	while ((e = readdir(d))) {
@@ -284,11 +284,11 @@ int src_tus_resolve(struct src_tus *tus, const char *tree, const char *build_dir
 {
 	*root = *build = NULL;
 	if (tree && !(*root = realpath(tree, NULL))) {
-		pk_err("cannot open tree '%s': %s", tree, strerror(errno));
+		util_err("cannot open tree '%s': %s", tree, strerror(errno));
 		return -1;
 	}
 	if (build_dir && !(*build = realpath(build_dir, NULL))) {
-		pk_err("cannot open build directory '%s': %s", build_dir, strerror(errno));
+		util_err("cannot open build directory '%s': %s", build_dir, strerror(errno));
 		return -1;
 	}
 	if (!*build && *root && src_has_compdb(*root))
@@ -298,7 +298,7 @@ int src_tus_resolve(struct src_tus *tus, const char *tree, const char *build_dir
 		return src_tus_from_tree(tus, *root, cflags, n_cflags) < 0 ? -1 : 0;
 	}
 	if (src_tus_from_compdb(tus, *build) < 0) {
-		pk_err("cannot read '%s/compile_commands.json'", *build);
+		util_err("cannot read '%s/compile_commands.json'", *build);
 		return -1;
 	}
 	for (size_t i = 0; i < tus->n && n_cflags; i++) {

@@ -579,7 +579,7 @@ static void cwd_release(void)
 	pthread_mutex_lock(&cwd.lock);
 	if (--cwd.users == 0) {
 		if (cwd.home >= 0 && fchdir(cwd.home))
-			pk_err("warning: cannot return to the starting directory: %s", strerror(errno));
+			util_err("warning: cannot return to the starting directory: %s", strerror(errno));
 		pthread_cond_broadcast(&cwd.idle);
 	}
 	pthread_mutex_unlock(&cwd.lock);
@@ -592,7 +592,7 @@ void src_parse(struct src_parser *p, const struct src_tu *tu, struct src_result 
 	struct frame top = { .v = &v };
 	const char **argv;
 	enum CXErrorCode err;
-	uint64_t t0 = pk_now_ns();
+	uint64_t t0 = util_now_ns();
 	unsigned opts = CXTranslationUnit_KeepGoing | CXTranslationUnit_DetailedPreprocessingRecord;
 	int argc = 0;
 
@@ -640,5 +640,5 @@ out:
 	clang_disposeTranslationUnit(v.tu);
 	cwd_release();
 	free(v.files);
-	r->seconds = (pk_now_ns() - t0) / 1e9;
+	r->seconds = (util_now_ns() - t0) / 1e9;
 }

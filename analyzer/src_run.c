@@ -33,11 +33,11 @@ static void report_tu(const char *root, const struct src_result *r)
 	if (!d)
 		return;
 	if (d->file)
-		pk_err("cannot parse '%s' cleanly: %s:%u:%u: %s (%zu errors, see v_src_errors)", f,
-		       strpool_get(&r->pool, d->file), d->line, d->col, strpool_get(&r->pool, d->message),
-		       r->n_diags + r->n_diags_dropped);
+		util_err("cannot parse '%s' cleanly: %s:%u:%u: %s (%zu errors, see v_src_errors)", f,
+		         strpool_get(&r->pool, d->file), d->line, d->col, strpool_get(&r->pool, d->message),
+		         r->n_diags + r->n_diags_dropped);
 	else
-		pk_err("cannot parse '%s': %s", f, strpool_get(&r->pool, d->message));
+		util_err("cannot parse '%s': %s", f, strpool_get(&r->pool, d->message));
 }
 
 static void *worker(void *arg)
@@ -48,7 +48,7 @@ static void *worker(void *arg)
 	size_t i;
 
 	if (!p) {
-		pk_err("libclang: cannot create an index");
+		util_err("libclang: cannot create an index");
 		pl->failed = 1;
 		return NULL;
 	}
@@ -68,7 +68,7 @@ int src_run_resolve(struct src_run *r)
 			    &r->flags_from))
 		return -1;
 	if (!r->tus.n)
-		pk_err("no translation unit in '%s'", r->build ? r->build : r->root);
+		util_err("no translation unit in '%s'", r->build ? r->build : r->root);
 	return 0;
 }
 
@@ -78,15 +78,15 @@ int src_run_parse(struct src_run *r)
 	unsigned jobs = r->jobs < 1 ? 1 : r->jobs;
 
 	scan_alias_init();
-	r->t0 = pk_now_ns();
-	pk_utc_now(r->started, sizeof(r->started));
+	r->t0 = util_now_ns();
+	util_utc_now(r->started, sizeof(r->started));
 	r->results = xcalloc(r->tus.n + 1, sizeof(*r->results));
 	if (jobs > r->tus.n)
 		jobs = r->tus.n ? (unsigned)r->tus.n : 1;
 	progress_init(&pl.progress, r->name, r->tus.n);
-	pk_run_threads(jobs, worker, &pl);
+	util_run_threads(jobs, worker, &pl);
 	progress_release(&pl.progress);
-	r->seconds = (pk_now_ns() - r->t0) / 1e9;
+	r->seconds = (util_now_ns() - r->t0) / 1e9;
 	return pl.failed ? -1 : 0;
 }
 

@@ -147,7 +147,7 @@ struct src_run_info {
 	const char *root;
 	const char *command_line;
 	const char *flags_from;	/* "compile_commands.json" or "command line" */
-	const char *started;	/* UTC, pk_utc_now() */
+	const char *started;	/* UTC, util_utc_now() */
 	double seconds;
 };
 /* Writes every result under one transaction. Returns the run id or -1. */

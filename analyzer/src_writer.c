@@ -56,7 +56,7 @@ static int step(sqlite3 *db, sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return 0;
-	pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+	util_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 	return -1;
 }
 
@@ -66,7 +66,7 @@ static int write_result(sqlite3 *db, sqlite3_stmt **st, long long tree, const ch
 	static const char *const status[] = { "clean", "errors", "failed" };
 	const struct strpool *p = &r->pool;
 	const char *tu = tu_rel(root, r->tu->file);
-	char *args = pk_join_argv(r->tu->argc, r->tu->argv);
+	char *args = util_join_argv(r->tu->argc, r->tu->argv);
 	int ret = -1;
 
 	sqlite3_bind_int64(st[ST_TU], 1, tree);
@@ -163,7 +163,7 @@ static long long tree_id(sqlite3 *db, const char *root)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	else
-		pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		util_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return id;
 }
@@ -187,7 +187,7 @@ static long long add_run(sqlite3 *db, long long tree, const struct src_run_info 
 	sqlite3_bind_int64(st, 1, tree);
 	sqlite3_bind_text(st, 2, info->command_line, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, PARAKIT_VERSION, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, info->started ? info->started : pk_utc_now(now, sizeof(now)), -1,
+	sqlite3_bind_text(st, 4, info->started ? info->started : util_utc_now(now, sizeof(now)), -1,
 			  SQLITE_STATIC);
 	sqlite3_bind_double(st, 5, info->seconds);
 	sqlite3_bind_text(st, 6, info->flags_from, -1, SQLITE_STATIC);
@@ -197,7 +197,7 @@ static long long add_run(sqlite3 *db, long long tree, const struct src_run_info 
 	if (sqlite3_step(st) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(db);
 	else
-		pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		util_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return id;
 }

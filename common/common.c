@@ -13,17 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *pk_cmd_name = "";
+const char *util_cmd_name = "";
 
 static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void pk_err(const char *fmt, ...)
+void util_err(const char *fmt, ...)
 {
 	char buf[4096];
 	va_list ap;
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "parakit%s%s: ", *pk_cmd_name ? " " : "", pk_cmd_name);
+	n = snprintf(buf, sizeof(buf), "parakit%s%s: ", *util_cmd_name ? " " : "", util_cmd_name);
 	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
@@ -45,7 +45,7 @@ void pk_err(const char *fmt, ...)
 
 static void oom(size_t n)
 {
-	pk_err("out of memory allocating %zu bytes", n);
+	util_err("out of memory allocating %zu bytes", n);
 	exit(125);
 }
 
@@ -102,7 +102,7 @@ void *xgrow(void *p, size_t *cap, size_t n, size_t sz)
 	return xrealloc(p, c * sz);
 }
 
-uint64_t pk_now_ns(void)
+uint64_t util_now_ns(void)
 {
 	struct timespec ts;
 
@@ -110,7 +110,7 @@ uint64_t pk_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
-const char *pk_utc_now(char *buf, size_t size)
+const char *util_utc_now(char *buf, size_t size)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -120,7 +120,7 @@ const char *pk_utc_now(char *buf, size_t size)
 	return buf;
 }
 
-char *pk_join_argv(int argc, char **argv)
+char *util_join_argv(int argc, char **argv)
 {
 	size_t len = 1;
 	char *s, *p;
@@ -160,7 +160,7 @@ void progress_init(struct progress *p, const char *what, uint64_t total)
 	p->what = what;
 	p->total = total;
 	p->tty = isatty(2);
-	p->start_ns = pk_now_ns();
+	p->start_ns = util_now_ns();
 }
 
 static void progress_draw(struct progress *p, uint64_t now)
@@ -184,7 +184,7 @@ void progress_update(struct progress *p, uint64_t done)
 		return;
 	pthread_mutex_lock(&err_lock);
 	p->done = done;
-	now = pk_now_ns();
+	now = util_now_ns();
 	if (now - p->last_ns > 100000000u || done == p->total) {
 		p->last_ns = now;
 		progress_draw(p, now);
@@ -198,20 +198,20 @@ void progress_release(struct progress *p)
 		fputs("\r\033[K", stderr);
 }
 
-int pk_parse_jobs(const char *arg, unsigned *jobs)
+int util_parse_jobs(const char *arg, unsigned *jobs)
 {
 	char *end;
 	unsigned long n = strtoul(arg, &end, 10);
 
 	if (*end || end == arg || n < 1 || n > 1024) {
-		pk_err("--jobs wants a number from 1 to 1024, not '%s'", arg);
+		util_err("--jobs wants a number from 1 to 1024, not '%s'", arg);
 		return -1;
 	}
 	*jobs = n;
 	return 0;
 }
 
-int pk_split_dashdash(int argc, char **argv, char ***rest, int *n_rest)
+int util_split_dashdash(int argc, char **argv, char ***rest, int *n_rest)
 {
 	*rest = NULL;
 	*n_rest = 0;
@@ -224,14 +224,14 @@ int pk_split_dashdash(int argc, char **argv, char ***rest, int *n_rest)
 	return argc;
 }
 
-void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg)
+void util_run_threads(unsigned n, void *(*fn)(void *), void *arg)
 {
 	pthread_t *threads = xcalloc(n, sizeof(*threads));
 	unsigned started = 1;
 
 	for (; started < n; started++)
 		if ((errno = pthread_create(&threads[started], NULL, fn, arg))) {
-			pk_err("cannot start a worker thread: %s", strerror(errno));
+			util_err("cannot start a worker thread: %s", strerror(errno));
 			break;
 		}
 	fn(arg);
@@ -240,7 +240,7 @@ void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg)
 	free(threads);
 }
 
-char *pk_read_file(const char *path, size_t *len)
+char *util_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t n = 0, cap = 0;
@@ -303,7 +303,7 @@ static void find_install_prefix(void)
 		snprintf(install_prefix, sizeof(install_prefix), "%s", exe);
 }
 
-const char *pk_install_prefix(void)
+const char *util_install_prefix(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 

@@ -2,7 +2,8 @@
  * Helpers shared by every part: diagnostics in the project's one format
  * ("parakit <cmd>: <what failed> '<input>': <reason>"), allocation that
  * cannot fail silently, time, and the progress bar long commands draw on
- * stderr when it is a terminal.
+ * stderr when it is a terminal. Their prefix is util_ (x* for the
+ * allocators, as git's); pk_ is libpk's alone.
  */
 #ifndef COMMON_COMMON_H
 #define COMMON_COMMON_H
@@ -15,10 +16,10 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The running command's name ("scan"), used as the prefix of diagnostics. */
-extern const char *pk_cmd_name;
+extern const char *util_cmd_name;
 
 /* Prints "parakit <cmd>: <fmt>\n" to stderr; thread-safe, one write. */
-void pk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void util_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Allocation failure is the one error a bulk run cannot record and go on
  * from: these print and exit(125) on it. */
@@ -31,13 +32,13 @@ char *xstrndup(const char *s, size_t n);
 void *xgrow(void *p, size_t *cap, size_t n, size_t sz);
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
-uint64_t pk_now_ns(void);
+uint64_t util_now_ns(void);
 /* UTC "YYYY-MM-DDTHH:MM:SSZ" of now into buf (at least 21 bytes). */
-const char *pk_utc_now(char *buf, size_t size);
+const char *util_utc_now(char *buf, size_t size);
 
 /* Joins argv into one shell-readable line (args quoted where needed).
  * The caller frees the result. */
-char *pk_join_argv(int argc, char **argv);
+char *util_join_argv(int argc, char **argv);
 
 /*
  * A progress bar on stderr, drawn only when stderr is a terminal, at most
@@ -55,20 +56,20 @@ void progress_release(struct progress *p);
 
 /* Parses --jobs: a number from 1 to 1024 and nothing else. Prints why and
  * returns -1 otherwise. */
-int pk_parse_jobs(const char *arg, unsigned *jobs);
+int util_parse_jobs(const char *arg, unsigned *jobs);
 /* Splits argv at its first "--": returns how many arguments come before it
  * (getopt must neither see nor permute what follows) and points *rest and
  * *n_rest at what follows (NULL and 0 without a "--"). */
-int pk_split_dashdash(int argc, char **argv, char ***rest, int *n_rest);
+int util_split_dashdash(int argc, char **argv, char ***rest, int *n_rest);
 
 /* Runs fn(arg) on n threads, the caller's among them (so n = 1 starts
  * none), and returns when all have returned. A thread that cannot start is
  * reported and its share done by the others. */
-void pk_run_threads(unsigned n, void *(*fn)(void *), void *arg);
+void util_run_threads(unsigned n, void *(*fn)(void *), void *arg);
 
 /* Reads a whole small file into a NUL-terminated buffer the caller frees;
  * NULL with errno set on failure. *len gets its length when not NULL. */
-char *pk_read_file(const char *path, size_t *len);
+char *util_read_file(const char *path, size_t *len);
 
 /*
  * The prefix 'make install' put this parakit in, found from the running
@@ -80,6 +81,6 @@ char *pk_read_file(const char *path, size_t *len);
  * are there, NULL otherwise (a build tree, or parakit copied alone).
  * The string is static: valid until exit, computed once (thread-safe).
  */
-const char *pk_install_prefix(void);
+const char *util_install_prefix(void);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-size_t pk_utf8_len(const unsigned char *s, size_t n)
+size_t util_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0], cp;
 	size_t len;
@@ -34,7 +34,7 @@ size_t pk_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void pk_json_str(FILE *f, const char *str, size_t len)
+void util_json_str(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
@@ -50,7 +50,7 @@ void pk_json_str(FILE *f, const char *str, size_t len)
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c);
 			i++;
-		} else if (!(n = pk_utf8_len(s + i, len - i))) {
+		} else if (!(n = util_utf8_len(s + i, len - i))) {
 			fprintf(f, "\\udc%02x", c);
 			i++;
 		} else {
@@ -61,10 +61,10 @@ void pk_json_str(FILE *f, const char *str, size_t len)
 	putc('"', f);
 }
 
-void pk_json_s(FILE *f, const char *s)
+void util_json_s(FILE *f, const char *s)
 {
 	if (s)
-		pk_json_str(f, s, strlen(s));
+		util_json_str(f, s, strlen(s));
 	else
 		fputs("null", f);
 }

@@ -16,11 +16,11 @@
 /* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
  * the byte at s does not start one (overlong forms, surrogates and code
  * points past U+10FFFF are invalid). */
-size_t pk_utf8_len(const unsigned char *s, size_t n);
+size_t util_utf8_len(const unsigned char *s, size_t n);
 
 /* Writes s (len bytes) as a quoted JSON string. */
-void pk_json_str(FILE *f, const char *s, size_t len);
+void util_json_str(FILE *f, const char *s, size_t len);
 /* The same for a NUL-terminated s; NULL is written as null. */
-void pk_json_s(FILE *f, const char *s);
+void util_json_s(FILE *f, const char *s);
 
 #endif

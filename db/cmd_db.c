@@ -119,7 +119,7 @@ int cmd_db(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(argc - 1, argv + 1);
-	pk_err("'%s' is not a db subcommand", argv[1]);
+	util_err("'%s' is not a db subcommand", argv[1]);
 	fputs(usage_text, stderr);
 	return 2;
 }

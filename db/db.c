@@ -35,7 +35,7 @@ int db_exec(sqlite3 *db, const char *sql)
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), msg ? msg : sqlite3_errmsg(db));
+	util_err("database '%s': %s", sqlite3_db_filename(db, "main"), msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;
 }
@@ -45,7 +45,7 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+		util_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 		return NULL;
 	}
 	return st;
@@ -141,18 +141,18 @@ static int ident_read(sqlite3 *db, const char *schema, struct db_ident *id)
 static int ident_check(const char *path, const struct db_ident *id)
 {
 	if (id->app_id && id->app_id != DB_APPLICATION_ID) {
-		pk_err("cannot open database '%s': not a parakit database (application_id 0x%08x)", path,
-		       (unsigned)id->app_id);
+		util_err("cannot open database '%s': not a parakit database (application_id 0x%08x)", path,
+		         (unsigned)id->app_id);
 		return -1;
 	}
 	if (!id->app_id && (id->objects || id->version) && !(id->version > 0 && id->core == 2)) {
-		pk_err("cannot open database '%s': not a parakit database (no application_id, no parakit tables)",
-		       path);
+		util_err("cannot open database '%s': not a parakit database (no application_id, no parakit tables)",
+		         path);
 		return -1;
 	}
 	if (id->version > db_schema_version()) {
-		pk_err("cannot open database '%s': schema version %lld is newer than this parakit's (%d)",
-		       path, id->version, db_schema_version());
+		util_err("cannot open database '%s': schema version %lld is newer than this parakit's (%d)",
+		         path, id->version, db_schema_version());
 		return -1;
 	}
 	return 0;
@@ -176,8 +176,8 @@ static int migrate(sqlite3 *db, const char *path)
 		return -1;
 	have = db_int(db, "PRAGMA user_version", 0);
 	if (have > db_schema_version()) {
-		pk_err("cannot open database '%s': schema version %lld is newer than this parakit's (%d)",
-		       path, have, db_schema_version());
+		util_err("cannot open database '%s': schema version %lld is newer than this parakit's (%d)",
+		         path, have, db_schema_version());
 		goto rollback;
 	}
 	/* db_embedded is sorted by name, so migrations come in order. */
@@ -185,7 +185,7 @@ static int migrate(sqlite3 *db, const char *path)
 		if (migration_number(e) <= have)
 			continue;
 		if (db_exec(db, e->data)) {
-			pk_err("database '%s': migration %s failed; the database is left as it was", path, e->name);
+			util_err("database '%s': migration %s failed; the database is left as it was", path, e->name);
 			goto rollback;
 		}
 	}
@@ -253,7 +253,7 @@ static int load_catalog(sqlite3 *db)
 				for (size_t k = 0; k < ARRAY_SIZE(known); k++)
 					ok |= !strcmp(f[i], known[k]);
 				if (!ok || (i == 0 && strcmp(f[0], "name"))) {
-					pk_err("catalogue: unknown column '%s'", f[i]);
+					util_err("catalogue: unknown column '%s'", f[i]);
 					goto rollback;
 				}
 				len += snprintf(sql + len, sizeof(sql) - len, "%s%s", i ? ", " : "", f[i]);
@@ -270,7 +270,7 @@ static int load_catalog(sqlite3 *db)
 		for (int i = 0; i < ncols; i++)
 			sqlite3_bind_text(st, i + 1, i < n ? f[i] : "", -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			pk_err("database: loading the catalogue: %s", sqlite3_errmsg(db));
+			util_err("database: loading the catalogue: %s", sqlite3_errmsg(db));
 			goto rollback;
 		}
 		sqlite3_reset(st);
@@ -337,7 +337,7 @@ static int open_flags(const char *path, const char *query, sqlite3 **out, int fl
 		/* "unable to open database file" says less than errno. */
 		int err = db ? sqlite3_system_errno(db) : ENOMEM;
 
-		pk_err("cannot open database '%s': %s", path, err ? strerror(err) : sqlite3_errmsg(db));
+		util_err("cannot open database '%s': %s", path, err ? strerror(err) : sqlite3_errmsg(db));
 		db_close(db);
 		return -1;
 	}
@@ -376,7 +376,7 @@ static int ident_path(const char *path, struct db_ident *id)
 	if (open_flags(path, wal_empty(path) ? "mode=ro&immutable=1" : "mode=ro", &db, SQLITE_OPEN_READONLY))
 		return -1;
 	if ((rc = ident_read(db, "main", id)) != SQLITE_OK)
-		pk_err("cannot open database '%s': %s", path, sqlite3_errmsg(db));
+		util_err("cannot open database '%s': %s", path, sqlite3_errmsg(db));
 	db_close(db);
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -413,12 +413,12 @@ static int ident_check_reader(const char *path, const struct db_ident *id)
 	if (ident_check(path, id))
 		return -1;
 	if (!id->version) {
-		pk_err("cannot open database '%s': it holds no parakit schema", path);
+		util_err("cannot open database '%s': it holds no parakit schema", path);
 		return -1;
 	}
 	if (id->version < db_schema_version()) {
-		pk_err("cannot open database '%s': schema version %lld is older than this parakit's (%d):"
-		       " run 'parakit db migrate %s'", path, id->version, db_schema_version(), path);
+		util_err("cannot open database '%s': schema version %lld is older than this parakit's (%d):"
+		         " run 'parakit db migrate %s'", path, id->version, db_schema_version(), path);
 		return -1;
 	}
 	return 0;
@@ -456,7 +456,7 @@ int db_open_readonly(const char *path, sqlite3 **out)
 		rc = ident_read(db, "main", &id);
 	}
 	if (rc != SQLITE_OK) {
-		pk_err("cannot open database '%s': %s", path, sqlite3_errmsg(db));
+		util_err("cannot open database '%s': %s", path, sqlite3_errmsg(db));
 		db_close(db);
 		return -1;
 	}
@@ -495,7 +495,7 @@ int db_attach_readonly(sqlite3 *db, const char *path, const char *name)
 			break;
 	}
 	if (rc != SQLITE_OK) {
-		pk_err("cannot open database '%s': %s", path, why);
+		util_err("cannot open database '%s': %s", path, why);
 		return -1;
 	}
 	return 0;

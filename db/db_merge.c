@@ -79,7 +79,7 @@ int db_merge(sqlite3 *db, const char *in)
 		goto out;
 	if (db_exec(db, merge_sql) || db_exec(db, "COMMIT")) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		pk_err("cannot merge '%s'", in);
+		util_err("cannot merge '%s'", in);
 		goto out;
 	}
 	ret = 0;

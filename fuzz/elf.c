@@ -21,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	/* Diagnostics name the command, as parakit's would. */
-	pk_cmd_name = "scan";
+	util_cmd_name = "scan";
 	return 0;
 }
 

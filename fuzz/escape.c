@@ -4,7 +4,7 @@
  * by their stated rules (report_escape.h, json.h) rather than against a
  * second copy of the code:
  *
- * - pk_utf8_len() agrees at every offset with a validator written from
+ * - util_utf8_len() agrees at every offset with a validator written from
  *   the Unicode standard's table of well-formed sequences (Table 3-7).
  * - HTML: the text is valid UTF-8 with no raw < > " ' or control
  *   character, every & starts one of the five entities written, and
@@ -310,7 +310,7 @@ static int json_decode(const char *s, size_t n, struct text *out)
 
 static void check_json(const uint8_t *data, size_t size)
 {
-	struct text t = capture(pk_json_str, (const char *)data, size), back = { 0 };
+	struct text t = capture(util_json_str, (const char *)data, size), back = { 0 };
 
 	FUZZ_ASSERT(utf8_valid((const unsigned char *)t.s, t.len));
 	FUZZ_ASSERT(!json_decode(t.s, t.len, &back));
@@ -334,7 +334,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(s);
 	memcpy(s, data, size);
 	for (size_t i = 0; i < size; i++)
-		FUZZ_ASSERT(pk_utf8_len(s + i, size - i) == utf8_seq(s + i, size - i));
+		FUZZ_ASSERT(util_utf8_len(s + i, size - i) == utf8_seq(s + i, size - i));
 	check_html(s, size);
 	check_csv(s, size);
 	check_json(s, size);

@@ -56,7 +56,7 @@ static int mkdir_p(const char *dir)
 			continue;
 		*s = 0;
 		if (mkdir(p, 0777) && errno != EEXIST) {
-			pk_err("cannot create '%s': %s", p, strerror(errno));
+			util_err("cannot create '%s': %s", p, strerror(errno));
 			ret = -1;
 			break;
 		}
@@ -101,7 +101,7 @@ int cmd_report(int argc, char **argv)
 			else if (!strcmp(optarg, "pagerank"))
 				how = REPORT_W_PAGERANK;
 			else {
-				pk_err("--weights: '%s' is neither 'pagerank' nor 'equal'", optarg);
+				util_err("--weights: '%s' is neither 'pagerank' nor 'equal'", optarg);
 				return 2;
 			}
 			break;
@@ -110,7 +110,7 @@ int cmd_report(int argc, char **argv)
 			long long n = strtoll(optarg, &end, 10);
 
 			if (*end || end == optarg || n < 1) {
-				pk_err("--top: '%s' is not a positive number", optarg);
+				util_err("--top: '%s' is not a positive number", optarg);
 				return 2;
 			}
 			r.top = (size_t)n;
@@ -126,12 +126,12 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind < argc || !r.dir) {
 		if (!r.dir)
-			pk_err("--out DIR is required");
+			util_err("--out DIR is required");
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	if (r.popcon && how == REPORT_W_EQUAL) {
-		pk_err("--popcon and --weights equal exclude each other");
+		util_err("--popcon and --weights equal exclude each other");
 		return 2;
 	}
 	/* Before the rest: a missing or foreign database is the likeliest

@@ -26,7 +26,7 @@ void report_html_esc(FILE *f, const char *str, size_t len)
 		if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\x%02x", c);
 			i++;
-		} else if (!(n = pk_utf8_len(s + i, len - i))) {
+		} else if (!(n = util_utf8_len(s + i, len - i))) {
 			fprintf(f, "\\x%02x", c);
 			i++;
 		} else {

@@ -182,7 +182,7 @@ static void write_page(FILE *f, struct report_ctx *r)
 	fputs("</h1>\n<p class=sub>Database <code>", f);
 	report_html_s(f, r->db_path);
 	fprintf(f, "</code>; written %s by parakit %s; package weights: %s.</p>\n</header>\n",
-		pk_utc_now(now, sizeof(now)), PARAKIT_VERSION, report_weights_name(c->weighting));
+		util_utc_now(now, sizeof(now)), PARAKIT_VERSION, report_weights_name(c->weighting));
 
 	if (c->npkgs) {
 		fputs("<nav><ol><li><a href=\"#corpus\">The corpus</a><li><a href=\"#linkage\">Functions by "
@@ -244,17 +244,17 @@ int report_html_write(struct report_ctx *r)
 		return -1;
 	}
 	if (!(f = fopen(tmp, "w"))) {
-		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		util_err("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
 	write_page(f, r);
 	if (ferror(f) | fclose(f)) {
-		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		util_err("cannot write '%s': %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	if (rename(tmp, path)) {
-		pk_err("cannot write '%s': %s", path, strerror(errno));
+		util_err("cannot write '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	ret = 0;

@@ -29,7 +29,7 @@ int report_plot_init(struct report_plot *p)
 	if (asprintf(&path, "%s/parakit-report.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
 		return -1;
 	if (!mkdtemp(path)) {
-		pk_err("cannot create a temporary directory '%s': %s", path, strerror(errno));
+		util_err("cannot create a temporary directory '%s': %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -38,7 +38,7 @@ int report_plot_init(struct report_plot *p)
 		return -1;
 	p->script = fopen(path, "w");
 	if (!p->script)
-		pk_err("cannot write '%s': %s", path, strerror(errno));
+		util_err("cannot write '%s': %s", path, strerror(errno));
 	free(path);
 	if (!p->script)
 		return -1;
@@ -73,7 +73,7 @@ FILE *report_plot_data(struct report_plot *p, const char *name)
 		return NULL;
 	f = fopen(path, "w");
 	if (!f)
-		pk_err("cannot write '%s': %s", path, strerror(errno));
+		util_err("cannot write '%s': %s", path, strerror(errno));
 	free(path);
 	return f;
 }
@@ -96,11 +96,11 @@ static char *read_svg(const char *dir, int i)
 
 	if (asprintf(&path, "%s/c%d.svg", dir, i) < 0)
 		return NULL;
-	s = pk_read_file(path, &len);
+	s = util_read_file(path, &len);
 	if (!s)
-		pk_err("gnuplot wrote no chart '%s': %s", path, strerror(errno));
+		util_err("gnuplot wrote no chart '%s': %s", path, strerror(errno));
 	else if (!(svg = strstr(s, "<svg")))
-		pk_err("gnuplot's chart '%s' holds no <svg>", path);
+		util_err("gnuplot's chart '%s' holds no <svg>", path);
 	else
 		svg = xstrdup(svg);
 	free(s);
@@ -115,7 +115,7 @@ int report_plot_run(struct report_plot *p)
 
 	if (fclose(p->script)) {
 		p->script = NULL;
-		pk_err("cannot write the chart script: %s", strerror(errno));
+		util_err("cannot write the chart script: %s", strerror(errno));
 		return -1;
 	}
 	p->script = NULL;
@@ -123,7 +123,7 @@ int report_plot_run(struct report_plot *p)
 		return 0;
 	pid = fork();
 	if (pid < 0) {
-		pk_err("cannot start gnuplot: %s", strerror(errno));
+		util_err("cannot start gnuplot: %s", strerror(errno));
 		return -1;
 	}
 	if (!pid) {
@@ -139,13 +139,13 @@ int report_plot_run(struct report_plot *p)
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			pk_err("waiting for gnuplot: %s", strerror(errno));
+			util_err("waiting for gnuplot: %s", strerror(errno));
 			return -1;
 		}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		pk_err("gnuplot failed (%s %d); is gnuplot (gnuplot-nox) installed?",
-		       WIFEXITED(status) ? "exit status" : "signal",
-		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		util_err("gnuplot failed (%s %d); is gnuplot (gnuplot-nox) installed?",
+		         WIFEXITED(status) ? "exit status" : "signal",
+		         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		return -1;
 	}
 	p->svg = xcalloc(p->n, sizeof(*p->svg));

@@ -80,13 +80,13 @@ static int parse(struct report_published *p, const char *text, const char *src)
 		line = *end ? end : NULL;
 		continue;
 bad:
-		pk_err("'%s' line %d: not 'function,percent,count'", src, lineno);
+		util_err("'%s' line %d: not 'function,percent,count'", src, lineno);
 		return -1;
 	}
 	if (!p->total)
 		p->total = p->n_total_guess;
 	if (!p->n) {
-		pk_err("'%s' holds no data rows", src);
+		util_err("'%s' holds no data rows", src);
 		return -1;
 	}
 	return 0;
@@ -100,8 +100,8 @@ int report_published_load(struct report_published *p, const char *what)
 
 	memset(p, 0, sizeof(*p));
 	if (!(text = builtin(what, &p->label, &p->unit))) {
-		if (!(buf = pk_read_file(what, NULL))) {
-			pk_err("cannot read '%s': %s", what, strerror(errno));
+		if (!(buf = util_read_file(what, NULL))) {
+			util_err("cannot read '%s': %s", what, strerror(errno));
 			return -1;
 		}
 		text = buf;

@@ -104,15 +104,15 @@ static int write_csv(const struct report_table *t, FILE *f)
 static int write_json(const struct report_table *t, FILE *f, const char *weights)
 {
 	fputs("{\n\"table\": ", f);
-	pk_json_s(f, t->name);
+	util_json_s(f, t->name);
 	fputs(",\n\"note\": ", f);
-	pk_json_s(f, t->note);
+	util_json_s(f, t->note);
 	fputs(",\n\"weights\": ", f);
-	pk_json_s(f, weights);
+	util_json_s(f, weights);
 	fputs(",\n\"columns\": [", f);
 	for (size_t i = 0; i < t->ncols; i++) {
 		fputs(i ? ", " : "", f);
-		pk_json_s(f, t->cols[i].name);
+		util_json_s(f, t->cols[i].name);
 	}
 	fputs("],\n\"rows\": [", f);
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -121,11 +121,11 @@ static int write_json(const struct report_table *t, FILE *f, const char *weights
 		fputs(r ? ",\n{" : "\n{", f);
 		for (size_t i = 0; i < t->ncols; i++) {
 			fputs(i ? ", " : "", f);
-			pk_json_s(f, t->cols[i].name);
+			util_json_s(f, t->cols[i].name);
 			putc(':', f);
 			switch (t->cols[i].type) {
 			case REPORT_TEXT:
-				pk_json_s(f, row[i].s);
+				util_json_s(f, row[i].s);
 				break;
 			case REPORT_INT:
 				fprintf(f, "%lld", row[i].i);
@@ -151,7 +151,7 @@ static int write_file(const struct report_table *t, const char *dir, const char 
 		return -ENOMEM;
 	if (!(f = fopen(path, "w"))) {
 		err = -errno;
-		pk_err("cannot write '%s': %s", path, strerror(errno));
+		util_err("cannot write '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	if (!strcmp(ext, "csv"))
@@ -160,7 +160,7 @@ static int write_file(const struct report_table *t, const char *dir, const char 
 		write_json(t, f, weights);
 	if (ferror(f) | fclose(f)) {
 		err = -EIO;
-		pk_err("cannot write '%s': %s", path, strerror(errno));
+		util_err("cannot write '%s': %s", path, strerror(errno));
 	}
 out:
 	free(path);

@@ -239,7 +239,7 @@ static int popcon(struct report_corpus *c, const char *path)
 	FILE *f;
 
 	if (!(f = fopen(path, "r"))) {
-		pk_err("cannot open popcon file '%s': %s", path, strerror(errno));
+		util_err("cannot open popcon file '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	while (getline(&line, &cap, f) > 0) {
@@ -256,7 +256,7 @@ static int popcon(struct report_corpus *c, const char *path)
 	free(line);
 	fclose(f);
 	if (!inst.len) {
-		pk_err("'%s' holds no popcon by_inst lines", path);
+		util_err("'%s' holds no popcon by_inst lines", path);
 		strmap_release(&inst);
 		return -1;
 	}

@@ -335,18 +335,18 @@ static int write_file(const char *root, const struct port_file *f, const char *t
 	snprintf(path, sizeof(path), "%s/%s", root, f->rel);
 	snprintf(tmp, sizeof(tmp), "%s.pk-port", path);
 	if (!(out = fopen(tmp, "w"))) {
-		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		util_err("cannot write '%s': %s", tmp, strerror(errno));
 		return -1;
 	}
 	if (fwrite(text, 1, len, out) != len || fclose(out)) {
-		pk_err("cannot write '%s': %s", tmp, strerror(errno));
+		util_err("cannot write '%s': %s", tmp, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (!stat(path, &st))
 		chmod(tmp, st.st_mode & 07777);
 	if (rename(tmp, path)) {
-		pk_err("cannot replace '%s': %s", path, strerror(errno));
+		util_err("cannot replace '%s': %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -459,7 +459,7 @@ static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const
 	ret = db_exec(db, "COMMIT");
 	goto out;
 sqlerr:
-	pk_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+	util_err("database '%s': %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(run_st);
@@ -525,7 +525,7 @@ static int build_state(struct port_tree *t, struct port_build_state *s, int adap
 	if (adapted < 0) {
 		s->state = "manual";
 		if (opts.verify)
-			pk_err("--verify: the build of '%s' was not recognised, nothing was built", t->root);
+			util_err("--verify: the build of '%s' was not recognised, nothing was built", t->root);
 		return 0;
 	}
 	if (!opts.verify || (!adapted && !files_changed)) {
@@ -542,7 +542,7 @@ static int build_state(struct port_tree *t, struct port_build_state *s, int adap
 	s->state = "failed";
 	if (r > 0) {
 		/* The log's own lines, as the build wrote them. */
-		pk_err("--verify: the ported tree does not build (%s); its log ends with:", port_build_name(s->b.kind));
+		util_err("--verify: the ported tree does not build (%s); its log ends with:", port_build_name(s->b.kind));
 		fputs(s->log, stderr);
 	}
 	return -1;
@@ -571,7 +571,7 @@ static void summary(FILE *out, const struct port_tree *t, const struct port_coun
  * --json: the summary's facts and every site, one object on stdout. A
  * site has v_port_sites' columns under their names, plus posix_name and
  * blocking (port_site's), so '.sites[]' reads like the view. Strings come
- * from the tree (paths, function names): pk_json_s keeps bytes that
+ * from the tree (paths, function names): util_json_s keeps bytes that
  * are not UTF-8 recoverable instead of writing invalid JSON.
  */
 static void print_json(sqlite3 *db, const struct port_tree *t, const struct port_counts *k, long long run_id,
@@ -579,22 +579,22 @@ static void print_json(sqlite3 *db, const struct port_tree *t, const struct port
 		       double secs)
 {
 	printf("{\"db\":");
-	pk_json_s(stdout, sqlite3_db_filename(db, "main"));
+	util_json_s(stdout, sqlite3_db_filename(db, "main"));
 	printf(run_id > 0 ? ",\"run_id\":%lld" : ",\"run_id\":null", run_id);
 	printf(",\"tree\":");
-	pk_json_s(stdout, t->root);
+	util_json_s(stdout, t->root);
 	printf(",\"level\":\"%s\",\"tus\":%zu,\"tus_errors\":%zu,\"call_sites\":%zu,\"rewritten\":%zu,"
 	       "\"rewritten_blocking\":%zu,\"left\":%zu,\"left_blocking\":%zu,\"files_changed\":%zu,\"diff\":",
 	       level_name(t), tus, tus_bad, t->n_sites, k->rewritten, k->brew, k->left, k->bleft, files_changed);
-	pk_json_s(stdout, opts.diff);
+	util_json_s(stdout, opts.diff);
 	printf(",\"applied\":%s,\"build\":\"%s\",\"build_system\":", opts.apply ? "true" : "false", bs->state);
-	pk_json_s(stdout, port_build_name(bs->b.kind));
+	util_json_s(stdout, port_build_name(bs->b.kind));
 	printf(",\"build_log\":");
-	pk_json_s(stdout, bs->log);
+	util_json_s(stdout, bs->log);
 	printf(",\"seconds\":%.3f,\"left_by_reason\":[", secs);
 	for (size_t r = 0; r < k->n_reasons; r++) {
 		printf("%s{\"reason\":", r ? "," : "");
-		pk_json_s(stdout, k->reasons[r]);
+		util_json_s(stdout, k->reasons[r]);
 		printf(",\"count\":%zu}", k->per_reason[r]);
 	}
 	printf("],\"sites\":[");
@@ -602,17 +602,17 @@ static void print_json(sqlite3 *db, const struct port_tree *t, const struct port
 		const struct port_site *s = &t->sites[i];
 
 		printf("%s{\"tree\":", i ? "," : "");
-		pk_json_s(stdout, t->root);
+		util_json_s(stdout, t->root);
 		printf(",\"file\":");
-		pk_json_s(stdout, t->files[s->file].rel);
+		util_json_s(stdout, t->files[s->file].rel);
 		printf(",\"line\":%u,\"col\":%u,\"caller\":", s->line, s->col);
-		pk_json_s(stdout, s->caller);
+		util_json_s(stdout, s->caller);
 		printf(",\"callee\":");
-		pk_json_s(stdout, s->callee);
+		util_json_s(stdout, s->callee);
 		printf(",\"posix_name\":");
-		pk_json_s(stdout, s->posix);
+		util_json_s(stdout, s->posix);
 		printf(",\"blocking\":%s,\"action\":\"%s\",\"reason\":", s->blocking ? "true" : "false", s->action);
-		pk_json_s(stdout, s->reason);
+		util_json_s(stdout, s->reason);
 		putchar('}');
 	}
 	printf("]}\n");
@@ -701,7 +701,7 @@ int cmd_port(int argc, char **argv)
 	uint64_t t0;
 
 	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
-	nargs = pk_split_dashdash(argc, argv, &cflags, &n_cflags);
+	nargs = util_split_dashdash(argc, argv, &cflags, &n_cflags);
 	opts = (struct port_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
 	while ((opt = getopt_long(nargs, argv, "d:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -717,7 +717,7 @@ int cmd_port(int argc, char **argv)
 			else if (!strcmp(optarg, "fibers"))
 				opts.level = PORT_FIBERS;
 			else {
-				pk_err("--level wants compat or fibers, not '%s'", optarg);
+				util_err("--level wants compat or fibers, not '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -737,7 +737,7 @@ int cmd_port(int argc, char **argv)
 			opts.verify = 1;
 			break;
 		case 'j':
-			if (pk_parse_jobs(optarg, &opts.jobs))
+			if (util_parse_jobs(optarg, &opts.jobs))
 				return 2;
 			break;
 		case 'J':
@@ -756,13 +756,13 @@ int cmd_port(int argc, char **argv)
 	if (optind < nargs || (!tree && !opts.build_dir) || (opts.apply && opts.diff) ||
 	    (opts.force && !opts.apply)) {
 		if (optind < nargs)
-			pk_err("one TREE at most, not also '%s'", argv[optind]);
+			util_err("one TREE at most, not also '%s'", argv[optind]);
 		else if (!tree && !opts.build_dir)
-			pk_err("no TREE and no -p BUILD_DIR");
+			util_err("no TREE and no -p BUILD_DIR");
 		else if (opts.force)
-			pk_err("--force goes with --apply");
+			util_err("--force goes with --apply");
 		else
-			pk_err("--apply and --diff exclude each other");
+			util_err("--apply and --diff exclude each other");
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -775,13 +775,13 @@ int cmd_port(int argc, char **argv)
 		goto out;
 	root = run.root;
 	if (opts.apply && !opts.force && git_dirty(root)) {
-		pk_err("the tree '%s' has uncommitted changes: commit or stash them, or add --force", root);
+		util_err("the tree '%s' has uncommitted changes: commit or stash them, or add --force", root);
 		goto out;
 	}
 	/* Opened before the parse: libclang's -working-directory changes the
 	 * process's directory (clang 14), and a relative FILE is the user's. */
 	if (opts.diff && !(diff_out = fopen(opts.diff, "w"))) {
-		pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
+		util_err("cannot write '%s': %s", opts.diff, strerror(errno));
 		goto out;
 	}
 	if ((opts.diff || opts.apply) && !opts.json)
@@ -807,8 +807,8 @@ int cmd_port(int argc, char **argv)
 
 		/* The edits stay inside the tree: say so rather than drop the unit in silence. */
 		if (strncmp(f, root, n) || f[n] != '/')
-			pk_err("warning: '%s' is outside the tree '%s' (or reached through a symbolic link "
-			       "that leaves it): its calls are not ported", f, root);
+			util_err("warning: '%s' is outside the tree '%s' (or reached through a symbolic link "
+			         "that leaves it): its calls are not ported", f, root);
 	}
 	for (size_t i = 0; i < c->tus.n; i++) {
 		if (c->results[i].status == SRC_CLEAN)
@@ -816,16 +816,16 @@ int cmd_port(int argc, char **argv)
 		tus_bad++;
 		if (c->results[i].status == SRC_FAILED) {
 			tus_failed++;
-			pk_err("'%s': its calls are not known, none is ported (see v_port_sites)",
-			       c->results[i].tu->file);
+			util_err("'%s': its calls are not known, none is ported (see v_port_sites)",
+			         c->results[i].tu->file);
 		}
 	}
 
-	line = pk_join_argv(argc, argv);
+	line = util_join_argv(argc, argv);
 	if (asprintf(&cmdline, "parakit %s", line) < 0)
 		cmdline = NULL;
 	if (src_run_write(db, &run, cmdline ? cmdline : "parakit port") < 0) {
-		pk_err("database '%s': the call sites were not recorded", opts.db);
+		util_err("database '%s': the call sites were not recorded", opts.db);
 		goto out;
 	}
 
@@ -875,7 +875,7 @@ int cmd_port(int argc, char **argv)
 			if (write_file(root, f, text, len))
 				ret = 1;
 		} else if (patch && port_file_diff(f, text, len, patch)) {
-			pk_err("cannot write the diff: %s", strerror(EIO));
+			util_err("cannot write the diff: %s", strerror(EIO));
 			ret = 1;
 		}
 		free(text);
@@ -885,7 +885,7 @@ int cmd_port(int argc, char **argv)
 
 		diff_out = NULL;
 		if (err) {
-			pk_err("cannot write '%s': %s", opts.diff, strerror(errno));
+			util_err("cannot write '%s': %s", opts.diff, strerror(errno));
 			ret = 1;
 		}
 	}
@@ -894,14 +894,14 @@ int cmd_port(int argc, char **argv)
 		ret = 1;
 	if (ret == 0 && tus_failed)
 		ret = 1;	/* as src: some inputs recorded as errors */
-	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (pk_now_ns() - t0) / 1e9, files_changed,
+	if (write_db(db, &t, cmdline ? cmdline : "parakit port", now, (util_now_ns() - t0) / 1e9, files_changed,
 		     c->results, c->tus.n, &run_id)) {
-		pk_err("database '%s': the port was not recorded", opts.db);
+		util_err("database '%s': the port was not recorded", opts.db);
 		ret = 2;
 	}
 	{
 		struct port_counts k;
-		double secs = (pk_now_ns() - t0) / 1e9;
+		double secs = (util_now_ns() - t0) / 1e9;
 
 		count_sites(&t, &k);
 		if (opts.json)

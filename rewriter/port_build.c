@@ -11,7 +11,7 @@
  * libpk is found through pkg-config as any dependency is, and libpk.pc
  * carries an rpath, so a ported program runs from where it was built
  * without LD_LIBRARY_PATH. An installed parakit's libpk is in its own
- * prefix (pk_install_prefix()), and a prefix such as $HOME/.local is not
+ * prefix (util_install_prefix()), and a prefix such as $HOME/.local is not
  * on pkg-config's search path: Makefiles then name the prefix's pkgconfig
  * directory (port_build_make.c), the other builds' users are told to.
  * A prefix pkg-config does search (/usr/local) needs nothing, as the build
@@ -203,7 +203,7 @@ static int pc_path_has(const char *dir)
 
 int port_build_prefix_pc(char *dir, size_t size, FILE *msg)
 {
-	const char *prefix = pk_install_prefix();
+	const char *prefix = util_install_prefix();
 
 	if (!prefix)
 		return 0;
@@ -323,7 +323,7 @@ int port_adapt_build(struct port_tree *t, struct port_build *b, FILE *msg)
 	if (ret >= 0 && b->kind != PORT_BUILD_MAKE && b->kind != PORT_BUILD_CONFIGURE &&
 	    port_build_prefix_pc(dir, sizeof(dir), msg))
 		fprintf(msg, "parakit port: libpk is installed in '%s', which pkg-config does not search: "
-			     "build with PKG_CONFIG_PATH='%s'\n", pk_install_prefix(), dir);
+			     "build with PKG_CONFIG_PATH='%s'\n", util_install_prefix(), dir);
 	else if (ret < 0 && port_build_prefix_pc(dir, sizeof(dir), msg))
 		fprintf(msg, "parakit port: and with PKG_CONFIG_PATH='%s'\n", dir);
 	free(c.rel);

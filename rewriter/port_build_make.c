@@ -90,7 +90,7 @@ static int add_lines(struct port_file *f, const char *pc_dir, FILE *msg)
 				    "PARAKIT_PKG_CONFIG = PKG_CONFIG_PATH=\"$$PKG_CONFIG_PATH\":'%s' pkg-config\n"
 				    "override CFLAGS += $(shell $(PARAKIT_PKG_CONFIG) --cflags libpk)\n"
 				    "override %s += $(shell $(PARAKIT_PKG_CONFIG) --libs libpk)\n",
-			     pk_install_prefix(), pc_dir, link);
+			     util_install_prefix(), pc_dir, link);
 	else
 		r = asprintf(&text, "\n# " PORT_BUILD_WHY "\n"
 				    "override CFLAGS += $(shell pkg-config --cflags libpk)\n"

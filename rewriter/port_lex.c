@@ -128,7 +128,7 @@ long port_file_get(struct port_tree *t, const char *rel)
 	t->files = xgrow(t->files, &t->cap_files, t->n_files + 1, sizeof(*t->files));
 	f = &t->files[t->n_files];
 	memset(f, 0, sizeof(*f));
-	f->text = pk_read_file(path, &f->len);
+	f->text = util_read_file(path, &f->len);
 	free(path);
 	if (!f->text)
 		return -1;

@@ -67,7 +67,7 @@ static int spawn_wait(char *const argv[], const char *cwd, char *const envp[], i
 static char *own_pc_dir(void)
 {
 	char exe[PATH_MAX], *dir, *slash, *pc;
-	const char *prefix = pk_install_prefix();
+	const char *prefix = util_install_prefix();
 	ssize_t n;
 
 	if (prefix)
@@ -143,7 +143,7 @@ static int write_edits(struct port_tree *t, const char *dst)
 			err = 1;
 		free(text);
 		if (err) {
-			pk_err("cannot write '%s': %s", path, strerror(errno));
+			util_err("cannot write '%s': %s", path, strerror(errno));
 			return -1;
 		}
 	}
@@ -154,7 +154,7 @@ static int write_edits(struct port_tree *t, const char *dst)
 static char *log_tail(const char *path)
 {
 	size_t len, b;
-	char *text = pk_read_file(path, &len), *tail;
+	char *text = util_read_file(path, &len), *tail;
 	int lines = 0;
 
 	if (!text)
@@ -188,7 +188,7 @@ int port_verify(struct port_tree *t, const struct port_build *b, unsigned jobs, 
 		tmpdir = "/tmp";
 	snprintf(base, sizeof(base), "%s/parakit-verify.XXXXXX", tmpdir);
 	if (!mkdtemp(base)) {
-		pk_err("cannot create a directory in '%s' for --verify: %s", tmpdir, strerror(errno));
+		util_err("cannot create a directory in '%s' for --verify: %s", tmpdir, strerror(errno));
 		return -1;
 	}
 	snprintf(tree, sizeof(tree), "%s/tree", base);
@@ -200,7 +200,7 @@ int port_verify(struct port_tree *t, const struct port_build *b, unsigned jobs, 
 
 		snprintf(from, sizeof(from), "%s/.", t->root);
 		if (mkdir(tree, 0700) || spawn_wait(cp, NULL, environ, -1)) {
-			pk_err("cannot copy '%s' to verify its build", t->root);
+			util_err("cannot copy '%s' to verify its build", t->root);
 			goto out;
 		}
 	}
@@ -212,7 +212,7 @@ int port_verify(struct port_tree *t, const struct port_build *b, unsigned jobs, 
 		pc_dir = own_pc_dir();
 	env = build_env(pc_dir, &own);
 	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-		pk_err("cannot write '%s': %s", logpath, strerror(errno));
+		util_err("cannot write '%s': %s", logpath, strerror(errno));
 		goto out;
 	}
 	{

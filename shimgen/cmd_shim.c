@@ -390,13 +390,13 @@ static int load_imports(sqlite3 *db, struct target *t)
 	if (id == 0) {
 		r = scan_child(opts.db, t->path);
 		if (r != 0 && r != 1) {
-			pk_err("cannot scan '%s': parakit scan failed (status %d)", t->given, r);
+			util_err("cannot scan '%s': parakit scan failed (status %d)", t->given, r);
 			return -1;
 		}
 		id = binary_id(db, t->hash);
 		if (id <= 0) {
-			pk_err("cannot shim '%s': the scan recorded no imports for it (see v_scan_errors)",
-			       t->given);
+			util_err("cannot shim '%s': the scan recorded no imports for it (see v_scan_errors)",
+			         t->given);
 			return -1;
 		}
 	}
@@ -455,10 +455,10 @@ static int record(sqlite3 *db, struct target *t, const char *out)
 	sqlite3_bind_int64(st, 6, (long long)t->counts[SHIM_ROUTED]);
 	sqlite3_bind_int64(st, 7, (long long)t->counts[SHIM_PASSED]);
 	sqlite3_bind_int64(st, 8, (long long)t->counts[SHIM_UNSAFE]);
-	sqlite3_bind_text(st, 9, pk_utc_now(now, sizeof(now)), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, util_utc_now(now, sizeof(now)), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 10, PARAKIT_VERSION, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		pk_err("database '%s': %s", opts.db, sqlite3_errmsg(db));
+		util_err("database '%s': %s", opts.db, sqlite3_errmsg(db));
 		goto out;
 	}
 	sqlite3_finalize(st);
@@ -474,7 +474,7 @@ static int record(sqlite3 *db, struct target *t, const char *out)
 		sqlite3_bind_text(st, 3, shim_decision_name(rule_of(&t->d[i])->decision), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, rule_of(&t->d[i])->reason, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			pk_err("database '%s': %s", opts.db, sqlite3_errmsg(db));
+			util_err("database '%s': %s", opts.db, sqlite3_errmsg(db));
 			goto out;
 		}
 	}
@@ -523,12 +523,12 @@ static int generate_and_build(const struct target *t, const char *out)
 	shim_generate(blocks, n, banner.s, &src, &map);
 	if (!dir) {
 		if (!mkdtemp(tmpdir)) {
-			pk_err("cannot create a directory in /tmp: %s", strerror(errno));
+			util_err("cannot create a directory in /tmp: %s", strerror(errno));
 			goto out;
 		}
 		dir = tmpdir;
 	} else if (mkdir(dir, 0755) && errno != EEXIST) {
-		pk_err("cannot create '%s': %s", dir, strerror(errno));
+		util_err("cannot create '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	r = shim_build(dir, &src, &map, out);
@@ -555,24 +555,24 @@ static void print_result(const struct target *t, const char *out)
 
 	if (opts.json) {
 		printf("{\"binary\":");
-		pk_json_s(stdout, t->path);
+		util_json_s(stdout, t->path);
 		printf(",\"hash\":\"%s\",\"refused\":", t->hash);
 		if (t->refused)
-			pk_json_s(stdout, t->refused);
+			util_json_s(stdout, t->refused);
 		else
 			printf("null");
 		printf(",\"output\":");
 		if (out)
-			pk_json_s(stdout, out);
+			util_json_s(stdout, out);
 		else
 			printf("null");
 		printf(",\"routed\":%zu,\"passed\":%zu,\"unsafe\":%zu,\"functions\":[",
 		       t->counts[SHIM_ROUTED], t->counts[SHIM_PASSED], t->counts[SHIM_UNSAFE]);
 		for (size_t i = 0; i < t->n; i++) {
 			printf("%s{\"function\":", i ? "," : "");
-			pk_json_s(stdout, t->d[i].symbol);
+			util_json_s(stdout, t->d[i].symbol);
 			printf(",\"decision\":\"%s\",\"reason\":", shim_decision_name(rule_of(&t->d[i])->decision));
-			pk_json_s(stdout, rule_of(&t->d[i])->reason);
+			util_json_s(stdout, rule_of(&t->d[i])->reason);
 			printf("}");
 		}
 		printf("]}\n");
@@ -614,15 +614,15 @@ static int shim_one(struct target *t, const char *out, int quiet)
 	if (t->refused) {
 		if (!record(db, t, NULL) && !quiet)
 			print_result(t, NULL);
-		pk_err("cannot shim '%s': %s", t->given, t->refused);
+		util_err("cannot shim '%s': %s", t->given, t->refused);
 		r = 1;
 		goto out;
 	}
 	if (t->counts[SHIM_UNSAFE])
 		for (size_t i = 0; i < t->n; i++)
 			if (rule_of(&t->d[i])->decision == SHIM_UNSAFE)
-				pk_err("warning: '%s' imports %s: %s", t->given, t->d[i].symbol,
-				       rule_of(&t->d[i])->reason);
+				util_err("warning: '%s' imports %s: %s", t->given, t->d[i].symbol,
+				         rule_of(&t->d[i])->reason);
 	if (generate_and_build(t, out))
 		goto out;
 	if (record(db, t, out))
@@ -668,7 +668,7 @@ static int cache_path(const struct target *t, char *out, size_t size)
 	else
 		snprintf(dir, sizeof(dir), "/tmp/parakit-shims-%u", (unsigned)getuid());
 	if (mkdirs(dir)) {
-		pk_err("cannot create '%s': %s", dir, strerror(errno));
+		util_err("cannot create '%s': %s", dir, strerror(errno));
 		return -1;
 	}
 	snprintf(out, size, "%s/%s-%016llx.so", dir, t->hash, key);
@@ -680,7 +680,7 @@ static int exec_failed(const char *name)
 {
 	int err = errno;
 
-	pk_err("cannot run '%s': %s", name, strerror(err));
+	util_err("cannot run '%s': %s", name, strerror(err));
 	return err == ENOENT ? 127 : 126;
 }
 
@@ -693,10 +693,10 @@ static int run_plain(char **argv, const char *why)
 {
 	if (!opts.or_plain) {
 		if (why)
-			pk_err("cannot shim '%s': %s", argv[0], why);
+			util_err("cannot shim '%s': %s", argv[0], why);
 		return 125;
 	}
-	pk_err("running '%s' without a shim: %s", argv[0], why ? why : "no shim could be made (above)");
+	util_err("running '%s' without a shim: %s", argv[0], why ? why : "no shim could be made (above)");
 	fflush(NULL);
 	/* execvp, not execv: a file without #! runs under /bin/sh, as
 	 * env(1) would run it. */
@@ -735,7 +735,7 @@ static int run(char **argv)
 
 	r = locate(&t, 1);
 	if (r) {
-		pk_err("cannot run '%s': %s", argv[0], strerror(-r));
+		util_err("cannot run '%s': %s", argv[0], strerror(-r));
 		return r == -ENOENT ? 127 : 126;
 	}
 	if (inspect(&t))
@@ -790,7 +790,7 @@ int cmd_shim(int argc, char **argv)
 		}
 	}
 	if (opts.or_plain && !opts.run) {
-		pk_err("--or-plain goes with --run");
+		util_err("--or-plain goes with --run");
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -808,11 +808,11 @@ int cmd_shim(int argc, char **argv)
 	t.given = argv[optind];
 	r = locate(&t, 0);
 	if (r) {
-		pk_err("cannot open '%s': %s", t.given, strerror(-r));
+		util_err("cannot open '%s': %s", t.given, strerror(-r));
 		return 1;
 	}
 	if (inspect(&t)) {
-		pk_err("cannot shim '%s': %s", t.given, t.why);
+		util_err("cannot shim '%s': %s", t.given, t.why);
 		return 1;
 	}
 	if (opts.out) {

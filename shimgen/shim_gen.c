@@ -10,7 +10,7 @@
  * libpk is looked for, in order: $PARAKIT_LIBPK_DIR (libpk.a and pk.h in
  * one directory), the build tree parakit runs from (<exe dir>/runtime/:
  * the build puts pk.h beside libpk.a), the prefix it is installed in
- * (pk_install_prefix(): <prefix>/lib/libpk.a, <prefix>/include/pk.h),
+ * (util_install_prefix(): <prefix>/lib/libpk.a, <prefix>/include/pk.h),
  * then pkg-config's libpk. No path of the source tree is compiled in, so
  * an installed parakit works with that tree gone. The shim needs only
  * libpk's public header, pk.h: fork, SQPOLL and libpk's own descriptors
@@ -277,7 +277,7 @@ static int find_libpk(struct libpk *l)
 				return 0;
 		}
 	}
-	prefix = pk_install_prefix();
+	prefix = util_install_prefix();
 	if (prefix) {
 		shim_pathf(l->lib, sizeof(l->lib), "%s/lib/libpk.a", prefix);
 		shim_pathf(l->inc, sizeof(l->inc), "%s/include", prefix);
@@ -322,7 +322,7 @@ static int write_file(const char *path, const struct shim_buf *b)
 		goto fail;
 	return 0;
 fail:
-	pk_err("cannot write '%s': %s", path, strerror(errno));
+	util_err("cannot write '%s': %s", path, strerror(errno));
 	return -1;
 }
 
@@ -361,8 +361,8 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 	int argc = 0, r;
 
 	if (find_libpk(&l)) {
-		pk_err("cannot find libpk: not beside parakit (make, make install) nor known to pkg-config; "
-		       "set PARAKIT_LIBPK_DIR");
+		util_err("cannot find libpk: not beside parakit (make, make install) nor known to pkg-config; "
+		         "set PARAKIT_LIBPK_DIR");
 		return -1;
 	}
 	snprintf(c_path, sizeof(c_path), "%s/shim.c", dir);
@@ -399,9 +399,9 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 	r = run_logged(argv, log);
 	if (r != 0) {
 		size_t len = 0;
-		char *text = pk_read_file(log, &len);
+		char *text = util_read_file(log, &len);
 
-		pk_err("cannot build '%s': the compiler failed (status %d)", out, r);
+		util_err("cannot build '%s': the compiler failed (status %d)", out, r);
 		if (text)
 			fputs(text, stderr);
 		free(text);
@@ -409,7 +409,7 @@ int shim_build(const char *dir, const struct shim_buf *src, const struct shim_bu
 		return -1;
 	}
 	if (rename(tmp, out)) {
-		pk_err("cannot write '%s': %s", out, strerror(errno));
+		util_err("cannot write '%s': %s", out, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}

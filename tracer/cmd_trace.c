@@ -114,7 +114,7 @@ static int parse_pids(const char *s)
 		size_t i;
 
 		if (end == tok || *end || v <= 0 || v > INT_MAX) {
-			pk_err("not a process id: '%s'", tok);
+			util_err("not a process id: '%s'", tok);
 			ret = -1;
 			break;
 		}
@@ -139,7 +139,7 @@ static unsigned char *parse_filter(const char *s)
 		int nr = trace_syscall_number(tok);
 
 		if (nr < 0) {
-			pk_err("unknown syscall '%s'", tok);
+			util_err("unknown syscall '%s'", tok);
 			free(want);
 			want = NULL;
 			break;
@@ -153,7 +153,7 @@ static unsigned char *parse_filter(const char *s)
 /* The cgroup2 mount point from /proc/self/mountinfo, or NULL. Caller frees. */
 static char *cgroup2_mount(void)
 {
-	char *text = pk_read_file("/proc/self/mountinfo", NULL), *line, *save = NULL, *ret = NULL;
+	char *text = util_read_file("/proc/self/mountinfo", NULL), *line, *save = NULL, *ret = NULL;
 
 	if (!text)
 		return NULL;
@@ -182,7 +182,7 @@ static int resolve_cgroup(const char *arg, uint64_t *id, unsigned *level)
 	size_t m;
 
 	if (!mnt) {
-		pk_err("no cgroup2 file system is mounted (see /proc/self/mountinfo)");
+		util_err("no cgroup2 file system is mounted (see /proc/self/mountinfo)");
 		return -1;
 	}
 	if (arg[0] == '/' && !strncmp(arg, mnt, strlen(mnt)))
@@ -190,14 +190,14 @@ static int resolve_cgroup(const char *arg, uint64_t *id, unsigned *level)
 	else if (asprintf(&path, "%s/%s", mnt, arg + (arg[0] == '/')) < 0)
 		goto out;
 	if (!realpath(path, real) || stat(real, &st)) {
-		pk_err("cannot open cgroup '%s': %s", path, strerror(errno));
+		util_err("cannot open cgroup '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	if (!realpath(mnt, realmnt))
 		goto out;
 	m = strlen(realmnt);
 	if (strncmp(real, realmnt, m) || (real[m] && real[m] != '/') || !S_ISDIR(st.st_mode)) {
-		pk_err("'%s' is not a cgroup under the cgroup2 mount '%s'", path, mnt);
+		util_err("'%s' is not a cgroup under the cgroup2 mount '%s'", path, mnt);
 		goto out;
 	}
 	*id = st.st_ino;
@@ -284,15 +284,15 @@ static int parse_options(int argc, char **argv)
 		case OPT_FILTER: opts.filter = optarg; break;
 		case OPT_BUFFER:
 			if (parse_size(optarg, &opts.t.buffer)) {
-				pk_err("--buffer: not a size: '%s'", optarg);
+				util_err("--buffer: not a size: '%s'", optarg);
 				return 2;
 			}
 			break;
 		case OPT_INTERVAL:
 		case OPT_DURATION:
 			if (parse_seconds(optarg, c == OPT_INTERVAL ? &opts.interval : &opts.duration)) {
-				pk_err("--%s: not a number of seconds: '%s'", c == OPT_INTERVAL ? "interval" : "duration",
-				       optarg);
+				util_err("--%s: not a number of seconds: '%s'", c == OPT_INTERVAL ? "interval" : "duration",
+				         optarg);
 				return 2;
 			}
 			break;
@@ -306,16 +306,16 @@ static int parse_options(int argc, char **argv)
 		}
 	}
 	if ((optind < argc) + (opts.n_pids > 0) + (opts.cgroup != NULL) != 1) {
-		pk_err("give one of -p PID, --cgroup PATH or -- COMMAND");
+		util_err("give one of -p PID, --cgroup PATH or -- COMMAND");
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	if (opts.t.events && opts.t.count_only) {
-		pk_err("--events and --count do not go together");
+		util_err("--events and --count do not go together");
 		return 2;
 	}
 	if (opts.t.events && opts.no_db) {
-		pk_err("--events stores events in the database: drop --no-db");
+		util_err("--events stores events in the database: drop --no-db");
 		return 2;
 	}
 	return -1;
@@ -331,7 +331,7 @@ static int start_command(struct tracer *t, struct trace_launch *l, const char *f
 	trace_catch_signals();
 	if (trace_arm(t, l->pid))
 		return 125;
-	ri->start_ns = pk_now_ns();
+	ri->start_ns = util_now_ns();
 	return trace_launch_go(l, file);
 }
 
@@ -345,18 +345,18 @@ static int start_attached(struct tracer *t, struct trace_run_info *ri)
 	trace_catch_signals();
 	if (given && trace_attach_pids(t, opts.pids, given, &found))
 		return 125;
-	ri->start_ns = pk_now_ns();
+	ri->start_ns = util_now_ns();
 	all = given + found;
 	if (!given)
-		pk_err("tracing cgroup '%s'; Ctrl-C to stop", opts.cgroup);
+		util_err("tracing cgroup '%s'; Ctrl-C to stop", opts.cgroup);
 	else if (!opts.t.follow)
-		pk_err("tracing %zu process%s, not %s children; Ctrl-C to stop", given, given > 1 ? "es" : "", their);
+		util_err("tracing %zu process%s, not %s children; Ctrl-C to stop", given, given > 1 ? "es" : "", their);
 	else if (found)
-		pk_err("tracing %zu processes (%zu given, %zu descendant%s) and their future children; Ctrl-C to stop",
-		       all, given, found, found > 1 ? "s" : "");
+		util_err("tracing %zu processes (%zu given, %zu descendant%s) and their future children; Ctrl-C to stop",
+		         all, given, found, found > 1 ? "s" : "");
 	else
-		pk_err("tracing %zu process%s and %s future children; Ctrl-C to stop", given, given > 1 ? "es" : "",
-		       their);
+		util_err("tracing %zu process%s and %s future children; Ctrl-C to stop", given, given > 1 ? "es" : "",
+		         their);
 	return 0;
 }
 
@@ -378,8 +378,8 @@ static int report(struct tracer **t, struct trace_db *db, const struct trace_run
 	else
 		trace_print_table(out, &res, ri);
 	if (res.lost_events)
-		pk_err("%llu events did not fit in the buffer (--buffer) and were counted, not stored",
-		       (unsigned long long)res.lost_events);
+		util_err("%llu events did not fit in the buffer (--buffer) and were counted, not stored",
+		         (unsigned long long)res.lost_events);
 	ret = ri->exit_status >= 0 ? ri->exit_status : 0;
 out:
 	trace_result_release(&res);
@@ -415,20 +415,20 @@ int cmd_trace(int argc, char **argv)
 		goto out;
 	ret = 125;
 	if (opts.output && !(out = fopen(opts.output, "w"))) {
-		pk_err("cannot open '%s': %s", opts.output, strerror(errno));
+		util_err("cannot open '%s': %s", opts.output, strerror(errno));
 		out = stdout;
 		goto out;
 	}
 	target = target_name();
-	ri.command = argc ? pk_join_argv(argc, argv) : opts.cgroup ? xstrdup(opts.cgroup) : xstrdup(target);
+	ri.command = argc ? util_join_argv(argc, argv) : opts.cgroup ? xstrdup(opts.cgroup) : xstrdup(target);
 	ri.target = target;
 	ri.mode = mode_name(mode, sizeof(mode));
-	pk_utc_now(ri.started, sizeof(ri.started));
+	util_utc_now(ri.started, sizeof(ri.started));
 	/* The tracer first: a run that cannot trace leaves no row behind. */
 	if (trace_open(&t, &opts.t))
 		goto out;
 	if (!opts.no_db) {
-		ri.start_ns = pk_now_ns();
+		ri.start_ns = util_now_ns();
 		if (trace_db_open(&db, opts.db, &ri))
 			goto out;
 		trace_set_sink(t, trace_db_event, db);
@@ -447,7 +447,7 @@ int cmd_trace(int argc, char **argv)
 	ret = 125;
 	if (trace_run(t, &loop))
 		goto out;
-	ri.end_ns = pk_now_ns();
+	ri.end_ns = util_now_ns();
 	ri.exit_status = loop.status;
 	/* --duration ended the trace, not the command: leave it running. */
 	l.pid = 0;
@@ -457,7 +457,7 @@ out:
 	trace_free(t);
 	trace_db_close(db);
 	if (out != stdout && fclose(out) && ret == 0) {
-		pk_err("cannot write '%s': %s", opts.output, strerror(errno));
+		util_err("cannot write '%s': %s", opts.output, strerror(errno));
 		ret = 1;
 	}
 	free(want);

@@ -85,13 +85,13 @@ static int kernel_has(const char *typedef_name)
 static void explain_load_error(int err)
 {
 	if (err == -EPERM || err == -EACCES)
-		pk_err("cannot load the BPF program: %s (tracing needs root, or CAP_BPF and CAP_PERFMON%s)",
-		       strerror(-err), geteuid() ? "; run it with sudo" : "; is BPF disabled by a lockdown or sysctl?");
+		util_err("cannot load the BPF program: %s (tracing needs root, or CAP_BPF and CAP_PERFMON%s)",
+		         strerror(-err), geteuid() ? "; run it with sudo" : "; is BPF disabled by a lockdown or sysctl?");
 	else if (err == -ENOENT || err == -ESRCH)
-		pk_err("cannot load the BPF program: %s (does the kernel have BTF, /sys/kernel/btf/vmlinux?)",
-		       strerror(-err));
+		util_err("cannot load the BPF program: %s (does the kernel have BTF, /sys/kernel/btf/vmlinux?)",
+		         strerror(-err));
 	else
-		pk_err("cannot load the BPF program: %s (PARAKIT_BPF_DEBUG=1 shows libbpf's log)", strerror(-err));
+		util_err("cannot load the BPF program: %s (PARAKIT_BPF_DEBUG=1 shows libbpf's log)", strerror(-err));
 }
 
 int trace_open(struct tracer **out, const struct trace_opts *o)
@@ -104,14 +104,14 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 	libbpf_set_print(libbpf_print);
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus <= 0) {
-		pk_err("cannot count the CPUs: %s", strerror(-t->ncpus));
+		util_err("cannot count the CPUs: %s", strerror(-t->ncpus));
 		err = t->ncpus;
 		goto fail;
 	}
 	t->skel = trace_bpf__open();
 	if (!t->skel) {
 		err = -errno;
-		pk_err("cannot open the BPF program: %s", strerror(errno));
+		util_err("cannot open the BPF program: %s", strerror(errno));
 		goto fail;
 	}
 	t->skel->rodata->cfg_latency = !o->count_only;
@@ -123,7 +123,7 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 	t->skel->rodata->cfg_cgroup_id = o->cgroup_id;
 	t->skel->rodata->cfg_cgroup_level = o->cgroup_level;
 	if (o->events && (err = bpf_map__set_max_entries(t->skel->maps.events, o->buffer))) {
-		pk_err("cannot size the event buffer to %zu bytes: %s", o->buffer, strerror(-err));
+		util_err("cannot size the event buffer to %zu bytes: %s", o->buffer, strerror(-err));
 		goto fail;
 	}
 	if (!t->skel->rodata->cfg_offcpu)
@@ -148,21 +148,21 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 
 			if (v && bpf_map_update_elem(fd, &nr, &v, BPF_ANY)) {
 				err = -errno;
-				pk_err("cannot set the syscall filter: %s", strerror(errno));
+				util_err("cannot set the syscall filter: %s", strerror(errno));
 				goto fail;
 			}
 		}
 	}
 	err = trace_bpf__attach(t->skel);
 	if (err) {
-		pk_err("cannot attach to the tracepoints: %s", strerror(-err));
+		util_err("cannot attach to the tracepoints: %s", strerror(-err));
 		goto fail;
 	}
 	if (o->events) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
 		if (!t->rb) {
 			err = -errno;
-			pk_err("cannot map the event buffer: %s", strerror(errno));
+			util_err("cannot map the event buffer: %s", strerror(errno));
 			goto fail;
 		}
 	}
@@ -204,13 +204,13 @@ int trace_arm(struct tracer *t, pid_t pid)
 
 	if (fd < 0) {
 		err = -errno;
-		pk_err("cannot open process %d: %s", (int)pid, strerror(errno));
+		util_err("cannot open process %d: %s", (int)pid, strerror(errno));
 		return err;
 	}
 	err = mark(t, fd, TRACE_ARMED, BPF_ANY);
 	close(fd);
 	if (err)
-		pk_err("cannot mark process %d: %s", (int)pid, strerror(-err));
+		util_err("cannot mark process %d: %s", (int)pid, strerror(-err));
 	return err;
 }
 
@@ -221,9 +221,9 @@ static int proc_record(struct tracer *t, pid_t pid)
 	char path[64], *s, *l;
 	ssize_t n;
 
-	p.start_ns = pk_now_ns();
+	p.start_ns = util_now_ns();
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	s = pk_read_file(path, NULL);
+	s = util_read_file(path, NULL);
 	if (!s)
 		return -errno;
 	if ((l = strstr(s, "\nPPid:")))
@@ -275,7 +275,7 @@ static int mark_threads(struct tracer *t, pid_t pid)
 		if (!d) {
 			err = errno == ENOENT ? -ESRCH : -errno;
 			if (err != -ESRCH)
-				pk_err("cannot list the threads of %d: %s", (int)pid, strerror(errno));
+				util_err("cannot list the threads of %d: %s", (int)pid, strerror(errno));
 			goto out;
 		}
 		while ((de = readdir(d))) {
@@ -293,8 +293,8 @@ static int mark_threads(struct tracer *t, pid_t pid)
 				continue;
 			fd = pidfd_open(tid, tid == pid ? 0 : PIDFD_THREAD);
 			if (fd < 0 && errno == EINVAL && tid != pid) {
-				pk_err("warning: this kernel cannot open threads by pidfd: the threads of %d are not traced",
-				       (int)pid);
+				util_err("warning: this kernel cannot open threads by pidfd: the threads of %d are not traced",
+				         (int)pid);
 				thread_fds = 0;
 				continue;
 			}
@@ -302,14 +302,14 @@ static int mark_threads(struct tracer *t, pid_t pid)
 				if (errno == ESRCH)
 					continue;	/* the thread ended */
 				err = -errno;
-				pk_err("cannot open thread %d of %d: %s", (int)tid, (int)pid, strerror(errno));
+				util_err("cannot open thread %d of %d: %s", (int)tid, (int)pid, strerror(errno));
 				closedir(d);
 				goto out;
 			}
 			err = mark(t, fd, TRACE_ACTIVE, BPF_NOEXIST);
 			close(fd);
 			if (err && err != -EEXIST) {
-				pk_err("cannot mark thread %d of %d: %s", (int)tid, (int)pid, strerror(-err));
+				util_err("cannot mark thread %d of %d: %s", (int)tid, (int)pid, strerror(-err));
 				closedir(d);
 				goto out;
 			}
@@ -363,7 +363,7 @@ static int attach_process(struct tracer *t, pid_t pid)
 	if (fd < 0) {
 		err = -errno;
 		if (err != -ESRCH)
-			pk_err("cannot open process %d: %s", (int)pid, strerror(-err));
+			util_err("cannot open process %d: %s", (int)pid, strerror(-err));
 		return err;
 	}
 	err = mark(t, fd, TRACE_ACTIVE, BPF_NOEXIST);
@@ -372,14 +372,14 @@ static int attach_process(struct tracer *t, pid_t pid)
 		goto out;
 	}
 	if (err) {
-		pk_err("cannot mark process %d: %s", (int)pid, strerror(-err));
+		util_err("cannot mark process %d: %s", (int)pid, strerror(-err));
 		goto out;
 	}
 	err = proc_record(t, pid);
 	if (err == -ENOENT)
 		err = -ESRCH;
 	else if (err)
-		pk_err("cannot read the record of process %d: %s", (int)pid, strerror(-err));
+		util_err("cannot read the record of process %d: %s", (int)pid, strerror(-err));
 	if (!err)
 		err = mark_threads(t, pid);
 	if (!err || err == -ESRCH)
@@ -453,7 +453,7 @@ static int attach_descendants(struct tracer *t, struct pid_set *set, size_t *fou
 
 		if (!d) {
 			err = -errno;
-			pk_err("cannot list the processes in /proc: %s", strerror(errno));
+			util_err("cannot list the processes in /proc: %s", strerror(errno));
 			break;
 		}
 		added = 0;
@@ -491,7 +491,7 @@ int trace_attach_pids(struct tracer *t, const pid_t *pids, size_t n, size_t *des
 			continue;
 		err = attach_process(t, pids[i]);
 		if (err == -ESRCH)
-			pk_err("cannot attach to process %d: %s", (int)pids[i], strerror(ESRCH));
+			util_err("cannot attach to process %d: %s", (int)pids[i], strerror(ESRCH));
 		if (err < 0)
 			goto out;
 		pid_set_add(&set, pids[i]);
@@ -630,7 +630,7 @@ int trace_collect(struct tracer *t, struct trace_result *r)
 	r->procs_dropped = t->skel->bss->procs_dropped;
 	r->errnos_dropped = t->skel->bss->errnos_dropped;
 	if (err)
-		pk_err("cannot read the BPF maps: %s", strerror(-err));
+		util_err("cannot read the BPF maps: %s", strerror(-err));
 	return err;
 }
 
@@ -696,7 +696,7 @@ static int signal_ends(struct trace_loop *l)
 int trace_run(struct tracer *t, struct trace_loop *l)
 {
 	struct trace_result res = { 0 }, prev = { 0 };
-	uint64_t step = l->interval * 1e9, next_interval = step ? pk_now_ns() + step : 0;
+	uint64_t step = l->interval * 1e9, next_interval = step ? util_now_ns() + step : 0;
 	int fd = l->cmd ? l->cmd->pidfd : -1, err = 0;
 
 	l->status = -1;
@@ -706,11 +706,11 @@ int trace_run(struct tracer *t, struct trace_loop *l)
 
 		if (poll(&pfd, fd >= 0, t->o.events ? 20 : 100) < 0 && errno != EINTR) {
 			err = -errno;
-			pk_err("poll: %s", strerror(errno));
+			util_err("poll: %s", strerror(errno));
 			break;
 		}
 		if (t->o.events && trace_drain(t) < 0)
-			pk_err("warning: cannot read the event buffer");
+			util_err("warning: cannot read the event buffer");
 		if (l->cmd && l->cmd->pid > 0) {
 			if (command_ended(l))
 				break;
@@ -719,7 +719,7 @@ int trace_run(struct tracer *t, struct trace_loop *l)
 		}
 		if (signal_ends(l))
 			break;
-		now = pk_now_ns();
+		now = util_now_ns();
 		if (l->deadline && now >= l->deadline)
 			break;
 		if (next_interval && now >= next_interval) {

@@ -40,7 +40,7 @@ int trace_db_open(struct trace_db **out, const char *path, struct trace_run_info
 	sqlite3_bind_text(st, 4, PARAKIT_VERSION, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, ri->started, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		pk_err("database '%s': %s", path, sqlite3_errmsg(d->db));
+		util_err("database '%s': %s", path, sqlite3_errmsg(d->db));
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -92,8 +92,8 @@ int trace_db_event(void *ctx, const struct trace_call *e)
 	for (int i = 0; i < 3; i++)
 		sqlite3_bind_int64(st, 8 + i, (long long)e->args[i]);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		pk_err("database '%s': storing an event: %s", sqlite3_db_filename(d->db, "main"),
-		       sqlite3_errmsg(d->db));
+		util_err("database '%s': storing an event: %s", sqlite3_db_filename(d->db, "main"),
+		         sqlite3_errmsg(d->db));
 		d->failed = 1;
 	}
 	sqlite3_reset(st);
@@ -110,7 +110,7 @@ static int step(struct trace_db *d, sqlite3_stmt *st)
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;
-	pk_err("database '%s': %s", sqlite3_db_filename(d->db, "main"), sqlite3_errmsg(d->db));
+	util_err("database '%s': %s", sqlite3_db_filename(d->db, "main"), sqlite3_errmsg(d->db));
 	return -1;
 }
 

@@ -59,7 +59,7 @@ int trace_launch_find(const char *argv0, char **out)
 		free(p);
 	}
 	free(copy);
-	pk_err("cannot run '%s': %s", argv0, found_unexecutable ? strerror(EACCES) : "command not found");
+	util_err("cannot run '%s': %s", argv0, found_unexecutable ? strerror(EACCES) : "command not found");
 	return found_unexecutable ? 126 : 127;
 }
 
@@ -130,7 +130,7 @@ int trace_launch_start(struct trace_launch *l, const char *file, char **argv)
 	l->pid = fork();
 	if (l->pid < 0) {
 		l->pid = 0;
-		pk_err("cannot fork: %s", strerror(errno));
+		util_err("cannot fork: %s", strerror(errno));
 		close(go[0]);
 		close(go[1]);
 		close(err[0]);
@@ -158,7 +158,7 @@ int trace_launch_start(struct trace_launch *l, const char *file, char **argv)
 	l->pidfd = syscall(SYS_pidfd_open, l->pid, 0);
 	return 0;
 fail:
-	pk_err("cannot create a pipe: %s", strerror(errno));
+	util_err("cannot create a pipe: %s", strerror(errno));
 	return -1;
 }
 
@@ -178,7 +178,7 @@ int trace_launch_go(struct trace_launch *l, const char *file)
 	l->err = -1;
 	if (n != sizeof(e))
 		return 0;
-	pk_err("cannot run '%s': %s", file, strerror(e));
+	util_err("cannot run '%s': %s", file, strerror(e));
 	waitpid(l->pid, NULL, 0);
 	l->pid = 0;
 	return e == ENOENT ? 127 : 126;

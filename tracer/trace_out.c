@@ -135,11 +135,11 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 
 	totals(r, &t);
 	fprintf(f, "{\"run_id\":%lld,\"command\":", ri->run_id);
-	pk_json_s(f, ri->command);
+	util_json_s(f, ri->command);
 	fprintf(f, ",\"target\":");
-	pk_json_s(f, ri->target);
+	util_json_s(f, ri->target);
 	fprintf(f, ",\"mode\":");
-	pk_json_s(f, ri->mode);
+	util_json_s(f, ri->mode);
 	fprintf(f, ",\"started\":\"%s\",\"wall_ns\":%llu,\"exit_status\":", ri->started,
 		(unsigned long long)wall);
 	if (ri->exit_status >= 0)
@@ -159,7 +159,7 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 		int first = 1;
 
 		fprintf(f, "%s{\"nr\":%u,\"name\":", i ? "," : "", rw[i].nr);
-		pk_json_s(f, trace_syscall_name(rw[i].nr));
+		util_json_s(f, trace_syscall_name(rw[i].nr));
 		fprintf(f, ",\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"max_ns\":%llu,"
 			"\"offcpu_ns\":%llu,\"vcsw\":%llu,\"ivcsw\":%llu,\"errnos\":{",
 			(unsigned long long)s->calls, (unsigned long long)s->errors,
@@ -204,9 +204,9 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 
 		fprintf(f, "%s{\"pid\":%u,\"ns_pid\":%u,\"ppid\":%u,\"comm\":", i ? "," : "", p->pid, p->ns_pid,
 			p->ppid);
-		pk_json_s(f, p->comm);
+		util_json_s(f, p->comm);
 		fprintf(f, ",\"exe\":");
-		pk_json_s(f, p->exe);
+		util_json_s(f, p->exe);
 		fprintf(f, ",\"start_ns\":%lld,\"exit_ns\":", (long long)(p->start_ns - ri->start_ns));
 		if (p->flags & TRACE_PROC_EXITED)
 			fprintf(f, "%lld,\"exit_code\":%d", (long long)(p->exit_ns - ri->start_ns), p->exit_code);
@@ -236,7 +236,7 @@ void trace_print_interval(FILE *f, const struct trace_result *now, const struct 
 	}
 	if (isatty(fileno(f)))
 		fputs("\033[H\033[2J", f);
-	fprintf(f, "%s  last %.1f s, %zu processes\n", pk_utc_now(when, sizeof(when)), secs, now->n_procs);
+	fprintf(f, "%s  last %.1f s, %zu processes\n", util_utc_now(when, sizeof(when)), secs, now->n_procs);
 	table(f, d, 20);
 	fputc('\n', f);
 	fflush(f);
