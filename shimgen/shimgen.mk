@@ -12,6 +12,8 @@ PARAKIT_SRCS += \
 GEN_SRCS += $(O)/shimgen/templates.c
 
 DEB_PKGS += socat strace netcat-openbsd coreutils liburing-dev
+# tests/shim/nginx.sh and redis.sh; ab (apache2-utils) for bench/shim-servers.sh
+DEB_PKGS += nginx redis-server redis-tools curl apache2-utils
 
 SHIM_TEMPLATES := $(sort $(wildcard shimgen/templates/*.c))
 

@@ -109,3 +109,88 @@ s_require()
 		t_skip_all "io_uring is disabled on this machine"
 	return 0
 }
+
+# --- Servers (nginx.sh, redis.sh) -----------------------------------------
+
+S_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# s_port: a TCP port nothing listens on now.
+s_port()
+{
+	local p
+	for _ in $(seq 200); do
+		p=$((20000 + RANDOM % 40000))
+		[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# s_reaper: builds $T_TMP/reaper (tests/shim/reaper.c.in), the subreaper
+# that keeps a daemon's exit status.
+s_reaper()
+{
+	cc -O2 -o "$T_TMP/reaper" -x c "$S_SRC/reaper.c.in"
+}
+
+# s_mode MODE: S_WRAP, the words that run a command in MODE: plain; shim
+# (parakit shim --run, libpk's own choice); ring (PK_ROUTE=ring: every
+# routed call through the thread's ring); sqpoll (PK_SQPOLL=1).
+s_mode()
+{
+	local run=("$PARAKIT" shim --run --db "$S_DB" --)
+	case $1 in
+	plain)	S_WRAP=(env) ;;
+	shim)	S_WRAP=(env "${run[@]}") ;;
+	ring)	S_WRAP=(env PK_ROUTE=ring "${run[@]}") ;;
+	sqpoll)	S_WRAP=(env PK_SQPOLL=1 "${run[@]}") ;;
+	esac
+}
+
+# s_until SECONDS CMD...: polls CMD every 0.05 s until it succeeds (0) or time is up (1).
+s_until()
+{
+	local n=$(($1 * 20))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# s_alive PID: the process exists and is not a zombie.
+s_alive()
+{
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# s_shimmed PID: PID has a shim from the cache ($XDG_CACHE_HOME) mapped.
+s_shimmed()
+{
+	grep -q "$XDG_CACHE_HOME/parakit/shims/" "/proc/$1/maps" 2>/dev/null
+}
+
+# s_sanitizer FILE: FILE (the stderr of a parakit run not made through
+# t_pk) holds a sanitizer report: counted as t_pk counts it.
+s_sanitizer()
+{
+	if grep -Eq 'runtime error:|Sanitizer|LeakSanitizer|SUMMARY: ' "$1"; then
+		t_sanitizer=$((t_sanitizer + 1))
+		t_diag "sanitizer report in $1:" "$(head -30 "$1")"
+	fi
+}
+
+# s_kill_tree PID: SIGKILL to PID's descendants, then PID (a server that
+# hung must not outlive its test, holding its port).
+s_kill_tree()
+{
+	local c
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		s_kill_tree "$c"
+	done
+	kill -9 "$1" 2>/dev/null
+}
