@@ -171,6 +171,13 @@ for mode in plain shim ring sqpoll; do
 		fi
 		(cd "$D" && answers) > "answers.$mode"
 		check "answers.$mode" "$mode"
+		if [ "$mode" = ring ]; then
+			n=0
+			for p in $WORKERS; do
+				ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'anon_inode:\[io_uring\]' && n=$((n + 1))
+			done
+			t_ok "$mode: a worker that served has its io_uring ring ($n of 2)" [ "$n" -ge 1 ]
+		fi
 	fi
 	stop QUIT "$mode.quit"
 	mv "$D/statuses" "quit.$mode"
