@@ -69,12 +69,12 @@ wrap()	# MODE: the words that run a command in MODE
 	esac
 }
 
-free_port()
+free_port()	# a TCP port no socket uses, below the ephemeral ports ab's connections take
 {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return; }
+		p=$((10000 + RANDOM % 22000))
+		[ -z "$(ss -Htan "sport = :$p")" ] && { echo "$p"; return; }
 	done
 }
 
@@ -200,7 +200,13 @@ requests()	# NAME: its requests per run
 run_server()
 {
 	local kind=$1 mode=$2 round=$3 w c0 c1 out
-	"${kind}_start" "$mode" || { echo "shim-servers: $kind did not start in mode $mode" >&2; return 1; }
+	"${kind}_start" "$mode" || {
+		echo "shim-servers: $kind did not start in mode $mode:" \
+			"$(tail -2 "$T/redis.log" "$T/nginx/error.log" 2>/dev/null | grep -v '^==' | paste -sd' ')" >&2
+		[ -n "$SERVER" ] && kill -9 $SERVER 2>/dev/null
+		SERVER=
+		return 1
+	}
 	for w in "${WORKLOADS[@]}"; do
 		[ "${w%%-*}" = "$kind" ] || continue
 		c0=$(cpu)

@@ -114,13 +114,14 @@ s_require()
 
 S_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# s_port: a TCP port nothing listens on now.
+# s_port: a TCP port no socket uses now, below the ephemeral range
+# (32768 and up), where the clients' own connections would take it.
 s_port()
 {
 	local p
 	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
+		p=$((10000 + RANDOM % 22000))
+		[ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
 	done
 	return 1
 }
