@@ -23,8 +23,8 @@ set -u
 PARAKIT=$(realpath "${1:-$(dirname "$0")/../build/parakit}")
 ROUNDS=${ROUNDS:-3}
 AB_C=${AB_C:-16}		# ab's concurrency
-AB_N_1K=${AB_N_1K:-20000}	# requests per ab run, 1 KiB
-AB_N_1M=${AB_N_1M:-2000}	# requests per ab run, 1 MiB
+AB_N_1K=${AB_N_1K:-10000}	# requests per ab run, 1 KiB
+AB_N_1M=${AB_N_1M:-1000}	# requests per ab run, 1 MiB
 RB_N=${RB_N:-100000}		# requests per redis-benchmark run
 RB_C=${RB_C:-50}		# its clients
 COUNT_DIV=${COUNT_DIV:-4}	# the counting pass makes 1/COUNT_DIV of the requests
