@@ -46,6 +46,8 @@ trap cleanup EXIT
 chmod 755 "$T"		# nginx's workers run as nobody when root starts it
 cd "$T" || exit 1
 export XDG_CACHE_HOME=$T/cache
+mkdir -m 1777 slots	# SQPOLL slots of our own, which nginx's workers (nobody) can take
+export PK_SQPOLL_SLOT_DIR=$T/slots
 mkdir www
 head -c 1024 /dev/urandom > www/1k
 head -c $((1 << 20)) /dev/urandom > www/1m

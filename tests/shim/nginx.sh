@@ -18,6 +18,10 @@ cd "$T_TMP" || exit 1
 # Started by root, the workers run as nobody and must reach the files.
 chmod 755 "$T_TMP"
 export XDG_CACHE_HOME=$T_TMP/cache
+# SQPOLL slots of our own (another parakit user must not take them), which
+# nginx's workers can take when they run as nobody.
+mkdir -m 1777 slots
+export PK_SQPOLL_SLOT_DIR=$T_TMP/slots
 s_reaper || t_skip_all "cannot build the reaper fixture"
 
 size=$(stat -L -c %s "$NGINX")

@@ -15,6 +15,10 @@ REDIS=$(command -v redis-server) || t_skip_all "redis-server is not installed (m
 CLI=$(command -v redis-cli) || t_skip_all "redis-cli is not installed (make deps)"
 cd "$T_TMP" || exit 1
 export XDG_CACHE_HOME=$T_TMP/cache
+# SQPOLL slots of our own (another parakit user must not take them), which
+# nginx's workers can take when they run as nobody.
+mkdir -m 1777 slots
+export PK_SQPOLL_SLOT_DIR=$T_TMP/slots
 s_reaper || t_skip_all "cannot build the reaper fixture"
 
 # redis-server is a link to redis-check-rdb, which looks at its name.
