@@ -73,7 +73,8 @@ talk()
 	local c=("$CLI" -p "$PORT")
 	echo "one command per connection:"
 	"${c[@]}" SET k 1; "${c[@]}" GET k; "${c[@]}" INCR k; "${c[@]}" LPUSH l x y; "${c[@]}" LRANGE l 0 -1
-	"${c[@]}" EXPIRE k 50; "${c[@]}" TTL k
+	# A slow start of redis-cli on a loaded machine may cost TTL a second.
+	"${c[@]}" EXPIRE k 50; "${c[@]}" TTL k | awk '{ print ($1 > 40 && $1 <= 50 ? "TTL in (40, 50]" : "TTL " $1) }'
 	echo "a session on stdin:"
 	"${c[@]}" < session
 	echo "a 1 MiB value:"
