@@ -30,3 +30,7 @@ all: libpk
 .PHONY: bench-shim
 bench-shim: all
 	bash bench/shim.sh $(O)/parakit
+
+.PHONY: bench-shim-servers
+bench-shim-servers: all
+	bash bench/shim-servers.sh $(O)/parakit
