@@ -106,6 +106,8 @@ struct pk_core {
 	const void *sched_stack_bottom;	/* for ASan's fiber annotations */
 	size_t sched_stack_size;
 	uint64_t nswitch;
+	unsigned asleep_calls;		/* a thread's calls while its SQPOLL thread slept (pk_route) */
+	int64_t asleep_since_ms;	/* ... since the first of them */
 	/* Fibers' operations in flight (io.c: stale checks; signal.c) */
 	struct pk_op *unchecked, *unchecked_tail;	/* oldest first */
 	struct pk_op *checked;
