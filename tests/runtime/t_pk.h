@@ -115,6 +115,24 @@ static inline int t_done(void)
 }
 
 /*
+ * Runs this test program (@self, its argv[0]) again as a child with the
+ * argument "ring", for checks that need PK_ROUTE=ring (read once per
+ * process): the child's TAP lines become diagnostics, and the one check
+ * @desc passes when it exits 0.
+ */
+static inline void t_run_ring_child(const char *self, const char *desc)
+{
+	char cmd[4200], line[512];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' ring", self);
+	f = popen(cmd, "r");
+	while (f && fgets(line, sizeof(line), f))
+		t_diag("child: %s", strtok(line, "\n") ? line : "");
+	t_ok(f && pclose(f) == 0, "%s", desc);
+}
+
+/*
  * The main of a test that is one fiber on @cores cores: requires io_uring,
  * plans @plan checks, runs @fn under pk_init/pk_run/pk_shutdown (SIGPIPE
  * ignored: tests close sockets under writers) and returns the status.
