@@ -39,6 +39,7 @@ cp "$tmp/pcp/pcp" "$tmp/pcp-before"
 export LD_LIBRARY_PATH="$tmp/prefix/lib:$tmp/prefix/lib/x86_64-linux-gnu"
 echo "before: $(syscalls "$tmp/pcp-before" "$tmp/data" "$tmp/copy1")"
 echo "after:  $(syscalls "$tmp/pcp/pcp" "$tmp/data" "$tmp/copy2")"
+echo "after, PK_SQPOLL=1:  $(syscalls env PK_SQPOLL=1 "$tmp/pcp/pcp" "$tmp/data" "$tmp/copy3")"
 cmp -s "$tmp/copy1" "$tmp/copy2" && echo "same bytes copied"
 
 echo
@@ -46,3 +47,5 @@ echo "== parakit shim: /usr/bin/cat under libpk =="
 "$parakit" shim --db "$tmp/shim.db" -o "$tmp/cat.pk.so" /usr/bin/cat | tail -n 3
 echo "plain: $(syscalls /usr/bin/cat "$tmp/data")"
 echo "shim:  $(syscalls env LD_PRELOAD="$tmp/cat.pk.so" /usr/bin/cat "$tmp/data")"
+# An ordinary thread's calls stay the kernel's unless its ring polls (pk.h):
+echo "shim, PK_SQPOLL=1:  $(syscalls env PK_SQPOLL=1 LD_PRELOAD="$tmp/cat.pk.so" /usr/bin/cat "$tmp/data")"

@@ -78,7 +78,8 @@ static int add_lines(struct port_file *f, const char *pc_dir, FILE *msg)
 	char *text;
 	int r;
 
-	if (strstr(f->text, "libpk"))
+	/* Asks pkg-config for libpk already (a word in a comment is no build line). */
+	if (strstr(f->text, "--cflags libpk") || strstr(f->text, "--libs libpk"))
 		return 0;
 	if (!(link = link_var(f->text))) {
 		fprintf(msg, "parakit port: '%s' links with $(CC) but reads neither LDLIBS nor LIBS: link its "
