@@ -122,25 +122,11 @@ static void *overflow_fn(void *arg)
 
 int main(void)
 {
-	int p[2], st, r;
-	char buf[512] = "";
-	ssize_t n;
-	pid_t pid;
+	char buf[512];
+	int st, r;
 
 	r = t_run_fiber_on(1, main_fiber, 9);
-	if (pipe(p))
-		return 1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 2);
-		pk_run(overflow_fn, NULL, NULL);
-		_exit(0);
-	}
-	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(p[0]);
-	waitpid(pid, &st, 0);
+	st = t_pk_run_child(overflow_fn, buf, sizeof(buf));
 	t_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "a fiber overflowing its 64 KiB stack dies of SIGSEGV");
 	t_ok(strstr(buf, "65536-byte stack") != NULL, "on its guard page: %.*s", (int)strcspn(buf, "\n"), buf);
 	return r || t_done();

@@ -28,27 +28,13 @@ static void *overflow_fn(void *arg)
 int main(void)
 {
 	struct io_uring ring;
-	int p[2], st;
-	char buf[512] = "";
-	ssize_t n;
-	pid_t pid;
+	char buf[512];
+	int st;
 
 	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
 	io_uring_queue_exit(&ring);
 	t_plan(2);
-	if (pipe(p))
-		return 1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 2);
-		pk_run(overflow_fn, NULL, NULL);
-		_exit(0);
-	}
-	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(p[0]);
-	waitpid(pid, &st, 0);
+	st = t_pk_run_child(overflow_fn, buf, sizeof(buf));
 	t_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "a stack overflow kills with SIGSEGV");
 	t_ok(strstr(buf, "guard page hit") != NULL, "the guard page hit is reported: %.*s",
 	     (int)strcspn(buf, "\n"), buf);

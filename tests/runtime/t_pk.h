@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "pk.h"
 
@@ -112,6 +114,33 @@ static inline void t_require_in(const char *test, int have, const char *why)
 static inline int t_done(void)
 {
 	return t_failed ? 1 : 0;
+}
+
+/*
+ * Runs @fn as libpk's first fiber in a child process, its stderr in @buf
+ * (@size bytes, NUL-terminated): for fibers that must crash. Returns the
+ * child's wait status, or -1.
+ */
+static inline int t_pk_run_child(void *(*fn)(void *), char *buf, size_t size)
+{
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	buf[0] = 0;
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 2);
+		pk_run(fn, NULL, NULL);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], buf, size - 1);
+	buf[n > 0 ? n : 0] = 0;
+	close(p[0]);
+	return pid < 0 || waitpid(pid, &st, 0) != pid ? -1 : st;
 }
 
 /*
