@@ -353,15 +353,14 @@ static int write_file(const char *root, const struct port_file *f, const char *t
 	return 0;
 }
 
-/* Records the run and its sites (replacing the tree's earlier sites);
- * *run_id gets the port_run row. Returns 0 or -1 (printed). */
+/* Records the run and its sites (earlier runs keep theirs); *run_id gets
+ * the port_run row. Returns 0 or -1 (printed). */
 static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const char *started, double secs,
 		    size_t files_changed, const struct src_result *results, size_t n_results, long long *run_id)
 {
 	sqlite3_stmt *ins = NULL, *run_st = NULL;
 	long long tree_id;
 	int ret = -1;
-	char sql[128];
 
 	if (db_exec(db, "BEGIN IMMEDIATE"))
 		return -1;
@@ -376,13 +375,10 @@ static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const
 	}
 	if (tree_id < 0)
 		goto out;
-	snprintf(sql, sizeof(sql), "DELETE FROM port_site WHERE tree_id = %lld", tree_id);
-	if (db_exec(db, sql))
-		goto out;
 	run_st = db_prepare(db, "INSERT INTO port_run(tree_id, level, command_line, parakit_version, started, seconds,"
 				" sites, rewritten, files_changed, applied) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	ins = db_prepare(db, "INSERT INTO port_site(tree_id, file, line, col, caller, callee, posix_name, blocking,"
-			     " action, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+			     " action, reason, run_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (!run_st || !ins)
 		goto out;
 	{
@@ -426,6 +422,7 @@ static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const
 			sqlite3_bind_text(ins, 10, s->reason, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(ins, 10);
+		sqlite3_bind_int64(ins, 11, *run_id);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto sqlerr;
 		sqlite3_reset(ins);
@@ -451,6 +448,7 @@ static int write_db(sqlite3 *db, struct port_tree *t, const char *cmdline, const
 		sqlite3_bind_text(ins, 9, "left", -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 10, "the unit did not parse: its calls are not known (v_src_errors)", -1,
 				  SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 11, *run_id);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto sqlerr;
 		sqlite3_reset(ins);

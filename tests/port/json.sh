@@ -64,10 +64,11 @@ json_rows()
 {
 	jq -r '.sites[] | [.file, .line, .col, (.caller // ""), .callee, .action, (.reason // "")] | map(tostring) | join("\t")' "$1" | sort
 }
+# v_port_sites' rows of run $1 (every run keeps its own).
 view_rows()
 {
 	t_sql "$db" "SELECT file, line, col, coalesce(caller, ''), callee, action, coalesce(reason, '')
-		     FROM v_port_sites WHERE tree = '$tree'" | sort
+		     FROM v_port_sites WHERE tree = '$tree' AND run_id = $1" | sort
 }
 # check NAME: the JSON in $T_TMP/NAME.json against the database.
 check()
@@ -75,11 +76,12 @@ check()
 	local j=$T_TMP/$1.json
 	t_ok "$1: stdout is JSON and nothing else" jq -e 'type == "object"' "$j"
 	json_rows "$j" > "$T_TMP/$1.jrows"
-	view_rows > "$T_TMP/$1.vrows"
+	view_rows "$(jq .run_id "$j")" > "$T_TMP/$1.vrows"
 	t_cmp "$T_TMP/$1.jrows" "$T_TMP/$1.vrows" "$1: its sites are v_port_sites' rows"
 	t_is "$(jq '[.call_sites, .rewritten, .left] | @csv' "$j")" \
 		"\"$(t_sql "$db" "SELECT count(*), count(*) FILTER (WHERE action = 'rewritten'),
-				  count(*) FILTER (WHERE action = 'left') FROM v_port_sites WHERE tree = '$tree'" | tr '\t' ,)\"" \
+				  count(*) FILTER (WHERE action = 'left') FROM v_port_sites
+				  WHERE tree = '$tree' AND run_id = $(jq .run_id "$j")" | tr '\t' ,)\"" \
 		"$1: call_sites, rewritten and left are the view's counts"
 	t_is "$(jq '.call_sites == (.sites | length) and .rewritten + .left == .call_sites
 		    and .rewritten_blocking == ([.sites[] | select(.action == "rewritten" and .blocking)] | length)
@@ -138,6 +140,19 @@ printf '%s\n' "$T_OUT" > "$T_TMP/again.json"
 check again
 t_is "$(jq -r '[.files_changed, .build] | @tsv' "$T_TMP/again.json")" "0	unchanged" \
 	"again: no file changes, the Makefile needs nothing"
+
+# Every run keeps its sites (issue 14): the five runs above, and a sixth at
+# --level fibers of the ported tree, each with its level, the earlier ones
+# unchanged by the later.
+t_pk port --db "$db" --level fibers --json "$tree"
+printf '%s\n' "$T_OUT" > "$T_TMP/fibers.json"
+check fibers
+t_is "$(t_sql "$db" "SELECT group_concat(level || ':' || n, ' ') FROM (SELECT run_id, level, count(*) AS n
+		      FROM v_port_sites WHERE tree = '$tree' GROUP BY run_id ORDER BY run_id)")" \
+	"compat:$(jq '.sites | length' "$T_TMP/diff.json") compat:$(jq '.sites | length' "$T_TMP/diff.json") compat:$(jq '.sites | length' "$T_TMP/alone.json") compat:$(jq '.sites | length' "$T_TMP/apply.json") compat:$(jq '.sites | length' "$T_TMP/again.json") fibers:$(jq '.sites | length' "$T_TMP/fibers.json")" \
+	"v_port_sites keeps every run's sites, each with its run_id and level"
+view_rows "$(jq .run_id "$T_TMP/alone.json")" > "$T_TMP/alone.vrows2"
+t_cmp "$T_TMP/alone.vrows2" "$T_TMP/alone.vrows" "an earlier run's rows are as it wrote them"
 
 # A name that is not UTF-8: valid JSON still, and the bytes come back.
 mkdir -p "$T_TMP/latin1"
