@@ -68,6 +68,8 @@ unsigned pk_fd_learnt(int fd, int oflags, mode_t type)
 
 	if (type == S_IFIFO || type == S_IFSOCK)
 		v |= PK_FD_STREAM;
+	if (type == S_IFSOCK)
+		v |= PK_FD_SOCK;
 	if (type == S_IFDIR)
 		v |= PK_FD_DIR;
 	if ((oflags & O_NONBLOCK) && type != S_IFREG)

@@ -355,8 +355,15 @@ int pk_req_wait(struct pk_req **reqs, unsigned n, unsigned min);
  *   PK_SQPOLL_SLOTS=N sets how many, 0 for no limit), whose calls make no
  *   system call while the kernel thread is awake; a thread spins on its
  *   completion queue for PK_SPIN_US (default 100) before it sleeps.
- *   PK_ROUTE=ring sends every thread's calls through its ring anyway
- *   (to measure, or to see them as io_uring operations);
+ *   PK_ROUTE=ring sends every call that can go to a ring through it,
+ *   a thread's too (to measure, or to see them as io_uring operations);
+ * - on a socket, a receive that most likely finds data (the last one did
+ *   not drain the socket), a send, and a poll first ask the kernel
+ *   without waiting: what can be done now costs one system call there,
+ *   where an operation on a ring that must be entered costs a park and a
+ *   round trip for the same work. Only what would wait goes to the ring
+ *   (which then waits for readiness first). A polled ring (SQPOLL) takes
+ *   it all;
  * - a call that cannot block (an O_NONBLOCK pipe, socket or terminal)
  *   goes straight to the kernel from anywhere: the kernel says EAGAIN
  *   itself, and a stale idea of the descriptor's flags cannot make the

@@ -145,6 +145,7 @@ enum {
 	PK_FD_DIR = 8,
 	PK_FD_DRAINED = 16,	/* the last receive took all the socket held (posix.c) */
 	PK_FD_OWN = 32,		/* one of libpk's own: a ring, an SQPOLL slot */
+	PK_FD_SOCK = 64,	/* a socket: tried without waiting first (posix.c) */
 };
 
 PK_HIDDEN extern struct pk_rt pk_rt;

@@ -132,6 +132,70 @@ static long op_finish(struct pk_core *c, struct pk_op *op)
 	return ret_errno(pk_op_run(c, op, true));
 }
 
+/*
+ * Sockets are tried first: a receive on one whose last receive did not
+ * drain it, and every send, go to the kernel's own call with MSG_DONTWAIT,
+ * which does at once what the socket can do now. Only what would block
+ * goes to the ring, which then waits for readiness before it tries
+ * (IORING_RECVSEND_POLL_FIRST). A ring operation costs a park, a trip
+ * through the scheduler and its own completion for work a system call
+ * does in place: tinyproxy's relay, 2 KiB at a time through sockets that
+ * mostly had data waiting, took twice the original's CPU on the ring.
+ * PK_FD_DRAINED: the last receive took all the socket held (a short
+ * count, or the kernel leaving IORING_CQE_F_SOCK_NONEMPTY out), so the
+ * next one most likely finds it empty and waits first: a request-response
+ * server saves one failed receive per request. A stale hint costs nothing
+ * but that guess; a stale PK_FD_SOCK (the number reused for a pipe) one
+ * ENOTSOCK, after which the descriptor is learnt again. A ring whose
+ * kernel thread polls it (SQPOLL) takes operations without a system call:
+ * there everything goes to the ring, as under PK_ROUTE=ring (pk.h).
+ */
+static bool kernel_first(const struct pk_core *c)
+{
+	return !(c->ring.flags & IORING_SETUP_SQPOLL) && !pk_rt.route_all;
+}
+
+static ssize_t sock_recv(struct pk_core *c, int fd, void *buf, size_t len, int flags)
+{
+	long r;
+
+	if (kernel_first(c) && !(pk_fd_facts(fd) & PK_FD_DRAINED) && !(flags & MSG_WAITALL)) {
+		r = recv(fd, buf, len, flags | MSG_DONTWAIT);
+		if (r >= 0)
+			pk_fd_hint(fd, PK_FD_DRAINED, (size_t)r < len);
+		else if (errno == ENOTSOCK)
+			pk_fd_learn(fd);
+		if (r >= 0 || errno != EAGAIN)
+			return r;
+	}
+	OP_START(c, fd);
+	io_uring_prep_recv(sqe, fd, buf, len, flags);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	r = pk_op_run(c, &op, true);
+	pk_fd_hint(fd, PK_FD_DRAINED, r > 0 && !(op.cflags & IORING_CQE_F_SOCK_NONEMPTY));
+	return ret_errno(r);
+}
+
+/* A send: what the socket takes now, the rest on the ring, all of it as a blocking send would. */
+static ssize_t sock_send(struct pk_core *c, int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t done = kernel_first(c) ? send(fd, buf, len, flags | MSG_DONTWAIT) : 0;
+	long r;
+
+	if (done < 0 && errno == ENOTSOCK)
+		pk_fd_learn(fd);
+	if ((size_t)done == len || (done < 0 && errno != EAGAIN))
+		return done;
+	done = done < 0 ? 0 : done;
+	OP_START(c, fd);
+	io_uring_prep_send(sqe, fd, (const char *)buf + done, len - (size_t)done, flags | MSG_WAITALL);
+	sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+	r = pk_op_run(c, &op, true);
+	if (r < 0 && done)
+		return done;	/* as a blocking send interrupted after it sent some */
+	return r < 0 ? ret_errno(r) : done + r;
+}
+
 ssize_t pk_read(int fd, void *buf, size_t count)
 {
 	struct pk_core *c = ring_for(fd);
@@ -140,6 +204,12 @@ ssize_t pk_read(int fd, void *buf, size_t count)
 		return read(fd, buf, count);
 	if (bad_count(count))
 		return fail(EFAULT);
+	if (pk_fd_facts(fd) & PK_FD_SOCK) {
+		ssize_t r = sock_recv(c, fd, buf, count, 0);
+
+		if (r >= 0 || errno != ENOTSOCK)
+			return r;	/* else the number is something else now, known again */
+	}
 	if (read0_isdir(fd, count))
 		return -1;
 	OP_START(c, fd);
@@ -155,6 +225,12 @@ ssize_t pk_write(int fd, const void *buf, size_t count)
 		return write(fd, buf, count);
 	if (bad_count(count))
 		return fail(EFAULT);
+	if (pk_fd_facts(fd) & PK_FD_SOCK) {
+		ssize_t r = sock_send(c, fd, buf, count, 0);
+
+		if (r >= 0 || errno != ENOTSOCK)
+			return r;
+	}
 	OP_START(c, fd);
 	io_uring_prep_write(sqe, fd, buf, rw_len(count), (uint64_t)-1);
 	return op_finish(c, &op);
@@ -411,33 +487,16 @@ ssize_t pk_send(int fd, const void *buf, size_t len, int flags)
 
 	if (!c)
 		return send(fd, buf, len, flags);
-	OP_START(c, fd);
-	io_uring_prep_send(sqe, fd, buf, len, flags);
-	return op_finish(c, &op);
+	return sock_send(c, fd, buf, len, flags);
 }
 
-/*
- * PK_FD_DRAINED: the last pk_recv on the socket took all it held (the
- * kernel said so by leaving IORING_CQE_F_SOCK_NONEMPTY out). The next one
- * then most likely finds it empty, so it waits for data first
- * (IORING_RECVSEND_POLL_FIRST) instead of trying a receive that fails:
- * a request-response server saves one failed receive per request. A stale
- * hint costs nothing but that guess.
- */
 ssize_t pk_recv(int fd, void *buf, size_t len, int flags)
 {
 	struct pk_core *c = sock_ring_for(fd, flags);
-	long r;
 
 	if (!c)
 		return recv(fd, buf, len, flags);
-	OP_START(c, fd);
-	io_uring_prep_recv(sqe, fd, buf, len, flags);
-	if (pk_fd_facts(fd) & PK_FD_DRAINED)
-		sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-	r = pk_op_run(c, &op, true);
-	pk_fd_hint(fd, PK_FD_DRAINED, r > 0 && !(op.cflags & IORING_CQE_F_SOCK_NONEMPTY));
-	return ret_errno(r);
+	return sock_recv(c, fd, buf, len, flags);
 }
 
 ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -447,7 +506,7 @@ ssize_t pk_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!c)
 		return sendmsg(fd, msg, flags);
 	OP_START(c, fd);
-	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
+	io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags | MSG_WAITALL);	/* all of it, as a blocking send */
 	return op_finish(c, &op);
 }
 
@@ -534,13 +593,23 @@ int pk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	struct pk_req *ptrs_stack[POLL_STACK + 1], **ptrs = ptrs_stack;
 	struct __kernel_timespec ts;
+	struct pk_core *c;
 	struct io_uring_sqe *sqe;
 	struct poll_block *b;
 	unsigned n = 0, ready = 0;
 	int r = 0;
 
-	if (!pk_route())
+	/*
+	 * What is ready now is the kernel's poll's to say, at the cost of one
+	 * system call: the ring's answer costs a POLL_ADD per descriptor, a
+	 * timeout, the cancels of those that did not fire and a round trip
+	 * (six operations per 2 KiB chunk of tinyproxy's relay, where the
+	 * data was waiting nearly every time).
+	 */
+	if (!(c = pk_route()))
 		return poll(fds, nfds, timeout);
+	if (kernel_first(c) && ((r = poll(fds, nfds, 0)) != 0 || timeout == 0))
+		return r;
 	if (nfds > (nfds_t)INT_MAX / 2) {
 		errno = EINVAL;
 		return -1;
