@@ -367,27 +367,27 @@ static void rename_tokens(struct port_tree *t, const char *from, const char *to)
 
 static const char wrapper[] =
 	"\n"
+	"#include <stdlib.h>\n"
+	"\n"
 	"/* parakit port --level fibers: the program's main runs as libpk's first\n"
 	" * fiber, on one core per CPU with new fibers spread over them as threads\n"
-	" * were (PK_CORES and PK_SPREAD override); pk_run() returns once every\n"
-	" * fiber has finished. */\n"
+	" * were (PK_CORES and PK_SPREAD override). Its return is exit(), as C's\n"
+	" * start-up makes it, whatever other fibers still run, and in a child of\n"
+	" * fork() as well (where pk_run's caller is gone). */\n"
 	"struct pk_port_args {\n"
 	"\tint argc;\n"
 	"\tchar **argv, **envp;\n"
-	"\tint ret;\n"
 	"};\n"
 	"\n"
 	"static void *pk_port_start(void *p)\n"
 	"{\n"
-	"\tstruct pk_port_args *a = p;\n"
-	"\n"
-	"\ta->ret = pk_port_main(%s);\n"
-	"\treturn NULL;\n"
+	"%s"
+	"\texit(pk_port_main(%s));\n"
 	"}\n"
 	"\n"
 	"int main(int argc, char **argv, char **envp)\n"
 	"{\n"
-	"\tstruct pk_port_args a = { argc, argv, envp, 0 };\n"
+	"\tstruct pk_port_args a = { argc, argv, envp };\n"
 	"\tstatic const char msg[] = \"pk_run: cannot start libpk\\n\";\n"
 	"\tstruct pk_config cfg;\n"
 	"\n"
@@ -400,7 +400,7 @@ static const char wrapper[] =
 	"\t\t\treturn 125;\n"
 	"\t\treturn 125;\n"
 	"\t}\n"
-	"\treturn a.ret;\n"
+	"\treturn 0;\n"
 	"}\n";
 
 static void port_main(struct port_file *f)
@@ -411,7 +411,7 @@ static void port_main(struct port_file *f)
 	for (size_t i = 0; i + 1 < f->n_toks; i++) {
 		size_t open, close, args[4];
 		const char *call;
-		char buf[sizeof(wrapper) + 64];
+		char buf[sizeof(wrapper) + 128];
 		int n;
 
 		if (f->toks[i].depth || f->toks[i].directive || !port_tok_is(f, i, "main") ||
@@ -431,7 +431,8 @@ static void port_main(struct port_file *f)
 		port_edit_add(f, f->toks[i].off, f->toks[i].len, "pk_port_main");
 		/* One insertion: edits at one place are kept once. */
 		buf[0] = '\n';
-		snprintf(buf + 1, sizeof(buf) - 1, wrapper, call);
+		snprintf(buf + 1, sizeof(buf) - 1, wrapper,
+			 *call ? "\tstruct pk_port_args *a = p;\n\n" : "\t(void)p;\n", call);
 		port_edit_add(f, f->len, 0, f->len && f->text[f->len - 1] != '\n' ? buf : buf + 1);
 		return;
 	}

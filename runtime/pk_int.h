@@ -135,6 +135,7 @@ struct pk_rt {
 	int route_all;			/* PK_ROUTE=ring: their calls go through their ring too */
 	int thread_sqpoll;		/* PK_SQPOLL=1: their rings poll */
 	unsigned spin_us;		/* PK_SPIN_US: how long one spins on a polling ring */
+	bool orphaned;			/* a child of fork() from a fiber: no pk_run() waits (sched.c) */
 };
 
 /* What fd.c knows of a descriptor (pk_rt.fd_facts). */

@@ -171,6 +171,7 @@ static void thread_ring_free(void *p)
 }
 
 static void atfork_prepare(void), atfork_parent(void), atfork_child(void);
+static void cores_forked(struct pk_core *self);
 
 static void thread_ring_key_init(void)
 {
@@ -377,8 +378,8 @@ struct pk_core *pk_route(void)
  * descriptors, but none of its threads. It lets them all go (the parent
  * keeps its own) and makes rings again at its first call, with its own
  * SQPOLL slot and polling thread. The locks are held across fork so that
- * the child does not inherit one taken by a thread it does not have.
- * NEEDSWORK: a fork from a fiber leaves the scheduler cores behind.
+ * the child does not inherit one taken by a thread it does not have. The
+ * scheduler cores start again in the child (cores_forked).
  */
 static void atfork_prepare(void)
 {
@@ -421,6 +422,8 @@ static void atfork_child(void)
 		close(sqpoll_slot);
 		sqpoll_slot = -1;
 	}
+	if (pk_rt.started)
+		cores_forked(pk_tls_core && !pk_tls_core->thread ? pk_tls_core : NULL);
 	pk_tls_own_work = false;
 	atfork_parent();
 }
@@ -764,6 +767,8 @@ static void *core_main(void *arg)
 	pk_signal_arm(c);
 	while (!c->stop) {
 		pk_sched_run_ready(c);
+		if (pk_rt.orphaned && !atomic_load(&pk_rt.live))
+			exit(0);	/* cores_forked(): the child's last fiber ended */
 		if (c->runq) {
 			submit_nowait(c);
 		} else if ((batch = wait_nr(c)) > 1) {
@@ -799,6 +804,98 @@ static int usable_cpus(int *cpus, int max)
 		if (CPU_ISSET(i, &set))
 			cpus[n++] = i;
 	return n;
+}
+
+/*
+ * A core's ring. Only the core's thread submits to and waits on it (other
+ * threads reach it by MSG_RING, which needs no issuer), so the kernel may
+ * keep completions' task work until we ask for it (DEFER_TASKRUN, which
+ * requires SINGLE_ISSUER): no interrupted waits, and the work runs in
+ * batches when we enter. The ring starts disabled so that the issuer is
+ * the core's thread, which enables it; kernels before 6.1 get
+ * COOP_TASKRUN (ring_init).
+ */
+static int core_ring_init(struct pk_core *c)
+{
+	const struct pk_config *cfg = &pk_rt.cfg;
+	unsigned flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+			 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
+
+	if (cfg->sqpoll)
+		flags = IORING_SETUP_SQPOLL;
+	return ring_init(c, cfg->ring_entries, flags, cfg->sqpoll ? cfg->sqpoll_cpu : -1, cfg->sqpoll_idle_ms,
+			 c->id && cfg->sqpoll ? pk_rt.cores[0]->ring.ring_fd : -1);
+}
+
+/* Starts @c's thread on its CPU. Returns 0 or -errno. */
+static int core_start(struct pk_core *c)
+{
+	char name[16];
+	cpu_set_t set;
+	int r = pthread_create(&c->tid, NULL, core_main, c);
+
+	if (r)
+		return -r;
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	pthread_setaffinity_np(c->tid, sizeof(set), &set);
+	/* So ps, top and the benchmarks can tell the cores apart. */
+	snprintf(name, sizeof(name), "pk-core%d", c->id);
+	pthread_setname_np(c->tid, name);
+	return 0;
+}
+
+/*
+ * fork() from a fiber (a daemon detaching, most often): the child has only
+ * the thread that called fork(), as POSIX says, so only the fiber that
+ * called it is left, on its core @self; the other fibers are gone as other
+ * threads would be (their memory stays: the child may point into it).
+ * Every core gets a ring and a signal eventfd of its own (the inherited
+ * ones are the parent's: the rings mapped shared), and the other cores a
+ * thread again, so that the child spawns and spreads fibers as the parent
+ * did. The thread waiting in pk_run() is not in the child either: when the
+ * child's last fiber ends, the child exits with status 0, as a process
+ * does when its last thread ends. A fork from an ordinary thread (@self
+ * NULL) restarts every core, empty.
+ */
+static void cores_forked(struct pk_core *self)
+{
+	int nthreads = 0;
+
+	atomic_store(&pk_rt.nup, 0);
+	for (int i = 0; i < pk_rt.ncores; i++) {
+		struct pk_core *c = pk_rt.cores[i];
+
+		ring_exit(c);
+		pk_signal_core_exit(c);
+		c->runq = c->runq_tail = NULL;
+		c->unchecked = c->unchecked_tail = c->checked = NULL;
+		c->parked_reqs = NULL;
+		c->nlive = c == self;
+		c->unsubmitted = 0;
+		c->stop = false;
+		c->tid = 0;
+		atomic_store(&c->sig_bits, 0);
+		if (c != self)
+			c->cur = NULL;
+		if (core_ring_init(c) < 0) {
+			c->stop = true;	/* pk_spawn onto it fails: its messages cannot be sent */
+			continue;
+		}
+		pk_signal_core_init(c);
+		if (c != self) {
+			nthreads += core_start(c) == 0;
+		} else {
+			c->tid = pthread_self();
+			if (c->ring.flags & IORING_SETUP_R_DISABLED)
+				c->stop = ring_enable(c) < 0;
+			pk_signal_arm(c);
+		}
+	}
+	for (int v; (v = atomic_load(&pk_rt.nup)) < nthreads;)
+		futex(&pk_rt.nup, FUTEX_WAIT_PRIVATE, v);
+	atomic_store(&pk_rt.live, self != NULL);
+	pk_rt.orphaned = self != NULL;
 }
 
 int pk_init(const struct pk_config *cfg_in)
@@ -837,17 +934,6 @@ int pk_init(const struct pk_config *cfg_in)
 
 	for (int i = 0; i < cfg.cores; i++) {
 		struct pk_core *c = calloc(1, sizeof(*c));
-		/*
-		 * Only this core's thread submits to and waits on its ring (other
-		 * threads reach it by MSG_RING, which needs no issuer), so the
-		 * kernel may keep completions' task work until we ask for it
-		 * (DEFER_TASKRUN, which requires SINGLE_ISSUER): no interrupted
-		 * waits, and the work runs in batches when we enter. The ring
-		 * starts disabled so that the issuer is the core's thread, which
-		 * enables it; kernels before 6.1 get COOP_TASKRUN (ring_init).
-		 */
-		unsigned flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-				 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
 
 		if (!c) {
 			r = -ENOMEM;
@@ -859,10 +945,7 @@ int pk_init(const struct pk_config *cfg_in)
 		if (cfg.sqpoll && ncpu > 1 && cpus[next % ncpu] == sq_cpu && cfg.cores < ncpu)
 			next++;
 		c->cpu = cpus[next++ % ncpu];
-		if (cfg.sqpoll)
-			flags = IORING_SETUP_SQPOLL;
-		r = ring_init(c, cfg.ring_entries, flags, sq_cpu, cfg.sqpoll_idle_ms,
-			      i && cfg.sqpoll ? pk_rt.cores[0]->ring.ring_fd : -1);
+		r = core_ring_init(c);
 		if (r < 0) {
 			free(c);
 			break;
@@ -872,23 +955,8 @@ int pk_init(const struct pk_config *cfg_in)
 		pk_rt.ncores = i + 1;
 	}
 	for (int i = 0; r >= 0 && i < pk_rt.ncores; i++) {
-		struct pk_core *c = pk_rt.cores[i];
-		cpu_set_t set;
-
-		r = -pthread_create(&c->tid, NULL, core_main, c);
-		if (r < 0)
-			break;
-		nthreads++;
-		CPU_ZERO(&set);
-		CPU_SET(c->cpu, &set);
-		pthread_setaffinity_np(c->tid, sizeof(set), &set);
-		{
-			/* So ps, top and the benchmarks can tell the cores apart. */
-			char name[16];
-
-			snprintf(name, sizeof(name), "pk-core%d", i);
-			pthread_setname_np(c->tid, name);
-		}
+		r = core_start(pk_rt.cores[i]);
+		nthreads += r == 0;
 	}
 	/* Rings are enabled by their threads; a message sent to a disabled ring fails. */
 	for (int v; (v = atomic_load(&pk_rt.nup)) < nthreads;)
