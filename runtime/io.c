@@ -135,6 +135,32 @@ void pk_interrupt_parked(struct pk_core *c, uint64_t bits)
 			atomic_store(&g->w.done, 1);
 			pk_fiber_ready(g->w.f);
 		}
+	/* Their waits re-check what they wait for: a wake that came too is not lost. */
+	for (struct pk_intr *in = c->intr_waits; in; in = in->next)
+		if (!in->interrupted) {
+			in->interrupted = true;
+			pk_fiber_ready(in->f);
+		}
+}
+
+/* @in's fiber parks on @c until a signal handler runs or it is woken. */
+void pk_intr_add(struct pk_core *c, struct pk_intr *in)
+{
+	in->prev = NULL;
+	in->next = c->intr_waits;
+	if (in->next)
+		in->next->prev = in;
+	c->intr_waits = in;
+}
+
+void pk_intr_del(struct pk_core *c, struct pk_intr *in)
+{
+	if (in->prev)
+		in->prev->next = in->next;
+	else
+		c->intr_waits = in->next;
+	if (in->next)
+		in->next->prev = in->prev;
 }
 
 void pk_op_complete(struct pk_op *op, int res, unsigned flags)

@@ -43,6 +43,13 @@ struct pk_waiter {
 	int res;		/* channel: 0, or -EPIPE when closed while waiting */
 };
 
+/* A fiber parked where a signal handler ends the wait (sem_wait: EINTR). */
+struct pk_intr {
+	struct pk_fiber *f;
+	bool interrupted;		/* pk_interrupt_parked: a handler ran */
+	struct pk_intr *prev, *next;	/* in its core's intr_waits */
+};
+
 struct pk_op {
 	struct pk_waiter w;
 	int res;
@@ -112,6 +119,7 @@ struct pk_core {
 	struct pk_op *unchecked, *unchecked_tail;	/* oldest first */
 	struct pk_op *checked;
 	void *parked_reqs;		/* fibers parked in pk_req_wait (io.c) */
+	struct pk_intr *intr_waits;	/* fibers parked where a signal ends the wait (io.c) */
 	/* Signals (signal.c): a handler writes sig_efd, the core reads it */
 	int sig_efd;
 	uint64_t sig_buf;
@@ -216,6 +224,8 @@ PK_HIDDEN int pk_stale_wait_ms(struct pk_core *c);
 PK_HIDDEN void pk_stale_check(struct pk_core *c);
 /* Interrupts @c's fibers parked in calls a signal in @bits interrupts (signal.c decides). */
 PK_HIDDEN void pk_interrupt_parked(struct pk_core *c, uint64_t bits);
+PK_HIDDEN void pk_intr_add(struct pk_core *c, struct pk_intr *in);
+PK_HIDDEN void pk_intr_del(struct pk_core *c, struct pk_intr *in);
 
 /* signal.c */
 PK_HIDDEN int pk_signal_core_init(struct pk_core *c);

@@ -871,6 +871,7 @@ static void cores_forked(struct pk_core *self)
 		c->runq = c->runq_tail = NULL;
 		c->unchecked = c->unchecked_tail = c->checked = NULL;
 		c->parked_reqs = NULL;
+		c->intr_waits = NULL;
 		c->nlive = c == self;
 		c->unsubmitted = 0;
 		c->stop = false;

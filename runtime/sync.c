@@ -108,20 +108,28 @@ static bool bad_time(const struct timespec *t)
 	return !t || t->tv_nsec < 0 || t->tv_nsec >= 1000000000L;
 }
 
-static int fiber_wait_until(struct pk_waiter *w, const struct timespec *abstime, clockid_t clock)
+/* A fiber's wait_until; with @in it also ends when a signal handler runs (-EINTR). */
+static int fiber_wait_until(struct pk_waiter *w, const struct timespec *abstime, clockid_t clock,
+			    const struct pk_intr *in)
 {
 	struct pk_core *c = pk_tls_core;
-	struct __kernel_timespec ts = { .tv_sec = abstime->tv_sec, .tv_nsec = abstime->tv_nsec };
+	struct __kernel_timespec ts = { 0 };
 	unsigned flags = IORING_TIMEOUT_ABS | (clock == CLOCK_REALTIME ? IORING_TIMEOUT_REALTIME : 0);
 	struct pk_op timer = { .fd = -1 };
 	struct io_uring_sqe *sqe;
 	struct timespec now;
 	long long left;
 
+	if (!abstime) {
+		while (!atomic_load(&w->done) && !in->interrupted)
+			pk_fiber_park();
+		return atomic_load(&w->done) ? 0 : -EINTR;
+	}
+	ts = (struct __kernel_timespec){ .tv_sec = abstime->tv_sec, .tv_nsec = abstime->tv_nsec };
 	for (;;) {
 		sqe = pk_op_sqe(c, &timer, -1);
 		io_uring_prep_timeout(sqe, &ts, 0, flags);
-		while (!atomic_load(&w->done) && !atomic_load(&timer.w.done))
+		while (!atomic_load(&w->done) && !atomic_load(&timer.w.done) && !(in && in->interrupted))
 			pk_fiber_park();
 		if (!atomic_load(&timer.w.done) || timer.res != -EINVAL || !(flags & IORING_TIMEOUT_ABS))
 			break;
@@ -142,20 +150,33 @@ static int fiber_wait_until(struct pk_waiter *w, const struct timespec *abstime,
 		while (!atomic_load(&timer.w.done))
 			pk_fiber_park();
 	}
-	return atomic_load(&w->done) ? 0 : -ETIMEDOUT;
+	if (atomic_load(&w->done))
+		return 0;
+	return in && in->interrupted ? -EINTR : -ETIMEDOUT;
 }
 
-static int thread_wait_until(struct pk_waiter *w, const struct timespec *abstime, clockid_t clock)
+/*
+ * A thread's wait_until (@abstime NULL: no end); @intr: a signal handler
+ * ends it (-EINTR). A futex wait with no time is restarted after an
+ * SA_RESTART handler, one with a time never is: so the endless wait is
+ * one with a time beyond any.
+ */
+static int thread_wait_until(struct pk_waiter *w, const struct timespec *abstime, clockid_t clock, bool intr)
 {
+	static const struct timespec never = { .tv_sec = (time_t)1 << 40 };
 	int op = FUTEX_WAIT_BITSET_PRIVATE | (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
-	int err = errno;
+	int err = errno, r = -ETIMEDOUT;
 
+	if (!abstime)
+		abstime = &never;
 	while (!atomic_load(&w->done))
 		if (syscall(SYS_futex, &w->done, op, 0, abstime, NULL, FUTEX_BITSET_MATCH_ANY) < 0 &&
-		    errno == ETIMEDOUT)
+		    (errno == ETIMEDOUT || (intr && errno == EINTR))) {
+			r = errno == EINTR ? -EINTR : -ETIMEDOUT;
 			break;
+		}
 	errno = err;
-	return atomic_load(&w->done) ? 0 : -ETIMEDOUT;
+	return atomic_load(&w->done) ? 0 : r;
 }
 
 /*
@@ -166,7 +187,28 @@ static int thread_wait_until(struct pk_waiter *w, const struct timespec *abstime
  */
 static int wait_until(struct pk_waiter *w, const struct timespec *abstime, clockid_t clock)
 {
-	return w->f ? fiber_wait_until(w, abstime, clock) : thread_wait_until(w, abstime, clock);
+	return w->f ? fiber_wait_until(w, abstime, clock, NULL) : thread_wait_until(w, abstime, clock, false);
+}
+
+/*
+ * A semaphore's wait_until, @abstime NULL for none: it also ends when a
+ * signal handler runs, as sem_wait(3) and sem_timedwait(3) say EINTR
+ * whatever SA_RESTART says (signal(7)), where the other waits here go on
+ * as POSIX lets them. A fiber is found by its core through its pk_intr
+ * (pk_interrupt_parked), a thread's futex wait says EINTR itself.
+ * Returns 0, -EINTR or -ETIMEDOUT; settle() as after wait_until().
+ */
+static int sem_wait_until(struct pk_waiter *w, const struct timespec *abstime)
+{
+	struct pk_intr in = { .f = w->f };
+	int r;
+
+	if (!w->f)
+		return thread_wait_until(w, abstime, CLOCK_REALTIME, true);
+	pk_intr_add(pk_tls_core, &in);
+	r = fiber_wait_until(w, abstime, CLOCK_REALTIME, &in);
+	pk_intr_del(pk_tls_core, &in);
+	return r;
 }
 
 /*
@@ -572,10 +614,11 @@ int pk_sem_destroy(pk_sem_t *s)
 	return s->waiters ? sem_fail(EBUSY) : 0;
 }
 
-/* Takes a unit, or -EAGAIN (!@wait), or waits for one until @abstime unless it is NULL. */
+/* Takes a unit, or -EAGAIN (!@wait), or waits for one until @abstime unless it is NULL (-EINTR: a signal). */
 static int sem_take(pk_sem_t *s, bool wait, const struct timespec *abstime)
 {
 	struct pk_waiter w;
+	int r;
 
 	pk_spin_lock(SPIN(s));
 	if (s->value) {
@@ -591,16 +634,17 @@ static int sem_take(pk_sem_t *s, bool wait, const struct timespec *abstime)
 	wq_push(&s->waiters, &s->tail, &w);
 	pk_spin_unlock(SPIN(s));
 	/* The poster hands its unit to us: the value never went up. */
-	if (!abstime)
-		pk_wait(&w);
-	else if (wait_until(&w, abstime, CLOCK_REALTIME))
-		return settle(SPIN(s), &s->waiters, &s->tail, &w);
-	return 0;
+	r = sem_wait_until(&w, abstime);
+	if (r && !settle(SPIN(s), &s->waiters, &s->tail, &w))
+		r = 0;	/* a post took us off the queue first: its unit is ours */
+	return r;
 }
 
 int pk_sem_wait(pk_sem_t *s)
 {
-	return sem_take(s, true, NULL);
+	int r = sem_take(s, true, NULL);
+
+	return r ? sem_fail(-r) : 0;
 }
 
 int pk_sem_trywait(pk_sem_t *s)
