@@ -21,6 +21,7 @@
 #include "rewriter/port.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -209,8 +210,22 @@ static struct call_key *gather(struct port_tree *t, const struct src_run *c, siz
 	return v;
 }
 
+/* True when @line names a signal: a SIGxxx constant (SIGTERM, SIG_IGN), or
+ * "signal" in any case (set_signal_handler), sa_handler or sa_sigaction. */
+static int names_a_signal(const char *line)
+{
+	for (const char *p = line; (p = strstr(p, "SIG")); p += 3)
+		if ((p == line || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+		    (isupper((unsigned char)p[3]) || p[3] == '_'))
+			return 1;
+	return strcasestr(line, "signal") || strstr(line, "sa_handler") || strstr(line, "sa_sigaction");
+}
+
 /* Functions whose address is taken on a line that installs a signal
- * handler: signal(SIG, f), sa.sa_handler = f, sa_sigaction = f. */
+ * handler: signal(SIG, f), sa.sa_handler = f, sa_sigaction = f, and a
+ * program's own wrapper, called with the signal's name (tinyproxy's
+ * setup_sig(SIGTERM, takesig, ...)). A function taken for a handler that
+ * is not one only keeps its calls on the kernel path. */
 static void find_handlers(struct port_tree *t, const struct call_key *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -224,7 +239,7 @@ static void find_handlers(struct port_tree *t, const struct call_key *v, size_t 
 		a = f->line_off[c->line - 1];
 		b = c->line < f->n_lines ? f->line_off[c->line] : f->len;
 		snprintf(line, sizeof(line), "%.*s", (int)(b - a), f->text + a);
-		if (!strstr(line, "signal") && !strstr(line, "sa_handler") && !strstr(line, "sa_sigaction"))
+		if (!names_a_signal(line))
 			continue;
 		if (port_is_handler(t, c->callee))
 			continue;
