@@ -98,7 +98,7 @@ done
 # What --level fibers did with the threads and locks (v_port_sites).
 echo "  --level fibers, pthread sites (v_port_sites):"
 sqlite3 -separator ' ' "$tmp/port.db" "SELECT '   ', count(*), action, callee || coalesce(': ' || reason, '')
-	FROM v_port_sites WHERE tree = '$tree' AND (callee LIKE 'pthread%' OR callee IN ('sigaction', 'signal'))
+	FROM v_port_sites WHERE tree = '$tree' AND level = 'fibers' AND (callee LIKE 'pthread%' OR callee IN ('sigaction', 'signal'))
 	GROUP BY action, callee, reason ORDER BY action DESC, callee"
 for b in compat fibers; do
 	[ -x "$tmp/$b/tinyproxy" ] || { echo "bench/port-tinyproxy.sh: the $b build failed:" >&2; tail -20 "$tmp/$b.build" >&2; exit 1; }

@@ -95,6 +95,7 @@ static const struct fiber_twin twins[] = {
 	{ "pthread_rwlock_wrlock", 0, 0, 1 },
 	{ "pthread_self", 0, 0, 0 },
 	{ "pthread_setspecific", 0, 0, 1 },
+	{ "pthread_sigmask", 0, 0, 0 },	/* pk_sigmask returns pthread_sigmask's errno */
 	{ "sem_destroy", 0, 0, 0 },
 	{ "sem_getvalue", 0, 0, 0 },
 	{ "sem_init", 0, 1, 0 },
@@ -177,9 +178,9 @@ enum port_group port_fibers_group(const char *p)
 		return PORT_G_NONE;
 	if (starts(p, "sem_"))
 		return PORT_G_SEM;
-	if (!strcmp(p, "sigaction") || !strcmp(p, "signal"))
+	if (!strcmp(p, "sigaction") || !strcmp(p, "signal") || !strcmp(p, "pthread_sigmask"))
 		return PORT_G_SIGNAL;
-	if (!starts(p, "pthread_") || starts(p, "pthread_sigmask") || starts(p, "pthread_atfork"))
+	if (!starts(p, "pthread_") || starts(p, "pthread_atfork"))
 		return PORT_G_NONE;
 	if (starts(p, "pthread_mutex") || starts(p, "pthread_cond"))
 		return PORT_G_SYNC;

@@ -259,6 +259,7 @@ struct pk_fiber *pk_fiber_alloc(struct pk_core *c, const pk_attr_t *attr, void *
 	f->arg = arg;
 	f->state = PK_F_READY;
 	f->detached = attr && attr->detach_state == PK_CREATE_DETACHED;
+	f->sigmask = pk_sigmask_now();	/* a new thread's mask is its creator's */
 
 	f->sp = pk_ctx_init(f->stack + map_size - 16, fiber_main, f);
 	return f;

@@ -122,7 +122,8 @@ void pk_interrupt_parked(struct pk_core *c, uint64_t bits)
 
 	for (int l = 0; l < 2; l++)
 		for (struct pk_op *op = lists[l]; op; op = op->next) {
-			if (!op->waiting || op->interrupted || (op->restartable && restart))
+			if (!op->waiting || op->interrupted || (op->restartable && restart) ||
+			    !(bits & ~op->w.f->sigmask))
 				continue;
 			op->interrupted = true;
 			sqe = pk_sqe(c);
@@ -130,14 +131,14 @@ void pk_interrupt_parked(struct pk_core *c, uint64_t bits)
 			io_uring_sqe_set_data(sqe, NULL);
 		}
 	for (struct req_group *g = c->parked_reqs; g; g = g->next)
-		if (!atomic_load(&g->w.done)) {
+		if (!atomic_load(&g->w.done) && (bits & ~g->w.f->sigmask)) {
 			g->interrupted = true;
 			atomic_store(&g->w.done, 1);
 			pk_fiber_ready(g->w.f);
 		}
 	/* Their waits re-check what they wait for: a wake that came too is not lost. */
 	for (struct pk_intr *in = c->intr_waits; in; in = in->next)
-		if (!in->interrupted) {
+		if (!in->interrupted && (bits & ~in->f->sigmask)) {
 			in->interrupted = true;
 			pk_fiber_ready(in->f);
 		}

@@ -447,6 +447,13 @@ pk_sighandler_t pk_signal(int sig, pk_sighandler_t handler);
  * Returns 0 or an errno value, as pthread_kill does.
  */
 int pk_kill(pk_fiber_t f, int sig);
+/*
+ * pthread_sigmask(3) for a fiber: its own mask (a new fiber starts with
+ * its creator's), the signals that do not interrupt its parked calls; the
+ * handler itself runs when the signal comes. From an ordinary thread it is
+ * pthread_sigmask. Returns 0 or an errno value, as pthread_sigmask does.
+ */
+int pk_sigmask(int how, const sigset_t *set, sigset_t *old);
 
 /* --- AF_XDP UDP ----------------------------------------------------------- */
 

@@ -85,6 +85,7 @@ struct pk_fiber {
 	int exited, detached;
 	void *asan_fake;		/* ASan fake stack of the switched-out context */
 	struct pk_keyvals *keys;	/* its values of pk_key_t keys (fiber_key.c), or NULL */
+	uint64_t sigmask;		/* pk_sigmask: signals 1..64 that do not interrupt it */
 };
 
 struct pk_stack {
@@ -222,12 +223,13 @@ PK_HIDDEN struct io_uring_sqe *pk_op_sqe(struct pk_core *c, struct pk_op *op, in
 PK_HIDDEN void pk_req_dispatch(uint64_t u, int res, unsigned flags);
 PK_HIDDEN int pk_stale_wait_ms(struct pk_core *c);
 PK_HIDDEN void pk_stale_check(struct pk_core *c);
-/* Interrupts @c's fibers parked in calls a signal in @bits interrupts (signal.c decides). */
+/* Interrupts @c's fibers parked in calls a signal in @bits interrupts (signal.c decides), unless their masks block them all. */
 PK_HIDDEN void pk_interrupt_parked(struct pk_core *c, uint64_t bits);
 PK_HIDDEN void pk_intr_add(struct pk_core *c, struct pk_intr *in);
 PK_HIDDEN void pk_intr_del(struct pk_core *c, struct pk_intr *in);
 
 /* signal.c */
+PK_HIDDEN uint64_t pk_sigmask_now(void);	/* the caller's: its fiber's, or its thread's */
 PK_HIDDEN int pk_signal_core_init(struct pk_core *c);
 PK_HIDDEN void pk_signal_core_exit(struct pk_core *c);
 PK_HIDDEN void pk_signal_arm(struct pk_core *c);

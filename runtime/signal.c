@@ -25,6 +25,14 @@
  * caller's core and interrupts as above (a fiber has no thread of its own
  * to deliver to). Threads that are not fibers are untouched: their calls
  * are the kernel's, which the kernel interrupts itself.
+ *
+ * pthread_sigmask becomes pk_sigmask: a fiber's mask is its own (a new
+ * fiber inherits its creator's, as a thread does) and says which signals
+ * do not interrupt its calls; the core threads keep every signal
+ * unblocked, so the handler runs when the signal comes, where the kernel
+ * would keep it pending until some thread unblocked it. A program that
+ * blocks signals in its workers and handles them in main (the common
+ * pattern) sees main's calls interrupted and the workers' not, as before.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -143,6 +151,56 @@ pk_sighandler_t pk_signal(int sig, pk_sighandler_t handler)
 		return SIG_ERR;
 	/* A SA_SIGINFO handler is no pk_sighandler_t: handed back as one, as glibc's signal() does. */
 	return old.sa_flags & SA_SIGINFO ? (pk_sighandler_t)(void (*)(void))old.sa_sigaction : old.sa_handler;
+}
+
+static uint64_t mask_bits(const sigset_t *set)
+{
+	uint64_t bits = 0;
+
+	for (int sig = 1; sig <= 64 && sig < NSIG; sig++)
+		if (sig_ok(sig) && sigismember(set, sig) == 1)
+			bits |= bit(sig);
+	return bits;
+}
+
+uint64_t pk_sigmask_now(void)
+{
+	struct pk_core *c = pk_tls_core;
+	sigset_t set;
+
+	if (c && !c->thread && c->cur)
+		return c->cur->sigmask;
+	if (pthread_sigmask(SIG_SETMASK, NULL, &set))
+		return 0;
+	return mask_bits(&set);
+}
+
+int pk_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	struct pk_core *c = pk_tls_core;
+	struct pk_fiber *f = c && !c->thread ? c->cur : NULL;
+	uint64_t bits;
+
+	if (!f)
+		return pthread_sigmask(how, set, old);
+	if (set && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+		return EINVAL;
+	if (old) {
+		sigemptyset(old);
+		for (int sig = 1; sig <= 64 && sig < NSIG; sig++)
+			if (f->sigmask & bit(sig))
+				sigaddset(old, sig);
+	}
+	if (!set)
+		return 0;
+	bits = mask_bits(set);	/* SIGKILL and SIGSTOP are never blocked, as the kernel has it */
+	if (how == SIG_BLOCK)
+		f->sigmask |= bits;
+	else if (how == SIG_UNBLOCK)
+		f->sigmask &= ~bits;
+	else
+		f->sigmask = bits;
+	return 0;
 }
 
 int pk_kill(pk_fiber_t f, int sig)

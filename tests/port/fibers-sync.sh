@@ -4,7 +4,8 @@
 # 1 MiB stack its workers need, detached), pthread_once, a key with a
 # destructor, a recursive mutex, a condition waited on with a timeout, a
 # rwlock, a semaphore, pthread_self/equal/kill with a sigaction handler,
-# and the sleeps. port --level fibers turns every one of them into libpk
+# pthread_sigmask in the workers, and the sleeps. port --level fibers
+# turns every one of them into libpk
 # (v_port_sites and the JSON leave no pthread, sem_ or sigaction call,
 # pthread_kill -> pk_kill, sigaction -> pk_sigaction), the ported tree
 # builds and prints the same, on one thread where the original has nine.
@@ -118,7 +119,12 @@ static void *worker(void *arg)
 {
 	long id = (long)arg, sum = 0, waited = 0;
 	struct timespec ts;
+	sigset_t block;
 
+	/* SIGUSR1 is main's business. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	name_self(id);
 	pthread_mutex_lock(&lock);
 	while (!ready) {
@@ -254,7 +260,7 @@ f=$T_TMP/fibers/syncd.c
 t_is "$(jq -r '.sites[] | select(.callee | test("^(pthread|sem)_|^sigaction$")) | select(.action != "rewritten") | "\(.line) \(.callee): \(.reason)"' "$T_TMP/fibers.json")" \
 	"" "--json: no pthread, sem_ or sigaction call is left"
 t_is "$(t_sql "$db" "SELECT count(*) FROM v_port_sites WHERE tree = '$T_TMP/fibers' AND (callee LIKE 'pthread%' OR callee LIKE 'sem\_%' ESCAPE '\') AND action = 'left'"):$(t_sql "$db" "SELECT count(DISTINCT callee) FROM v_port_sites WHERE tree = '$T_TMP/fibers' AND (callee LIKE 'pthread%' OR callee LIKE 'sem\_%' ESCAPE '\') AND action = 'rewritten'")" \
-	"0:34" "v_port_sites: the 34 pthread and sem_ functions used are all rewritten"
+	"0:35" "v_port_sites: the 35 pthread and sem_ functions used are all rewritten"
 t_ok "attributes: pk_attr_t, pk_attr_setstacksize, PK_CREATE_DETACHED, pk_spawn_attr negated where tested" \
 	sh -c "grep -q 'pk_attr_t attr;' '$f' && grep -q 'pk_attr_setstacksize(&attr, 1024 \* 1024);' '$f' &&
 	       grep -q 'pk_attr_setdetachstate(&attr, PK_CREATE_DETACHED);' '$f' &&
@@ -271,6 +277,7 @@ t_ok "self, equal, kill, sleeps: pk_self, pk_equal, pk_kill, pk_sigaction, pk_us
 	sh -c "grep -q 'pk_fiber_t t\[WORKERS\], j, self = pk_self();' '$f' && grep -q 'pk_equal(self, pk_self())' '$f' &&
 	       grep -q 'if (pk_kill(self, SIGUSR1) != 0)' '$f' && grep -q 'pk_sigaction(SIGUSR1, &sa, NULL);' '$f' &&
 	       grep -q 'pk_usleep(30000);' '$f' && grep -q 'pk_nanosleep(' '$f' && grep -q 'pk_sleep(0);' '$f'"
+t_ok "pthread_sigmask: pk_sigmask" grep -q 'pk_sigmask(SIG_BLOCK, &block, NULL);' "$f"
 t_ok "the fibers tree builds" make -s -C "$T_TMP/fibers"
 port_run "$T_TMP/fibers" fibers ./syncd
 port_same orig fibers "fibers: the same output, messages and status"
