@@ -142,18 +142,11 @@ static void *thread_fork(void *arg)
 
 int main(void)
 {
-	struct io_uring ring;
-	struct pk_config cfg;
 	pthread_t t;
 
-	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
-	io_uring_queue_exit(&ring);
-	t_plan(6);
-	pk_config_init(&cfg);
-	cfg.cores = 2;
-	cfg.spread = 1;
-	if (pk_init(&cfg))
-		abort();
+	setenv("PK_SPREAD", "1", 1);
+	if (t_pk_start(2, 6))
+		return 1;
 	pk_run(main_fiber, NULL, NULL);
 	pthread_create(&t, NULL, thread_fork, NULL);
 	pthread_join(t, NULL);

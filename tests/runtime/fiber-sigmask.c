@@ -60,16 +60,12 @@ static void *child(void *arg)
 static void *main_fiber(void *arg)
 {
 	struct result a = { .c = 'a' }, b = { .c = 'b' };
-	struct sigaction sa;
 	sigset_t set, thread_now;
 	pk_fiber_t fa, fb, fc;
 	int inherited = -1;
 
 	(void)arg;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sigemptyset(&sa.sa_mask);
-	pk_sigaction(SIGUSR1, &sa, NULL);
+	t_pk_handler(SIGUSR1, on_usr1, 0);
 	if (pipe(pipe_a) || pipe(pipe_b))
 		abort();
 
@@ -115,17 +111,10 @@ static void *plain_thread(void *arg)
 
 int main(void)
 {
-	struct io_uring ring;
-	struct pk_config cfg;
 	pthread_t t;
 
-	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
-	io_uring_queue_exit(&ring);
-	t_plan(7);
-	pk_config_init(&cfg);
-	cfg.cores = 1;
-	if (pk_init(&cfg))
-		abort();
+	if (t_pk_start(1, 7))
+		return 1;
 	pk_run(main_fiber, NULL, NULL);
 	pthread_create(&t, NULL, plain_thread, NULL);
 	pthread_join(t, NULL);

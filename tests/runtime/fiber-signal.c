@@ -47,13 +47,7 @@ static void *write_late(void *arg)
 
 static void handler(int flags)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	pk_sigaction(SIGUSR1, &sa, NULL);
+	t_pk_handler(SIGUSR1, on_usr1, flags);
 }
 
 static void accept_interrupted(void)

@@ -25,17 +25,6 @@ static void on_usr1(int sig)
 	caught++;
 }
 
-static void handler(int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	pk_sigaction(SIGUSR1, &sa, NULL);
-}
-
 struct late {
 	pthread_t to;	/* 0: the process */
 	int ms;
@@ -73,7 +62,7 @@ static void *main_fiber(void *arg)
 	(void)arg;
 	pk_sem_init(&sem, 0, 0);
 	for (int flags = 0; flags <= SA_RESTART; flags += SA_RESTART) {
-		handler(flags);
+		t_pk_handler(SIGUSR1, on_usr1, flags);
 		caught = 0;
 		pthread_create(&t, NULL, kill_late, &l);
 		errno = 0;
@@ -114,22 +103,15 @@ static void *thread_waits(void *arg)
 
 int main(void)
 {
-	struct io_uring ring;
-	struct pk_config cfg;
 	struct late l = { 0, 100 };
 	pthread_t t, k;
 	int res[2];
 
-	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
-	io_uring_queue_exit(&ring);
-	t_plan(6);
-	pk_config_init(&cfg);
-	cfg.cores = 1;
-	if (pk_init(&cfg))
-		abort();
+	if (t_pk_start(1, 6))
+		return 1;
 	pk_run(main_fiber, NULL, NULL);
 
-	handler(SA_RESTART);
+	t_pk_handler(SIGUSR1, on_usr1, SA_RESTART);
 	caught = 0;
 	pthread_create(&t, NULL, thread_waits, res);
 	l.to = t;

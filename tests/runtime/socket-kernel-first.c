@@ -181,17 +181,5 @@ static void *main_fiber(void *arg)
 
 int main(void)
 {
-	struct io_uring ring;
-	struct pk_config cfg;
-
-	t_require(io_uring_queue_init(4, &ring, 0) == 0, "io_uring unavailable");
-	io_uring_queue_exit(&ring);
-	t_plan(12);
-	pk_config_init(&cfg);
-	cfg.cores = 1;
-	if (pk_init(&cfg))
-		abort();
-	pk_run(main_fiber, NULL, NULL);
-	pk_shutdown();
-	return t_done();
+	return t_run_fiber_on(1, main_fiber, 12);
 }

@@ -162,11 +162,11 @@ static inline void t_run_ring_child(const char *self, const char *desc)
 }
 
 /*
- * The main of a test that is one fiber on @cores cores: requires io_uring,
- * plans @plan checks, runs @fn under pk_init/pk_run/pk_shutdown (SIGPIPE
- * ignored: tests close sockets under writers) and returns the status.
+ * The start of t_run_fiber_on, for a test that does more than pk_run: skips
+ * without io_uring, plans @plan checks and starts libpk on @cores cores.
+ * Returns 0, or 1 once it said why not.
  */
-static inline int t_run_fiber_on(int cores, void *(*fn)(void *), int plan)
+static inline int t_pk_start(int cores, int plan)
 {
 	struct io_uring ring;
 	char n[16];
@@ -181,10 +181,34 @@ static inline int t_run_fiber_on(int cores, void *(*fn)(void *), int plan)
 		t_ok(0, "pk_init with %d cores", cores);
 		return 1;
 	}
+	return 0;
+}
+
+/*
+ * The main of a test that is one fiber on @cores cores: requires io_uring,
+ * plans @plan checks, runs @fn under pk_init/pk_run/pk_shutdown (SIGPIPE
+ * ignored: tests close sockets under writers) and returns the status.
+ */
+static inline int t_run_fiber_on(int cores, void *(*fn)(void *), int plan)
+{
+	if (t_pk_start(cores, plan))
+		return 1;
 	if (pk_run(fn, NULL, NULL))
 		t_ok(0, "pk_run");
 	pk_shutdown();
 	return t_done();
+}
+
+/* Installs @fn for @sig through pk_sigaction, with @flags (SA_RESTART or 0). */
+static inline void t_pk_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	pk_sigaction(sig, &sa, NULL);
 }
 
 static inline int t_run_fiber_on_two_cores(void *(*fn)(void *), int plan)
