@@ -32,6 +32,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define MAX_ERRNO 4095
 
 const volatile __u8 cfg_latency = 1;	/* entry/exit times, histogram */
+const volatile __u8 cfg_exit_only = 0;	/* count mode on sys_exit alone (see count_at_exit) */
 const volatile __u8 cfg_offcpu = 1;	/* sched_switch accounting */
 const volatile __u8 cfg_events = 0;	/* one ring buffer record per call */
 const volatile __u8 cfg_filter = 0;	/* only the syscalls set in want */
@@ -181,23 +182,41 @@ static __always_inline void count_errno(__u32 nr, long ret)
 		__sync_fetch_and_add(&errnos_dropped, 1);
 }
 
+/* @task's record, made here for a task of the traced cgroup; NULL when it is not traced. */
+static __always_inline struct trace_task *task_of(struct task_struct *task)
+{
+	struct trace_task *t = bpf_task_storage_get(&tasks, task, 0, 0);
+
+	if (t || !cfg_cgroup || !in_cgroup())
+		return t;
+	t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return NULL;
+	t->state = TRACE_ACTIVE;
+	proc_new(task, TRACE_PROC_ATTACHED);
+	return t;
+}
+
+static __always_inline int wanted(__u32 nr)
+{
+	__u8 *w;
+
+	if (!cfg_filter)
+		return 1;
+	w = bpf_map_lookup_elem(&want, &nr);
+	return w && *w;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct trace_task *t = bpf_task_storage_get(&tasks, task, 0, 0);
+	struct trace_task *t = task_of(task);
 	struct trace_sys_stat *s;
 	__u32 nr = id;
 
-	if (!t) {
-		if (!cfg_cgroup || !in_cgroup())
-			return 0;
-		t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!t)
-			return 0;
-		t->state = TRACE_ACTIVE;
-		proc_new(task, TRACE_PROC_ATTACHED);
-	}
+	if (!t)
+		return 0;
 	if (t->state != TRACE_ACTIVE) {
 		/* The launcher's own calls are not the command's. Its execve
 		 * is, if it succeeds: sys_exit decides, and the process is
@@ -207,12 +226,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		t->state = TRACE_ACTIVE;
 		t->launching = 1;
 	}
-	if (cfg_filter) {
-		__u8 *w = bpf_map_lookup_elem(&want, &nr);
-
-		if (!w || !*w)
-			return 0;
-	}
+	if (!wanted(nr))
+		return 0;
 	/* exit and exit_group never return: count them here. The count-only
 	 * mode counts every call here and only errors at exit. */
 	if (nr == NR_EXIT || nr == NR_EXIT_GROUP || !cfg_latency) {
@@ -239,16 +254,74 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/*
+ * The count mode's one program per call (cfg_exit_only): it counts at
+ * sys_exit alone, as syscount does, the number read back from the
+ * registers, so that a call costs one program run, not two. exit and
+ * exit_group, which never return, are counted by their own syscall
+ * tracepoints, which run for those two calls only. The launcher's execve
+ * made the task active in sched_process_exec (only a successful one gets
+ * there), so its exit counts it; a new task's first exit is its return
+ * from clone, not a call.
+ */
+static __always_inline int count_at_exit(struct pt_regs *regs, long ret)
+{
+	struct trace_task *t = task_of(bpf_get_current_task_btf());
+	struct trace_sys_stat *s;
+	__u32 nr = regs->orig_ax, k = slot(nr);
+
+	if (!t || t->state != TRACE_ACTIVE)
+		return 0;
+	if (t->fresh) {
+		t->fresh = 0;
+		return 0;
+	}
+	if (!wanted(nr) || !(s = bpf_map_lookup_elem(&stats, &k)))
+		return 0;
+	s->calls++;
+	if (ret < 0 && ret >= -MAX_ERRNO) {
+		s->errors++;
+		count_errno(nr, ret);
+	}
+	return 0;
+}
+
+static __always_inline int count_no_return(__u32 nr)
+{
+	struct trace_task *t = task_of(bpf_get_current_task_btf());
+	struct trace_sys_stat *s;
+	__u32 k = slot(nr);
+
+	if (t && t->state == TRACE_ACTIVE && wanted(nr) && (s = bpf_map_lookup_elem(&stats, &k)))
+		s->calls++;
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_exit")
+int sys_enter_exit(void *ctx)
+{
+	return count_no_return(NR_EXIT);
+}
+
+SEC("tp/syscalls/sys_enter_exit_group")
+int sys_enter_exit_group(void *ctx)
+{
+	return count_no_return(NR_EXIT_GROUP);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct trace_task *t = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	struct trace_task *t;
 	struct trace_sys_stat *s;
 	struct trace_call *e;
 	__u64 now, dur;
 	__u32 k, nr;
 	int launched = 0;
 
+	if (cfg_exit_only)
+		return count_at_exit(regs, ret);
+	t = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
 	if (!t)
 		return 0;
 	if (t->launching) {
@@ -375,6 +448,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	if (!ct)
 		return 0;
 	ct->state = TRACE_ACTIVE;
+	ct->fresh = 1;
 	if (!thread) {
 		struct trace_proc *pp, *cp;
 		__u32 pid = parent->tgid;
@@ -397,10 +471,17 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	struct trace_proc *pr;
 	__u32 pid;
 
-	if (!t || t->state != TRACE_ACTIVE)
+	if (!t)
 		return 0;
-	if (t->launching)
+	if (cfg_exit_only && t->state == TRACE_ARMED) {
+		/* The launcher's execve succeeded: the command starts here. */
+		t->state = TRACE_ACTIVE;
 		proc_new(p, 0);
+	} else if (t->state != TRACE_ACTIVE) {
+		return 0;
+	} else if (t->launching) {
+		proc_new(p, 0);
+	}
 	pid = p->tgid;
 	pr = bpf_map_lookup_elem(&procs, &pid);
 	if (!pr)

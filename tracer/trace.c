@@ -94,6 +94,9 @@ static void explain_load_error(int err)
 		util_err("cannot load the BPF program: %s (PARAKIT_BPF_DEBUG=1 shows libbpf's log)", strerror(-err));
 }
 
+#define EXIT_EVENT "/sys/kernel/tracing/events/syscalls/sys_enter_exit/id"
+#define EXIT_GROUP_EVENT "/sys/kernel/tracing/events/syscalls/sys_enter_exit_group/id"
+
 int trace_open(struct tracer **out, const struct trace_opts *o)
 {
 	struct tracer *t = xcalloc(1, sizeof(*t));
@@ -125,6 +128,19 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 	if (o->events && (err = bpf_map__set_max_entries(t->skel->maps.events, o->buffer))) {
 		util_err("cannot size the event buffer to %zu bytes: %s", o->buffer, strerror(-err));
 		goto fail;
+	}
+	/*
+	 * Counting alone takes one program per call, at sys_exit, where the
+	 * per-syscall tracepoints of exit and exit_group (tracefs) exist;
+	 * otherwise sys_enter counts as the other modes do.
+	 */
+	t->skel->rodata->cfg_exit_only = o->count_only && !access(EXIT_GROUP_EVENT, F_OK) &&
+					 !access(EXIT_EVENT, F_OK);
+	if (t->skel->rodata->cfg_exit_only) {
+		bpf_program__set_autoload(t->skel->progs.sys_enter, false);
+	} else {
+		bpf_program__set_autoload(t->skel->progs.sys_enter_exit, false);
+		bpf_program__set_autoload(t->skel->progs.sys_enter_exit_group, false);
 	}
 	if (!t->skel->rodata->cfg_offcpu)
 		bpf_program__set_autoload(t->skel->progs.sched_switch, false);

@@ -50,7 +50,7 @@ struct trace_task {
 	__u8 state;
 	__u8 in_sys;
 	__u8 launching;	/* in the launcher's execve: counted only if it succeeds */
-	__u8 pad;
+	__u8 fresh;	/* exit-only counting: a new task, whose first exit is clone's return */
 };
 
 /* trace_proc.flags */
