@@ -5,7 +5,7 @@
 # counts it.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib/trace.sh"
-t_require cc strace sqlite3
+t_require cc strace sqlite3 bpftool jq
 tr_require_bpf
 tr_build counts
 db=$T_TMP/t.db
@@ -37,6 +37,30 @@ d = json.load(sys.stdin)
 s = {x["name"]: x for x in d["syscalls"]}
 print(s["open"]["errnos"], len(d["processes"]), d["exit_status"])')" "{'ENOENT': $K} 2 0" "$mode: the JSON parses: errnos, processes, status"
 	fi
+done
+
+# What runs per call (issue 21): counting alone is one program, at
+# sys_exit, as syscount's; the full mode has sys_enter's too: the
+# programs whose descriptors the tracer holds (/proc/PID/fdinfo), named by
+# bpftool.
+for mode in full count; do
+	flag=
+	[ $mode = count ] && flag=--count
+	"$PARAKIT" trace $flag --no-db -o /dev/null -- sleep 3 &
+	tpid=$!
+	progs=
+	for _ in $(seq 50); do
+		progs=$(sed -n 's/^prog_id:[[:space:]]*//p' /proc/$tpid/fdinfo/* 2>/dev/null | sort -un |
+			while read -r id; do bpftool -j prog show id "$id" | jq -r .name; done | sort | tr '\n' ' ')
+		case " $progs" in *" sys_exit "*) break ;; esac
+		sleep 0.1
+	done
+	wait "$tpid"
+	case $mode in
+	full) t_like "$progs" '(^| )sys_enter( |$)' "full: sys_enter and sys_exit run per call ($progs)" ;;
+	count) t_is "$(echo " $progs" | grep -c ' sys_enter ') $(echo " $progs" | grep -c ' sys_exit ')" "0 1" \
+		"count: sys_exit alone runs per call ($progs)" ;;
+	esac
 done
 
 t_is "$(tr_val "$db" "SELECT count(*) FROM v_trace_processes WHERE run_id = 1 AND exe LIKE '%/counts' AND exit_code = 0")" \
