@@ -15,5 +15,8 @@ else
 	sudo=
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get install -y --no-install-recommends $missing >&2 ||
-	{ $sudo apt-get update >&2 && $sudo apt-get install -y --no-install-recommends $missing >&2; }
+# Another install (a test or a benchmark running beside this one) holds
+# dpkg's lock for a while: wait for it rather than fail.
+lock="-o DPkg::Lock::Timeout=600"
+$sudo apt-get $lock install -y --no-install-recommends $missing >&2 ||
+	{ $sudo apt-get $lock update >&2 && $sudo apt-get $lock install -y --no-install-recommends $missing >&2; }
