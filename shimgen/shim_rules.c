@@ -27,7 +27,8 @@ static const char pk_call[] =
 static const char pk_fd_call[] =
 	"libpk, per call: an O_NONBLOCK pipe, socket or terminal to the kernel (it cannot block); "
 	"otherwise an ordinary thread's to the kernel, through its ring under PK_SQPOLL=1; a fiber's "
-	"through its core's ring";
+	"through its core's ring, except on a socket, where the kernel is asked first without waiting "
+	"and the ring only waits";
 static const char pk_stream[] =
 	"libpk: a stream (fopencookie) whose reads and writes go where libpk decides per call, "
 	"as read and write do";
