@@ -20,9 +20,11 @@
  * numbers in use. Numbers above it are looked at on every call.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pk_int.h"
 
@@ -55,6 +57,39 @@ static void table_init(void)
 void pk_fd_table_init(void)
 {
 	pthread_once(&table_once, table_init);
+}
+
+/*
+ * Moves @fd, one of libpk's own descriptors (a ring, an eventfd, a lock),
+ * out of the program's way: near the top of the numbers the process may
+ * open, so that the program's own files get the numbers they get without
+ * libpk (json_parse names "descriptor 3" in a message; daemons dup2 onto
+ * 0..2 and expect the next open to be 3). Never 0, 1 or 2 either: a
+ * program started with one of them closed would read a ring as its stdin.
+ * Marks it libpk's. Returns the new number (@fd is closed), or @fd.
+ */
+int pk_fd_high(int fd)
+{
+	struct rlimit rl;
+	long top = 1024, base;
+	int high;
+
+	if (fd < 0)
+		return fd;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		top = (long)rl.rlim_cur;
+	base = top >= 256 ? top - 128 : 3;
+	if (base > INT_MAX - 1)
+		base = INT_MAX - 1;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, (int)base);
+	if (high < 0 && fd < 3)
+		high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	pk_fd_own(fd, true);
+	return fd;
 }
 
 static inline bool in_table(int fd)

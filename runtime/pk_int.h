@@ -178,6 +178,7 @@ PK_HIDDEN unsigned pk_fd_learn(int fd);		/* learnt again, whatever was known */
 PK_HIDDEN unsigned pk_fd_learnt(int fd, int oflags, mode_t type);
 PK_HIDDEN void pk_fd_hint(int fd, unsigned bit, bool on);	/* PK_FD_DRAINED, on a known one */
 PK_HIDDEN void pk_fd_own(int fd, bool own);
+PK_HIDDEN int pk_fd_high(int fd);	/* one of libpk's own, moved up out of the program's way */
 PK_HIDDEN void pk_fd_table_forked(void);
 
 /* fiber.c */

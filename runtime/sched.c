@@ -111,21 +111,8 @@ static int ring_init(struct pk_core *c, unsigned entries, unsigned flags, int sq
 		}
 	}
 	r = io_uring_queue_init_params(entries, &c->ring, &p);
-	if (r == 0 && c->ring.ring_fd < 3) {
-		/*
-		 * In a program started with stdin, stdout or stderr closed the
-		 * ring would become that descriptor, and pk_read(0) would read
-		 * the ring (and wait forever) instead of failing with EBADF.
-		 */
-		int fd = fcntl(c->ring.ring_fd, F_DUPFD_CLOEXEC, 3);
-
-		if (fd >= 0) {
-			close(c->ring.ring_fd);
-			c->ring.ring_fd = c->ring.enter_ring_fd = fd;
-		}
-	}
 	if (r == 0)
-		pk_fd_own(c->ring.ring_fd, true);
+		c->ring.ring_fd = c->ring.enter_ring_fd = pk_fd_high(c->ring.ring_fd);
 	if (r == -EINVAL && (flags & IORING_SETUP_DEFER_TASKRUN))
 		return ring_init(c, entries, (flags & ~(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
 							IORING_SETUP_R_DISABLED)) | IORING_SETUP_COOP_TASKRUN,
@@ -227,8 +214,7 @@ static bool sqpoll_slot_take(void)
 		if (fd < 0)
 			return true;	/* nowhere to count: do not limit */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			pk_fd_own(fd, true);
-			sqpoll_slot = fd;
+			sqpoll_slot = pk_fd_high(fd);	/* the lock is the open file's: it moves along */
 			return true;
 		}
 		close(fd);

@@ -34,7 +34,6 @@
  * blocks signals in its workers and handles them in main (the common
  * pattern) sees main's calls interrupted and the workers' not, as before.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -222,17 +221,7 @@ int pk_signal_core_init(struct pk_core *c)
 
 	if (fd < 0)
 		return -errno;
-	if (fd < 3) {
-		/* Never 0, 1 or 2 (a program started with them closed): see ring_init. */
-		int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-
-		close(fd);
-		if (high < 0)
-			return -errno;
-		fd = high;
-	}
-	c->sig_efd = fd;
-	pk_fd_own(fd, true);
+	c->sig_efd = pk_fd_high(fd);
 	return 0;
 }
 
