@@ -85,15 +85,19 @@ static void lex(struct port_file *f)
 			tok_add(f, &cap, PORT_TOK_IDENT, b, i - b, line, dir, depth);
 			continue;
 		}
+		/*
+		 * A literal ends at its quote or, unterminated, before the
+		 * end of its line: an apostrophe in the text of an #error,
+		 * of an #if 0 branch or of a build file's comment ("it's")
+		 * must not take the newline, or every line below is counted
+		 * one short and no call there is found where libclang says.
+		 */
 		if (c == '"' || c == '\'') {
 			size_t b = i++;
 
-			while (i < n && s[i] != c && s[i] != '\n') {
-				if (s[i] == '\\' && i + 1 < n)
-					i++;
-				i++;
-			}
-			i = i < n ? i + 1 : n;
+			while (i < n && s[i] != c && s[i] != '\n')
+				i += s[i] == '\\' && i + 1 < n && s[i + 1] != '\n' ? 2 : 1;
+			i += i < n && s[i] == c;
 			tok_add(f, &cap, PORT_TOK_OTHER, b, i - b, line, dir, depth);
 			continue;
 		}
