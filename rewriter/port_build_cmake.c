@@ -1,7 +1,8 @@
 /*
  * CMake: the top CMakeLists.txt asks pkg-config for libpk right after
- * project() (find_package(PkgConfig), pkg_check_modules(LIBPK REQUIRED
- * IMPORTED_TARGET libpk)), and each target whose sources changed links
+ * project() has run (find_package(PkgConfig), pkg_check_modules(LIBPK
+ * REQUIRED IMPORTED_TARGET libpk); after the block, when project() sits in
+ * one), and each target whose sources changed links
  * the imported target PkgConfig::LIBPK, which carries the include
  * directories and the link flags, rpath included. The line goes right
  * after the target's add_executable/add_library, in the same file, so a
@@ -445,12 +446,64 @@ static void insert_after(struct port_file *f, size_t off, const char *text)
 	free(indent);
 }
 
+/* +1 when c opens a block (if, foreach, while, function, macro, block), -1 when it ends one, else 0. */
+static int block_step(const struct port_file *f, const struct cm_cmd *c)
+{
+	static const char *const open[] = { "if", "foreach", "while", "function", "macro", "block" };
+	static const char *const end[] = { "endif", "endforeach", "endwhile", "endfunction", "endmacro", "endblock" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(open); i++) {
+		if (cmd_is(f, c, open[i]))
+			return 1;
+		if (cmd_is(f, c, end[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where the top file has run project(): the offset of the ')' after which
+ * the lines go, 0 for the file's start. A project() inside a block (json-c
+ * calls it in both branches of if (CMAKE_VERSION VERSION_LESS 3.0)) has
+ * run once the outermost block that holds it ends: a line put next to it
+ * would run in that branch alone. One inside a function or macro runs
+ * only when called, so it does not count. Without project(), the lines
+ * follow cmake_minimum_required().
+ */
+static size_t after_project(const struct cm_file *cf, const struct port_file *f)
+{
+	size_t after = 0;
+	int depth = 0, defs = 0, pending = 0;
+
+	for (size_t i = 0; i < cf->n; i++) {
+		const struct cm_cmd *c = &cf->cmds[i];
+		int step = block_step(f, c);
+
+		if (step < 0) {
+			depth -= depth > 0;
+			defs -= defs > 0 && (cmd_is(f, c, "endfunction") || cmd_is(f, c, "endmacro"));
+			if (!depth && pending)
+				return c->close;
+			continue;
+		}
+		if (cmd_is(f, c, "project") && !defs) {
+			if (!depth)
+				return c->close;
+			pending = 1;
+		} else if (cmd_is(f, c, "cmake_minimum_required") && !depth && !pending) {
+			after = c->close;
+		}
+		depth += step;
+		defs += cmd_is(f, c, "function") || cmd_is(f, c, "macro");
+	}
+	return after;
+}
+
 static int adapt_root(struct cm *m, int global)
 {
 	const struct cm_file *cf = NULL;
 	const struct port_file *f;
-	size_t after = 0;
-	int found = 0;
+	size_t after;
 
 	for (size_t i = 0; i < m->n_files && !cf; i++)
 		if (!strcmp(m->t->files[m->files[i].fi].rel, "CMakeLists.txt"))
@@ -460,11 +513,7 @@ static int adapt_root(struct cm *m, int global)
 	f = &m->t->files[cf->fi];
 	if (strstr(f->text, "pkg_check_modules(LIBPK"))
 		return 0;
-	for (size_t i = 0; i < cf->n && !found; i++)
-		if (cmd_is(f, &cf->cmds[i], "project") || cmd_is(f, &cf->cmds[i], "cmake_minimum_required")) {
-			after = cf->cmds[i].close;
-			found = cmd_is(f, &cf->cmds[i], "project");
-		}
+	after = after_project(cf, f);
 	{
 		const char *text = global ? "\n# " PORT_BUILD_WHY "; files no target lists (headers)\n"
 					    "# may be included from anywhere: every target links it\n"
