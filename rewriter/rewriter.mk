@@ -3,9 +3,9 @@
 # coccinelle: the baseline of bench/port.sh; strace: the tests count the
 # system calls of ported programs. autoconf, automake, cmake, meson,
 # ninja-build: the tests build ported trees with their own build
-# (tests/port/build-*.sh, port --verify); bear, curl, python3: the
-# tinyproxy test builds the original under bear and asks both through curl
-# in front of a python3 origin.
+# (tests/port/build-*.sh, port --verify, json-c.sh with its ctest); bear,
+# curl, python3: the tinyproxy test builds the original under bear and
+# asks both through curl in front of a python3 origin.
 PARAKIT_SRCS += \
 	rewriter/cmd_port.c \
 	rewriter/port_build.c \
