@@ -110,24 +110,6 @@ parse()
 	done
 }
 
-# same_todo A B DESC WHY: port_same for a known difference, TAP's TODO,
-# which prove reports without failing (and reports when it passes).
-# NEEDSWORK: under fibers libpk opens its own descriptors (each core's
-# ring and eventfd) before main runs, and they take the lowest free
-# numbers: the directory json_parse opens is not descriptor 3, and its
-# message names the descriptor.
-same_todo()
-{
-	local a=$T_TMP/run/$1 b=$T_TMP/run/$2
-	t_count=$((t_count + 1))
-	if cmp -s "$a.out" "$b.out" && cmp -s "$a.err" "$b.err" && cmp -s "$a.rc" "$b.rc"; then
-		echo "ok $t_count - $3 # TODO $4"
-	else
-		echo "not ok $t_count - $3 # TODO $4"
-		t_diag "$(diff "$a.err" "$b.err" | head -5)"
-	fi
-}
-
 # port_level LEVEL: port at LEVEL with --verify, the diff applied to a
 # copy built as the user would, and that build against the original.
 port_level()
@@ -172,13 +154,10 @@ port_level()
 		"$level: libjson-c calls pk_open, pk_read, pk_write and pk_close"
 
 	parse "$level" "$ported/B"
+	# The directory case names the descriptor it opened: under fibers too it
+	# is the original's, libpk's own being out of the way.
 	for c in $cases; do
-		if [ "$level-$c" = fibers-dir ]; then
-			same_todo "orig-$c" "$level-$c" "$level: json_parse $c: the same output, messages and status as the original" \
-				"libpk's own descriptors take the lowest numbers under fibers"
-		else
-			port_same "orig-$c" "$level-$c" "$level: json_parse $c: the same output, messages and status as the original"
-		fi
+		port_same "orig-$c" "$level-$c" "$level: json_parse $c: the same output, messages and status as the original"
 	done
 	(cd "$ported/B" && ctest) > "$T_TMP/$level-ctest.log" 2>&1
 	t_like "$(cat "$T_TMP/$level-ctest.log")" '^100% tests passed, 0 tests failed out of [1-9]' \
