@@ -4,6 +4,7 @@
 #   make test       install missing Debian packages, build, run every test with prove
 #   make demo       install missing Debian packages, scan this machine, print a summary
 #   make install    PREFIX=/usr/local (DESTDIR= to stage); make uninstall
+#   make deb        the Debian packages parakit, libpk0, libpk-dev in build/deb/
 #   make clean      remove build/
 #   make compdb     compile_commands.json through bear
 #
@@ -44,7 +45,7 @@ quiet = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test test-slow demo install uninstall clean deps compdb bench
+.PHONY: all test test-slow demo install uninstall clean deps compdb bench deb
 
 # The dispatcher; each part lists its own sources (explicit and sorted) in
 # its fragment below.
@@ -130,6 +131,26 @@ install: all
 # Files only: a directory install made may have been there before.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+
+# Debian packages from debian/ (its rules run 'make install PREFIX=/usr'),
+# built in a copy of the tree under $(O)/deb: dpkg-buildpackage writes the
+# .deb files beside the tree it builds, so they land in $(O)/deb, not in
+# the tree's parent. The copy holds what git would commit (this tree's
+# edits included) or, without git, everything but $(O).
+DEB_PKGS += build-essential debhelper lintian
+DEB_DIR := $(O)/deb
+DEB_SRC := $(DEB_DIR)/parakit-$(VERSION)
+DEB_FILES := $(if $(wildcard .git),git ls-files -z -co --exclude-standard,find . -path ./$(O) -prune -o ! -type d -print0)
+
+deb:
+	@v=$$(dpkg-parsechangelog -SVersion) && [ "$$v" = $(VERSION) ] || \
+		{ echo "debian/changelog is at $$v, the Makefile's VERSION at $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	$(DEB_FILES) | tar -c --null -T - -f - | tar -x -C $(DEB_SRC) -f -
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_SRC)
+	@ls $(DEB_DIR)/*.deb
 
 compdb:
 	bear -- $(MAKE) -B all

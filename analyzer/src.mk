@@ -23,4 +23,7 @@ DEB_PKGS += clang-$(LLVM_VERSION) libclang-$(LLVM_VERSION)-dev llvm-$(LLVM_VERSI
 LLVM_INCDIR := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null || echo /usr/lib/llvm-$(LLVM_VERSION)/include)
 LLVM_LIBDIR := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null || echo /usr/lib/llvm-$(LLVM_VERSION)/lib)
 CPPFLAGS += -isystem $(LLVM_INCDIR)
-LDLIBS   += -L$(LLVM_LIBDIR) -Wl,-rpath,$(LLVM_LIBDIR) -lclang
+# Debian's libclang1-NN also puts libclang's soname on the default search
+# path: the package build (debian/rules) drops the rpath with LLVM_RPATH=.
+LLVM_RPATH ?= -Wl,-rpath,$(LLVM_LIBDIR)
+LDLIBS   += -L$(LLVM_LIBDIR) $(LLVM_RPATH) -lclang
