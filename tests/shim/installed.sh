@@ -100,94 +100,20 @@ t_cmp inst.exports tree.exports "and export the same symbols"
 s_same "cat under the installed parakit's shim" "$T_TMP/cat.pk.so" cat lines
 s_uring "cat under the installed parakit's shim" "$T_TMP/cat.pk.so" cat lines
 
-# A daemon: reads its configuration (here, the file's first block: the
-# parent has its rings when it forks), the parent exits at once, the child
-# calls setsid and forks again, the grandchild (stdio on /dev/null) copies
-# the file.
-cat > daemon.c <<'EOF'
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	char buf[4096], tmp[4096];
-	int in, out, fd;
-	ssize_t n;
-
-	if (argc != 3)
-		return 2;
-	in = open(argv[1], O_RDONLY);
-	if (in < 0 || read(in, buf, sizeof(buf)) < 0 || close(in))
-		return 1;
-	switch (fork()) {
-	case -1: return 1;
-	case 0: break;
-	default: exit(0);
-	}
-	if (setsid() < 0)
-		_exit(1);
-	switch (fork()) {
-	case -1: _exit(1);
-	case 0: break;
-	default: exit(0);
-	}
-	fd = open("/dev/null", O_RDWR);
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-	in = open(argv[1], O_RDONLY);
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (in < 0 || out < 0)
-		exit(1);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			exit(1);
-	if (n < 0 || close(out) || close(in))
-		exit(1);
-	/* write, not dprintf: glibc's stdio writes where no preload sees it. */
-	snprintf(tmp, sizeof(tmp), "%s.pid", argv[2]);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (fd < 0 || write(fd, buf, n) != n || close(fd))
-		exit(1);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-	rename(tmp, argv[2]);
-	exit(0);
-}
-EOF
-cc -O2 -o daemon daemon.c || t_skip_all "cannot compile the daemon fixture"
-
-# wait_daemon OUT: the copy appeared and its writer exited, within 10 s.
-wait_daemon()
-{
-	local i pid
-	for i in $(seq 100); do
-		[ -f "$1" ] && [ -s "$1.pid" ] && break
-		sleep 0.1
-	done
-	pid=$(cat "$1.pid" 2>/dev/null) || return 1
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
+# A daemon (tests/shim/daemon.c.in): the parent exits at once, the
+# grandchild copies the file.
+s_daemon || t_skip_all "cannot compile the daemon fixture"
 
 rc=0
 timeout -k 5 20 parakit shim --run --db "$S_DB" -- ./daemon lines copy1 </dev/null >run.out 2>run.err || rc=$?
 t_is "$rc" 0 "a daemon under shim --run: its parent's status, at once"
-t_ok "the daemon finishes, no hang" wait_daemon copy1
+t_ok "the daemon finishes, no hang" s_wait_daemon copy1
 t_cmp copy1 lines "the daemon's copy is the file"
 rc=0
 PK_ROUTE=ring ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 timeout -k 5 20 strace -f -qq -o daemon.strace \
 	parakit shim --run --db "$S_DB" -- ./daemon lines copy2 </dev/null >run.out 2>run.err || rc=$?
 t_is "$rc" 0 "under PK_ROUTE=ring and strace too"
-wait_daemon copy2
+s_wait_daemon copy2
 t_cmp copy2 lines "the daemon's copy is the file (PK_ROUTE=ring)"
 gpid=$(cat copy2.pid)
 t_like "$(grep -Ec "^$gpid +io_uring_enter\(" daemon.strace)" '^[1-9]' \
@@ -196,7 +122,7 @@ t_is "$(grep -Ec "^$gpid +($S_RW)\(" daemon.strace)" 0 "and makes no read or wri
 rc=0
 PK_SQPOLL=1 timeout -k 5 20 parakit shim --run --db "$S_DB" -- ./daemon lines copy4 </dev/null >run.out 2>run.err || rc=$?
 t_is "$rc" 0 "under PK_SQPOLL=1 too"
-t_ok "the daemon finishes, no hang (PK_SQPOLL=1)" wait_daemon copy4
+t_ok "the daemon finishes, no hang (PK_SQPOLL=1)" s_wait_daemon copy4
 t_cmp copy4 lines "the daemon's copy is the file (PK_SQPOLL=1)"
 
 # scan, report and port from P.

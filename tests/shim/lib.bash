@@ -141,6 +141,23 @@ s_reaper()
 	cc -O2 -o "$T_TMP/reaper" -x c "$S_SRC/reaper.c.in"
 }
 
+# s_daemon: builds $T_TMP/daemon (tests/shim/daemon.c.in): 'daemon IN OUT'
+# forks twice around setsid, its parent exiting at once, and the
+# grandchild copies IN to OUT and writes OUT.pid. s_wait_daemon OUT: the
+# copy appeared and its writer exited, within 10 s.
+s_daemon()
+{
+	cc -O2 -o "$T_TMP/daemon" -x c "$S_SRC/daemon.c.in"
+}
+
+s_wait_daemon()
+{
+	local pid
+	s_until 10 test -f "$1" -a -s "$1.pid" || return 1
+	pid=$(cat "$1.pid") || return 1
+	s_until 10 eval "! kill -0 $pid 2>/dev/null"
+}
+
 # s_mode MODE: S_WRAP, the words that run a command in MODE: plain; shim
 # (parakit shim --run, libpk's own choice); ring (PK_ROUTE=ring: every
 # routed call through the thread's ring); sqpoll (PK_SQPOLL=1).
