@@ -136,11 +136,13 @@ uninstall:
 # built in a copy of the tree under $(O)/deb: dpkg-buildpackage writes the
 # .deb files beside the tree it builds, so they land in $(O)/deb, not in
 # the tree's parent. The copy holds what git would commit (this tree's
-# edits included) or, without git, everything but $(O).
+# edits included) or, where git cannot tell, everything but $(O). This
+# make's variables (O=, CI=) are not the package build's.
 DEB_PKGS += build-essential debhelper lintian
 DEB_DIR := $(O)/deb
 DEB_SRC := $(DEB_DIR)/parakit-$(VERSION)
-DEB_FILES := $(if $(wildcard .git),git ls-files -z -co --exclude-standard,find . -path ./$(O) -prune -o ! -type d -print0)
+DEB_FILES = $(if $(shell git ls-files Makefile 2>/dev/null),git ls-files -z -co --exclude-standard, \
+	find . -path './$(patsubst $(CURDIR)/%,%,$(abspath $(O)))' -prune -o ! -type d -print0)
 
 deb:
 	@v=$$(dpkg-parsechangelog -SVersion) && [ "$$v" = $(VERSION) ] || \
@@ -148,7 +150,7 @@ deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_SRC)
 	$(DEB_FILES) | tar -c --null -T - -f - | tar -x -C $(DEB_SRC) -f -
-	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b -Jauto
 	rm -rf $(DEB_SRC)
 	@ls $(DEB_DIR)/*.deb
 
