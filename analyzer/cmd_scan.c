@@ -68,7 +68,7 @@ struct scan_ctx {
 	struct strmap known;	/* "path\nhash" of inputs already read */
 	struct scan_writer *writer;
 	struct progress progress;
-	atomic_size_t next, done;
+	atomic_size_t next;
 	atomic_size_t n_inputs, n_unchanged, n_skipped, n_elfs, n_imports, n_errors;
 	atomic_ullong bytes;
 	atomic_int failed;
@@ -265,6 +265,7 @@ static void *worker(void *arg)
 		struct scan_result r;
 
 		scan_result_init(&r, in->path);
+		r.progress = &c->progress;
 		if (scan_one(c, in, &r)) {
 			atomic_fetch_add(&c->n_inputs, 1);
 			if (scan_writer_put(c->writer, &r, NULL))
@@ -278,8 +279,10 @@ static void *worker(void *arg)
 		} else if (!r.kind) {
 			atomic_fetch_add(&c->n_skipped, 1);
 		}
+		/* The bytes no archive reader counted: headers, ELF files,
+		 * inputs known or not read. */
+		progress_add(&c->progress, in->size > r.bytes_read ? in->size - r.bytes_read : 0, 1);
 		scan_result_release(&r);
-		progress_update(&c->progress, atomic_fetch_add(&c->done, 1) + 1);
 	}
 	free(hash_buf);
 	free(elf_buf);
@@ -445,7 +448,7 @@ int cmd_scan(int argc, char **argv)
 	struct scan_ctx *c;
 	sqlite3 *db = NULL;
 	long long run_id;
-	uint64_t t0;
+	uint64_t t0, bytes = 0;
 	/* Until the run is recorded, a failure is fatal: nothing usable was
 	 * stored, which 1 ("some inputs were errors") would hide. */
 	int opt, ret = 2;
@@ -513,7 +516,9 @@ int cmd_scan(int argc, char **argv)
 	if (opts.shard_n)
 		scan_inputs_shard(&c->inputs, opts.shard_k, opts.shard_n);
 	scan_inputs_largest_first(&c->inputs);
-	progress_init(&c->progress, "scan", c->inputs.n);
+	for (size_t i = 0; i < c->inputs.n; i++)
+		bytes += c->inputs.v[i].size;
+	progress_init(&c->progress, "inputs", c->inputs.n, bytes);
 
 	util_run_threads(opts.jobs, worker, c);
 	progress_release(&c->progress);

@@ -185,7 +185,7 @@ int cmd_src(int argc, char **argv)
 	};
 	char **cflags = NULL, *line = NULL, *cmdline = NULL;
 	const char *tree = NULL;
-	struct src_run run = { .name = "src" }, *c = &run;
+	struct src_run run = { 0 }, *c = &run;
 	sqlite3 *db = NULL;
 	int opt, n_cflags = 0, nargs = argc, ret = 1;
 	long long run_id;

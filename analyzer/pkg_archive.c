@@ -449,6 +449,7 @@ struct fd_source {
 	int fd;
 	uint64_t off;
 	char *buf;
+	struct scan_result *r;
 };
 
 static ssize_t fd_read(void *ctx, const void **buf, const char **why)
@@ -465,13 +466,20 @@ static ssize_t fd_read(void *ctx, const void **buf, const char **why)
 	}
 	s->off += n;
 	*buf = s->buf;
+	scan_result_read(s->r, n);
 	return n;
 }
 
 /* A .deb's control.tar.* or data.tar.*: the bytes of its ar member. */
+struct ar_member {
+	struct archive *outer;
+	struct scan_result *r;
+};
+
 static ssize_t ar_member_read(void *ctx, const void **buf, const char **why)
 {
-	struct archive *outer = ctx;
+	struct ar_member *m = ctx;
+	struct archive *outer = m->outer;
 	la_int64_t off;
 	size_t size;
 	int rc = archive_read_data_block(outer, buf, &size, &off);
@@ -484,6 +492,7 @@ static ssize_t ar_member_read(void *ctx, const void **buf, const char **why)
 			*why = "ar member cut off";
 		return -1;
 	}
+	scan_result_read(m->r, size);
 	return size;
 }
 
@@ -497,6 +506,7 @@ static struct archive *new_reader(int (*format)(struct archive *))
 
 static int scan_deb(struct scan_result *r, uint64_t max_member, struct archive *a)
 {
+	struct ar_member member = { .outer = a, .r = r };
 	struct archive_entry *e;
 	int seen_data = 0, seen_control = 0, damaged = 0, rc;
 
@@ -518,12 +528,12 @@ static int scan_deb(struct scan_result *r, uint64_t max_member, struct archive *
 		if (!strncmp(name, "control.tar", 11)) {
 			seen_control = 1;
 			tar = new_reader(archive_read_support_format_tar);
-			if (scan_stream(r, max_member, tar, ar_member_read, a, META_CONTROL, name))
+			if (scan_stream(r, max_member, tar, ar_member_read, &member, META_CONTROL, name))
 				return -1;
 		} else if (!strncmp(name, "data.tar", 8)) {
 			seen_data = 1;
 			tar = new_reader(archive_read_support_format_tar);
-			if (scan_stream(r, max_member, tar, ar_member_read, a, META_NONE, name))
+			if (scan_stream(r, max_member, tar, ar_member_read, &member, META_NONE, name))
 				return -1;
 		}
 	}
@@ -581,7 +591,7 @@ static int scan_container(struct scan_result *r, int fd, uint64_t max_member)
 
 int pkg_archive_scan(struct scan_result *r, int fd, uint64_t max_member)
 {
-	struct fd_source src = { .fd = fd };
+	struct fd_source src = { .fd = fd, .r = r };
 	enum meta m = META_NONE;
 	struct archive *a;
 	int ret = -1;

@@ -92,10 +92,16 @@ struct scan_result {
 	 * copy at the same path left stay. */
 	int broken;
 	struct strpool pool;
+	/* Where the input's bytes are counted as the archive readers consume
+	 * them (NULL: nowhere), and how many they consumed. */
+	struct progress *progress;
+	uint64_t bytes_read;
 };
 
 void scan_result_init(struct scan_result *r, const char *input);
 void scan_result_release(struct scan_result *r);
+/* Counts n bytes of the input consumed (r->bytes_read, r->progress). */
+void scan_result_read(struct scan_result *r, uint64_t n);
 /* Records an error (and prints it once, in the project's format). */
 void scan_result_error(struct scan_result *r, const char *member, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

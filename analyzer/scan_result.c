@@ -42,6 +42,12 @@ void scan_result_init(struct scan_result *r, const char *input)
 	r->input = input;
 }
 
+void scan_result_read(struct scan_result *r, uint64_t n)
+{
+	r->bytes_read += n;
+	progress_add(r->progress, n, 0);
+}
+
 void scan_result_release(struct scan_result *r)
 {
 	for (size_t i = 0; i < r->n_elfs; i++) {

@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct pipeline {
 	struct src_run *r;
 	struct progress progress;
-	atomic_size_t next, done;
+	uint64_t *sizes;	/* each TU's file, the bytes progress counts */
+	atomic_size_t next;
 	atomic_int failed;
 };
 
@@ -56,7 +58,7 @@ static void *worker(void *arg)
 		src_parse(p, &r->tus.v[i], &r->results[i]);
 		if (r->results[i].status != SRC_CLEAN)
 			report_tu(r->root, &r->results[i]);
-		progress_update(&pl->progress, atomic_fetch_add(&pl->done, 1) + 1);
+		progress_add(&pl->progress, pl->sizes[i], 1);
 	}
 	src_parser_free(p);
 	return NULL;
@@ -76,6 +78,7 @@ int src_run_parse(struct src_run *r)
 {
 	struct pipeline pl = { .r = r };
 	unsigned jobs = r->jobs < 1 ? 1 : r->jobs;
+	uint64_t bytes = 0;
 
 	scan_alias_init();
 	r->t0 = util_now_ns();
@@ -83,9 +86,17 @@ int src_run_parse(struct src_run *r)
 	r->results = xcalloc(r->tus.n + 1, sizeof(*r->results));
 	if (jobs > r->tus.n)
 		jobs = r->tus.n ? (unsigned)r->tus.n : 1;
-	progress_init(&pl.progress, r->name, r->tus.n);
+	pl.sizes = xcalloc(r->tus.n + 1, sizeof(*pl.sizes));
+	for (size_t i = 0; i < r->tus.n; i++) {
+		struct stat st;
+
+		if (!stat(r->tus.v[i].file, &st))
+			bytes += pl.sizes[i] = st.st_size;
+	}
+	progress_init(&pl.progress, "files", r->tus.n, bytes);
 	util_run_threads(jobs, worker, &pl);
 	progress_release(&pl.progress);
+	free(pl.sizes);
 	r->seconds = (util_now_ns() - r->t0) / 1e9;
 	return pl.failed ? -1 : 0;
 }

@@ -162,7 +162,6 @@ struct src_run {
 	char **cflags;			/* after '--': added to every TU */
 	int n_cflags;
 	unsigned jobs;			/* parser threads (at least one is used) */
-	const char *name;		/* the command, for its progress bar */
 	/* Set by src_run_resolve() and src_run_parse() */
 	char *root, *build;		/* absolute */
 	const char *flags_from;		/* static */

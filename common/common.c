@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,48 +157,118 @@ char *util_join_argv(int argc, char **argv)
 	return s;
 }
 
-void progress_init(struct progress *p, const char *what, uint64_t total)
+/* Redraws at most this often. */
+#define PROGRESS_NS 200000000u
+
+/*
+ * Work done within a second needs no progress, and the first second's rate
+ * is mostly start-up. PARAKIT_PROGRESS_DELAY (seconds) changes it, as
+ * GIT_PROGRESS_DELAY does git's: the tests set 0.
+ */
+static uint64_t progress_delay_ns(void)
 {
+	const char *env = getenv("PARAKIT_PROGRESS_DELAY");
+	char *end;
+	double s = env && *env ? strtod(env, &end) : 1;
+
+	if (env && *env && (*end || !(s >= 0 && s < 1e6)))
+		s = 1;
+	return (uint64_t)(s * 1e9);
+}
+
+void progress_init(struct progress *p, const char *unit, uint64_t total_items, uint64_t total_bytes)
+{
+	struct winsize ws;
+
 	memset(p, 0, sizeof(*p));
-	p->what = what;
-	p->total = total;
-	p->tty = isatty(2);
+	p->unit = unit;
+	p->total_items = total_items;
+	p->total_bytes = total_bytes;
 	p->start_ns = util_now_ns();
+	p->next_ns = p->start_ns + progress_delay_ns();
+	p->tty = isatty(2);
+	p->columns = p->tty && !ioctl(2, TIOCGWINSZ, &ws) && ws.ws_col ? ws.ws_col : 80;
 }
 
-static void progress_draw(struct progress *p, uint64_t now)
+/* "812 MiB", "2.1 GiB", "97 B": three significant digits at most. */
+static void format_bytes(char *buf, size_t size, double v)
 {
-	char bar[31];
-	unsigned fill = p->total ? (unsigned)(30 * p->done / p->total) : 0;
-	double secs = (now - p->start_ns) / 1e9;
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	unsigned u = 0;
 
-	memset(bar, '#', fill);
-	memset(bar + fill, '.', 30 - fill);
-	bar[30] = 0;
-	fprintf(stderr, "\r\033[K%s [%s] %llu/%llu %.0fs", p->what, bar,
-		(unsigned long long)p->done, (unsigned long long)p->total, secs);
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u && v < 9.95 ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
-void progress_update(struct progress *p, uint64_t done)
+/* "0:34", "1:02:09"; "-:--" when unknown. */
+static void format_eta(char *buf, size_t size, double secs)
+{
+	unsigned long long s;
+
+	if (!(secs >= 0 && secs < 1e8)) {
+		snprintf(buf, size, "-:--");
+		return;
+	}
+	s = (unsigned long long)(secs + 0.5);
+	if (s >= 3600)
+		snprintf(buf, size, "%llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, size, "%llu:%02llu", s / 60, s % 60);
+}
+
+static void progress_format(char *buf, size_t size, const struct progress *p, uint64_t bytes,
+			    uint64_t items, uint64_t now_ns)
+{
+	double secs = (now_ns - p->start_ns) / 1e9, rate = secs > 0 ? bytes / secs : 0;
+	double eta = NAN;
+	char done[16], total[16], per_s[16], left[24];
+
+	if (p->total_bytes && bytes)
+		eta = (p->total_bytes > bytes ? p->total_bytes - bytes : 0) / rate;
+	else if (!p->total_bytes && items)
+		eta = (p->total_items > items ? p->total_items - items : 0) * secs / items;
+	format_bytes(done, sizeof(done), bytes);
+	format_bytes(total, sizeof(total), p->total_bytes);
+	format_bytes(per_s, sizeof(per_s), rate);
+	format_eta(left, sizeof(left), eta);
+	snprintf(buf, size, "  %s / %s  %s/s  ETA %s  (%llu/%llu %s)", done, total, per_s, left,
+		 (unsigned long long)items, (unsigned long long)p->total_items, p->unit);
+}
+
+void progress_add(struct progress *p, uint64_t bytes, uint64_t items)
 {
 	uint64_t now;
+	char line[256];
 
-	if (!p->tty)
+	if (!p)
+		return;
+	atomic_fetch_add(&p->bytes, bytes);
+	atomic_fetch_add(&p->items, items);
+	if (!p->tty || (now = util_now_ns()) < atomic_load(&p->next_ns))
 		return;
 	pthread_mutex_lock(&err_lock);
-	p->done = done;
-	now = util_now_ns();
-	if (now - p->last_ns > 100000000u || done == p->total) {
-		p->last_ns = now;
-		progress_draw(p, now);
+	if (now >= p->next_ns) {
+		p->next_ns = now + PROGRESS_NS;
+		progress_format(line, sizeof(line), p, p->bytes, p->items, now);
+		if (strlen(line) >= p->columns)
+			line[p->columns - 1] = '\0';
+		fprintf(stderr, "\r\033[K%s", line);
+		fflush(stderr);
+		p->drawn = 1;
 	}
 	pthread_mutex_unlock(&err_lock);
 }
 
 void progress_release(struct progress *p)
 {
-	if (p->tty)
+	pthread_mutex_lock(&err_lock);
+	if (p->drawn)
 		fputs("\r\033[K", stderr);
+	p->drawn = 0;
+	pthread_mutex_unlock(&err_lock);
 }
 
 int util_parse_jobs(const char *arg, unsigned *jobs)

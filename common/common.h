@@ -41,17 +41,30 @@ const char *util_utc_now(char *buf, size_t size);
 char *util_join_argv(int argc, char **argv);
 
 /*
- * A progress bar on stderr, drawn only when stderr is a terminal, at most
- * ten times a second. progress_update() is thread-safe.
+ * Progress on stderr as pv and dpkg show it, for work counted both in
+ * bytes to read and in items (inputs, files):
+ *
+ *   812 MiB / 2.1 GiB  38 MiB/s  ETA 0:34  (412/1409 inputs)
+ *
+ * The rate is the average since progress_init() and the time left is the
+ * bytes left at that rate (the items left, when there are no bytes to
+ * count). Drawn only when stderr is a terminal, at most five times a
+ * second, cut to the terminal's width; util_err() clears it before a
+ * message and the next progress_add() draws it again. progress_add() is
+ * thread-safe and cheap enough to call for every block read.
  */
 struct progress {
-	const char *what;
-	uint64_t total, done;
-	uint64_t last_ns, start_ns;
-	int tty;
+	const char *unit;		/* the items' name: "inputs", borrowed */
+	uint64_t total_bytes, total_items;
+	_Atomic uint64_t bytes, items, next_ns;
+	uint64_t start_ns;
+	unsigned columns;
+	int tty, drawn;
 };
-void progress_init(struct progress *p, const char *what, uint64_t total);
-void progress_update(struct progress *p, uint64_t done);
+void progress_init(struct progress *p, const char *unit, uint64_t total_items, uint64_t total_bytes);
+/* Counts bytes read and items finished; p may be NULL (nothing counted). */
+void progress_add(struct progress *p, uint64_t bytes, uint64_t items);
+/* Erases the line, if one was drawn. */
 void progress_release(struct progress *p);
 
 /* Parses --jobs: a number from 1 to 1024 and nothing else. Prints why and

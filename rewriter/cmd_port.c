@@ -701,7 +701,7 @@ int cmd_port(int argc, char **argv)
 	char **cflags = NULL, *root, *line = NULL, *cmdline = NULL;
 	const char *tree = NULL;
 	struct port_tree t = { 0 };
-	struct src_run run = { .name = "port" }, *c = &run;
+	struct src_run run = { 0 }, *c = &run;
 	struct call_key *calls = NULL;
 	size_t n_calls = 0, files_changed = 0, tus_bad = 0, tus_failed = 0;
 	struct port_call *plain = NULL;
