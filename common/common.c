@@ -169,11 +169,12 @@ static uint64_t progress_delay_ns(void)
 {
 	const char *env = getenv("PARAKIT_PROGRESS_DELAY");
 	char *end;
-	double s = env && *env ? strtod(env, &end) : 1;
+	double s;
 
-	if (env && *env && (*end || !(s >= 0 && s < 1e6)))
-		s = 1;
-	return (uint64_t)(s * 1e9);
+	if (!env || !*env)
+		return 1000000000u;
+	s = strtod(env, &end);
+	return *end || !(s >= 0 && s < 1e6) ? 1000000000u : (uint64_t)(s * 1e9);
 }
 
 void progress_init(struct progress *p, const char *unit, uint64_t total_items, uint64_t total_bytes)
@@ -219,22 +220,30 @@ static void format_eta(char *buf, size_t size, double secs)
 		snprintf(buf, size, "%llu:%02llu", s / 60, s % 60);
 }
 
+/*
+ * The time left is the work left at the average rate so far, the work of
+ * an item being its bytes and a fixed PROGRESS_ITEM_BYTES (opening it,
+ * hashing it, its headers, its database transaction, a TU's headers). By
+ * bytes alone, scan's largest-first order makes it hopeful: a scan of an
+ * apt cache (1543 .debs, 1.6 GiB, 223 s on 2 busy CPUs) said 61 s were left
+ * 90 s in, when 133 were; with 256 KiB an item it said 94, and stayed
+ * within a fifth of the truth for the first minute.
+ */
+#define PROGRESS_ITEM_BYTES (256u << 10)
+
 static void progress_format(char *buf, size_t size, const struct progress *p, uint64_t bytes,
 			    uint64_t items, uint64_t now_ns)
 {
 	double secs = (now_ns - p->start_ns) / 1e9, rate = secs > 0 ? bytes / secs : 0;
-	double eta = NAN;
-	char done[16], total[16], per_s[16], left[24];
+	double work = bytes + (double)PROGRESS_ITEM_BYTES * items;
+	double total = p->total_bytes + (double)PROGRESS_ITEM_BYTES * p->total_items;
+	char done[16], all[16], per_s[16], left[24];
 
-	if (p->total_bytes && bytes)
-		eta = (p->total_bytes > bytes ? p->total_bytes - bytes : 0) / rate;
-	else if (!p->total_bytes && items)
-		eta = (p->total_items > items ? p->total_items - items : 0) * secs / items;
 	format_bytes(done, sizeof(done), bytes);
-	format_bytes(total, sizeof(total), p->total_bytes);
+	format_bytes(all, sizeof(all), p->total_bytes);
 	format_bytes(per_s, sizeof(per_s), rate);
-	format_eta(left, sizeof(left), eta);
-	snprintf(buf, size, "  %s / %s  %s/s  ETA %s  (%llu/%llu %s)", done, total, per_s, left,
+	format_eta(left, sizeof(left), work > 0 ? (total > work ? total - work : 0) * secs / work : NAN);
+	snprintf(buf, size, "  %s / %s  %s/s  ETA %s  (%llu/%llu %s)", done, all, per_s, left,
 		 (unsigned long long)items, (unsigned long long)p->total_items, p->unit);
 }
 

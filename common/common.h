@@ -46,11 +46,11 @@ char *util_join_argv(int argc, char **argv);
  *
  *   812 MiB / 2.1 GiB  38 MiB/s  ETA 0:34  (412/1409 inputs)
  *
- * The rate is the average since progress_init() and the time left is the
- * bytes left at that rate (the items left, when there are no bytes to
- * count). Drawn only when stderr is a terminal, at most five times a
- * second, cut to the terminal's width; util_err() clears it before a
- * message and the next progress_add() draws it again. progress_add() is
+ * The rate is the average since progress_init(); the time left counts an
+ * item's fixed cost besides its bytes (common.c). Drawn only when stderr
+ * is a terminal, from one second on (PARAKIT_PROGRESS_DELAY), at most five
+ * times a second, cut to the terminal's width; util_err() clears it before
+ * a message and the next progress_add() draws it again. progress_add() is
  * thread-safe and cheap enough to call for every block read.
  */
 struct progress {
