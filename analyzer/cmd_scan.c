@@ -11,13 +11,13 @@
 #include "analyzer/scan.h"
 #include "common/common.h"
 #include "common/json.h"
+#include "common/options.h"
 #include "common/strmap.h"
 #include "db/db.h"
 #include "parakit.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -26,39 +26,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-	"usage: parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] [--files-from LIST]"
-	" [--max-member SIZE] PATH...\n"
-	"\n"
-	"Reads ELF files, directories (walked, symbolic links not followed) and\n"
-	"package archives (.deb, .rpm, Alpine and Android .apk, .tar[.gz|.xz|.zst])\n"
-	"and records what each binary imports and exports, mapped to POSIX.\n"
-	"\n"
-	"  --db FILE      the database (default: " DB_DEFAULT ")\n"
-	"  --jobs N       worker threads (default: the number of CPUs)\n"
-	"  --shard K/N    scan only the K-th of N slices of the inputs; merge the\n"
-	"                 shard databases with 'parakit db merge'\n"
-	"  --json         print the summary as JSON on stdout\n"
-	"  --files-from LIST  read more PATHs from LIST, one per line ('-': stdin)\n"
-	"  --admindir DIR dpkg's database, to attribute loose files to installed\n"
-	"                 packages (default: /var/lib/dpkg)\n"
-	"  --max-member SIZE  the largest ELF member of an archive to read (K, M, G\n"
-	"                 suffixes; default 4G); one that must be spilled to TMPDIR\n"
-	"                 is also bounded by TMPDIR's free space less 64M. A larger\n"
-	"                 one is an error, not written anywhere\n"
-	"\n"
-	"Exit status: 0 when every input was read, 1 when some were recorded as\n"
-	"errors (see the view v_scan_errors), 2 on bad usage or a fatal failure\n"
-	"(no usable database, a full disk: the run stored nothing more).\n"
-	"\n"
-	"examples:\n"
-	"  parakit scan /usr/bin                      # loose binaries\n"
-	"  parakit scan --jobs 2 /var/cache/apt/archives\n"
-	"  parakit scan --shard 3/8 --db s3.db pool/  # one of eight machines\n";
+static const char *const synopsis[] = {
+	"parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] [--files-from LIST]"
+	" [--max-member SIZE] PATH...",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description =
+		"Reads ELF files, directories (walked, symbolic links not followed) and\n"
+		"package archives (.deb, .rpm, Alpine and Android .apk, .tar[.gz|.xz|.zst])\n"
+		"and records what each binary imports and exports, mapped to POSIX.\n"
+		"\n"
+		"An ELF member of an archive larger than --max-member is an error, not\n"
+		"written anywhere; one that must be spilled to TMPDIR is also bounded by\n"
+		"TMPDIR's free space less 64M. Shards (--shard) of one set of inputs, scanned\n"
+		"on several machines, are merged with 'parakit db merge'.\n",
+	.exit_status =
+		"0 when every input was read, 1 when some were recorded as\n"
+		"errors (see the view v_scan_errors), 2 on bad usage or a fatal failure\n"
+		"(no usable database, a full disk: the run stored nothing more).\n",
+	.examples =
+		"parakit scan /usr/bin                      # loose binaries\n"
+		"parakit scan --jobs 2 /var/cache/apt/archives\n"
+		"parakit scan --shard 3/8 --db s3.db pool/  # one of eight machines\n",
+	.args = UTIL_ARGS_FILES,
+};
 
 static struct scan_opts {
 	const char *db, *files_from;
-	unsigned jobs, shard_k, shard_n;
+	int jobs;
+	unsigned shard_k, shard_n;
 	uint64_t max_member;
 	int json;
 } opts;
@@ -334,6 +333,16 @@ static int parse_shard(const char *s)
 	return *end || !opts.shard_n || !opts.shard_k || opts.shard_k > opts.shard_n ? -1 : 0;
 }
 
+static int opt_shard(const struct util_option *opt, const char *arg)
+{
+	(void)opt;
+	if (parse_shard(arg)) {
+		util_err("--shard wants K/N with 1 <= K <= N, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* "4G", "100M", "512k", "123": bytes, in powers of 1024. */
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -356,6 +365,22 @@ static int parse_size(const char *s, uint64_t *out)
 		}
 	}
 	*out = v;
+	return 0;
+}
+
+static int opt_max_member(const struct util_option *opt, const char *arg)
+{
+	if (parse_size(arg, opt->value)) {
+		util_err("--max-member wants a size in bytes (K, M, G suffixes), not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_admindir(const struct util_option *opt, const char *arg)
+{
+	(void)opt;
+	pkg_dpkg_load(arg);
 	return 0;
 }
 
@@ -434,16 +459,20 @@ static int finish_run(sqlite3 *db, long long id, struct scan_ctx *c)
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "shard", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "admindir", required_argument, NULL, 'a' },
-		{ "files-from", required_argument, NULL, 'f' },
-		{ "max-member", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct util_option options[] = {
+		UTIL_OPT_DB(&opts.db),
+		UTIL_OPT_JOBS(&opts.jobs),
+		UTIL_OPT_CALLBACK('s', "shard", NULL, "K/N", opt_shard,
+				  "scan only the K-th of N slices of the inputs"),
+		UTIL_OPT_JSON(&opts.json),
+		{ .kind = UTIL_OPT_STRING, .long_name = "files-from", .value = &opts.files_from, .argh = "LIST",
+		  .help = "read more PATHs from LIST, one per line ('-': stdin)", .flags = UTIL_OPT_FILE },
+		{ .kind = UTIL_OPT_CALLBACK, .long_name = "admindir", .argh = "DIR", .cb = opt_admindir,
+		  .help = "dpkg's database, to attribute loose files to installed packages"
+			  " (default: /var/lib/dpkg)", .flags = UTIL_OPT_DIR },
+		UTIL_OPT_CALLBACK(0, "max-member", &opts.max_member, "SIZE", opt_max_member,
+				  "the largest ELF member of an archive to read (K, M, G suffixes; default 4G)"),
+		UTIL_OPT_END()
 	};
 	struct scan_ctx *c;
 	sqlite3 *db = NULL;
@@ -451,55 +480,16 @@ int cmd_scan(int argc, char **argv)
 	uint64_t t0, bytes = 0;
 	/* Until the run is recorded, a failure is fatal: nothing usable was
 	 * stored, which 1 ("some inputs were errors") would hide. */
-	int opt, ret = 2;
+	int first, ret = 2;
 
-	opts = (struct scan_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN),
-				   .max_member = PKG_MAX_MEMBER };
-	while ((opt = getopt_long(argc, argv, "d:j:s:Jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			opts.db = optarg;
-			break;
-		case 'j':
-			if (util_parse_jobs(optarg, &opts.jobs))
-				return 2;
-			break;
-		case 's':
-			if (parse_shard(optarg)) {
-				util_err("--shard wants K/N with 1 <= K <= N, not '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'J':
-			opts.json = 1;
-			break;
-		case 'a':
-			pkg_dpkg_load(optarg);
-			break;
-		case 'f':
-			opts.files_from = optarg;
-			break;
-		case 'm':
-			if (parse_size(optarg, &opts.max_member)) {
-				util_err("--max-member wants a size in bytes (K, M, G suffixes), not '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc && !opts.files_from) {
+	opts = (struct scan_opts){ .db = DB_DEFAULT, .jobs = util_jobs_default(), .max_member = PKG_MAX_MEMBER };
+	if ((first = util_parse_options(argc, argv, options, &usage, 0)) < 0)
+		return first == UTIL_OPT_HELP ? 0 : 2;
+	if (first >= argc && !opts.files_from) {
 		util_err("no PATH to scan");
-		fputs(usage_text, stderr);
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
-	if (opts.jobs < 1)
-		opts.jobs = 1;
 
 	if (db_open(opts.db, &db))
 		return 2;
@@ -510,7 +500,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	if (!(c->writer = scan_writer_new(db, run_id)))
 		goto out;
-	scan_inputs_collect(&c->inputs, argv + optind, argc - optind);
+	scan_inputs_collect(&c->inputs, argv + first, argc - first);
 	if (opts.files_from && read_files_from(&c->inputs, opts.files_from))
 		goto out;
 	if (opts.shard_n)

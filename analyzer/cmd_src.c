@@ -15,11 +15,11 @@
 #include "analyzer/src_tree.h"
 #include "common/common.h"
 #include "common/json.h"
+#include "common/options.h"
 #include "db/db.h"
 #include "parakit.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,38 +27,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-	"usage: parakit src [--db FILE] [--jobs N] [--json] [-p BUILD_DIR] [TREE] [-- CFLAGS...]\n"
-	"\n"
-	"Finds the call sites of a C source tree with libclang and records them,\n"
-	"mapped to POSIX, in the database (view v_call_sites).\n"
-	"\n"
-	"Each translation unit is parsed with the flags it was built with when a\n"
-	"compile_commands.json is found (in BUILD_DIR, or else at TREE's root);\n"
-	"otherwise every .c file under TREE is parsed with CFLAGS and the tree's\n"
-	"header directories. With a compile_commands.json, CFLAGS are added to\n"
-	"each command. Code in #if branches that are not compiled is not analysed.\n"
-	"\n"
-	"  -p, --build-dir DIR  where compile_commands.json is; TREE then defaults\n"
-	"                       to the directory that holds every TU\n"
-	"  --db FILE            the database (default: " DB_DEFAULT ")\n"
-	"  --jobs N             parser threads (default: the number of CPUs)\n"
-	"  --json               print the summary as JSON on stdout\n"
-	"\n"
-	"Exit status: 0 when every TU parsed cleanly, 1 when some did not (their\n"
-	"diagnostics are in v_src_errors; the rest were analysed) or the tree\n"
-	"cannot be read, 2 on bad usage or a fatal failure (no usable database,\n"
-	"a full disk).\n"
-	"\n"
-	"examples:\n"
-	"  parakit src -p build                       # bear/cmake/meson output\n"
-	"  parakit src ~/redis/src -- -DUSE_JEMALLOC  # no build database\n"
-	"  parakit src --jobs 2 --json . -- -D_FORTIFY_SOURCE=2 -O2\n";
+static const char *const synopsis[] = {
+	"parakit src [--db FILE] [--jobs N] [--json] [-p BUILD_DIR] [TREE] [-- CFLAGS...]",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description =
+		"Finds the call sites of a C source tree with libclang and records them,\n"
+		"mapped to POSIX, in the database (view v_call_sites).\n"
+		"\n"
+		"Each translation unit is parsed with the flags it was built with when a\n"
+		"compile_commands.json is found (in BUILD_DIR, or else at TREE's root);\n"
+		"otherwise every .c file under TREE is parsed with CFLAGS and the tree's\n"
+		"header directories. With a compile_commands.json, CFLAGS are added to\n"
+		"each command. Code in #if branches that are not compiled is not analysed.\n",
+	.exit_status =
+		"0 when every TU parsed cleanly, 1 when some did not (their\n"
+		"diagnostics are in v_src_errors; the rest were analysed) or the tree\n"
+		"cannot be read, 2 on bad usage or a fatal failure (no usable database,\n"
+		"a full disk).\n",
+	.examples =
+		"parakit src -p build                       # bear/cmake/meson output\n"
+		"parakit src ~/redis/src -- -DUSE_JEMALLOC  # no build database\n"
+		"parakit src --jobs 2 --json . -- -D_FORTIFY_SOURCE=2 -O2\n",
+	.args = UTIL_ARGS_DIRS,
+};
 
 static struct src_opts {
 	const char *db;
 	const char *build_dir;
-	unsigned jobs;
+	int jobs;
 	int json;
 } opts;
 
@@ -175,57 +175,37 @@ static void print_summary(sqlite3 *db, const struct src_run *c, long long run_id
 
 int cmd_src(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "build-dir", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct util_option options[] = {
+		UTIL_OPT_DIRNAME('p', "build-dir", &opts.build_dir, "DIR",
+				 "where compile_commands.json is; TREE then defaults to the directory that holds"
+				 " every TU"),
+		UTIL_OPT_DB(&opts.db),
+		UTIL_OPT_JOBS(&opts.jobs),
+		UTIL_OPT_JSON(&opts.json),
+		UTIL_OPT_END()
 	};
 	char **cflags = NULL, *line = NULL, *cmdline = NULL;
 	const char *tree = NULL;
 	struct src_run run = { 0 }, *c = &run;
 	sqlite3 *db = NULL;
-	int opt, n_cflags = 0, nargs = argc, ret = 1;
+	int i, n_cflags = 0, nargs, ret = 1;
 	long long run_id;
 
-	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
+	/* CFLAGS follow '--': options are not looked for among them. */
 	nargs = util_split_dashdash(argc, argv, &cflags, &n_cflags);
-	opts = (struct src_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
-	while ((opt = getopt_long(nargs, argv, "d:j:Jp:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			opts.db = optarg;
-			break;
-		case 'j':
-			if (util_parse_jobs(optarg, &opts.jobs))
-				return 2;
-			break;
-		case 'J':
-			opts.json = 1;
-			break;
-		case 'p':
-			opts.build_dir = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind < nargs)
-		tree = argv[optind++];
-	if (optind < nargs) {
-		util_err("one TREE at most, not also '%s'", argv[optind]);
-		fputs(usage_text, stderr);
+	opts = (struct src_opts){ .db = DB_DEFAULT, .jobs = util_jobs_default() };
+	if ((i = util_parse_options(nargs, argv, options, &usage, 0)) < 0)
+		return i == UTIL_OPT_HELP ? 0 : 2;
+	if (i < nargs)
+		tree = argv[i++];
+	if (i < nargs) {
+		util_err("one TREE at most, not also '%s'", argv[i]);
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
 	if (!tree && !opts.build_dir) {
 		util_err("no TREE and no -p BUILD_DIR");
-		fputs(usage_text, stderr);
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
 	run.tree = tree;

@@ -280,19 +280,6 @@ void progress_release(struct progress *p)
 	pthread_mutex_unlock(&err_lock);
 }
 
-int util_parse_jobs(const char *arg, unsigned *jobs)
-{
-	char *end;
-	unsigned long n = strtoul(arg, &end, 10);
-
-	if (*end || end == arg || n < 1 || n > 1024) {
-		util_err("--jobs wants a number from 1 to 1024, not '%s'", arg);
-		return -1;
-	}
-	*jobs = n;
-	return 0;
-}
-
 int util_split_dashdash(int argc, char **argv, char ***rest, int *n_rest)
 {
 	*rest = NULL;

@@ -67,12 +67,9 @@ void progress_add(struct progress *p, uint64_t bytes, uint64_t items);
 /* Erases the line, if one was drawn. */
 void progress_release(struct progress *p);
 
-/* Parses --jobs: a number from 1 to 1024 and nothing else. Prints why and
- * returns -1 otherwise. */
-int util_parse_jobs(const char *arg, unsigned *jobs);
 /* Splits argv at its first "--": returns how many arguments come before it
- * (getopt must neither see nor permute what follows) and points *rest and
- * *n_rest at what follows (NULL and 0 without a "--"). */
+ * (the option parser must neither see nor move what follows) and points
+ * *rest and *n_rest at what follows (NULL and 0 without a "--"). */
 int util_split_dashdash(int argc, char **argv, char ***rest, int *n_rest);
 
 /* Runs fn(arg) on n threads, the caller's among them (so n = 1 starts

@@ -2,4 +2,5 @@
 PARAKIT_SRCS += \
 	common/common.c \
 	common/json.c \
+	common/options.c \
 	common/strmap.c

@@ -3,24 +3,25 @@
  * table (git commit-graph).
  */
 #include "common/common.h"
+#include "common/options.h"
 #include "db/db.h"
 #include "parakit.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include <limits.h>
+#include <stdio.h>
 
-static const char usage_text[] =
-	"usage: parakit db merge OUT.db IN.db...\n"
-	"       parakit db migrate [FILE]\n"
-	"       parakit db summary [--top N] [FILE]\n"
-	"\n"
-	"merge    adds the scans of the IN databases (shards made with\n"
-	"         'parakit scan --shard K/N') to OUT, creating it when absent;\n"
-	"         what both hold (same package, same binary content) is stored once\n"
-	"migrate  brings a database to this parakit's schema (default: " DB_DEFAULT ")\n"
-	"summary  what a database holds: packages, binaries, the N (default 20)\n"
-	"         most imported POSIX functions with their package share, and how\n"
-	"         many catalogue functions no package imports\n";
+static const char *const synopsis[] = {
+	"parakit db merge OUT.db IN.db...",
+	"parakit db migrate [FILE]",
+	"parakit db summary [--top N] [FILE]",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description = "Maintains parakit databases (default FILE: " DB_DEFAULT ").\n",
+	.args = UTIL_ARGS_FILES,
+};
 
 int db_merge(sqlite3 *out, const char *in);
 
@@ -29,13 +30,11 @@ static int cmd_db_merge(int argc, char **argv)
 	sqlite3 *db;
 	int ret = 0;
 
-	if (argc < 3) {
-		fputs(usage_text, stderr);
+	if (argc < 2)
 		return 2;
-	}
-	if (db_open(argv[1], &db))
+	if (db_open(argv[0], &db))
 		return 1;
-	for (int i = 2; i < argc && !ret; i++)
+	for (int i = 1; i < argc && !ret; i++)
 		if (db_merge(db, argv[i]))
 			ret = 1;
 	db_close(db);
@@ -46,7 +45,7 @@ static int cmd_db_migrate(int argc, char **argv)
 {
 	sqlite3 *db;
 
-	if (db_open(argc > 1 ? argv[1] : DB_DEFAULT, &db))
+	if (db_open(argc ? argv[0] : DB_DEFAULT, &db))
 		return 1;
 	printf("schema version %d\n", db_schema_version());
 	db_close(db);
@@ -55,22 +54,13 @@ static int cmd_db_migrate(int argc, char **argv)
 
 /* Package share counts packages with at least one ELF file, as Atlidakis
  * et al. count packages "with native code". */
-static int cmd_db_summary(int argc, char **argv)
+static int cmd_db_summary(int argc, char **argv, int top)
 {
-	const char *path = DB_DEFAULT;
-	long long pkgs, top = 20;
+	const char *path = argc ? argv[argc - 1] : DB_DEFAULT;
+	long long pkgs;
 	sqlite3_stmt *st;
 	sqlite3 *db;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--top") && i + 1 < argc)
-			top = atoll(argv[++i]);
-		else if (argv[i][0] == '-') {
-			fputs(usage_text, stderr);
-			return 2;
-		} else
-			path = argv[i];
-	}
 	if (db_open_readonly(path, &db))
 		return 1;
 	/* A package counts once, whatever number of its versions (the views'
@@ -102,24 +92,42 @@ static int cmd_db_summary(int argc, char **argv)
 
 int cmd_db(int argc, char **argv)
 {
-	static const struct { const char *name; int (*fn)(int, char **); } subs[] = {
-		{ "merge", cmd_db_merge },
-		{ "migrate", cmd_db_migrate },
-		{ "summary", cmd_db_summary },
+	enum { MERGE, MIGRATE, SUMMARY } sub = MERGE;
+	int top = -1, first, ret;
+	const struct util_option options[] = {
+		UTIL_OPT_SUBCOMMAND("merge", &sub, MERGE,
+				    "adds the scans of the IN databases (shards made with 'parakit scan --shard K/N')"
+				    " to OUT, creating it when absent; what both hold (same package, same binary"
+				    " content) is stored once"),
+		UTIL_OPT_SUBCOMMAND("migrate", &sub, MIGRATE, "brings a database to this parakit's schema"),
+		UTIL_OPT_SUBCOMMAND("summary", &sub, SUMMARY,
+				    "what a database holds: packages, binaries, the --top most imported POSIX functions"
+				    " with their package share, and how many catalogue functions no package imports"),
+		{ .kind = UTIL_OPT_INT, .long_name = "top", .value = &top, .argh = "N", .min = 0, .max = INT_MAX,
+		  .help = "with summary: how many functions to list (default: 20)" },
+		UTIL_OPT_END()
 	};
 
-	if (argc < 2) {
-		fputs(usage_text, stderr);
+	if ((first = util_parse_options(argc, argv, options, &usage, 0)) < 0)
+		return first == UTIL_OPT_HELP ? 0 : 2;
+	if (top >= 0 && sub != SUMMARY) {
+		util_err("--top goes with summary");
 		return 2;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, stdout);
-		return 0;
+	argc -= first;
+	argv += first;
+	switch (sub) {
+	case MERGE:
+		ret = cmd_db_merge(argc, argv);
+		break;
+	case MIGRATE:
+		ret = cmd_db_migrate(argc, argv);
+		break;
+	default:
+		ret = cmd_db_summary(argc, argv, top < 0 ? 20 : top);
+		break;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].fn(argc - 1, argv + 1);
-	util_err("'%s' is not a db subcommand", argv[1]);
-	fputs(usage_text, stderr);
-	return 2;
+	if (ret == 2)
+		util_opt_usage(stderr, options, &usage);
+	return ret;
 }

@@ -9,40 +9,62 @@
  * write.
  */
 #include "common/common.h"
+#include "common/options.h"
 #include "db/db.h"
 #include "parakit.h"
 #include "reports/report.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-	"usage: parakit report [--db FILE] --out DIR [--compare-with ubuntu-2016|android-2016|FILE.csv]\n"
-	"                      [--weights pagerank|equal] [--popcon FILE] [--title TEXT] [--top N]\n"
-	"\n"
-	"Writes DIR/index.html (self-contained: inline CSS and SVG charts, no script,\n"
-	"nothing from the network) and DIR/<table>.csv and .json for every table.\n"
-	"\n"
-	"  --db FILE            the database (default " DB_DEFAULT ")\n"
-	"  --out DIR            where to write (created when absent)\n"
-	"  --compare-with WHAT  overlay the published static linkage of Atlidakis et al.\n"
-	"                       (EuroSys '16): ubuntu-2016 (default), android-2016, a CSV\n"
-	"                       in their format (function,percent,count), or 'none'\n"
-	"  --weights HOW        package weights: pagerank over the corpus's dependency\n"
-	"                       graph (default) or equal\n"
-	"  --popcon FILE        weigh packages by installations (popularity-contest by_inst)\n"
-	"  --title TEXT         the page's title\n"
-	"  --top N              rows of the long tables shown in the page (default 50;\n"
-	"                       the CSV and JSON files hold every row)\n"
-	"\n"
-	"examples:\n"
-	"  parakit scan --db apt.db /var/cache/apt/archives\n"
-	"  parakit report --db apt.db --out apt-report\n"
-	"  parakit report --db apt.db --out r --weights equal --compare-with android-2016\n";
+static const char *const synopsis[] = {
+	"parakit report [--db FILE] --out DIR [--compare-with ubuntu-2016|android-2016|FILE.csv]\n"
+	"               [--weights pagerank|equal] [--popcon FILE] [--title TEXT] [--top N]",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description =
+		"Writes DIR/index.html (self-contained: inline CSS and SVG charts, no script,\n"
+		"nothing from the network) and DIR/<table>.csv and .json for every table.\n"
+		"\n"
+		"The page sets the corpus beside the published static linkage of Atlidakis\n"
+		"et al. (EuroSys '16): ubuntu-2016, android-2016, a CSV in their format\n"
+		"(function,percent,count), or none. Packages are weighed by pagerank over\n"
+		"the corpus's dependency graph, equally, or by installations\n"
+		"(popularity-contest's by_inst file). The CSV and JSON files hold every row\n"
+		"of the tables the page shortens to --top rows.\n",
+	.examples =
+		"parakit scan --db apt.db /var/cache/apt/archives\n"
+		"parakit report --db apt.db --out apt-report\n"
+		"parakit report --db apt.db --out r --weights equal --compare-with android-2016\n",
+	.args = UTIL_ARGS_NONE,
+};
+
+static const char *const compare_values[] = { "ubuntu-2016", "android-2016", "none", NULL };
+static const char *const weights_values[] = {
+	[REPORT_W_PAGERANK] = "pagerank", [REPORT_W_EQUAL] = "equal", NULL
+};
+
+/* --weights and --popcon: the last one given says how packages weigh. */
+struct weighting {
+	int how;
+	const char *popcon;
+};
+
+static int opt_popcon(const struct util_option *opt, const char *arg)
+{
+	struct weighting *w = opt->value;
+
+	w->popcon = arg;
+	w->how = REPORT_W_POPCON;
+	return 0;
+}
 
 static int mkdir_p(const char *dir)
 {
@@ -70,66 +92,39 @@ static int mkdir_p(const char *dir)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "compare-with", required_argument, NULL, 'c' },
-		{ "weights", required_argument, NULL, 'w' },
-		{ "popcon", required_argument, NULL, 'p' },
-		{ "title", required_argument, NULL, 't' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	struct report_ctx r = { .db_path = DB_DEFAULT, .title = "POSIX usage report" };
+	struct weighting w = { .how = REPORT_W_PAGERANK };
 	const char *compare = "ubuntu-2016";
-	enum report_weighting how = REPORT_W_PAGERANK;
-	struct report_ctx r = { .db_path = DB_DEFAULT, .top = 50 };
-	int c, ret = 1;
+	int top = 50, first, ret = 1;
+	const struct util_option options[] = {
+		UTIL_OPT_DB(&r.db_path),
+		UTIL_OPT_DIRNAME(0, "out", &r.dir, "DIR", "where to write (created when absent)"),
+		{ .kind = UTIL_OPT_STRING, .long_name = "compare-with", .value = &compare, .argh = "WHAT",
+		  .values = compare_values, .flags = UTIL_OPT_FILE | UTIL_OPT_DEFAULT,
+		  .help = "the published linkage to set beside the corpus's: ubuntu-2016, android-2016,"
+			  " FILE.csv or none" },
+		UTIL_OPT_ENUM(0, "weights", &w.how, weights_values, "how packages weigh: pagerank or equal"),
+		{ .kind = UTIL_OPT_CALLBACK, .long_name = "popcon", .value = &w, .argh = "FILE", .cb = opt_popcon,
+		  .flags = UTIL_OPT_FILE, .help = "weigh packages by installations (popularity-contest by_inst)" },
+		{ .kind = UTIL_OPT_STRING, .long_name = "title", .value = &r.title, .argh = "TEXT",
+		  .help = "the page's title", .flags = UTIL_OPT_DEFAULT },
+		{ .kind = UTIL_OPT_INT, .long_name = "top", .value = &top, .argh = "N", .min = 1, .max = INT_MAX,
+		  .help = "rows of the long tables shown in the page", .flags = UTIL_OPT_DEFAULT },
+		UTIL_OPT_END()
+	};
+	enum report_weighting how;
 
-	r.title = "POSIX usage report";
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': r.db_path = optarg; break;
-		case 'o': r.dir = optarg; break;
-		case 'c': compare = optarg; break;
-		case 't': r.title = optarg; break;
-		case 'p': r.popcon = optarg; how = REPORT_W_POPCON; break;
-		case 'w':
-			if (!strcmp(optarg, "equal"))
-				how = REPORT_W_EQUAL;
-			else if (!strcmp(optarg, "pagerank"))
-				how = REPORT_W_PAGERANK;
-			else {
-				util_err("--weights: '%s' is neither 'pagerank' nor 'equal'", optarg);
-				return 2;
-			}
-			break;
-		case 'n': {
-			char *end;
-			long long n = strtoll(optarg, &end, 10);
-
-			if (*end || end == optarg || n < 1) {
-				util_err("--top: '%s' is not a positive number", optarg);
-				return 2;
-			}
-			r.top = (size_t)n;
-			break;
-		}
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind < argc || !r.dir) {
+	if ((first = util_parse_options(argc, argv, options, &usage, 0)) < 0)
+		return first == UTIL_OPT_HELP ? 0 : 2;
+	if (first < argc || !r.dir) {
 		if (!r.dir)
 			util_err("--out DIR is required");
-		fputs(usage_text, stderr);
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
+	how = w.how;
+	r.popcon = w.popcon;
+	r.top = top;
 	if (r.popcon && how == REPORT_W_EQUAL) {
 		util_err("--popcon and --weights equal exclude each other");
 		return 2;

@@ -16,6 +16,7 @@
 #include "analyzer/src_tree.h"
 #include "common/common.h"
 #include "common/json.h"
+#include "common/options.h"
 #include "db/db.h"
 #include "parakit.h"
 #include "rewriter/port.h"
@@ -25,7 +26,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <spawn.h>
@@ -38,69 +38,68 @@
 
 extern char **environ;
 
-static const char usage_text[] =
-	"usage: parakit port [--db FILE] [-p BUILD_DIR | TREE] [--level compat|fibers] [--only FUNCS]\n"
-	"                    [--diff OUT.patch | --apply [--force]] [--verify] [--json] [--jobs N]\n"
-	"                    [-- CFLAGS...]\n"
-	"\n"
-	"Rewrites the blocking POSIX calls of a C tree onto libpk (pk.h) and prints\n"
-	"the change as a unified diff that 'patch -p1' applies at the tree's root.\n"
-	"\n"
-	"  --level compat   each blocking call with a pk_ twin (same signature, return\n"
-	"                   and errno) is renamed: read -> pk_read (the default)\n"
-	"  --level fibers   also: main runs as a fiber through pk_run, and threads,\n"
-	"                   their attributes, keys, once, mutexes of every type,\n"
-	"                   conditions, rwlocks and semaphores move onto libpk with\n"
-	"                   their types: pthread_create -> pk_spawn_attr, sem_wait ->\n"
-	"                   pk_sem_wait... (a group that cannot move stays, with why);\n"
-	"                   sigaction, signal, pthread_kill -> pk_sigaction...\n"
-	"  --only FUNCS     only these POSIX functions (comma-separated)\n"
-	"  --diff FILE      write the diff to FILE\n"
-	"  --apply          edit the files in place; refused when the tree has\n"
-	"                   uncommitted changes under git, unless --force\n"
-	"  --verify         build a copy of the ported tree in a temporary directory\n"
-	"                   with the tree's own commands (autotools: autoreconf -fi &&\n"
-	"                   ./configure && make; CMake: cmake -S . -B B && cmake --build\n"
-	"                   B; Meson: meson setup B && meson compile -C B; else make),\n"
-	"                   with this build's libpk when pkg-config knows none\n"
-	"  --json           print the summary and every call site (v_port_sites'\n"
-	"                   columns) as JSON on stdout instead of the diff: with\n"
-	"                   --diff FILE or --apply; alone, no diff is written\n"
-	"  -p, --build-dir  where compile_commands.json is (else TREE's root, else\n"
-	"                   every .c file with CFLAGS)\n"
-	"  --db FILE        the database (default: " DB_DEFAULT "): v_port_sites\n"
-	"  --jobs N         parser threads, and --verify's parallel build jobs\n"
-	"                   (default: the number of CPUs)\n"
-	"\n"
-	"Every call site is rewritten or left with a reason (v_port_sites). The\n"
-	"summary goes to stderr when the diff goes to stdout, else to stdout; with\n"
-	"--json it is the JSON and every other message goes to stderr.\n"
-	"#include <pk.h> is added once per edited file, and the files the tree's\n"
-	"build reads make the targets that compile a changed file use libpk through\n"
-	"pkg-config: configure.ac (PKG_CHECK_MODULES) and Makefile.am (regenerate\n"
-	"with autoreconf -fi), CMakeLists.txt (pkg_check_modules, PkgConfig::LIBPK),\n"
-	"meson.build (dependency('libpk')), or the Makefile (and Makefile.in) of the\n"
-	"directory that compiles the file. The build is reported 'adapted' only when\n"
-	"--verify built it, else 'adapted, not verified'; 'failed' with the log's\n"
-	"tail; 'manual' when the build was not recognised; 'unchanged'.\n"
-	"\n"
-	"Exit status: 0 when the change was made (TUs that do not parse cleanly are\n"
-	"reported, their sites still decided), 1 when a TU could not be parsed at\n"
-	"all (its calls are unknown: a row in v_port_sites says so), the tree cannot\n"
-	"be read, a file cannot be written or --verify's build failed, 2 on bad\n"
-	"usage or a fatal failure (no usable database, a full disk).\n"
-	"\n"
-	"examples:\n"
-	"  parakit port . | patch -p1\n"
-	"  parakit port --level fibers --diff fibers.patch -p build\n"
-	"  parakit port --only read,write --apply ~/src/cp\n"
-	"  parakit port --verify --diff tinyproxy.patch -p build tinyproxy-1.11.1\n"
-	"  parakit port --json --diff port.patch . | jq '.sites[] | select(.action == \"left\")'\n";
+static const char *const synopsis[] = {
+	"parakit port [--db FILE] [-p BUILD_DIR | TREE] [--level compat|fibers] [--only FUNCS]\n"
+	"             [--diff OUT.patch | --apply [--force]] [--verify] [--json] [--jobs N]\n"
+	"             [-- CFLAGS...]",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description =
+		"Rewrites the blocking POSIX calls of a C tree onto libpk (pk.h) and prints\n"
+		"the change as a unified diff that 'patch -p1' applies at the tree's root.\n"
+		"\n"
+		"At --level compat, each blocking call with a pk_ twin (same signature,\n"
+		"return and errno) is renamed: read -> pk_read. At --level fibers, also:\n"
+		"main runs as a fiber through pk_run, and threads, their attributes, keys,\n"
+		"once, mutexes of every type, conditions, rwlocks and semaphores move onto\n"
+		"libpk with their types: pthread_create -> pk_spawn_attr, sem_wait ->\n"
+		"pk_sem_wait... (a group that cannot move stays, with why); sigaction,\n"
+		"signal, pthread_kill -> pk_sigaction...\n"
+		"\n"
+		"The units are found as parakit src finds them: from compile_commands.json\n"
+		"(in BUILD_DIR, else at TREE's root), else every .c file with CFLAGS.\n"
+		"--verify builds a copy of the ported tree in a temporary directory with the\n"
+		"tree's own commands (autotools: autoreconf -fi && ./configure && make;\n"
+		"CMake: cmake -S . -B B && cmake --build B; Meson: meson setup B && meson\n"
+		"compile -C B; else make), --jobs of them at once, with this build's libpk\n"
+		"when pkg-config knows none. --json prints the summary and every call site\n"
+		"(v_port_sites' columns) instead of the diff: with --diff FILE or --apply;\n"
+		"alone, no diff is written.\n",
+	.notes =
+		"Every call site is rewritten or left with a reason (v_port_sites). The\n"
+		"summary goes to stderr when the diff goes to stdout, else to stdout; with\n"
+		"--json it is the JSON and every other message goes to stderr.\n"
+		"#include <pk.h> is added once per edited file, and the files the tree's\n"
+		"build reads make the targets that compile a changed file use libpk through\n"
+		"pkg-config: configure.ac (PKG_CHECK_MODULES) and Makefile.am (regenerate\n"
+		"with autoreconf -fi), CMakeLists.txt (pkg_check_modules, PkgConfig::LIBPK),\n"
+		"meson.build (dependency('libpk')), or the Makefile (and Makefile.in) of the\n"
+		"directory that compiles the file. The build is reported 'adapted' only when\n"
+		"--verify built it, else 'adapted, not verified'; 'failed' with the log's\n"
+		"tail; 'manual' when the build was not recognised; 'unchanged'.\n",
+	.exit_status =
+		"0 when the change was made (TUs that do not parse cleanly are\n"
+		"reported, their sites still decided), 1 when a TU could not be parsed at\n"
+		"all (its calls are unknown: a row in v_port_sites says so), the tree cannot\n"
+		"be read, a file cannot be written or --verify's build failed, 2 on bad\n"
+		"usage or a fatal failure (no usable database, a full disk).\n",
+	.examples =
+		"parakit port . | patch -p1\n"
+		"parakit port --level fibers --diff fibers.patch -p build\n"
+		"parakit port --only read,write --apply ~/src/cp\n"
+		"parakit port --verify --diff tinyproxy.patch -p build tinyproxy-1.11.1\n"
+		"parakit port --json --diff port.patch . | jq '.sites[] | select(.action == \"left\")'\n",
+	.args = UTIL_ARGS_DIRS,
+};
+
+static const char *const level_values[] = { [PORT_COMPAT] = "compat", [PORT_FIBERS] = "fibers", NULL };
 
 static struct port_opts {
 	const char *db, *build_dir, *diff, *only;
-	enum port_level level;
-	unsigned jobs;
+	int level, jobs;
 	int apply, force, json, verify;
 } opts;
 
@@ -684,19 +683,24 @@ static char **split_only(const char *s)
 
 int cmd_port(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "build-dir", required_argument, NULL, 'p' },
-		{ "level", required_argument, NULL, 'l' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "diff", required_argument, NULL, 'D' },
-		{ "apply", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "verify", no_argument, NULL, 'V' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct util_option options[] = {
+		UTIL_OPT_DB(&opts.db),
+		UTIL_OPT_DIRNAME('p', "build-dir", &opts.build_dir, "DIR",
+				 "where compile_commands.json is (else TREE's root, else every .c file with CFLAGS)"),
+		UTIL_OPT_ENUM(0, "level", &opts.level, level_values,
+			      "compat: blocking calls onto their pk_ twins; fibers: also main, threads, locks"
+			      " and signals onto libpk's fibers"),
+		UTIL_OPT_STRING(0, "only", &opts.only, "FUNCS", "only these POSIX functions (comma-separated)"),
+		UTIL_OPT_FILENAME(0, "diff", &opts.diff, "FILE", "write the diff to FILE"),
+		UTIL_OPT_FLAG(0, "apply", &opts.apply,
+			      "edit the files in place; refused when the tree has uncommitted changes under git,"
+			      " unless --force"),
+		UTIL_OPT_FLAG(0, "force", &opts.force, "with --apply: apply to a tree with uncommitted changes"),
+		UTIL_OPT_FLAG(0, "verify", &opts.verify,
+			      "build a copy of the ported tree with the tree's own commands"),
+		UTIL_OPT_JSON(&opts.json),
+		UTIL_OPT_JOBS(&opts.jobs),
+		UTIL_OPT_END()
 	};
 	char **cflags = NULL, *root, *line = NULL, *cmdline = NULL;
 	const char *tree = NULL;
@@ -708,75 +712,29 @@ int cmd_port(int argc, char **argv)
 	sqlite3 *db = NULL;
 	FILE *diff_out = NULL, *patch, *msg = stderr;
 	struct port_build_state bs = { .state = "unchanged" };
-	int opt, n_cflags = 0, nargs = argc, ret = 1, build_ret;
+	int i, n_cflags = 0, nargs, ret = 1, build_ret;
 	long long run_id = 0;
 	char now[32];
 	uint64_t t0;
 
-	/* CFLAGS follow '--': getopt must not see (nor permute) them. */
+	/* CFLAGS follow '--': options are not looked for among them. */
 	nargs = util_split_dashdash(argc, argv, &cflags, &n_cflags);
-	opts = (struct port_opts){ .db = DB_DEFAULT, .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
-	while ((opt = getopt_long(nargs, argv, "d:p:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			opts.db = optarg;
-			break;
-		case 'p':
-			opts.build_dir = optarg;
-			break;
-		case 'l':
-			if (!strcmp(optarg, "compat"))
-				opts.level = PORT_COMPAT;
-			else if (!strcmp(optarg, "fibers"))
-				opts.level = PORT_FIBERS;
-			else {
-				util_err("--level wants compat or fibers, not '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'o':
-			opts.only = optarg;
-			break;
-		case 'D':
-			opts.diff = optarg;
-			break;
-		case 'a':
-			opts.apply = 1;
-			break;
-		case 'f':
-			opts.force = 1;
-			break;
-		case 'V':
-			opts.verify = 1;
-			break;
-		case 'j':
-			if (util_parse_jobs(optarg, &opts.jobs))
-				return 2;
-			break;
-		case 'J':
-			opts.json = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind < nargs)
-		tree = argv[optind++];
-	if (optind < nargs || (!tree && !opts.build_dir) || (opts.apply && opts.diff) ||
+	opts = (struct port_opts){ .db = DB_DEFAULT, .jobs = util_jobs_default() };
+	if ((i = util_parse_options(nargs, argv, options, &usage, 0)) < 0)
+		return i == UTIL_OPT_HELP ? 0 : 2;
+	if (i < nargs)
+		tree = argv[i++];
+	if (i < nargs || (!tree && !opts.build_dir) || (opts.apply && opts.diff) ||
 	    (opts.force && !opts.apply)) {
-		if (optind < nargs)
-			util_err("one TREE at most, not also '%s'", argv[optind]);
+		if (i < nargs)
+			util_err("one TREE at most, not also '%s'", argv[i]);
 		else if (!tree && !opts.build_dir)
 			util_err("no TREE and no -p BUILD_DIR");
 		else if (opts.force)
 			util_err("--force goes with --apply");
 		else
 			util_err("--apply and --diff exclude each other");
-		fputs(usage_text, stderr);
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
 	run.tree = tree;

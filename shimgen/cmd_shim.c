@@ -31,6 +31,7 @@
 #include "analyzer/elf.h"
 #include "common/common.h"
 #include "common/json.h"
+#include "common/options.h"
 #include "db/db.h"
 #include "parakit.h"
 #include "shimgen/shim.h"
@@ -39,7 +40,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <getopt.h>
 #include <libelf.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -49,41 +49,40 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-static const char usage_text[] =
-	"usage: parakit shim [--db FILE] [-o OUT.so] [--keep-source DIR] [--json] BINARY\n"
-	"   or: parakit shim --run [--or-plain] [--db FILE] -- BINARY [ARGS...]\n"
-	"\n"
-	"Generates a POSIX compatibility library for one dynamically linked\n"
-	"binary: the functions it imports that libpk implements (read, write,\n"
-	"open, close, sockets, poll, sleeps...) are routed through io_uring, the\n"
-	"rest is left to libc. Prints each decision and the line that runs the\n"
-	"binary under the shim; the decisions go to the database (view v_shims).\n"
-	"\n"
-	"  --db FILE          the database (default: " DB_DEFAULT "); a binary it\n"
-	"                     does not hold is scanned into it first\n"
-	"  -o, --output FILE  the shim (default: ./<binary>.pk.so)\n"
-	"  --keep-source DIR  keep the generated shim.c and shim.map in DIR\n"
-	"  --json             print the decisions as JSON\n"
-	"  --run              build the shim if needed (cached by the binary's hash)\n"
-	"                     and run BINARY ARGS under it; BINARY is found as\n"
-	"                     execvp(3) finds it\n"
-	"  --or-plain         with --run: when no shim can be made (a script, a\n"
-	"                     refused binary...), run BINARY without one and say so\n"
-	"\n"
-	"Refused, with the reason: static binaries, setuid/setgid binaries, Go\n"
-	"binaries. Under a shim, PK_SQPOLL=1 (one SQPOLL kernel thread per\n"
-	"process) takes the system calls off the data path; no more processes\n"
-	"poll at once than there are CPUs to spare (PK_SQPOLL_SLOTS=N sets the\n"
-	"number, 0 for no limit). PK_SHIM=off turns the shim into a pass-through.\n"
-	"\n"
-	"Exit status: 0 when the shim was built, 1 when it was refused or failed,\n"
-	"2 on bad usage. With --run: the program's status; 125 when parakit\n"
-	"failed or no shim can be made (without --or-plain), 126 when BINARY\n"
-	"cannot run, 127 when it is not found.\n"
-	"\n"
-	"examples:\n"
-	"  parakit shim /usr/bin/cat && LD_PRELOAD=$PWD/cat.pk.so cat big.file\n"
-	"  parakit shim --run -- cat big.file | parakit shim --run -- tee copy\n";
+static const char *const synopsis[] = {
+	"parakit shim [--db FILE] [-o OUT.so] [--keep-source DIR] [--json] BINARY",
+	"parakit shim --run [--or-plain] [--db FILE] -- BINARY [ARGS...]",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description =
+		"Generates a POSIX compatibility library for one dynamically linked\n"
+		"binary: the functions it imports that libpk implements (read, write,\n"
+		"open, close, sockets, poll, sleeps...) are routed through io_uring, the\n"
+		"rest is left to libc. Prints each decision and the line that runs the\n"
+		"binary under the shim; the decisions go to the database (view v_shims).\n"
+		"A binary the database does not hold is scanned into it first.\n"
+		"\n"
+		"--run builds the shim if needed, cached by the binary's hash, and runs\n"
+		"BINARY ARGS under it; BINARY is found as execvp(3) finds it.\n",
+	.notes =
+		"Refused, with the reason: static binaries, setuid/setgid binaries, Go\n"
+		"binaries. Under a shim, PK_SQPOLL=1 (one SQPOLL kernel thread per\n"
+		"process) takes the system calls off the data path; no more processes\n"
+		"poll at once than there are CPUs to spare (PK_SQPOLL_SLOTS=N sets the\n"
+		"number, 0 for no limit). PK_SHIM=off turns the shim into a pass-through.\n",
+	.exit_status =
+		"0 when the shim was built, 1 when it was refused or failed,\n"
+		"2 on bad usage. With --run: the program's status; 125 when parakit\n"
+		"failed or no shim can be made (without --or-plain), 126 when BINARY\n"
+		"cannot run, 127 when it is not found.\n",
+	.examples =
+		"parakit shim /usr/bin/cat && LD_PRELOAD=$PWD/cat.pk.so cat big.file\n"
+		"parakit shim --run -- cat big.file | parakit shim --run -- tee copy\n",
+	.args = UTIL_ARGS_COMMAND,
+};
 
 static struct shim_opts {
 	const char *db;
@@ -755,57 +754,44 @@ static int run(char **argv)
 
 int cmd_shim(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "keep-source", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "run", no_argument, NULL, 'r' },
-		{ "or-plain", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct util_option options[] = {
+		UTIL_OPT_DB(&opts.db),
+		UTIL_OPT_FILENAME('o', "output", &opts.out, "FILE", "the shim (default: ./<binary>.pk.so)"),
+		UTIL_OPT_DIRNAME('k', "keep-source", &opts.keep, "DIR", "keep the generated shim.c and shim.map in DIR"),
+		UTIL_OPT_JSON(&opts.json),
+		UTIL_OPT_FLAG(0, "run", &opts.run, "build the shim if needed and run BINARY ARGS under it"),
+		UTIL_OPT_FLAG(0, "or-plain", &opts.or_plain,
+			      "with --run: when no shim can be made (a script, a refused binary...), run BINARY"
+			      " without one and say so"),
+		UTIL_OPT_END()
 	};
 	struct target t = { 0 };
 	char out[PATH_MAX];
 	const char *base;
-	int opt, r;
+	int first, r;
 
 	assert(shim_rules_sorted() && !shim_rules_untwinned());
 	opts.db = DB_DEFAULT;
-	/* '+': stop at the first non-option, so --run's ARGS stay the program's. */
-	while ((opt = getopt_long(argc, argv, "+d:o:k:Jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd': opts.db = optarg; break;
-		case 'o': opts.out = optarg; break;
-		case 'k': opts.keep = optarg; break;
-		case 'J': opts.json = 1; break;
-		case 'r': opts.run = 1; break;
-		case 'P': opts.or_plain = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return opts.run ? 125 : 2;
-		}
-	}
+	/* The first argument ends the options, so --run's ARGS stay the program's. */
+	if ((first = util_parse_options(argc, argv, options, &usage, UTIL_OPT_STOP_AT_ARG)) < 0)
+		return first == UTIL_OPT_HELP ? 0 : opts.run ? 125 : 2;
 	if (opts.or_plain && !opts.run) {
 		util_err("--or-plain goes with --run");
-		fputs(usage_text, stderr);
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
 	if (opts.run) {
-		if (optind >= argc) {
-			fputs(usage_text, stderr);
+		if (first >= argc) {
+			util_opt_usage(stderr, options, &usage);
 			return 125;
 		}
-		return run(argv + optind);
+		return run(argv + first);
 	}
-	if (optind != argc - 1) {
-		fputs(usage_text, stderr);
+	if (first != argc - 1) {
+		util_opt_usage(stderr, options, &usage);
 		return 2;
 	}
-	t.given = argv[optind];
+	t.given = argv[first];
 	r = locate(&t, 0);
 	if (r) {
 		util_err("cannot open '%s': %s", t.given, strerror(-r));

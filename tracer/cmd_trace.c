@@ -11,55 +11,48 @@
  */
 #include "tracer/tracer.h"
 #include "common/common.h"
+#include "common/options.h"
 #include "db/db.h"
 #include "parakit.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage_text[] =
-	"usage: parakit trace [--db FILE] [--json] [--events] [--interval SEC] [--duration SEC]\n"
-	"                     [--filter SYSCALLS] ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )\n"
-	"\n"
-	"Counts the syscalls of a command and all its descendants (from its execve),\n"
-	"of running processes with the descendants they have and will have (-p), or\n"
-	"of everything in a cgroup v2 (--cgroup), inside the kernel with eBPF: calls,\n"
-	"errors per errno, total and max time, a log2 latency histogram, off-CPU time\n"
-	"and context switches inside each syscall, and io_uring operations per opcode.\n"
-	"Prints a table like strace -c and stores the run in the database.\n"
-	"\n"
-	"  --db FILE        the database (default: " DB_DEFAULT ")\n"
-	"  --no-db          do not store the run\n"
-	"  -o, --output FILE  write the results there, not on stdout\n"
-	"  --json           print the results as JSON\n"
-	"  --events         also record every call (pid, tid, syscall, duration, return\n"
-	"                   value, first three arguments) in the database\n"
-	"  --buffer SIZE    the event ring buffer, bytes with K/M suffix (default 16M);\n"
-	"                   events it cannot hold are counted per CPU, never dropped silently\n"
-	"  --count          calls and errors only: no times, no off-CPU (cheapest)\n"
-	"  --no-offcpu      no off-CPU time or context switches (no sched_switch hook)\n"
-	"  --interval SEC   print the busiest syscalls of every interval while tracing\n"
-	"  --duration SEC   stop after SEC seconds (a command keeps running, untraced)\n"
-	"  --filter LIST    only these syscalls (names or numbers, comma-separated)\n"
-	"  -p, --pid LIST   attach to these running processes and their descendants\n"
-	"  --no-follow      with -p: to these processes alone, not their descendants\n"
-	"                   nor the processes they start later\n"
-	"  --cgroup PATH    everything in this cgroup v2 and below (absolute, or\n"
-	"                   relative to the cgroup2 mount); ends with Ctrl-C or --duration\n"
-	"\n"
-	"Needs root (or CAP_BPF and CAP_PERFMON). Exit status: the command's; 125 when\n"
-	"parakit fails, 126 when the command cannot run, 127 when it is not found,\n"
-	"128+N when it died of signal N; 0 or 1 with -p and --cgroup; 2 on bad usage.\n"
-	"\n"
-	"examples:\n"
-	"  parakit trace -- make -j2                  # a build and all its children\n"
-	"  parakit trace --events --db t.db -- ./server --once\n"
-	"  parakit trace -p 1234 --interval 1         # live view of a running daemon\n"
-	"  parakit trace --cgroup system.slice/nginx.service --duration 10 --json\n";
+static const char *const synopsis[] = {
+	"parakit trace [--db FILE] [--json] [--events] [--interval SEC] [--duration SEC]\n"
+	"              [--filter SYSCALLS] ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )",
+	NULL
+};
+
+static const struct util_usage usage = {
+	.synopsis = synopsis,
+	.description =
+		"Counts the syscalls of a command and all its descendants (from its execve),\n"
+		"of running processes with the descendants they have and will have (-p), or\n"
+		"of everything in a cgroup v2 (--cgroup), inside the kernel with eBPF: calls,\n"
+		"errors per errno, total and max time, a log2 latency histogram, off-CPU time\n"
+		"and context switches inside each syscall, and io_uring operations per opcode.\n"
+		"Prints a table like strace -c and stores the run in the database.\n"
+		"\n"
+		"Events the ring buffer (--buffer) cannot hold are counted per CPU, never\n"
+		"dropped silently. A cgroup's PATH is absolute or relative to the cgroup2\n"
+		"mount; its trace ends with Ctrl-C or --duration, after which a command keeps\n"
+		"running, untraced.\n",
+	.notes = "Needs root (or CAP_BPF and CAP_PERFMON).\n",
+	.exit_status =
+		"the command's; 125 when parakit fails, 126 when the command\n"
+		"cannot run, 127 when it is not found, 128+N when it died of signal N; 0 or\n"
+		"1 with -p and --cgroup; 2 on bad usage.\n",
+	.examples =
+		"parakit trace -- make -j2                  # a build and all its children\n"
+		"parakit trace --events --db t.db -- ./server --once\n"
+		"parakit trace -p 1234 --interval 1         # live view of a running daemon\n"
+		"parakit trace --cgroup system.slice/nginx.service --duration 10 --json\n",
+	.args = UTIL_ARGS_COMMAND,
+};
 
 static struct trace_cmd_opts {
 	const char *db, *output, *cgroup, *filter;
@@ -237,88 +230,88 @@ static char *target_name(void)
 	return s;
 }
 
-enum { OPT_DB = 256, OPT_NO_DB, OPT_JSON, OPT_EVENTS, OPT_BUFFER, OPT_COUNT, OPT_NO_OFFCPU,
-       OPT_INTERVAL, OPT_DURATION, OPT_FILTER, OPT_NO_FOLLOW, OPT_CGROUP };
-
-static int parse_options(int argc, char **argv)
+static int opt_buffer(const struct util_option *opt, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "no-db", no_argument, NULL, OPT_NO_DB },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "events", no_argument, NULL, OPT_EVENTS },
-		{ "buffer", required_argument, NULL, OPT_BUFFER },
-		{ "count", no_argument, NULL, OPT_COUNT },
-		{ "no-offcpu", no_argument, NULL, OPT_NO_OFFCPU },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	if (parse_size(arg, opt->value)) {
+		util_err("--buffer: not a size: '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_seconds(const struct util_option *opt, const char *arg)
+{
+	if (parse_seconds(arg, opt->value)) {
+		util_err("--%s: not a number of seconds: '%s'", opt->long_name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_pids(const struct util_option *opt, const char *arg)
+{
+	(void)opt;
+	return parse_pids(arg);
+}
+
+/* Returns the index of the command's first word (argc: none), or -1 and
+ * sets *status. */
+static int parse_options(int argc, char **argv, int *status)
+{
+	const struct util_option options[] = {
+		UTIL_OPT_DB(&opts.db),
+		UTIL_OPT_SET_INT(0, "no-db", &opts.no_db, 1, "do not store the run"),
+		UTIL_OPT_FILENAME('o', "output", &opts.output, "FILE", "write the results there, not on stdout"),
+		UTIL_OPT_JSON(&opts.json),
+		UTIL_OPT_FLAG(0, "events", &opts.t.events,
+			      "also record every call (pid, tid, syscall, duration, return value, first three"
+			      " arguments) in the database"),
+		UTIL_OPT_CALLBACK(0, "buffer", &opts.t.buffer, "SIZE", opt_buffer,
+				  "the event ring buffer, bytes with K/M suffix (default 16M)"),
+		UTIL_OPT_FLAG(0, "count", &opts.t.count_only,
+			      "calls and errors only: no times, no off-CPU (cheapest)"),
+		UTIL_OPT_SET_INT(0, "no-offcpu", &opts.t.offcpu, 0,
+				 "no off-CPU time or context switches (no sched_switch hook)"),
+		UTIL_OPT_CALLBACK(0, "interval", &opts.interval, "SEC", opt_seconds,
+				  "print the busiest syscalls of every interval while tracing"),
+		UTIL_OPT_CALLBACK(0, "duration", &opts.duration, "SEC", opt_seconds,
+				  "stop after SEC seconds (a command keeps running, untraced)"),
+		UTIL_OPT_STRING(0, "filter", &opts.filter, "LIST",
+				"only these syscalls (names or numbers, comma-separated)"),
+		UTIL_OPT_CALLBACK('p', "pid", NULL, "LIST", opt_pids,
+				  "attach to these running processes and their descendants"),
+		UTIL_OPT_SET_INT(0, "no-follow", &opts.t.follow, 0,
+				 "with -p: to these processes alone, not their descendants nor the processes"
+				 " they start later"),
+		UTIL_OPT_STRING(0, "cgroup", &opts.cgroup, "PATH", "everything in this cgroup v2 and below"),
+		UTIL_OPT_END()
 	};
-	int c;
+	int first;
 
 	opts.db = DB_DEFAULT;
 	opts.t.offcpu = 1;
 	opts.t.follow = 1;
 	opts.t.buffer = 16 << 20;
-	/* '+': options stop at the command. */
-	while ((c = getopt_long(argc, argv, "+ho:p:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		case OPT_DB: opts.db = optarg; break;
-		case OPT_NO_DB: opts.no_db = 1; break;
-		case 'o': opts.output = optarg; break;
-		case OPT_JSON: opts.json = 1; break;
-		case OPT_EVENTS: opts.t.events = 1; break;
-		case OPT_COUNT: opts.t.count_only = 1; break;
-		case OPT_NO_OFFCPU: opts.t.offcpu = 0; break;
-		case OPT_NO_FOLLOW: opts.t.follow = 0; break;
-		case OPT_CGROUP: opts.cgroup = optarg; break;
-		case OPT_FILTER: opts.filter = optarg; break;
-		case OPT_BUFFER:
-			if (parse_size(optarg, &opts.t.buffer)) {
-				util_err("--buffer: not a size: '%s'", optarg);
-				return 2;
-			}
-			break;
-		case OPT_INTERVAL:
-		case OPT_DURATION:
-			if (parse_seconds(optarg, c == OPT_INTERVAL ? &opts.interval : &opts.duration)) {
-				util_err("--%s: not a number of seconds: '%s'", c == OPT_INTERVAL ? "interval" : "duration",
-				         optarg);
-				return 2;
-			}
-			break;
-		case 'p':
-			if (parse_pids(optarg))
-				return 2;
-			break;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
+	*status = 2;
+	/* The options stop at the command. */
+	if ((first = util_parse_options(argc, argv, options, &usage, UTIL_OPT_STOP_AT_ARG)) < 0) {
+		*status = first == UTIL_OPT_HELP ? 0 : 2;
+		return -1;
 	}
-	if ((optind < argc) + (opts.n_pids > 0) + (opts.cgroup != NULL) != 1) {
+	if ((first < argc) + (opts.n_pids > 0) + (opts.cgroup != NULL) != 1) {
 		util_err("give one of -p PID, --cgroup PATH or -- COMMAND");
-		fputs(usage_text, stderr);
-		return 2;
+		util_opt_usage(stderr, options, &usage);
+		return -1;
 	}
 	if (opts.t.events && opts.t.count_only) {
 		util_err("--events and --count do not go together");
-		return 2;
+		return -1;
 	}
 	if (opts.t.events && opts.no_db) {
 		util_err("--events stores events in the database: drop --no-db");
-		return 2;
+		return -1;
 	}
-	return -1;
+	return first;
 }
 
 /* Starts the command, counted from its execve (ri->start_ns). Returns 0,
@@ -396,15 +389,13 @@ int cmd_trace(int argc, char **argv)
 	struct trace_db *db = NULL;
 	char *file = NULL, *target = NULL, mode[32];
 	FILE *out = stdout;
-	int ret;
+	int first, ret;
 
 	memset(&opts, 0, sizeof(opts));
-	optind = 0;
-	ret = parse_options(argc, argv);
-	if (ret >= 0)
+	if ((first = parse_options(argc, argv, &ret)) < 0)
 		return ret;
-	argc -= optind;
-	argv += optind;
+	argc -= first;
+	argv += first;
 	if (opts.filter && !(want = parse_filter(opts.filter)))
 		return 2;
 	opts.t.want = want;
