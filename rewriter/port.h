@@ -1,12 +1,14 @@
 /*
  * parakit port, inside rewriter/: the call sites come from parakit src's
- * libclang walk (analyzer/src_tree.h), each rewrite decides per site in
- * its own file (port_compat.c: POSIX calls to their pk_ twins;
- * port_fibers.c: threads, locks and main onto fibers), and the edits are
- * byte ranges of the tree's files, turned into a unified diff or applied
- * (port_edit.c). Files are read once and tokenised by a small C lexer
+ * libclang walk (analyzer/src_tree.h) and are gathered over the tree
+ * (port_gather.c), each rewrite decides per site in its own file
+ * (port_compat.c: POSIX calls to their pk_ twins; port_fibers.c: threads,
+ * locks and main onto fibers), and the edits are byte ranges of the
+ * tree's files, turned into a unified diff or applied (port_edit.c,
+ * port_out.c). Files are read once and tokenised by a small C lexer
  * (port_lex.c): libclang gives positions, the lexer finds argument lists,
- * macro bodies and #include lines around them.
+ * macro bodies and #include lines around them. The command (cmd_port.c)
+ * calls these phases in turn.
  */
 #ifndef REWRITER_PORT_H
 #define REWRITER_PORT_H
@@ -14,6 +16,9 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
+
+struct src_run;
+struct port_outcome;
 
 enum port_level { PORT_COMPAT, PORT_FIBERS };
 
@@ -182,6 +187,14 @@ char *port_build_command(const struct port_build *b, const char *out, unsigned j
  * (printed).
  */
 int port_verify(struct port_tree *t, const struct port_build *b, unsigned jobs, char **log);
+/*
+ * What is said of the build (o->build_state) after port_adapt_build()
+ * returned adapted: "adapted" only once --verify (verify) built the copy,
+ * "adapted, not verified" without it, "failed" when the build failed,
+ * "manual" when it was not recognised, "unchanged" when it needs nothing.
+ * Returns -1 when the build failed (printed), else 0.
+ */
+int port_verify_state(struct port_tree *t, struct port_outcome *o, int adapted, int verify, unsigned jobs);
 
 /* port_compat.c, port_fibers.c: decide on one site. Return 1 when the
  * site was theirs (decided and recorded), 0 when not. */
@@ -198,9 +211,53 @@ enum port_group port_fibers_group(const char *posix);
 /* Fiber level, after the sites: types, initializers and main. */
 void port_fibers_finish(struct port_tree *t);
 
+/* port_gather.c */
+/*
+ * Reads every .c and .h file of t's tree, gathers the call sites of run's
+ * units (which must outlive this call) and decides each through the
+ * rewrites, then the fiber level's types and main, and the #include
+ * lines. t holds its root, level, selection and blocking calls.
+ */
+void port_decide(struct port_tree *t, const struct src_run *run);
+/* Frees what t holds, not t. */
+void port_tree_release(struct port_tree *t);
+
+/* port_out.c: what a run writes and says. */
+struct port_outcome {
+	const char *diff;		/* --diff FILE, or NULL */
+	int apply;			/* --apply: the files are edited in place */
+	size_t tus, tus_bad;		/* units, and those that did not parse cleanly */
+	size_t files_changed;
+	struct port_build build;
+	const char *build_state;	/* "adapted", "adapted, not verified", "failed", "manual", "unchanged" */
+	char *build_log;		/* the failed build's log tail, malloc'ed, or NULL */
+	double seconds;
+	long long run_id;		/* the port_run row, once recorded */
+};
+/* 1 when root is in a git work tree with uncommitted changes. */
+int port_git_dirty(const char *root);
+/*
+ * Writes each changed file of t in place (o->apply), or its diff to patch
+ * (NULL: neither), and counts them in o->files_changed. Returns 0, or -1
+ * when a file or the diff could not be written (printed).
+ */
+int port_write_changes(const struct port_tree *t, struct port_outcome *o, FILE *patch);
+/* Records the run (o->run_id gets its row) and its sites (earlier runs
+ * keep theirs); a unit of run that did not parse gets a row that says so.
+ * Returns 0 or -1 (printed). */
+int port_db_write(sqlite3 *db, const struct port_tree *t, struct port_outcome *o, const char *cmdline,
+		  const char *started, const struct src_run *run);
+/* The summary, with the sites left counted by reason. */
+void port_print_summary(FILE *out, const struct port_tree *t, const struct port_outcome *o);
+/* --json: the summary's facts and every site, one object on stdout. */
+void port_print_json(sqlite3 *db, const struct port_tree *t, const struct port_outcome *o);
+
 /* port_sites.c: what the rewrites share. */
 struct port_site *port_record(struct port_tree *t, const struct port_call *c, const char *action,
 			      const char *reason);
+/* --only's comma-separated names as port_tree.only (the caller frees
+ * the array and its first element). */
+char **port_only_split(const char *s);
 int port_selected(const struct port_tree *t, const char *posix);
 int port_is_blocking(const struct port_tree *t, const char *posix);
 /* Loads the catalogue's blocking functions into t. Returns 0 or -1 (printed). */

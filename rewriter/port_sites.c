@@ -25,6 +25,22 @@ struct port_site *port_record(struct port_tree *t, const struct port_call *c, co
 	return s;
 }
 
+char **port_only_split(const char *s)
+{
+	char *copy = xstrdup(s), **v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (char *p = copy, *tok; (tok = strsep(&p, ","));) {
+		if (!*tok && tok != copy)
+			continue;
+		v = xgrow(v, &cap, n + 2, sizeof(char *));
+		v[n++] = tok;
+	}
+	v = xgrow(v, &cap, n + 1, sizeof(char *));
+	v[n] = NULL;
+	return v;
+}
+
 int port_selected(const struct port_tree *t, const char *posix)
 {
 	if (!t->only)

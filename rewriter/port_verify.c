@@ -14,6 +14,9 @@
  * (runtime/runtime.mk). The make variables of a make that runs parakit
  * (MAKEFLAGS and its kin: a jobserver's descriptors, the outer make's
  * CFLAGS=... overrides) are not the tree's and are dropped.
+ *
+ * What a run says of the build (port_verify_state()) is decided here too,
+ * since only a build that was verified is said to be adapted.
  */
 #include "rewriter/port.h"
 #include "common/common.h"
@@ -231,4 +234,35 @@ out:
 	free(env);
 	free(cmd);
 	return ret;
+}
+
+int port_verify_state(struct port_tree *t, struct port_outcome *o, int adapted, int verify, unsigned jobs)
+{
+	int r;
+
+	if (adapted < 0) {
+		o->build_state = "manual";
+		if (verify)
+			util_err("--verify: the build of '%s' was not recognised, nothing was built", t->root);
+		return 0;
+	}
+	if (!verify || (!adapted && !o->files_changed)) {
+		o->build_state = adapted > 0 ? "adapted, not verified" : "unchanged";
+		return 0;
+	}
+	if (isatty(2))
+		fprintf(stderr, "parakit port: --verify: building a copy of the ported tree (%s)...\n",
+			port_build_name(o->build.kind));
+	if (!(r = port_verify(t, &o->build, jobs, &o->build_log))) {
+		o->build_state = adapted > 0 ? "adapted" : "unchanged";
+		return 0;
+	}
+	o->build_state = "failed";
+	if (r > 0) {
+		/* The log's own lines, as the build wrote them. */
+		util_err("--verify: the ported tree does not build (%s); its log ends with:",
+			 port_build_name(o->build.kind));
+		fputs(o->build_log, stderr);
+	}
+	return -1;
 }

@@ -16,7 +16,9 @@ PARAKIT_SRCS += \
 	rewriter/port_compat.c \
 	rewriter/port_edit.c \
 	rewriter/port_fibers.c \
+	rewriter/port_gather.c \
 	rewriter/port_lex.c \
+	rewriter/port_out.c \
 	rewriter/port_sites.c \
 	rewriter/port_verify.c
 
