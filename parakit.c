@@ -1,9 +1,13 @@
 /*
  * parakit: measures how programs use POSIX and moves them onto a parakernel.
- * This file is the command table and nothing more (git's git.c).
+ * This file is the command table and nothing more (git's git.c), and the
+ * hidden '--man [CMD]' the build writes the manual pages with: each
+ * command's option table gives them (common/options.h), through the
+ * command itself.
  */
 #include "parakit.h"
 #include "common/common.h"
+#include "common/options.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +43,38 @@ static const struct cmd *find(const char *name)
 	return NULL;
 }
 
+/* Runs the command c in mode m: its page on stdout. */
+static int emit(const struct cmd *c, enum util_opt_mode m)
+{
+	char *args[] = { (char *)c->name, NULL };
+
+	util_opt_mode = m;
+	util_cmd_name = c->name;
+	util_cmd_summary = c->help;
+	return c->fn(1, args);
+}
+
+/* Hidden: '--man' (parakit(1)) and '--man CMD', on stdout. */
+static int generate(int argc, char **argv)
+{
+	const char *names[ARRAY_SIZE(cmds)], *helps[ARRAY_SIZE(cmds)];
+	const struct cmd *c;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		names[i] = cmds[i].name;
+		helps[i] = cmds[i].help;
+	}
+	if (argc < 3) {
+		util_man_index(stdout, names, helps, ARRAY_SIZE(cmds));
+		return 0;
+	}
+	if (!(c = find(argv[2]))) {
+		fprintf(stderr, "parakit: '%s' is not a parakit command\n", argv[2]);
+		return 2;
+	}
+	return emit(c, UTIL_OPT_MAN);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
@@ -51,6 +87,8 @@ int main(int argc, char **argv)
 		printf("parakit %s\n", PARAKIT_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--man"))
+		return generate(argc, argv);
 	if (!strcmp(argv[1], "help")) {
 		char *args[] = { argv[2], "--help", NULL };
 

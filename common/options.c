@@ -16,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+enum util_opt_mode util_opt_mode;
+const char *util_cmd_summary;
+
 const struct util_option util_opt_help = UTIL_OPT_FLAG('h', "help", NULL, "print this help and exit");
 
 int util_jobs_default(void)
@@ -254,6 +257,14 @@ int util_parse_options(int argc, char **argv, const struct util_option *opts, co
 	char **args = xcalloc(argc, sizeof(*args));
 	int i, n_opts = 1, n_args = 0, want_sub = !!find_subcommand(opts, NULL), ret;
 
+	switch (util_opt_mode) {
+	case UTIL_OPT_MAN:
+		util_opt_man(stdout, opts, u);
+		ret = UTIL_OPT_HELP;
+		goto out;
+	case UTIL_OPT_PARSE:
+		break;
+	}
 	for (i = 1; i < argc; i++) {
 		int word = i, r;
 

@@ -2,8 +2,8 @@
  * The command line of every command, as a table (git's parse-options): an
  * entry per option says its names, what it takes, where its value goes
  * and one line of help. One parser reads every command's line with its
- * table, and the same table writes --help, so that it cannot drift from
- * what the parser takes.
+ * table, and the same table writes --help and the manual page, so that
+ * neither can drift from what the parser takes.
  *
  * The options every command shares are defined here, once: --db, --jobs
  * (with the one rule for its default), --json; --help belongs to every
@@ -122,7 +122,7 @@ enum {
 
 /* What util_parse_options() returns besides an index. */
 enum {
-	UTIL_OPT_HELP = -1,	/* the help was written: exit 0 */
+	UTIL_OPT_HELP = -1,	/* the help (or the page) was written: exit 0 */
 	UTIL_OPT_ERROR = -2,	/* bad usage, said on stderr: exit 2 */
 };
 
@@ -148,5 +148,28 @@ const char *util_opt_default(const struct util_option *o, char *buf, size_t size
 
 /* Prints the usage (--help's text) of a command to f. */
 void util_opt_usage(FILE *f, const struct util_option *opts, const struct util_usage *u);
+
+/*
+ * What util_parse_options() does with a command line, set by parakit.c for
+ * its hidden --man: in UTIL_OPT_MAN it writes the command's manual page
+ * (util_cmd_summary being its NAME line) to stdout, and returns
+ * UTIL_OPT_HELP.
+ */
+enum util_opt_mode { UTIL_OPT_PARSE, UTIL_OPT_MAN };
+extern enum util_opt_mode util_opt_mode;
+extern const char *util_cmd_summary;
+
+/* options_man.c: roff, for man(7). */
+/* .TH and the NAME section of page(1). */
+void util_man_head(FILE *f, const char *page, const char *summary);
+/* The page of a command: parakit-<util_cmd_name>(1). */
+void util_opt_man(FILE *f, const struct util_option *opts, const struct util_usage *u);
+/* Roff for the text s: backslashes, dashes and control lines escaped. */
+void util_man_text(FILE *f, const char *s, size_t len);
+/* The texts' paragraphs, filled, or as they are when indented. */
+void util_man_paragraphs(FILE *f, const char *s);
+
+/* parakit(1): its synopsis, and cmds[i] with summaries[i] and its page. */
+void util_man_index(FILE *f, const char *const *cmds, const char *const *summaries, size_t n);
 
 #endif
