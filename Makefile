@@ -59,12 +59,13 @@ GEN_SRCS := $(O)/db/embedded.c
 # so this layout is fixed: no LIBDIR to move it.
 INSTALLED := bin/parakit
 
-# The manual pages, written by parakit itself from its commands' option
-# tables and usage (common/options.h), so that they say what --help says:
-# parakit(1) and parakit-CMD(1) for each command of parakit.c's table.
+# The manual pages and the bash completion, written by parakit itself from
+# its commands' option tables and usage (common/options.h), so that they
+# say what --help says: parakit(1) and parakit-CMD(1) for each command of
+# parakit.c's table.
 MAN_CMDS  := $(shell sed -n 's/^\t{ "\([a-z]*\)", cmd_[a-z]*,.*/\1/p' parakit.c)
 MAN_PAGES := $(O)/man/parakit.1 $(MAN_CMDS:%=$(O)/man/parakit-%.1)
-INSTALLED += $(MAN_PAGES:$(O)/man/%=share/man/man1/%)
+INSTALLED += $(MAN_PAGES:$(O)/man/%=share/man/man1/%) share/bash-completion/completions/parakit
 
 # Each part brings its own fragment: it appends to PARAKIT_SRCS, DEB_PKGS,
 # LDLIBS, PART_TESTS (test programs to build) and adds its own rules (BPF
@@ -76,7 +77,7 @@ EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.t
 
 OBJS := $(PARAKIT_SRCS:%.c=$(O)/%.o) $(GEN_SRCS:.c=.o)
 
-all: $(O)/parakit $(MAN_PAGES)
+all: $(O)/parakit $(MAN_PAGES) $(O)/parakit.bash
 
 $(O)/parakit: $(OBJS)
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -88,6 +89,9 @@ $(O)/man/parakit.1: $(O)/parakit
 $(O)/man/parakit-%.1: $(O)/parakit
 	@mkdir -p $(@D)
 	$(call quiet,GEN,$@)$(O)/parakit --man $* > $@
+
+$(O)/parakit.bash: $(O)/parakit
+	$(call quiet,GEN,$@)$(O)/parakit --completion > $@
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
@@ -144,6 +148,7 @@ install: all
 	install -D -m 0755 $(O)/parakit $(DESTDIR)$(PREFIX)/bin/parakit
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -D -m 0644 $(O)/parakit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/parakit
 
 # Files only: a directory install made may have been there before.
 uninstall:

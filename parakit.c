@@ -1,9 +1,9 @@
 /*
  * parakit: measures how programs use POSIX and moves them onto a parakernel.
  * This file is the command table and nothing more (git's git.c), and the
- * hidden '--man [CMD]' the build writes the manual pages with: each
- * command's option table gives them (common/options.h), through the
- * command itself.
+ * hidden '--man [CMD]' and '--completion' the build writes the manual
+ * pages and the bash completion with: each command's option table gives
+ * them (common/options.h), through the command itself.
  */
 #include "parakit.h"
 #include "common/common.h"
@@ -43,7 +43,7 @@ static const struct cmd *find(const char *name)
 	return NULL;
 }
 
-/* Runs the command c in mode m: its page on stdout. */
+/* Runs the command c in mode m: its page or its completion on stdout. */
 static int emit(const struct cmd *c, enum util_opt_mode m)
 {
 	char *args[] = { (char *)c->name, NULL };
@@ -54,7 +54,7 @@ static int emit(const struct cmd *c, enum util_opt_mode m)
 	return c->fn(1, args);
 }
 
-/* Hidden: '--man' (parakit(1)) and '--man CMD', on stdout. */
+/* Hidden: '--man' (parakit(1)), '--man CMD' and '--completion', on stdout. */
 static int generate(int argc, char **argv)
 {
 	const char *names[ARRAY_SIZE(cmds)], *helps[ARRAY_SIZE(cmds)];
@@ -64,15 +64,22 @@ static int generate(int argc, char **argv)
 		names[i] = cmds[i].name;
 		helps[i] = cmds[i].help;
 	}
-	if (argc < 3) {
-		util_man_index(stdout, names, helps, ARRAY_SIZE(cmds));
-		return 0;
+	if (!strcmp(argv[1], "--man")) {
+		if (argc < 3) {
+			util_man_index(stdout, names, helps, ARRAY_SIZE(cmds));
+			return 0;
+		}
+		if (!(c = find(argv[2]))) {
+			fprintf(stderr, "parakit: '%s' is not a parakit command\n", argv[2]);
+			return 2;
+		}
+		return emit(c, UTIL_OPT_MAN);
 	}
-	if (!(c = find(argv[2]))) {
-		fprintf(stderr, "parakit: '%s' is not a parakit command\n", argv[2]);
-		return 2;
-	}
-	return emit(c, UTIL_OPT_MAN);
+	util_complete_main(stdout, names, ARRAY_SIZE(cmds));
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (emit(&cmds[i], UTIL_OPT_COMPLETION))
+			return 2;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -87,7 +94,7 @@ int main(int argc, char **argv)
 		printf("parakit %s\n", PARAKIT_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--man"))
+	if (!strcmp(argv[1], "--man") || !strcmp(argv[1], "--completion"))
 		return generate(argc, argv);
 	if (!strcmp(argv[1], "help")) {
 		char *args[] = { argv[2], "--help", NULL };

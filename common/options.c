@@ -262,6 +262,10 @@ int util_parse_options(int argc, char **argv, const struct util_option *opts, co
 		util_opt_man(stdout, opts, u);
 		ret = UTIL_OPT_HELP;
 		goto out;
+	case UTIL_OPT_COMPLETION:
+		util_opt_complete(stdout, opts, u);
+		ret = UTIL_OPT_HELP;
+		goto out;
 	case UTIL_OPT_PARSE:
 		break;
 	}

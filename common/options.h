@@ -2,8 +2,8 @@
  * The command line of every command, as a table (git's parse-options): an
  * entry per option says its names, what it takes, where its value goes
  * and one line of help. One parser reads every command's line with its
- * table, and the same table writes --help and the manual page, so that
- * neither can drift from what the parser takes.
+ * table, and the same table writes --help, the manual page and the bash
+ * completion, so that none of them can drift from what the parser takes.
  *
  * The options every command shares are defined here, once: --db, --jobs
  * (with the one rule for its default), --json; --help belongs to every
@@ -122,7 +122,7 @@ enum {
 
 /* What util_parse_options() returns besides an index. */
 enum {
-	UTIL_OPT_HELP = -1,	/* the help (or the page) was written: exit 0 */
+	UTIL_OPT_HELP = -1,	/* the help (or page, or completion) was written: exit 0 */
 	UTIL_OPT_ERROR = -2,	/* bad usage, said on stderr: exit 2 */
 };
 
@@ -151,11 +151,11 @@ void util_opt_usage(FILE *f, const struct util_option *opts, const struct util_u
 
 /*
  * What util_parse_options() does with a command line, set by parakit.c for
- * its hidden --man: in UTIL_OPT_MAN it writes the command's manual page
- * (util_cmd_summary being its NAME line) to stdout, and returns
- * UTIL_OPT_HELP.
+ * its hidden --man and --completion: in the last two it writes the
+ * command's manual page (util_cmd_summary being its NAME line) or bash
+ * completion function to stdout, and returns UTIL_OPT_HELP.
  */
-enum util_opt_mode { UTIL_OPT_PARSE, UTIL_OPT_MAN };
+enum util_opt_mode { UTIL_OPT_PARSE, UTIL_OPT_MAN, UTIL_OPT_COMPLETION };
 extern enum util_opt_mode util_opt_mode;
 extern const char *util_cmd_summary;
 
@@ -171,5 +171,12 @@ void util_man_paragraphs(FILE *f, const char *s);
 
 /* parakit(1): its synopsis, and cmds[i] with summaries[i] and its page. */
 void util_man_index(FILE *f, const char *const *cmds, const char *const *summaries, size_t n);
+
+/* options_complete.c: bash. */
+/* The function _parakit_<util_cmd_name> that completes the command's words. */
+void util_opt_complete(FILE *f, const struct util_option *opts, const struct util_usage *u);
+/* The script's head: the function _parakit that completes the command
+ * names and calls the command's function, and its 'complete' line. */
+void util_complete_main(FILE *f, const char *const *cmds, size_t n);
 
 #endif

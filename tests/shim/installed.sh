@@ -41,12 +41,12 @@ t_ok "make install PREFIX=P" test -x "$P/bin/parakit"
 {
 	printf '%s\n' ./bin/other ./bin/parakit ./include/pk.h ./lib/libother.so ./lib/libpk.a \
 		./lib/libpk.so ./lib/libpk.so.0 ./lib/pkgconfig/libpk.pc \
-		./share/man/man1/parakit.1
+		./share/bash-completion/completions/parakit ./share/man/man1/parakit.1
 	for c in db port report scan shim src trace; do
 		echo "./share/man/man1/parakit-$c.1"
 	done
 } | sort > expected
-t_cmp installed expected "P holds parakit, libpk.{so.0,so,a}, pk.h, libpk.pc and the pages"
+t_cmp installed expected "P holds parakit, libpk.{so.0,so,a}, pk.h, libpk.pc, the pages and the completion"
 t_is "$(readlink "$P/lib/libpk.so")" libpk.so.0 "libpk.so is a link to libpk.so.0"
 t_is "$(PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --variable=prefix libpk)" "$P" "libpk.pc's prefix is P"
 make -s -C "$COPY" O=build $san install PREFIX=/opt/pk DESTDIR="$T_TMP/stage" >>make.log 2>&1
