@@ -4,8 +4,8 @@
 # PKG_CONFIG_PATH, finds libpk beside itself; shim --run gives a program's
 # own output, a daemon (fork, setsid, fork again) included; its shims are
 # the build tree's (same source, same exports) and read through io_uring;
-# scan, report and port work from P, and a ported tree builds and runs
-# against P's libpk. DESTDIR stages the same files, and 'make uninstall'
+# scan, report, port, src and trace work from P, and a ported tree builds
+# and runs against P's libpk. DESTDIR stages the same files, and 'make uninstall'
 # removes exactly what install put there. Issues 13 and 22.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib.bash"
@@ -165,6 +165,20 @@ t_ok "the ported tree builds with no PKG_CONFIG_PATH" make -s -C pcp
 t_ok "and links P's libpk" sh -c 'ldd pcp/pcp | grep -qF "$1/lib/libpk.so.0"' - "$P"
 t_ok "the ported program runs" pcp/pcp lines copy3
 t_cmp copy3 lines "and copies the file"
+
+# src and trace from P as well (issue 22: every command of the toolchain).
+t_pk src --db src.db pcp -- -I"$P/include"
+t_is "$T_RC" 0 "parakit src from P"
+t_is "$(t_sql src.db "SELECT count(*) FROM v_call_sites WHERE callee LIKE 'pk\_%' ESCAPE '\'")" 5 \
+	"it finds the ported program's five libpk calls"
+if [ "$(id -u)" -eq 0 ]; then
+	t_pk trace --count --no-db --json -- pcp/pcp lines copy5
+	t_is "$T_RC" 0 "parakit trace from P"
+	t_is "$(printf '%s' "$T_OUT" | jq -r '[.exit_status, ([.syscalls[] | select(.name == "read") | .calls] | add > 0)] | @tsv')" \
+		"0	true" "it counts the ported program's reads, and its status"
+else
+	t_skip "parakit trace from P: needs root"
+fi
 
 make -s -C "$SRC" O=build uninstall PREFIX="$P" >>make.log 2>&1
 (cd "$P" && find . ! -type d | sort) > left
