@@ -288,7 +288,8 @@ int pk_rwlock_unlock(pk_rwlock_t *l);
  * while some wait, ENOSYS for a process-shared one): programs test
  * sem_wait() == -1 and errno, and so a port only renames. errno is kept
  * per fiber. A post hands its unit to the first waiter (in order, no
- * barging). NEEDSWORK: a wait is not interrupted by signals (no EINTR).
+ * barging). A signal handler ends a wait with EINTR, SA_RESTART or not,
+ * as sem_wait(3) does (a fiber's handler installed by pk_sigaction).
  */
 typedef struct pk_sem {
 	int lock;
