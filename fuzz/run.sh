@@ -9,6 +9,9 @@
 # there), crashes/<h>/ what crashed, logs/<h>.log the whole output. Each
 # harness first runs the seeds alone once (-runs=0), so the table can set
 # the coverage the run reached against what the seeds give by themselves.
+# FUZZ_TIMEOUT (10 s) is how long one input may take: at nice 19 on a
+# loaded machine a process can wait that long for a CPU, so a background
+# run wants more (each "timeout" found must be run again, alone).
 # Exits 1 when a harness crashed, after running them all.
 set -u
 dir=$1
@@ -43,7 +46,7 @@ for h in "$@"; do
 	# The corpus comes first: libFuzzer writes what it finds into the first
 	# directory and only reads the others.
 	nice -n 19 "$bin" -max_total_time="$secs" -print_final_stats=1 -close_fd_mask=3 \
-		-timeout=10 -artifact_prefix="$dir/crashes/$h/" $dict \
+		-timeout="${FUZZ_TIMEOUT:-10}" -artifact_prefix="$dir/crashes/$h/" $dict \
 		"$dir/corpus/$h" "$dir/seeds/$h" > "$log" 2>&1
 	rc=$?
 	grep -E '^#[0-9]+[[:space:]]+(INITED|pulse|DONE)' "$log" | sed 's/^/   /'
