@@ -4,6 +4,15 @@
  * one io_uring_enter per scheduler round) against a pread(2) loop and
  * fio --ioengine=io_uring with the same depth, all in the same run.
  * Goal (issue 5): within 10% of fio.
+ *
+ * The disk here is a virtual one whose speed drifts by 2x within a minute,
+ * so one long run of each says more about the host than about either. The
+ * modes take turns in short rounds, fio first in one round and libpk first
+ * in the next; the figures are medians over the rounds, and the ratio is
+ * the median of each round's own ratio. fio runs with --invalidate=0, so
+ * that in buffered mode it reads the page cache as the others do.
+ *
+ *   pk-randread [ROUNDS [SECONDS]]     (default 9 rounds of 2 s)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,9 +25,10 @@
 
 #define FILE_MB 256
 #define DEPTH 32
-#define SECS 3.0
+#define MAX_ROUNDS 64
 
 static const char *path = "/var/tmp/pk-randread.dat";
+static double secs = 2.0;
 static int fd;
 static double t_end;
 static long nops;
@@ -50,24 +60,34 @@ static void *reader(void *arg)
 static void *run_pk(void *arg)
 {
 	pk_fiber_t f[DEPTH];
+	unsigned *round = arg;
 
-	(void)arg;
-	t_end = now() + SECS;
 	for (int i = 0; i < DEPTH; i++)
-		pk_spawn(&f[i], reader, (void *)(uintptr_t)(i + 1));
+		pk_spawn(&f[i], reader, (void *)(uintptr_t)(*round * DEPTH + i + 1));
 	for (int i = 0; i < DEPTH; i++)
 		pk_join(f[i], NULL);
 	return NULL;
 }
 
-static double pread_loop(void)
+static double libpk(unsigned round)
+{
+	double t0;
+
+	nops = 0;
+	t0 = now();
+	t_end = t0 + secs;
+	pk_run(run_pk, &round, NULL);
+	return nops / (now() - t0);
+}
+
+static double pread_loop(unsigned round)
 {
 	char *buf = aligned_alloc(4096, 4096);
-	unsigned seed = 1;
+	unsigned seed = round + 1;
 	long n = 0;
 	double t0 = now();
 
-	while (now() - t0 < SECS) {
+	while (now() - t0 < secs / 2) {
 		if (pread(fd, buf, 4096, (off_t)(rand_r(&seed) % (FILE_MB * 256)) * 4096) != 4096)
 			break;
 		n++;
@@ -84,8 +104,8 @@ static double fio(int direct)
 
 	snprintf(cmd, sizeof(cmd),
 		 "fio --name=r --filename=%s --ioengine=io_uring --iodepth=%d --rw=randread --bs=4k "
-		 "--size=%dM --direct=%d --runtime=%g --time_based --minimal 2>/dev/null",
-		 path, DEPTH, FILE_MB, direct, SECS);
+		 "--size=%dM --direct=%d --invalidate=0 --runtime=%g --time_based --minimal 2>/dev/null",
+		 path, DEPTH, FILE_MB, direct, secs);
 	p = popen(cmd, "r");
 	if (p && fgets(line, sizeof(line), p)) {
 		char *tok = strtok(line, ";");
@@ -100,37 +120,86 @@ static double fio(int direct)
 	return iops;
 }
 
-int main(void)
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+	double s[MAX_ROUNDS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static int make_file(void)
 {
 	char *blk = malloc(1 << 20);
 	int w = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	int r = 0;
 
 	if (w < 0 || !blk)
-		return 1;
+		return -1;
 	memset(blk, 0x5a, 1 << 20);
-	for (int i = 0; i < FILE_MB; i++)
+	for (int i = 0; i < FILE_MB && !r; i++)
 		if (write(w, blk, 1 << 20) != 1 << 20)
-			return 1;
-	fsync(w);
+			r = -1;
+	if (fsync(w))
+		r = -1;
 	close(w);
-	printf("4 KiB random reads, %d MiB file, depth %d, %.0f s each (IOPS)\n", FILE_MB, DEPTH, SECS);
-	printf("%-10s %14s %14s %14s %10s %10s\n", "mode", "pread loop", "fio io_uring", "libpk", "pk/fio", "pk/pread");
+	free(blk);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 9;
+
+	if (argc > 2)
+		secs = atof(argv[2]);
+	if (rounds < 1 || rounds > MAX_ROUNDS || secs <= 0) {
+		fprintf(stderr, "usage: pk-randread [ROUNDS (1-%d) [SECONDS]]\n", MAX_ROUNDS);
+		return 2;
+	}
+	if (make_file()) {
+		perror(path);
+		return 1;
+	}
+	printf("4 KiB random reads, %d MiB file, depth %d: %d interleaved rounds of %g s (IOPS)\n", FILE_MB, DEPTH,
+	       rounds, secs);
+	printf("%-9s %5s %12s %12s %12s %8s %8s\n", "mode", "round", "pread loop", "fio io_uring", "libpk", "pk/fio",
+	       "pk/pread");
 	for (int direct = 0; direct <= 1; direct++) {
-		double base, f, pk;
+		double base[MAX_ROUNDS], f[MAX_ROUNDS], pk[MAX_ROUNDS], rf[MAX_ROUNDS], rb[MAX_ROUNDS];
+		const char *mode = direct ? "O_DIRECT" : "buffered";
 
 		fd = open(path, O_RDONLY | (direct ? O_DIRECT : 0));
-		base = pread_loop();
-		f = fio(direct);
-		nops = 0;
-		{
-			double t0 = now();
-
-			pk_run(run_pk, NULL, NULL);
-			pk = nops / (now() - t0);
+		if (fd < 0) {
+			perror(path);
+			return 1;
+		}
+		for (int r = 0; r < rounds; r++) {
+			base[r] = pread_loop(r);
+			if (r % 2) {
+				pk[r] = libpk(r);
+				f[r] = fio(direct);
+			} else {
+				f[r] = fio(direct);
+				pk[r] = libpk(r);
+			}
+			rf[r] = f[r] > 0 ? pk[r] / f[r] : 0;
+			rb[r] = pk[r] / base[r];
+			printf("%-9s %5d %12.0f %12.0f %12.0f %7.2fx %7.2fx\n", mode, r + 1, base[r], f[r], pk[r], rf[r],
+			       rb[r]);
+			fflush(stdout);
 		}
 		close(fd);
-		printf("%-10s %14.0f %14.0f %14.0f %9.2fx %9.2fx\n", direct ? "O_DIRECT" : "buffered", base, f, pk,
-		       f > 0 ? pk / f : 0, pk / base);
+		printf("%-9s %5s %12.0f %12.0f %12.0f %7.2fx %7.2fx\n", mode, "median", median(base, rounds),
+		       median(f, rounds), median(pk, rounds), median(rf, rounds), median(rb, rounds));
 	}
 	pk_shutdown();
 	unlink(path);
