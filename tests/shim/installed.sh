@@ -139,26 +139,7 @@ t_pk report --db scan.db --out report
 t_is "$T_RC" 0 "parakit report from P"
 t_ok "its page has the built-in published curve" grep -q 'Atlidakis' report/index.html
 
-mkdir pcp
-cat > pcp/pcp.c <<'EOF'
-#include <fcntl.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	char buf[65536];
-	ssize_t n;
-	int in = open(argv[1], O_RDONLY), out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (argc != 3 || in < 0 || out < 0)
-		return 1;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			return 1;
-	return n < 0 || close(out);
-}
-EOF
-printf 'CFLAGS = -O2\npcp: pcp.c\n' > pcp/Makefile
+mkdir pcp && cp "$SRC"/examples/pcp/{Makefile,pcp.c} pcp/
 t_pk port --db port.db --apply pcp
 t_is "$T_RC" 0 "parakit port --apply from P"
 t_ok "the ported tree builds with no PKG_CONFIG_PATH" make -s -C pcp

@@ -91,8 +91,10 @@ t_is "$rc" 0 "apt-get install of the packages ($((SECONDS - start)) s)"
 [ "$rc" -eq 0 ] || { t_diag "$(tail -20 install.log)"; t_done; }
 
 # From here on nothing reaches the tree: another directory, the system's
-# PATH, no variable naming the tree, parakit from /usr/bin.
+# PATH, no variable naming the tree, parakit from /usr/bin. The small tree
+# that src and port work on (make demo's example) is copied first.
 mkdir -p run home
+mkdir run/pcp && cp "$SRC"/examples/pcp/{Makefile,pcp.c} run/pcp/
 cd run || exit 1
 export PATH=/usr/bin:/bin HOME=$T_TMP/home
 unset PARAKIT PKG_CONFIG_PATH LD_LIBRARY_PATH PARAKIT_LIBPK_DIR CPATH LIBRARY_PATH C_INCLUDE_PATH XDG_CACHE_HOME
@@ -150,27 +152,7 @@ t_like "$(t_sql trace.db "SELECT sum(calls) FROM v_trace_syscalls WHERE syscall 
 t_ok "its memory maps /usr/bin/parakit and nothing of the tree" \
 	sh -c 'grep -q " /usr/bin/parakit$" trace.maps && ! grep -F "$1" trace.maps' - "$SRC"
 
-# src and port of a small tree, built with its own Makefile.
-mkdir pcp
-cat > pcp/pcp.c <<'EOF'
-#include <fcntl.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	char buf[65536];
-	ssize_t n;
-	int in = open(argv[1], O_RDONLY), out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (argc != 3 || in < 0 || out < 0)
-		return 1;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			return 1;
-	return n < 0 || close(out);
-}
-EOF
-printf 'CFLAGS = -O2\npcp: pcp.c\n' > pcp/Makefile
+# src and port of the small tree, built with its own Makefile.
 seq 1 20000 > lines
 pk src src --db src.db pcp
 t_is "$T_RC" 0 "src of the tree: every TU parsed cleanly (libclang's own headers found)"
