@@ -12,6 +12,19 @@
  * the median of each round's own ratio. fio runs with --invalidate=0, so
  * that in buffered mode it reads the page cache as the others do.
  *
+ * Last, O_DIRECT "together": fio and libpk read two files of the same disk
+ * at the same time, for the same seconds. Each keeps DEPTH reads in the
+ * disk's queue as well as it can; whichever resubmits more slowly gets the
+ * smaller share. The drift cannot favour one of them there.
+ *
+ * Settings, like for like: both read with IORING_OP_READ, 4 KiB at depth
+ * 32, no registered files or buffers, no SQPOLL, no polled I/O (fio's
+ * io_uring defaults: fixedbufs=0, registerfiles=0, sqthread_poll=0,
+ * hipri=0). fio submits and reaps one at a time (iodepth_batch=1,
+ * iodepth_batch_complete_min=1); libpk's core thread submits what its
+ * fibers queued in one io_uring_enter and waits there for one completion
+ * (DEFER_TASKRUN, SINGLE_ISSUER).
+ *
  *   pk-randread [ROUNDS [SECONDS]]     (default 9 rounds of 2 s)
  */
 #include <fcntl.h>
@@ -27,7 +40,7 @@
 #define DEPTH 32
 #define MAX_ROUNDS 64
 
-static const char *path = "/var/tmp/pk-randread.dat";
+static const char *path = "/var/tmp/pk-randread.dat", *path2 = "/var/tmp/pk-randread-fio.dat";
 static double secs = 2.0;
 static int fd;
 static double t_end;
@@ -96,17 +109,24 @@ static double pread_loop(unsigned round)
 	return n / (now() - t0);
 }
 
-static double fio(int direct)
+/* fio on @file after @ramp seconds, for secs; its output is read by fio_iops(). */
+static FILE *fio_start(const char *file, int direct, double ramp)
 {
-	char cmd[512], line[8192];
-	FILE *p;
-	double iops = 0;
+	char cmd[512];
 
 	snprintf(cmd, sizeof(cmd),
 		 "fio --name=r --filename=%s --ioengine=io_uring --iodepth=%d --rw=randread --bs=4k "
-		 "--size=%dM --direct=%d --invalidate=0 --runtime=%g --time_based --minimal 2>/dev/null",
-		 path, DEPTH, FILE_MB, direct, secs);
-	p = popen(cmd, "r");
+		 "--size=%dM --direct=%d --invalidate=0 --ramp_time=%g --runtime=%g --time_based --minimal "
+		 "2>/dev/null",
+		 file, DEPTH, FILE_MB, direct, ramp, secs);
+	return popen(cmd, "r");
+}
+
+static double fio_iops(FILE *p)
+{
+	char line[8192];
+	double iops = 0;
+
 	if (p && fgets(line, sizeof(line), p)) {
 		char *tok = strtok(line, ";");
 
@@ -118,6 +138,11 @@ static double fio(int direct)
 	if (p)
 		pclose(p);
 	return iops;
+}
+
+static double fio(int direct)
+{
+	return fio_iops(fio_start(path, direct, 0));
 }
 
 static int cmp(const void *a, const void *b)
@@ -136,10 +161,10 @@ static double median(const double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static int make_file(void)
+static int make_file(const char *file)
 {
 	char *blk = malloc(1 << 20);
-	int w = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	int w = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	int r = 0;
 
 	if (w < 0 || !blk)
@@ -155,6 +180,34 @@ static int make_file(void)
 	return r;
 }
 
+/* O_DIRECT, fio and libpk at once on two files of the same disk. */
+static void together(int rounds)
+{
+	double f[MAX_ROUNDS], pk[MAX_ROUNDS], rf[MAX_ROUNDS];
+	const double ramp = 0.5;
+
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0) {
+		perror(path);
+		return;
+	}
+	printf("%-9s %5s %12s %12s %12s %8s\n", "together", "round", "", "fio io_uring", "libpk", "pk/fio");
+	for (int r = 0; r < rounds; r++) {
+		FILE *p = fio_start(path2, 1, ramp);
+		struct timespec ts = { 0, (long)(ramp * 1e9) };
+
+		nanosleep(&ts, NULL);	/* fio starts and ramps while we wait */
+		pk[r] = libpk(r);
+		f[r] = fio_iops(p);
+		rf[r] = f[r] > 0 ? pk[r] / f[r] : 0;
+		printf("%-9s %5d %12s %12.0f %12.0f %7.2fx\n", "O_DIRECT", r + 1, "", f[r], pk[r], rf[r]);
+		fflush(stdout);
+	}
+	close(fd);
+	printf("%-9s %5s %12s %12.0f %12.0f %7.2fx\n", "together", "median", "", median(f, rounds), median(pk, rounds),
+	       median(rf, rounds));
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 9;
@@ -165,12 +218,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pk-randread [ROUNDS (1-%d) [SECONDS]]\n", MAX_ROUNDS);
 		return 2;
 	}
-	if (make_file()) {
-		perror(path);
+	if (make_file(path) || make_file(path2)) {
+		perror("pk-randread: a file under /var/tmp");
 		return 1;
 	}
 	printf("4 KiB random reads, %d MiB file, depth %d: %d interleaved rounds of %g s (IOPS)\n", FILE_MB, DEPTH,
 	       rounds, secs);
+	printf("fio:   io_uring engine, IORING_OP_READ, iodepth=%d, submit and reap one at a time, no fixedbufs,\n"
+	       "       registerfiles, sqthread_poll or hipri; --invalidate=0\n"
+	       "libpk: %d fibers on one core, pk_pread (IORING_OP_READ), one io_uring_enter per scheduler round\n"
+	       "       (DEFER_TASKRUN, SINGLE_ISSUER), no registered files or buffers, no SQPOLL\n", DEPTH, DEPTH);
 	printf("%-9s %5s %12s %12s %12s %8s %8s\n", "mode", "round", "pread loop", "fio io_uring", "libpk", "pk/fio",
 	       "pk/pread");
 	for (int direct = 0; direct <= 1; direct++) {
@@ -201,7 +258,9 @@ int main(int argc, char **argv)
 		printf("%-9s %5s %12.0f %12.0f %12.0f %7.2fx %7.2fx\n", mode, "median", median(base, rounds),
 		       median(f, rounds), median(pk, rounds), median(rf, rounds), median(rb, rounds));
 	}
+	together(rounds);
 	pk_shutdown();
 	unlink(path);
+	unlink(path2);
 	return 0;
 }
