@@ -58,6 +58,7 @@ static struct scan_opts {
 	const char *db, *files_from;
 	int jobs;
 	unsigned shard_k, shard_n;
+	char shard_set[33];	/* scan_inputs_set_id(), when shard_n */
 	uint64_t max_member;
 	int json;
 } opts;
@@ -322,22 +323,31 @@ static int read_files_from(struct scan_inputs *in, const char *file)
 	return 0;
 }
 
+#define SHARDS_MAX (1u << 20)
+
 static int parse_shard(const char *s)
 {
+	unsigned long k, n;
 	char *end;
 
-	opts.shard_k = strtoul(s, &end, 10);
-	if (*end != '/')
+	if (*s < '1' || *s > '9')
 		return -1;
-	opts.shard_n = strtoul(end + 1, &end, 10);
-	return *end || !opts.shard_n || !opts.shard_k || opts.shard_k > opts.shard_n ? -1 : 0;
+	k = strtoul(s, &end, 10);
+	if (*end != '/' || end[1] < '1' || end[1] > '9')
+		return -1;
+	n = strtoul(end + 1, &end, 10);
+	if (*end || k > n || n > SHARDS_MAX)
+		return -1;
+	opts.shard_k = k;
+	opts.shard_n = n;
+	return 0;
 }
 
 static int opt_shard(const struct util_option *opt, const char *arg)
 {
 	(void)opt;
 	if (parse_shard(arg)) {
-		util_err("--shard wants K/N with 1 <= K <= N, not '%s'", arg);
+		util_err("--shard wants K/N with 1 <= K <= N <= %u, not '%s'", SHARDS_MAX, arg);
 		return -1;
 	}
 	return 0;
@@ -394,10 +404,14 @@ static void print_summary(struct scan_ctx *c, sqlite3 *db, long long run_id, dou
 		util_json_s(stdout, sqlite3_db_filename(db, "main"));
 		printf(",\"run_id\":%lld,\"inputs\":%zu,\"unchanged\":%zu,\"skipped\":%zu,"
 		       "\"packages\":%zu,\"elf_files\":%zu,\"imports\":%zu,\"errors\":%zu,"
-		       "\"bytes\":%llu,\"seconds\":%.3f}\n",
+		       "\"bytes\":%llu,\"seconds\":%.3f",
 		       run_id, (size_t)c->n_inputs, (size_t)c->n_unchanged,
 		       (size_t)c->n_skipped, pkgs, (size_t)c->n_elfs, (size_t)c->n_imports,
 		       (size_t)c->n_errors, (unsigned long long)c->bytes, secs);
+		if (opts.shard_n)
+			printf(",\"shard\":\"%u/%u\",\"shard_set\":\"%s\"", opts.shard_k, opts.shard_n,
+			       opts.shard_set);
+		printf("}\n");
 		return;
 	}
 	fprintf(stderr,
@@ -408,12 +422,17 @@ static void print_summary(struct scan_ctx *c, sqlite3 *db, long long run_id, dou
 		pkgs, (size_t)c->n_elfs, (size_t)c->n_imports, (size_t)c->n_errors,
 		c->n_errors ? " (see v_scan_errors)" : "", secs,
 		secs > 0 ? (c->n_inputs + c->n_unchanged) / secs : 0.0, secs > 0 ? mb / secs : 0.0);
+	if (opts.shard_n)
+		fprintf(stderr, "  shard     %u/%u of set %s\n", opts.shard_k, opts.shard_n, opts.shard_set);
 }
 
 static long long start_run(sqlite3 *db, int argc, char **argv)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO scan_run(command_line, parakit_version, started)"
-					  " VALUES(?1, ?2, ?3)");
+	/* uid: the run's identity across databases ('db merge' adds a run
+	 * once); the shard columns: which slice of which list it reads. */
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO scan_run(command_line, parakit_version, started, uid,"
+					  " shard_set, shard_k, shard_n)"
+					  " VALUES(?1, ?2, ?3, lower(hex(randomblob(16))), ?4, ?5, ?6)");
 	char *line = util_join_argv(argc, argv), *cmd;
 	char now[32];
 	long long id = -1;
@@ -424,6 +443,11 @@ static long long start_run(sqlite3 *db, int argc, char **argv)
 		sqlite3_bind_text(st, 1, cmd, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, PARAKIT_VERSION, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, util_utc_now(now, sizeof(now)), -1, SQLITE_STATIC);
+		if (opts.shard_n) {
+			sqlite3_bind_text(st, 4, opts.shard_set, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 5, opts.shard_k);
+			sqlite3_bind_int(st, 6, opts.shard_n);
+		}
 		if (sqlite3_step(st) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(db);
 		else
@@ -496,16 +520,18 @@ int cmd_scan(int argc, char **argv)
 	scan_alias_init();
 	c = xcalloc(1, sizeof(*c));
 	t0 = util_now_ns();
+	scan_inputs_collect(&c->inputs, argv + first, argc - first);
+	if (opts.files_from && read_files_from(&c->inputs, opts.files_from))
+		goto out;
+	if (opts.shard_n) {
+		scan_inputs_set_id(&c->inputs, opts.shard_n, opts.shard_set);
+		scan_inputs_shard(&c->inputs, opts.shard_k, opts.shard_n);
+	}
+	scan_inputs_largest_first(&c->inputs);
 	if ((run_id = start_run(db, argc, argv)) < 0 || load_known(db, &c->known))
 		goto out;
 	if (!(c->writer = scan_writer_new(db, run_id)))
 		goto out;
-	scan_inputs_collect(&c->inputs, argv + first, argc - first);
-	if (opts.files_from && read_files_from(&c->inputs, opts.files_from))
-		goto out;
-	if (opts.shard_n)
-		scan_inputs_shard(&c->inputs, opts.shard_k, opts.shard_n);
-	scan_inputs_largest_first(&c->inputs);
 	for (size_t i = 0; i < c->inputs.n; i++)
 		bytes += c->inputs.v[i].size;
 	progress_init(&c->progress, "inputs", c->inputs.n, bytes);

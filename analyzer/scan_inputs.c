@@ -2,8 +2,9 @@
  * From the PATHs on the command line to the list of files to read: a
  * directory is walked with fts without following symbolic links (so a link
  * loop cannot trap the walk, and a file reached through a link is read once,
- * at its real path), and only regular files are kept; the list is sorted so
- * that --shard K/N takes the same slice on every machine.
+ * at its real path), and only regular files are kept; the list is sorted, so
+ * that --shard K/N takes the same slice on every machine that sees the same
+ * files.
  *
  * What a file is gets decided by its name here and by its magic in the
  * worker that opens it (scan_classify), so the walk itself reads no file.
@@ -128,19 +129,6 @@ void scan_inputs_collect(struct scan_inputs *in, char **paths, int n)
 	qsort(in->v, in->n, sizeof(*in->v), cmp_input);
 }
 
-void scan_inputs_shard(struct scan_inputs *in, unsigned k, unsigned n)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < in->n; i++) {
-		if (i % n == k - 1)
-			in->v[j++] = in->v[i];
-		else
-			scan_input_release(&in->v[i]);
-	}
-	in->n = j;
-}
-
 static int cmp_size_desc(const void *a, const void *b)
 {
 	const struct scan_input *x = a, *y = b;
@@ -148,6 +136,80 @@ static int cmp_size_desc(const void *a, const void *b)
 	if (x->size != y->size)
 		return x->size < y->size ? 1 : -1;
 	return strcmp(x->path, y->path);
+}
+
+/*
+ * A slice's share of the work, ordered by (load, k) in a binary min-heap:
+ * the next input goes to the least loaded slice, the lowest on a tie.
+ */
+struct slice {
+	uint64_t load;
+	unsigned k;
+};
+
+static int slice_before(const struct slice *a, const struct slice *b)
+{
+	return a->load != b->load ? a->load < b->load : a->k < b->k;
+}
+
+static void slice_sift_down(struct slice *h, unsigned n, unsigned i)
+{
+	for (;;) {
+		unsigned min = i, l = 2 * i + 1, r = l + 1;
+		struct slice t;
+
+		if (l < n && slice_before(&h[l], &h[min]))
+			min = l;
+		if (r < n && slice_before(&h[r], &h[min]))
+			min = r;
+		if (min == i)
+			return;
+		t = h[i];
+		h[i] = h[min];
+		h[min] = t;
+		i = min;
+	}
+}
+
+/* What an input costs beyond its bytes: about a page's worth for opening
+ * it, so that empty and unreadable inputs spread too. */
+#define INPUT_COST 4096
+
+void scan_inputs_shard(struct scan_inputs *in, unsigned k, unsigned n)
+{
+	struct slice *heap = xmalloc(n * sizeof(*heap));
+	size_t j = 0;
+
+	/* Equal loads and k ascending: already a heap. */
+	for (unsigned i = 0; i < n; i++)
+		heap[i] = (struct slice){ 0, i + 1 };
+	qsort(in->v, in->n, sizeof(*in->v), cmp_size_desc);
+	for (size_t i = 0; i < in->n; i++) {
+		heap[0].load += in->v[i].size + INPUT_COST;
+		if (heap[0].k == k)
+			in->v[j++] = in->v[i];
+		else
+			scan_input_release(&in->v[i]);
+		slice_sift_down(heap, n, 0);
+	}
+	in->n = j;
+	free(heap);
+}
+
+void scan_inputs_set_id(const struct scan_inputs *in, unsigned n, char out[33])
+{
+	XXH3_state_t *st = XXH3_createState();
+	char num[32];
+
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, num, snprintf(num, sizeof(num), "%u\n", n));
+	for (size_t i = 0; i < in->n; i++) {
+		XXH3_128bits_update(st, in->v[i].path, strlen(in->v[i].path) + 1);
+		XXH3_128bits_update(st, num, snprintf(num, sizeof(num), "%llu\n",
+						      (unsigned long long)in->v[i].size));
+	}
+	scan_hash_hex(XXH3_128bits_digest(st), out);
+	XXH3_freeState(st);
 }
 
 void scan_inputs_largest_first(struct scan_inputs *in)
