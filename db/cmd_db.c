@@ -7,11 +7,15 @@
 #include "db/db.h"
 #include "parakit.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const synopsis[] = {
-	"parakit db merge OUT.db IN.db...",
+	"parakit db merge [--partial] OUT.db IN.db...",
 	"parakit db migrate [FILE]",
 	"parakit db summary [--top N] [FILE]",
 	NULL
@@ -23,22 +27,45 @@ static const struct util_usage usage = {
 	.args = UTIL_ARGS_FILES,
 };
 
-int db_merge(sqlite3 *out, const char *in);
-
-static int cmd_db_merge(int argc, char **argv)
+/* Removes the database a merge that merged nothing created, and its WAL
+ * files. */
+static void remove_db(const char *path)
 {
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		char *p;
+
+		if (asprintf(&p, "%s%s", path, suffixes[i]) >= 0) {
+			unlink(p);
+			free(p);
+		}
+	}
+}
+
+static int cmd_db_merge(int argc, char **argv, int partial)
+{
+	char *line, *cmd;
+	struct stat st;
+	int ret, created;
 	sqlite3 *db;
-	int ret = 0;
 
 	if (argc < 2)
 		return 2;
+	created = stat(argv[0], &st) && errno == ENOENT;
 	if (db_open(argv[0], &db))
 		return 1;
-	for (int i = 1; i < argc && !ret; i++)
-		if (db_merge(db, argv[i]))
-			ret = 1;
+	/* What a partial merge records: the command, its inputs cut short. */
+	line = util_join_argv(argc < 4 ? argc : 4, argv);
+	if (asprintf(&cmd, "parakit db merge%s %s%s", partial ? " --partial" : "", line, argc > 4 ? " ..." : "") < 0)
+		cmd = NULL;
+	ret = db_merge(db, argv + 1, argc - 1, partial, cmd ? cmd : "parakit db merge");
 	db_close(db);
-	return ret;
+	if (ret > 0 && created)
+		remove_db(argv[0]);
+	free(line);
+	free(cmd);
+	return ret ? 1 : 0;
 }
 
 static int cmd_db_migrate(int argc, char **argv)
@@ -93,16 +120,21 @@ static int cmd_db_summary(int argc, char **argv, int top)
 int cmd_db(int argc, char **argv)
 {
 	enum { MERGE, MIGRATE, SUMMARY } sub = MERGE;
-	int top = -1, first, ret;
+	int top = -1, partial = 0, first, ret;
 	const struct util_option options[] = {
 		UTIL_OPT_SUBCOMMAND("merge", &sub, MERGE,
 				    "adds the scans of the IN databases (shards made with 'parakit scan --shard K/N')"
 				    " to OUT, creating it when absent; what both hold (same package, same binary"
-				    " content) is stored once"),
+				    " content) is stored once, and a database merged twice adds nothing. When a set"
+				    " of shards lacks one, or one did not finish, it names them and merges nothing"
+				    " (exit 1)"),
 		UTIL_OPT_SUBCOMMAND("migrate", &sub, MIGRATE, "brings a database to this parakit's schema"),
 		UTIL_OPT_SUBCOMMAND("summary", &sub, SUMMARY,
 				    "what a database holds: packages, binaries, the --top most imported POSIX functions"
 				    " with their package share, and how many catalogue functions no package imports"),
+		UTIL_OPT_FLAG(0, "partial", &partial,
+			      "with merge: merge a set of shards that lacks some, and record in v_scan_runs"
+			      " which it lacks"),
 		{ .kind = UTIL_OPT_INT, .long_name = "top", .value = &top, .argh = "N", .min = 0, .max = INT_MAX,
 		  .help = "with summary: how many functions to list (default: 20)" },
 		UTIL_OPT_END()
@@ -114,11 +146,15 @@ int cmd_db(int argc, char **argv)
 		util_err("--top goes with summary");
 		return 2;
 	}
+	if (partial && sub != MERGE) {
+		util_err("--partial goes with merge");
+		return 2;
+	}
 	argc -= first;
 	argv += first;
 	switch (sub) {
 	case MERGE:
-		ret = cmd_db_merge(argc, argv);
+		ret = cmd_db_merge(argc, argv, partial);
 		break;
 	case MIGRATE:
 		ret = cmd_db_migrate(argc, argv);

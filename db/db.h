@@ -63,6 +63,18 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 /* Runs a statement that yields one integer (or none: returns dflt). */
 long long db_int(sqlite3 *db, const char *sql, long long dflt);
 
+/*
+ * Merges the parakit databases in[0..n) into db (open with db_open), one
+ * transaction each, all or none of each (db_merge.c). First counts the
+ * shards of every set (scan --shard K/N) that db and the inputs hold: when
+ * some are missing or did not finish, names them on stderr and merges
+ * nothing, unless partial, which merges them anyway and records in db
+ * which shards were missing, as a run whose command line is command_line.
+ * Returns 0; 1 when it refused an incomplete set; -1 on a failure, said
+ * (the inputs merged before it stay, and merging them again adds nothing).
+ */
+int db_merge(sqlite3 *db, char **in, int n, int partial, const char *command_line);
+
 /* The embedded file whose name ends with suffix, or NULL. */
 const struct db_embedded *db_find_embedded(const char *suffix);
 

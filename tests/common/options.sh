@@ -16,7 +16,7 @@ declare -A longs=(
 	[port]="db build-dir level only diff apply force verify jobs json help"
 	[shim]="db output keep-source json run or-plain help"
 	[report]="db out compare-with weights popcon title top help"
-	[db]="top help"
+	[db]="partial top help"
 )
 
 for cmd in scan src trace port shim report db; do

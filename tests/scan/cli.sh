@@ -64,7 +64,7 @@ t_pk db
 t_is "$T_RC" 2 "db without a subcommand exits 2"
 t_pk db --help
 t_is "$T_RC" 0 "db --help exits 0"
-t_like "$T_OUT" '^usage: parakit db merge OUT.db IN.db' "db --help prints db's usage"
+t_like "$T_OUT" '^usage: parakit db merge \[--partial\] OUT.db IN.db' "db --help prints db's usage"
 t_pk db frobnicate
 t_is "$T_RC" 2 "an unknown db subcommand exits 2"
 t_pk db merge "$T_TMP/out.db"
