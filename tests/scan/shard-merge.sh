@@ -1,12 +1,13 @@
 #!/bin/bash
 # Description: --shard 1/2 and 2/2 take disjoint slices that cover every
 # input, and 'parakit db merge' of the shard databases equals one full
-# scan: same v_imports, v_exports, v_scan_errors, v_function_usage,
-# packages and their dependencies, binaries, files and artifacts (compared
-# by natural keys, since row ids differ). The same holds for three shards
-# merged into a database that already holds one of them, and merging a
-# shard twice adds nothing.
+# scan: every stable view, and the packages' dependencies, files and
+# artifacts (compared by natural keys, since row ids differ;
+# tests/lib/shards.sh). The same holds for three shards merged into a
+# database that already holds one of them, and merging a shard twice adds
+# nothing.
 . "$(dirname "$0")/../lib/t.sh"
+. "$T_LIB/shards.sh"
 t_require gcc sqlite3 dpkg-deb rpmbuild as ld
 
 fx=$T_TMP/fx
@@ -53,41 +54,15 @@ merged=$T_TMP/merged.db
 t_pk db merge "$merged" "$T_TMP/s1.db" "$T_TMP/s2.db"
 t_is "$T_RC" 0 "db merge exits 0"
 
-declare -A q=(
-	[imports]="SELECT * FROM v_imports"
-	[exports]="SELECT * FROM v_exports"
-	[errors]="SELECT * FROM v_scan_errors"
-	[usage]="SELECT * FROM v_function_usage"
-	[packages]="SELECT key, name, version, arch, format FROM package"
-	[deps]="SELECT p.key, d.kind, d.alt, d.name, d.version FROM package_dep d JOIN package p ON p.id = d.package_id"
-	[binaries]="SELECT hash, size, class, endian, elf_type, machine, static, interp, soname FROM binary"
-	[needed]="SELECT b.hash, n.seq, n.lib FROM needed n JOIN binary b ON b.id = n.binary_id"
-	[files]="SELECT p.key, f.path, b.hash, a.path FROM file f JOIN package p ON p.id = f.package_id
-		 JOIN binary b ON b.id = f.binary_id JOIN artifact a ON a.id = f.artifact_id"
-	[artifacts]="SELECT a.path, a.kind, a.size, a.hash, p.key, a.errors FROM artifact a LEFT JOIN package p ON p.id = a.package_id"
-	[weak]="SELECT b.hash, s.name, i.weak FROM import i JOIN binary b ON b.id = i.binary_id JOIN symbol s ON s.id = i.symbol_id"
-)
-same_as_full()
-{
-	local db=$1 what=$2 k
-	for k in imports exports errors usage packages deps binaries needed files artifacts weak; do
-		t_sorted_rows "$db" "${q[$k]}" > "$T_TMP/got"
-		t_sorted_rows "$full" "${q[$k]}" > "$T_TMP/want"
-		t_cmp "$T_TMP/got" "$T_TMP/want" "$what: $k equal a full scan's"
-	done
-}
-same_as_full "$merged" "1/2 + 2/2 merged"
+t_same_scan "$merged" "$full" "1/2 + 2/2 merged"
 t_is "$(t_sql "$merged" "SELECT count(*) || ' ' || sum(inputs) || ' ' || sum(errors) FROM v_scan_runs")" \
 	"2 $(t_sql "$full" "SELECT inputs || ' ' || errors FROM v_scan_runs")" "v_scan_runs holds both shards' runs"
 
-# Merging again adds nothing but the runs.
-rows() { t_sql "$1" "SELECT (SELECT count(*) FROM package) || ' ' || (SELECT count(*) FROM file) || ' ' ||
-		     (SELECT count(*) FROM import) || ' ' || (SELECT count(*) FROM scan_error) || ' ' ||
-		     (SELECT count(*) FROM artifact) || ' ' || (SELECT count(*) FROM binary)"; }
-before=$(rows "$merged")
+# Merging again adds nothing, not even a run.
+before=$(t_db_rows "$merged")
 t_pk db merge "$merged" "$T_TMP/s2.db"
 t_is "$T_RC" 0 "merging a shard again exits 0"
-t_is "$(rows "$merged")" "$before" "merging a shard again adds no rows"
+t_is "$(t_db_rows "$merged")" "$before" "merging a shard again adds no rows"
 
 # Three shards, merged into a copy of the first.
 for k in 1 2 3; do
@@ -96,5 +71,5 @@ done
 cp "$T_TMP/t1.db" "$T_TMP/m3.db"
 t_pk db merge "$T_TMP/m3.db" "$T_TMP/t2.db" "$T_TMP/t3.db"
 t_is "$T_RC" 0 "merge of 2/3 and 3/3 into 1/3 exits 0"
-same_as_full "$T_TMP/m3.db" "1/3 + 2/3 + 3/3 merged"
+t_same_scan "$T_TMP/m3.db" "$full" "1/3 + 2/3 + 3/3 merged"
 t_done
