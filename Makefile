@@ -71,7 +71,8 @@ INSTALLED += $(MAN_PAGES:$(O)/man/%=share/man/man1/%) share/bash-completion/comp
 # LDLIBS, PART_TESTS (test programs to build) and adds its own rules (BPF
 # skeletons, libpk).
 PART_MKS := common/common.mk db/db.mk analyzer/scan.mk analyzer/src.mk tracer/tracer.mk \
-	runtime/runtime.mk reports/reports.mk shimgen/shimgen.mk rewriter/rewriter.mk fuzz/fuzz.mk
+	runtime/runtime.mk reports/reports.mk shimgen/shimgen.mk rewriter/rewriter.mk fuzz/fuzz.mk \
+	contrib/contrib.mk
 include $(PART_MKS)
 EMBEDDED := $(sort $(wildcard db/migrations/*.sql)) db/catalog/posix-functions.tsv
 

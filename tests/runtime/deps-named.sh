@@ -31,6 +31,8 @@ netbase	/etc/services and /etc/protocols: socat and nc are given numeric ports a
 binfmt-support	switch-aarch64 runs qemu-aarch64-static itself, not through binfmt_misc
 systemd	the alternative to binfmt-support, not needed either
 chromium-sandbox	headless Chromium runs with --no-sandbox (tests/lib/report.sh)
+xauth	X11 forwarding: parallel'"'"'s ssh logins (tests/contrib/parallel.sh) run commands, no X
+ncurses-term	terminal descriptions for interactive ssh logins: parallel'"'"'s run commands without a terminal
 psmisc	procps'"'"' companions (killall, fuser, pstree): the tests use pgrep, pkill and ps'
 
 # Under make test, the outer make's flags (its jobserver) are not ours.
