@@ -23,11 +23,7 @@ trap 'exit 1' TERM INT HUP
 # 24 .debs from 4 to 12 MB, spread over the sorted cache: a shard takes
 # some seconds, and the scan commits every 2 s, so a kill can land between
 # two commits. A corrupt one: a shard that records an error is whole.
-find /var/cache/apt/archives -maxdepth 1 -name '*.deb' -size +4M -size -12M | sort |
-	awk '{ l[NR] = $0 } END { for (i = 1; i <= 24 && i <= NR; i++) print l[int((i - 0.5) * NR / 24) + 1] }' \
-	> "$T_TMP/list"
-n=$(wc -l < "$T_TMP/list")
-[ "$n" -eq 24 ] || t_skip_all "only $n .debs of 4 to 12 MB in /var/cache/apt/archives"
+t_pick_debs "$T_TMP/list" 24 4M 12M
 head -c 30000 /dev/urandom > "$T_TMP/corrupt.deb"
 echo "$T_TMP/corrupt.deb" >> "$T_TMP/list"
 

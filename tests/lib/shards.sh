@@ -52,3 +52,17 @@ t_db_rows()
 		    (SELECT count(*) FROM import) || ' ' || (SELECT count(*) FROM export) || ' ' ||
 		    (SELECT count(*) FROM scan_error)"
 }
+
+# t_pick_debs OUT COUNT MIN MAX: COUNT .debs of the apt cache whose size is
+# between MIN and MAX (find's -size units: 4M), evenly spread over the
+# sorted list, into the file OUT; skips the whole test when there are not
+# so many.
+t_pick_debs()
+{
+	local n
+	find /var/cache/apt/archives -maxdepth 1 -name '*.deb' -size "+$3" -size "-$4" | sort |
+		awk -v want="$2" '{ l[NR] = $0 }
+			END { for (i = 1; i <= want && i <= NR; i++) print l[int((i - 0.5) * NR / want) + 1] }' > "$1"
+	n=$(wc -l < "$1")
+	[ "$n" -eq "$2" ] || t_skip_all "only $n .debs of $3 to $4 in /var/cache/apt/archives"
+}
