@@ -96,11 +96,15 @@ slurm_pids_marked()
 # failed half-way.
 slurm_stop()
 {
-	local d=${SLURM_DIR:-} f p i
+	local - d=${SLURM_DIR:-} f p i jobs
+	# Whatever fails here, the rest must still be stopped (a caller under
+	# set -e included).
+	set +e
 	[ -n "$d" ] || return 0
 	if [ -f "$d/slurmctld.pid" ]; then
-		scancel --quiet --full $(squeue -h -o %A 2>/dev/null) 2>/dev/null
-		for i in $(seq 20); do
+		jobs=$(squeue -h -o %A 2>/dev/null)
+		[ -n "$jobs" ] && scancel --quiet --full $jobs 2>/dev/null
+		for i in $(seq 10); do
 			[ -z "$(squeue -h 2>/dev/null)" ] && break
 			sleep 0.5
 		done
@@ -108,7 +112,7 @@ slurm_stop()
 	for f in slurmd slurmctld munge/munged; do
 		[ -f "$d/$f.pid" ] && kill "$(cat "$d/$f.pid")" 2>/dev/null
 	done
-	for i in $(seq 20); do
+	for i in $(seq 10); do
 		p=
 		for f in slurmd slurmctld munge/munged; do
 			[ -f "$d/$f.pid" ] && kill -0 "$(cat "$d/$f.pid")" 2>/dev/null && p=1
