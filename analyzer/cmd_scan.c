@@ -41,8 +41,15 @@ static const struct util_usage usage = {
 		"\n"
 		"An ELF member of an archive larger than --max-member is an error, not\n"
 		"written anywhere; one that must be spilled to TMPDIR is also bounded by\n"
-		"TMPDIR's free space less 64M. Shards (--shard) of one set of inputs, scanned\n"
-		"on several machines, are merged with 'parakit db merge'.\n",
+		"TMPDIR's free space less 64M.\n"
+		"\n"
+		"Shards (--shard K/N) of one set of inputs are cut alike on every machine\n"
+		"that sees the same files, and merged with 'parakit db merge', which checks\n"
+		"that the set is complete. On a cluster, the recipes in contrib/ run the\n"
+		"shards and then the merge (LIST: the files to scan, one a line; README.md,\n"
+		"'Beyond one machine'):\n"
+		"  contrib/slurm/parakit-slurm -n 64 LIST DIR        # a Slurm job array\n"
+		"  contrib/parallel/parakit-parallel -n 64 -S nodes LIST DIR  # GNU parallel, ssh\n",
 	.exit_status =
 		"0 when every input was read, 1 when some were recorded as\n"
 		"errors (see the view v_scan_errors), 2 on bad usage or a fatal failure\n"

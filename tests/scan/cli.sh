@@ -28,6 +28,11 @@ t_is "$T_RC" 0 "scan --help exits 0"
 t_is "$T_OUT" "$help_scan" "scan --help equals help scan"
 t_like "$help_scan" '--shard K/N' "scan's usage documents --shard"
 t_like "$help_scan" '--json' "scan's usage documents --json"
+t_like "$help_scan" '--files-from LIST' "scan's usage documents --files-from"
+for r in contrib/slurm/parakit-slurm contrib/parallel/parakit-parallel; do
+	t_like "$help_scan" "$r" "scan's usage names the recipe $r"
+	t_ok "$r is there and executable" test -x "$(dirname "$0")/../../$r"
+done
 t_pk frobnicate
 t_is "$T_RC" 2 "an unknown command exits 2"
 t_like "$(cat "$T_ERR")" "^parakit: 'frobnicate' is not a parakit command" "an unknown command is named on stderr"
