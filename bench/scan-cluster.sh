@@ -61,15 +61,15 @@ timed single "$parakit" scan --jobs 2 --db "$tmp/single.db" --files-from "$tmp/l
 slurm_start "$tmp/slurm" "$(nproc)" || { echo "Slurm did not start" >&2; exit 1; }
 t0=$(date +%s.%N)
 bash "$here/../contrib/slurm/parakit-slurm" -n 4 "$tmp/list" "$tmp/slurm-run" >/dev/null
-merge=$(. "$tmp/slurm-run/parakit-slurm.run" && echo "$merge")
-state=$(slurm_wait_end "$merge" 7200)
+merge_job=$(. "$tmp/slurm-run/parakit-slurm.run" && echo "$merge")
+state=$(slurm_wait_end "$merge_job" 7200)
 cluster=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 slurm_stop
 [ "$state" = COMPLETED ] || echo "the merge job ended $state" >&2
 
 # The merge alone, of the same 4 shards, timed here.
 shards=("$tmp/slurm-run"/shard-{1..4}.db)
-timed merge4 "$parakit" db merge "$tmp/m4.db" "${shards[@]}"
+timed merge "$parakit" db merge "$tmp/m4.db" "${shards[@]}"
 slices=$(for s in "${shards[@]}"; do
 	sqlite3 "$s" "SELECT sum(size) FROM artifact" | awk '{ printf "%.0f ", $1 / 1e6 }'
 done)
@@ -77,38 +77,39 @@ done)
 same=no
 [ "$(digest "$tmp/slurm-run/parakit.db")" = "$(digest "$tmp/single.db")" ] && same=yes
 
-# The merge at 64 and 256 shards: 256 small packages of the cache, cut
-# into that many shards (a scan each), merged.
+# The merge of one set of packages cut into 4, 64 and 256 shards (a scan
+# each): 256 small packages of the cache.
 awk 'NR % 4 == 0' "$tmp/list" | xargs -d '\n' ls -S | tail -256 >"$tmp/small"
 small_mb=$(xargs -d '\n' du -cbL <"$tmp/small" | tail -1 | awk '{ printf "%.0f", $1 / 1e6 }')
-for k in 64 256; do
+for k in 4 64 256; do
 	mkdir "$tmp/s$k"
 	for i in $(seq "$k"); do
 		"$parakit" scan --jobs 1 --shard "$i/$k" --files-from "$tmp/small" --db "$tmp/s$k/$i.db" \
 			>/dev/null 2>&1
 	done
-	timed "merge$k" "$parakit" db merge "$tmp/m$k.db" "$tmp/s$k"/*.db
+	timed "small$k" "$parakit" db merge "$tmp/m$k.db" "$tmp/s$k"/*.db
 done
 
 echo
 b_row "" "seconds" "vs single"
 b_row "parakit scan --jobs 2 (one machine)" "$single" "1.000"
 b_row "Slurm: 4 tasks x 1 CPU, then the merge job" "$cluster" "$(b_ratio "$cluster" "$single")"
-b_row "of which the merge (4 shards, timed alone)" "$merge4" "$(b_ratio "$merge4" "$single")"
+b_row "of which the merge (4 shards, timed alone)" "$merge" "$(b_ratio "$merge" "$single")"
 echo
 echo "goals: Slurm + merge <= 1.15x the single scan: $(b_ratio "$cluster" "$single")x;" \
-	"merge <= 10 % of the scan: $(awk -v m="$merge4" -v s="$single" 'BEGIN { printf "%.1f", 100 * m / s }') %;" \
+	"merge <= 10 % of the scan: $(awk -v m="$merge" -v s="$single" 'BEGIN { printf "%.1f", 100 * m / s }') %;" \
 	"identical result: $same"
 echo "shard sizes (MB of .debs, size-dealt): $slices"
-echo "peak RSS: single scan $single_rss MB; merge of 4 shards $merge4_rss MB ($merge4 s)," \
-	"of 64 $merge64_rss MB ($merge64 s), of 256 $merge256_rss MB ($merge256 s; 256 packages, $small_mb MB)"
+echo "peak RSS: single scan $single_rss MB; merge of the 4 shards $merge_rss MB"
+echo "merge of 256 packages ($small_mb MB) cut into 4 shards: $small4_rss MB, $small4 s;" \
+	"64 shards: $small64_rss MB, $small64 s; 256 shards: $small256_rss MB, $small256 s"
 
 # Cost measured here, and the projection: scan CPU per GB (and per
 # package) at this machine's per-core speed, the merge per package (it
 # runs on one machine, after the shards), shards of one node each.
 per_gb=$(awk -v c="$single_cpu" -v g="$gb" 'BEGIN { printf "%.1f", c / g }')
 per_pkg=$(awk -v c="$single_cpu" -v n="$n" 'BEGIN { printf "%.3f", c / n }')
-merge_pkg=$(awk -v m="$merge4" -v n="$n" 'BEGIN { printf "%.5f", m / n }')
+merge_pkg=$(awk -v m="$merge" -v n="$n" 'BEGIN { printf "%.5f", m / n }')
 db_mb=$(du -m "$tmp/single.db" | cut -f1)
 echo
 echo "measured: $per_gb CPU-s per GB of .debs, $per_pkg CPU-s per package (scan);" \

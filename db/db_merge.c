@@ -26,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char merge_sql[] =
 	"CREATE TEMP TABLE m_pkg(old INTEGER PRIMARY KEY, new INTEGER);"
@@ -236,6 +237,13 @@ static int record_partial(sqlite3 *db, const char *command_line)
 	return ok ? 0 : -1;
 }
 
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (uint64_t)st.st_size;
+}
+
 static int merge_one(sqlite3 *db, const char *in)
 {
 	int ret = -1;
@@ -260,6 +268,9 @@ out:
 int db_merge(sqlite3 *db, char **in, int n, int partial, const char *command_line)
 {
 	long long missing = survey(db, in, n, partial);
+	struct progress progress;
+	uint64_t bytes = 0;
+	int failed = 0;
 
 	if (missing < 0)
 		return -1;
@@ -270,9 +281,17 @@ int db_merge(sqlite3 *db, char **in, int n, int partial, const char *command_lin
 	}
 	if (missing && record_partial(db, command_line))
 		return -1;
+	/* The work is the inputs' bytes: a shard's merge reads it whole. */
 	for (int i = 0; i < n; i++)
-		if (merge_one(db, in[i]))
-			return -1;
+		bytes += file_size(in[i]);
+	progress_init(&progress, "shards", n, bytes);
+	for (int i = 0; i < n && !failed; i++) {
+		failed = merge_one(db, in[i]);
+		progress_add(&progress, file_size(in[i]), 1);
+	}
+	progress_release(&progress);
+	if (failed)
+		return -1;
 	/* A set now complete here needs no record of a partial merge. */
 	return db_exec(db, "DELETE FROM main.scan_run WHERE missing IS NOT NULL AND shard_set IN"
 			   " (SELECT shard_set FROM main.scan_run WHERE shard_k IS NOT NULL AND finished IS NOT NULL"
