@@ -70,8 +70,9 @@ long long db_int(sqlite3 *db, const char *sql, long long dflt);
  * some are missing or did not finish, names them on stderr and merges
  * nothing, unless partial, which merges them anyway and records in db
  * which shards were missing, as a run whose command line is command_line.
- * Returns 0; 1 when it refused an incomplete set; -1 on a failure, said
- * (the inputs merged before it stay, and merging them again adds nothing).
+ * Returns 0; 1 when it merged nothing (an incomplete set refused, or an
+ * input that cannot be read: said); -1 on a failure, said (the inputs
+ * merged before it stay, and merging them again adds nothing).
  */
 int db_merge(sqlite3 *db, char **in, int n, int partial, const char *command_line);
 

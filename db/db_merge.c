@@ -273,7 +273,7 @@ int db_merge(sqlite3 *db, char **in, int n, int partial, const char *command_lin
 	int failed = 0;
 
 	if (missing < 0)
-		return -1;
+		return 1;
 	if (missing && !partial) {
 		util_err("%lld shard%s missing: nothing merged ('--partial' merges what there is and records"
 		         " what it lacks)", missing, missing > 1 ? "s" : "");

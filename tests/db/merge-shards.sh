@@ -4,10 +4,10 @@
 # single scan in every stable view; merging them all again adds no row, not
 # even a run. A set that lacks shards, or holds a shard whose run did not
 # finish, is refused: the missing shards are named (in ranges), nothing is
-# merged and a new OUT is not left behind. --partial merges it and records
-# the missing shards in v_scan_runs; the merge that brings them completes
-# the set and drops the record. Two sets in one merge are each counted
-# against their own N.
+# merged and a new OUT is not left behind, as when an input cannot be read.
+# --partial merges it and records the missing shards in v_scan_runs; the
+# merge that brings them completes the set and drops the record. Two sets
+# in one merge are each counted against their own N.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_LIB/shards.sh"
 t_require gcc sqlite3 dpkg-deb shuf
@@ -59,6 +59,12 @@ t_is "$T_RC" 1 "a set missing two shards: exit 1"
 t_like "$(cat "$T_ERR")" "missing shards 17, 40 of 64 in set [0-9a-f]{12}" "the missing shards are named"
 t_like "$(cat "$T_ERR")" "2 shards missing: nothing merged" "it says nothing was merged"
 t_ok "the new OUT is not left behind" test ! -e "$m" -a ! -e "$m-wal"
+
+# An input that cannot be read: refused before anything is merged.
+t_pk db merge "$m" "${some[@]}" "$T_TMP/s/none.db"
+t_is "$T_RC" 1 "an input that cannot be read: exit 1"
+t_like "$(cat "$T_ERR")" "cannot open database '.*/none.db'" "it is named"
+t_ok "the new OUT is not left behind" test ! -e "$m"
 
 # A shard whose run did not finish (a task killed mid-scan, as the Slurm
 # test does for real) counts as missing, named with its file.
