@@ -72,6 +72,14 @@ static void add(struct scan_inputs *in, const char *path, uint64_t size, int nam
 	i->error = error ? xstrdup(error) : NULL;
 }
 
+/* qsort's array must not be NULL even for no elements (C11 7.22.5), and
+ * an empty list has none: --files-from alone starts with one. */
+static void sort_inputs(struct scan_inputs *in, int (*cmp)(const void *, const void *))
+{
+	if (in->n)
+		qsort(in->v, in->n, sizeof(*in->v), cmp);
+}
+
 static int cmp_input(const void *a, const void *b)
 {
 	return strcmp(((const struct scan_input *)a)->path, ((const struct scan_input *)b)->path);
@@ -126,7 +134,7 @@ void scan_inputs_collect(struct scan_inputs *in, char **paths, int n)
 			add(in, real, 0, 1, "not a regular file or a directory");
 		}
 	}
-	qsort(in->v, in->n, sizeof(*in->v), cmp_input);
+	sort_inputs(in, cmp_input);
 }
 
 static int cmp_size_desc(const void *a, const void *b)
@@ -183,7 +191,7 @@ void scan_inputs_shard(struct scan_inputs *in, unsigned k, unsigned n)
 	/* Equal loads and k ascending: already a heap. */
 	for (unsigned i = 0; i < n; i++)
 		heap[i] = (struct slice){ 0, i + 1 };
-	qsort(in->v, in->n, sizeof(*in->v), cmp_size_desc);
+	sort_inputs(in, cmp_size_desc);
 	for (size_t i = 0; i < in->n; i++) {
 		heap[0].load += in->v[i].size + INPUT_COST;
 		if (heap[0].k == k)
@@ -214,7 +222,7 @@ void scan_inputs_set_id(const struct scan_inputs *in, unsigned n, char out[33])
 
 void scan_inputs_largest_first(struct scan_inputs *in)
 {
-	qsort(in->v, in->n, sizeof(*in->v), cmp_size_desc);
+	sort_inputs(in, cmp_size_desc);
 }
 
 void scan_input_release(struct scan_input *i)

@@ -88,19 +88,21 @@ slurm_pids_marked()
 	for e in /proc/[0-9]*/environ; do
 		grep -qzxF -- "$1" "$e" 2>/dev/null && { e=${e#/proc/}; echo "${e%/environ}"; }
 	done
+	return 0
 }
 
 # slurm_stop: cancels every job, stops the daemons, and kills what is left
 # of the processes they started, by their environment (jobs whose
-# slurmstepd was lost, and the stepds). Idempotent; safe when slurm_start
-# failed half-way.
+# slurmstepd was lost, and the stepds). The daemons' pids are read before
+# they are signalled: a daemon removes its pid file as it begins to stop,
+# not when it is gone. Idempotent; safe when slurm_start failed half-way.
 slurm_stop()
 {
-	local - d=${SLURM_DIR:-} f p i jobs
+	local d=${SLURM_DIR:-} pids='' f p i jobs
+	[ -n "$d" ] || return 0
 	# Whatever fails here, the rest must still be stopped (a caller under
 	# set -e included).
 	set +e
-	[ -n "$d" ] || return 0
 	if [ -f "$d/slurmctld.pid" ]; then
 		jobs=$(squeue -h -o %A 2>/dev/null)
 		[ -n "$jobs" ] && scancel --quiet --full $jobs 2>/dev/null
@@ -110,19 +112,21 @@ slurm_stop()
 		done
 	fi
 	for f in slurmd slurmctld munge/munged; do
-		[ -f "$d/$f.pid" ] && kill "$(cat "$d/$f.pid")" 2>/dev/null
+		p=$(cat "$d/$f.pid" 2>/dev/null)
+		[[ $p =~ ^[1-9][0-9]*$ ]] || continue
+		# slurmctld's own helper (slurmscriptd) goes with it.
+		pids="$pids $p $(pgrep -P "$p")"
 	done
-	for i in $(seq 10); do
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	for i in $(seq 20); do
 		p=
-		for f in slurmd slurmctld munge/munged; do
-			[ -f "$d/$f.pid" ] && kill -0 "$(cat "$d/$f.pid")" 2>/dev/null && p=1
+		for f in $pids; do
+			kill -0 "$f" 2>/dev/null && p=1
 		done
 		[ -z "$p" ] && break
-		sleep 0.5
+		sleep 0.25
 	done
-	for f in slurmd slurmctld munge/munged; do
-		[ -f "$d/$f.pid" ] && kill -9 "$(cat "$d/$f.pid")" 2>/dev/null
-	done
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 	for p in $(slurm_pids_marked "SLURM_DIR=$d") $(slurm_pids_marked "SLURM_CONF=$d/slurm.conf"); do
 		# A job's processes have SLURM_JOB_ID; the caller's have not.
 		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmstepd ] ||
@@ -131,6 +135,7 @@ slurm_stop()
 		fi
 	done
 	SLURM_DIR=
+	return 0
 }
 
 # slurm_job_state JOB: the state of a job or array task (COMPLETED,
