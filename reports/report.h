@@ -12,6 +12,7 @@
 #ifndef REPORTS_REPORT_H
 #define REPORTS_REPORT_H
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,10 +21,12 @@
 
 enum report_type {
 	REPORT_TEXT,	/* const char * (copied; NULL is an empty cell / null) */
-	REPORT_INT,	/* long long */
+	REPORT_INT,	/* long long; REPORT_NONE is an empty cell / null */
 	REPORT_REAL,	/* double */
 	REPORT_PCT,	/* double, a percentage 0..100 */
 };
+
+#define REPORT_NONE LLONG_MIN
 
 struct report_col {
 	const char *name;	/* CSV header and JSON key */
@@ -161,7 +164,7 @@ void report_plot_release(struct report_plot *p);
 enum report_tab {
 	T_CORPUS, T_SCAN_RUNS, T_SCAN_ERRORS, T_FUNCTIONS, T_THRESHOLDS, T_CATEGORIES,
 	T_PLAN, T_MILESTONES, T_NONPOSIX, T_PACKAGES, T_TRACE_RUNS, T_TRACE_SYSCALLS,
-	T_TRACE_BLOCKING, T_SRC_FUNCTIONS, T_SRC_FILES, T_COUNT
+	T_TRACE_BLOCKING, T_TRACE_CLASSES, T_SRC_FUNCTIONS, T_SRC_FILES, T_COUNT
 };
 
 struct report_chart {

@@ -143,9 +143,16 @@ static void trace_body(FILE *f, struct report_ctx *r)
 {
 	section(f, "traces", "Traces: where the time blocks");
 	fprintf(f, "<p>%lld runs of <code>parakit trace</code>. Off-CPU time inside a syscall is time "
-		   "the thread was blocked in it; that is what a parakernel makes asynchronous.</p>\n",
-		r->trace_runs);
+		   "the thread was blocked in it. The blocking share is given per thread-second: off-CPU "
+		   "time inside syscalls over the run's thread time (the sum of its threads' lifetimes), "
+		   "so it is at most 100 %%, and per class of syscall, since only blocking in I/O is what a "
+		   "parakernel makes asynchronous: a pool of idle threads waiting in <code>futex</code> is "
+		   "synchronisation, and <code>epoll_wait</code> is waiting for events. The last column, "
+		   "off-CPU time summed over threads over wall time, passes 100 %% whenever threads block "
+		   "at once.</p>\n", r->trace_runs);
 	report_table_html(f, &r->tab[T_TRACE_RUNS], 0);
+	fputs("<h3>Blocking by class of syscall</h3>\n", f);
+	report_table_html(f, &r->tab[T_TRACE_CLASSES], 500);
 	fputs("<h3>Syscalls observed to block</h3>\n", f);
 	report_table_html(f, &r->tab[T_TRACE_BLOCKING], 500);
 	charts(f, r, "traces");

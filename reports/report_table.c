@@ -90,7 +90,8 @@ static int write_csv(const struct report_table *t, FILE *f)
 					report_csv_text(f, row[i].s, strlen(row[i].s));
 				break;
 			case REPORT_INT:
-				fprintf(f, "%lld", row[i].i);
+				if (row[i].i != REPORT_NONE)
+					fprintf(f, "%lld", row[i].i);
 				break;
 			default:
 				write_real(f, row[i].d, 0);
@@ -128,7 +129,10 @@ static int write_json(const struct report_table *t, FILE *f, const char *weights
 				util_json_s(f, row[i].s);
 				break;
 			case REPORT_INT:
-				fprintf(f, "%lld", row[i].i);
+				if (row[i].i != REPORT_NONE)
+					fprintf(f, "%lld", row[i].i);
+				else
+					fputs("null", f);
 				break;
 			default:
 				write_real(f, row[i].d, 1);
@@ -185,7 +189,10 @@ static void html_cell(FILE *f, const struct report_col *c, const union report_ce
 			fputs("</div>", f);
 		break;
 	case REPORT_INT:
-		fprintf(f, "<td class=n>%lld", v->i);
+		if (v->i != REPORT_NONE)
+			fprintf(f, "<td class=n>%lld", v->i);
+		else
+			fputs("<td class=n>", f);
 		break;
 	case REPORT_REAL:
 		fputs("<td class=n>", f);

@@ -1,11 +1,15 @@
 /*
  * The trace sections: per run the syscall table, the latency histograms
  * of its busiest syscalls, and what blocked. Read through parakit trace's
- * views (v_trace_runs, v_trace_syscalls, v_trace_hist).
+ * views (v_trace_runs, v_trace_syscalls, v_trace_hist, v_trace_blocking).
  *
- * Off-CPU time is summed over the threads of a run, so with several
- * threads blocked at once it can exceed the run's wall time: the share of
- * wall time is then over 100 %, and the table says so rather than clip it.
+ * The blocking share is v_trace_blocking's: off-CPU time inside syscalls
+ * over the run's thread time (the sum of its threads' lifetimes), per
+ * class of syscall (I/O, waiting for events, synchronisation, process and
+ * memory), so a pool of idle threads in futex shows as synchronisation
+ * and cannot drown the I/O a parakernel makes asynchronous. The raw sum
+ * over threads, over wall time (which passed 1,000 % for servers with
+ * idle pools), stays in the runs table for comparison.
  */
 #include "common/common.h"
 #include "db/db.h"
@@ -18,12 +22,24 @@
 #define C(name, label, type) { name, label, type, 1 }
 
 static const struct report_col truns_cols[] = {
-	C("run_id", "run", REPORT_INT), C("command", "command", REPORT_TEXT),
+	C("run_id", "run", REPORT_INT), C("label", "label", REPORT_TEXT), C("command", "command", REPORT_TEXT),
 	C("started", "started (UTC)", REPORT_TEXT), C("wall_ns", "wall time (ns)", REPORT_INT),
-	C("processes", "processes", REPORT_INT), C("lost_events", "lost events", REPORT_INT),
+	C("processes", "processes", REPORT_INT), C("threads", "threads", REPORT_INT),
+	C("thread_ns", "thread time (ns)", REPORT_INT), C("lost_events", "lost events", REPORT_INT),
 	C("calls", "syscalls", REPORT_INT), C("offcpu_ns", "off-CPU in syscalls (ns)", REPORT_INT),
-	C("offcpu_share_pct", "off-CPU share of wall time", REPORT_PCT),
+	C("blocking_share_pct", "blocked, share of thread time", REPORT_PCT),
+	C("io_blocking_share_pct", "blocked in I/O, share of thread time", REPORT_PCT),
+	C("offcpu_share_pct", "off-CPU over wall time, summed over threads", REPORT_PCT),
 };
+static const struct report_col tclass_cols[] = {
+	C("run_id", "run", REPORT_INT), C("class", "class", REPORT_TEXT),
+	C("calls", "calls", REPORT_INT), C("offcpu_ns", "off-CPU (ns)", REPORT_INT),
+	C("ctx_switches", "context switches", REPORT_INT),
+	C("share_of_thread_time_pct", "share of thread time", REPORT_PCT),
+};
+
+/* The classes of v_trace_blocking, in the order the chart stacks them. */
+static const char *const classes[] = { "io", "wait", "sync", "process", "other" };
 static const struct report_col tsys_cols[] = {
 	C("run_id", "run", REPORT_INT), C("syscall", "syscall", REPORT_TEXT),
 	C("calls", "calls", REPORT_INT), C("errors", "errors", REPORT_INT),
@@ -46,6 +62,66 @@ static double pct(long long a, sqlite3_stmt *st, int col)
 	if (sqlite3_column_type(st, col) == SQLITE_NULL || sqlite3_column_int64(st, col) <= 0)
 		return NAN;
 	return 100.0 * a / sqlite3_column_int64(st, col);
+}
+
+/* Column col, or REPORT_NONE for NULL (a run an older parakit made). */
+static long long int_or_none(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? REPORT_NONE : sqlite3_column_int64(st, col);
+}
+
+/* The stacked chart of the blocking share per class of every run that has
+ * its thread time. */
+static void class_chart(struct report_ctx *r)
+{
+	sqlite3_stmt *st;
+	long long run = -1;
+	double share[ARRAY_SIZE(classes)] = { 0 };
+	int runs = 0;
+	FILE *f;
+
+	st = db_prepare(r->db, "SELECT run_id, class, share_pct FROM v_trace_blocking"
+			       " WHERE share_pct IS NOT NULL ORDER BY run_id");
+	if (!st || !(f = report_plot_data(&r->plot, "classes.dat"))) {
+		sqlite3_finalize(st);
+		return;
+	}
+	for (int more = 1; more; ) {
+		more = sqlite3_step(st) == SQLITE_ROW;
+		if (run >= 0 && (!more || sqlite3_column_int64(st, 0) != run)) {
+			fprintf(f, "run %lld", run);
+			for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
+				fprintf(f, "\t%.10g", share[i]);
+			fputc('\n', f);
+			memset(share, 0, sizeof(share));
+			runs++;
+		}
+		if (!more)
+			break;
+		run = sqlite3_column_int64(st, 0);
+		for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
+			if (!strcmp(classes[i], (const char *)sqlite3_column_text(st, 1)))
+				share[i] = sqlite3_column_double(st, 2);
+	}
+	sqlite3_finalize(st);
+	fclose(f);
+	if (!runs)
+		return;
+	report_chart_add(r, "traces",
+			 "Blocking share of each trace run, per thread-second: off-CPU time inside syscalls over "
+			 "the run's thread time (the sum of its threads' lifetimes), by class of syscall. I/O is "
+			 "what a parakernel makes asynchronous; waits for events and synchronisation (an idle "
+			 "pool's <code>futex</code>) are not I/O. At most 100 %%. Data: <code>v_trace_blocking</code>.");
+	report_plot_cmd(&r->plot, "set title 'Blocking share per thread-second, by class'");
+	report_plot_cmd(&r->plot, "set ylabel 'off-CPU in syscalls (%% of thread time)'\nset xlabel 'trace run'");
+	report_plot_cmd(&r->plot, "set style data histograms\nset style histogram rowstacked\n"
+				  "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset yrange [0:100]\n"
+				  "set grid ytics\nset key outside right top");
+	report_plot_cmd(&r->plot, "plot 'classes.dat' using 2:xtic(1) title 'I/O' lc rgb '#c0392b', "
+				  "'' using 3 title 'waiting for events' lc rgb '#2980b9', "
+				  "'' using 4 title 'synchronisation' lc rgb '#8e44ad', "
+				  "'' using 5 title 'process, memory' lc rgb '#27ae60', "
+				  "'' using 6 title 'other' lc rgb '#95a5a6'");
 }
 
 /* One chart per run that has histograms: its five syscalls with the most
@@ -100,34 +176,49 @@ int report_trace_sections(struct report_ctx *r)
 	long long runs[64];
 	size_t nruns = 0;
 	sqlite3_stmt *st;
-	FILE *f = NULL;
 
-	INIT(r, T_TRACE_RUNS, "trace_runs", "v_trace_runs and v_trace_syscalls", truns_cols);
+	INIT(r, T_TRACE_RUNS, "trace_runs", "v_trace_runs, v_trace_syscalls and v_trace_blocking", truns_cols);
 	INIT(r, T_TRACE_SYSCALLS, "trace_syscalls", "v_trace_syscalls", tsys_cols);
 	INIT(r, T_TRACE_BLOCKING, "trace_blocking",
 	     "syscalls with off-CPU time inside them (v_trace_syscalls.offcpu_ns > 0)", tblock_cols);
+	INIT(r, T_TRACE_CLASSES, "trace_blocking_classes",
+	     "v_trace_blocking: off-CPU time inside syscalls per class over the run's thread time", tclass_cols);
 	r->trace_runs = db_int(r->db, "SELECT count(*) FROM v_trace_runs", 0);
 	if (!r->trace_runs)
 		return 0;
-	st = db_prepare(r->db, "SELECT r.run_id, r.command, r.started, r.wall_ns, r.processes, r.lost_events,"
-			       " coalesce(sum(s.calls), 0), coalesce(sum(s.offcpu_ns), 0)"
+	st = db_prepare(r->db, "SELECT r.run_id, r.label, r.command, r.started, r.wall_ns, r.processes,"
+			       " r.threads, r.thread_ns, r.lost_events,"
+			       " coalesce(sum(s.calls), 0), coalesce(sum(s.offcpu_ns), 0),"
+			       " (SELECT sum(share_pct) FROM v_trace_blocking b WHERE b.run_id = r.run_id),"
+			       " (SELECT share_pct FROM v_trace_blocking b WHERE b.run_id = r.run_id AND class = 'io')"
 			       " FROM v_trace_runs r LEFT JOIN v_trace_syscalls s ON s.run_id = r.run_id"
 			       " GROUP BY r.run_id ORDER BY r.run_id");
-	if (r->trace_runs && (f = report_plot_data(&r->plot, "block.dat")) == NULL)
-		r->trace_runs = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		long long off = sqlite3_column_int64(st, 7);
-		double share = pct(off, st, 3);
+		long long off = sqlite3_column_int64(st, 10);
+		double all = sqlite3_column_type(st, 11) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 11);
+		double io = sqlite3_column_type(st, 12) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 12);
 
+		/* A run with thread time and no I/O syscall blocked 0 % in I/O. */
+		if (isfinite(all) && !isfinite(io))
+			io = 0;
 		report_table_add(&r->tab[T_TRACE_RUNS], sqlite3_column_int64(st, 0),
 				 (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-				 sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
-				 sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6), off, share);
-		if (f)
-			fprintf(f, "run %lld\t%.10g\n", sqlite3_column_int64(st, 0), isfinite(share) ? share : 0);
+				 (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
+				 sqlite3_column_int64(st, 5), int_or_none(st, 6), int_or_none(st, 7),
+				 sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9), off, all, io,
+				 pct(off, st, 4));
 		if (nruns < ARRAY_SIZE(runs))
 			runs[nruns++] = sqlite3_column_int64(st, 0);
 	}
+	sqlite3_finalize(st);
+
+	st = db_prepare(r->db, "SELECT run_id, class, calls, offcpu_ns, ctx_switches, share_pct"
+			       " FROM v_trace_blocking ORDER BY run_id, offcpu_ns DESC, class");
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		report_table_add(&r->tab[T_TRACE_CLASSES], sqlite3_column_int64(st, 0),
+				 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
+				 sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+				 sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5));
 	sqlite3_finalize(st);
 
 	st = db_prepare(r->db, "SELECT run_id, syscall, calls, errors, total_ns, max_ns, offcpu_ns, ctx_switches"
@@ -154,20 +245,7 @@ int report_trace_sections(struct report_ctx *r)
 	}
 	sqlite3_finalize(st);
 
-	if (f) {
-		fclose(f);
-		report_chart_add(r, "traces",
-				 "Share of each trace run's wall time its threads spent off-CPU inside syscalls "
-				 "(blocked): what a parakernel turns into asynchronous operations. Summed over "
-				 "threads, so it can pass 100 %%. Data: <code>v_trace_runs</code>, "
-				 "<code>v_trace_syscalls</code>.");
-		report_plot_cmd(&r->plot, "set title 'Blocking share of each trace run'");
-		report_plot_cmd(&r->plot, "set ylabel 'off-CPU time in syscalls (%% of wall time)'\n"
-					  "set xlabel 'trace run'");
-		report_plot_cmd(&r->plot, "set style data histograms\nset style fill solid 0.85 border -1\n"
-					  "set boxwidth 0.7\nset yrange [0:*]\nset grid ytics\nunset key");
-		report_plot_cmd(&r->plot, "plot 'block.dat' using 2:xtic(1) lc rgb '#8e44ad'");
-	}
+	class_chart(r);
 	for (size_t i = 0; i < nruns; i++) {
 		char data[32];
 

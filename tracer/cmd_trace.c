@@ -23,7 +23,8 @@
 
 static const char *const synopsis[] = {
 	"parakit trace [--db FILE] [--json] [--events] [--interval SEC] [--duration SEC]\n"
-	"              [--filter SYSCALLS] ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )",
+	"              [--filter SYSCALLS] [--label NAME] [--work UNIT=N]\n"
+	"              ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )",
 	NULL
 };
 
@@ -36,6 +37,12 @@ static const struct util_usage usage = {
 		"errors per errno, total and max time, a log2 latency histogram, off-CPU time\n"
 		"and context switches inside each syscall, and io_uring operations per opcode.\n"
 		"Prints a table like strace -c and stores the run in the database.\n"
+		"\n"
+		"The blocking share is off-CPU time inside syscalls over thread time: the\n"
+		"sum of the traced threads' lifetimes, so it is at most 100 % however many\n"
+		"threads wait. --label names the program the run measures, for the report\n"
+		"to set its runs side by side (plain, under a shim, ported); --work says how\n"
+		"much work the run did (--work requests=1000), for counts per unit of work.\n"
 		"\n"
 		"Events the ring buffer (--buffer) cannot hold are counted per CPU, never\n"
 		"dropped silently. A cgroup's PATH is absolute or relative to the cgroup2\n"
@@ -50,12 +57,15 @@ static const struct util_usage usage = {
 		"parakit trace -- make -j2                  # a build and all its children\n"
 		"parakit trace --events --db t.db -- ./server --once\n"
 		"parakit trace -p 1234 --interval 1         # live view of a running daemon\n"
-		"parakit trace --cgroup system.slice/nginx.service --duration 10 --json\n",
+		"parakit trace --cgroup system.slice/nginx.service --duration 10 --json\n"
+		"parakit trace --label tinyproxy --work requests=1000 -p $(pidof tinyproxy)\n",
 	.args = UTIL_ARGS_COMMAND,
 };
 
 static struct trace_cmd_opts {
-	const char *db, *output, *cgroup, *filter;
+	const char *db, *output, *cgroup, *filter, *label;
+	char *work_unit;
+	long long work;
 	int no_db, json;
 	double interval, duration;
 	pid_t *pids;
@@ -248,6 +258,29 @@ static int opt_seconds(const struct util_option *opt, const char *arg)
 	return 0;
 }
 
+/* --work UNIT=N: a word, and a count of at least 1. */
+static int opt_work(const struct util_option *opt, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *end;
+	long long n;
+
+	(void)opt;
+	if (!eq || eq == arg || strspn(arg, "abcdefghijklmnopqrstuvwxyz_-") != (size_t)(eq - arg))
+		goto bad;
+	errno = 0;
+	n = strtoll(eq + 1, &end, 10);
+	if (end == eq + 1 || *end || n < 1 || errno)
+		goto bad;
+	free(opts.work_unit);
+	opts.work_unit = xstrndup(arg, eq - arg);
+	opts.work = n;
+	return 0;
+bad:
+	util_err("--work: not UNIT=N (a lower-case word, a count from 1): '%s'", arg);
+	return -1;
+}
+
 static int opt_pids(const struct util_option *opt, const char *arg)
 {
 	(void)opt;
@@ -284,6 +317,11 @@ static int parse_options(int argc, char **argv, int *status)
 				 "with -p: to these processes alone, not their descendants nor the processes"
 				 " they start later"),
 		UTIL_OPT_STRING(0, "cgroup", &opts.cgroup, "PATH", "everything in this cgroup v2 and below"),
+		UTIL_OPT_STRING(0, "label", &opts.label, "NAME",
+				"the program this run measures, stored with it: the report pairs the runs of"
+				" one label (plain, shimmed, ported)"),
+		UTIL_OPT_CALLBACK(0, "work", NULL, "UNIT=N", opt_work,
+				  "the work the run did (requests=1000): the report gives counts per UNIT"),
 		UTIL_OPT_END()
 	};
 	int first;
@@ -414,6 +452,9 @@ int cmd_trace(int argc, char **argv)
 	ri.command = argc ? util_join_argv(argc, argv) : opts.cgroup ? xstrdup(opts.cgroup) : xstrdup(target);
 	ri.target = target;
 	ri.mode = mode_name(mode, sizeof(mode));
+	ri.label = opts.label;
+	ri.work_unit = opts.work_unit;
+	ri.work = opts.work;
 	util_utc_now(ri.started, sizeof(ri.started));
 	/* The tracer first: a run that cannot trace leaves no row behind. */
 	if (trace_open(&t, &opts.t))
@@ -456,5 +497,6 @@ out:
 	free(target);
 	free((char *)ri.command);
 	free(opts.pids);
+	free(opts.work_unit);
 	return ret;
 }

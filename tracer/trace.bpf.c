@@ -46,6 +46,19 @@ __s64 live = 0;
 __u64 procs_dropped = 0;
 __u64 errnos_dropped = 0;
 
+/*
+ * Thread time: the sum over traced threads of the time each was traced,
+ * from its fork (or the command's execve, or the attach) to its exit or
+ * the run's end, so that blocking can be given per thread-second. Three
+ * sums, so that no thread needs visiting at the end: the threads still
+ * running add live * end - born_sum. Touched at thread birth and exit
+ * only, so shared atomics cost nothing on the syscall path.
+ */
+__s64 threads_live = 0;
+__u64 threads_born_sum = 0;
+__u64 threads_gone_ns = 0;
+__u64 threads_seen = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -158,6 +171,31 @@ static __always_inline void proc_new(struct task_struct *t, __u32 flags)
 	__sync_fetch_and_add(&live, 1);
 }
 
+static __always_inline void thread_born(struct trace_task *t)
+{
+	__u64 now;
+
+	if (t->born_ns)
+		return;
+	now = bpf_ktime_get_ns();
+	t->born_ns = now;
+	__sync_fetch_and_add(&threads_live, 1);
+	__sync_fetch_and_add(&threads_born_sum, now);
+	__sync_fetch_and_add(&threads_seen, 1);
+}
+
+static __always_inline void thread_gone(struct trace_task *t)
+{
+	__u64 born = t->born_ns;
+
+	if (!born)
+		return;
+	t->born_ns = 0;
+	__sync_fetch_and_add(&threads_gone_ns, bpf_ktime_get_ns() - born);
+	__sync_fetch_and_add(&threads_live, -1);
+	__sync_fetch_and_add(&threads_born_sum, -born);
+}
+
 static __always_inline int in_cgroup(void)
 {
 	return bpf_get_current_ancestor_cgroup_id(cfg_cgroup_level) == cfg_cgroup_id;
@@ -193,6 +231,7 @@ static __always_inline struct trace_task *task_of(struct task_struct *task)
 	if (!t)
 		return NULL;
 	t->state = TRACE_ACTIVE;
+	thread_born(t);
 	proc_new(task, TRACE_PROC_ATTACHED);
 	return t;
 }
@@ -449,6 +488,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		return 0;
 	ct->state = TRACE_ACTIVE;
 	ct->fresh = 1;
+	thread_born(ct);
 	if (!thread) {
 		struct trace_proc *pp, *cp;
 		__u32 pid = parent->tgid;
@@ -476,10 +516,12 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	if (cfg_exit_only && t->state == TRACE_ARMED) {
 		/* The launcher's execve succeeded: the command starts here. */
 		t->state = TRACE_ACTIVE;
+		thread_born(t);
 		proc_new(p, 0);
 	} else if (t->state != TRACE_ACTIVE) {
 		return 0;
 	} else if (t->launching) {
+		thread_born(t);
 		proc_new(p, 0);
 	}
 	pid = p->tgid;
@@ -501,6 +543,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 
 	if (!t || t->state != TRACE_ACTIVE)
 		return 0;
+	thread_gone(t);
 	/* The process is gone with its last thread. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;

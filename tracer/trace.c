@@ -209,8 +209,16 @@ static int mark(struct tracer *t, int pidfd, __u8 state, __u64 flags)
 {
 	struct trace_task v = { .state = state };
 
+	/* An active task is counted in thread time from now (trace.bpf.c). */
+	if (state == TRACE_ACTIVE)
+		v.born_ns = util_now_ns();
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tasks), &pidfd, &v, flags))
 		return -errno;
+	if (v.born_ns) {
+		__atomic_fetch_add(&t->skel->bss->threads_live, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&t->skel->bss->threads_born_sum, v.born_ns, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&t->skel->bss->threads_seen, 1, __ATOMIC_SEQ_CST);
+	}
 	return 0;
 }
 
@@ -645,6 +653,10 @@ int trace_collect(struct tracer *t, struct trace_result *r)
 		err = read_uring_and_lost(t, r);
 	r->procs_dropped = t->skel->bss->procs_dropped;
 	r->errnos_dropped = t->skel->bss->errnos_dropped;
+	r->threads = __atomic_load_n(&t->skel->bss->threads_seen, __ATOMIC_SEQ_CST);
+	r->thread_ns = __atomic_load_n(&t->skel->bss->threads_gone_ns, __ATOMIC_SEQ_CST) +
+		       __atomic_load_n(&t->skel->bss->threads_live, __ATOMIC_SEQ_CST) * util_now_ns() -
+		       __atomic_load_n(&t->skel->bss->threads_born_sum, __ATOMIC_SEQ_CST);
 	if (err)
 		util_err("cannot read the BPF maps: %s", strerror(-err));
 	return err;

@@ -43,6 +43,7 @@ struct trace_task {
 	__u64 enter_ns;
 	__u64 offcpu_start;	/* when it left the CPU inside a call, or 0 */
 	__u64 offcpu_ns;
+	__u64 born_ns;	/* traced since (fork, the command's execve, attach); 0: not counted */
 	__u64 args[3];
 	__u32 nr;
 	__u32 vcsw;

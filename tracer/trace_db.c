@@ -30,8 +30,8 @@ int trace_db_open(struct trace_db **out, const char *path, struct trace_run_info
 	*out = NULL;
 	if (db_open(path, &d->db))
 		goto fail;
-	st = db_prepare(d->db, "INSERT INTO trace_run(command, target, mode, parakit_version, started)"
-			       " VALUES(?1, ?2, ?3, ?4, ?5)");
+	st = db_prepare(d->db, "INSERT INTO trace_run(command, target, mode, parakit_version, started,"
+			       " label, work_unit, work) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0))");
 	if (!st)
 		goto fail;
 	sqlite3_bind_text(st, 1, ri->command, -1, SQLITE_STATIC);
@@ -39,6 +39,9 @@ int trace_db_open(struct trace_db **out, const char *path, struct trace_run_info
 	sqlite3_bind_text(st, 3, ri->mode, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, PARAKIT_VERSION, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, ri->started, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ri->label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, ri->work_unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, ri->work);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		util_err("database '%s': %s", path, sqlite3_errmsg(d->db));
 		goto fail;
@@ -176,7 +179,8 @@ static int write_rest(struct trace_db *d, const struct trace_result *r, const st
 	sqlite3_stmt *u = db_prepare(d->db, "INSERT INTO trace_uring VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	sqlite3_stmt *l = db_prepare(d->db, "INSERT INTO trace_lost VALUES(?1, ?2, ?3)");
 	sqlite3_stmt *run = db_prepare(d->db, "UPDATE trace_run SET duration_ns = ?2, exit_status = ?3,"
-					      " lost_events = ?4, lost_processes = ?5, events = ?6 WHERE id = ?1");
+					      " lost_events = ?4, lost_processes = ?5, events = ?6, threads = ?7,"
+					      " thread_ns = ?8 WHERE id = ?1");
 	int ret = -1;
 
 	if (!p || !u || !l || !run)
@@ -237,6 +241,8 @@ static int write_rest(struct trace_db *d, const struct trace_result *r, const st
 	sqlite3_bind_int64(run, 4, r->lost_events);
 	sqlite3_bind_int64(run, 5, r->procs_dropped);
 	sqlite3_bind_int64(run, 6, d->events);
+	sqlite3_bind_int64(run, 7, r->threads);
+	sqlite3_bind_int64(run, 8, r->thread_ns);
 	ret = step(d, run);
 out:
 	sqlite3_finalize(p);

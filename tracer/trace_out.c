@@ -95,8 +95,9 @@ void trace_print_table(FILE *f, const struct trace_result *r, const struct trace
 
 	totals(r, &t);
 	table(f, r->sys, TRACE_MAX_SYSCALLS);
-	fprintf(f, "\nwall time %.6f s, off-CPU inside syscalls %.6f s: blocking share %.1f %%\n",
-		wall / 1e9, t.offcpu_ns / 1e9, pct(t.offcpu_ns, wall));
+	fprintf(f, "\nwall time %.6f s, %llu threads for %.6f s, off-CPU inside syscalls %.6f s: "
+		"blocking share %.1f %% of thread time\n", wall / 1e9, (unsigned long long)r->threads,
+		r->thread_ns / 1e9, t.offcpu_ns / 1e9, pct(t.offcpu_ns, r->thread_ns));
 	fprintf(f, "context switches inside syscalls: %llu voluntary, %llu involuntary\n",
 		(unsigned long long)t.vcsw, (unsigned long long)t.ivcsw);
 	if (r->n_errnos) {
@@ -149,6 +150,9 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 	fprintf(f, ",\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"offcpu_ns\":%llu,\"blocking_share\":%.6f",
 		(unsigned long long)t.calls, (unsigned long long)t.errors, (unsigned long long)t.total_ns,
 		(unsigned long long)t.offcpu_ns, wall ? (double)t.offcpu_ns / wall : 0);
+	fprintf(f, ",\"threads\":%llu,\"thread_ns\":%llu,\"blocking_share_of_thread_time\":%.6f",
+		(unsigned long long)r->threads, (unsigned long long)r->thread_ns,
+		r->thread_ns ? (double)t.offcpu_ns / r->thread_ns : 0);
 	fprintf(f, ",\"lost_events\":%llu,\"lost_per_cpu\":[", (unsigned long long)r->lost_events);
 	for (int c = 0; c < r->ncpus; c++)
 		fprintf(f, "%s%llu", c ? "," : "", (unsigned long long)r->lost_per_cpu[c]);

@@ -44,6 +44,8 @@ struct trace_result {
 	uint64_t lost_events;
 	uint64_t procs_dropped;
 	uint64_t errnos_dropped;
+	uint64_t threads;		/* threads traced */
+	uint64_t thread_ns;		/* the sum of their traced lifetimes (trace.bpf.c) */
 };
 
 struct tracer;
@@ -129,6 +131,9 @@ struct trace_run_info {
 	const char *command;
 	const char *target;	/* "command", "pid 12,13", "cgroup /x" */
 	const char *mode;	/* "count", "latency", "full", "+events" */
+	const char *label;	/* --label, or NULL */
+	const char *work_unit;	/* --work UNIT=N: "requests", or NULL */
+	long long work;		/* N */
 	char started[32];	/* UTC */
 	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
 	int exit_status;	/* -1 when not a command run */
