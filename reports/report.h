@@ -161,6 +161,15 @@ void report_plot_release(struct report_plot *p);
 
 /* ---- one report in the making ---- */
 
+/*
+ * The fewest packages with ELF files the page draws as a distribution
+ * (Figure 1, categories, importance, the plans, per package). Below it a
+ * share has at most four values (one program: every function it imports
+ * is "100 % of packages") and the page lists the programs' functions with
+ * their share in the published distribution instead.
+ */
+#define REPORT_DISTRIBUTION_MIN 5
+
 enum report_tab {
 	T_CORPUS, T_SCAN_RUNS, T_SCAN_ERRORS, T_FUNCTIONS, T_THRESHOLDS, T_CATEGORIES,
 	T_PLAN, T_MILESTONES, T_NONPOSIX, T_PACKAGES, T_TRACE_RUNS, T_TRACE_SYSCALLS,
@@ -186,6 +195,8 @@ struct report_ctx {
 	size_t ncharts, charts_cap;
 	long long trace_runs;
 	long long src_sites;	/* POSIX call sites found by parakit src */
+	int small;		/* fewer than REPORT_DISTRIBUTION_MIN packages */
+	size_t used_funcs;	/* catalogue functions some package imports */
 };
 
 /* Fill the tables and queue the charts of the scan and trace sections. */

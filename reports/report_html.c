@@ -139,6 +139,32 @@ static void scan_body(FILE *f, struct report_ctx *r)
 	fputs("</section>\n", f);
 }
 
+/* A handful of programs is not a distribution: one line says so, and
+ * their functions are listed with the share the published study gives. */
+static void programs_body(FILE *f, struct report_ctx *r)
+{
+	struct report_corpus *c = &r->corpus;
+
+	section(f, "linkage", "The POSIX functions these programs use");
+	fprintf(f, "<p class=note id=small-corpus>%zu package%s with ELF files: fewer than %d, too few to draw "
+		   "as a distribution, so Figure 1, the categories, API importance, the plans and the "
+		   "package table are not drawn (their CSV and JSON files are written).</p>\n",
+		c->npkgs, c->npkgs > 1 ? "s" : "", REPORT_DISTRIBUTION_MIN);
+	fprintf(f, "<p>The %zu POSIX functions %s import%s", r->used_funcs,
+		c->npkgs > 1 ? "they" : "it", r->have_pub ? ", with the share of packages importing each in " : ".");
+	if (r->have_pub) {
+		report_html_s(f, r->pub.label);
+		fputs(" (the published column).", f);
+	}
+	fputs("</p>\n", f);
+	report_table_html(f, &r->tab[T_FUNCTIONS], r->used_funcs ? r->used_funcs : 1);
+	fputs("</section>\n", f);
+
+	section(f, "nonposix", "Imported, but not POSIX");
+	report_table_html(f, &r->tab[T_NONPOSIX], r->top);
+	fputs("</section>\n", f);
+}
+
 static void trace_body(FILE *f, struct report_ctx *r)
 {
 	section(f, "traces", "Traces: where the time blocks");
@@ -191,7 +217,15 @@ static void write_page(FILE *f, struct report_ctx *r)
 	fprintf(f, "</code>; written %s by parakit %s; package weights: %s.</p>\n</header>\n",
 		util_utc_now(now, sizeof(now)), PARAKIT_VERSION, report_weights_name(c->weighting));
 
-	if (c->npkgs) {
+	if (r->small) {
+		fputs("<nav><ol><li><a href=\"#corpus\">The corpus</a><li><a href=\"#linkage\">Functions used</a>"
+		      "<li><a href=\"#nonposix\">Not POSIX</a>", f);
+		if (r->trace_runs)
+			fputs("<li><a href=\"#traces\">Traces</a>", f);
+		if (r->src_sites)
+			fputs("<li><a href=\"#source\">Source</a>", f);
+		fputs("</ol></nav>\n", f);
+	} else if (c->npkgs) {
 		fputs("<nav><ol><li><a href=\"#corpus\">The corpus</a><li><a href=\"#linkage\">Functions by "
 		      "package share</a><li><a href=\"#categories\">By category</a><li><a href=\"#importance\">"
 		      "API importance</a><li><a href=\"#plan\">What to implement first</a><li><a "
@@ -221,7 +255,9 @@ static void write_page(FILE *f, struct report_ctx *r)
 		report_table_html(f, &r->tab[T_SCAN_ERRORS], 1000);
 	}
 	fputs("</section>\n", f);
-	if (c->npkgs)
+	if (r->small)
+		programs_body(f, r);
+	else if (c->npkgs)
 		scan_body(f, r);
 	if (r->trace_runs)
 		trace_body(f, r);

@@ -232,7 +232,8 @@ static void linkage(struct report_ctx *r, const int *order)
 				 fn->paper_share >= 0 ? fn->paper_share : NAN);
 	}
 
-	if (!used)
+	r->used_funcs = used;
+	if (!used || r->small)
 		goto out;
 	if (!(f = report_plot_data(&r->plot, "fig1.dat")))
 		goto out;
@@ -299,7 +300,7 @@ static void categories(struct report_ctx *r, const int *order)
 			names[b] = names[b - 1];
 			names[b - 1] = t;
 		}
-	if (c->plan_len)
+	if (c->plan_len && !r->small)
 		f = report_plot_data(&r->plot, "cat.dat");
 	for (size_t k = 0; k < ncat; k++) {
 		long long nf = 0, used = 0, pk = 0;
@@ -358,7 +359,7 @@ static void importance_chart(struct report_ctx *r)
 	size_t n = c->plan_len < 30 ? c->plan_len : 30;
 	FILE *f;
 
-	if (!n || !(f = report_plot_data(&r->plot, "imp.dat")))
+	if (!n || r->small || !(f = report_plot_data(&r->plot, "imp.dat")))
 		return;
 	for (size_t k = 0; k < n; k++)
 		fprintf(f, "%s\t%.10g\n", c->funcs[c->tsai_order[k]].name,
@@ -401,7 +402,7 @@ static void plan(struct report_ctx *r)
 				 100 * c->tsai_w[milestones[i]], 100 * c->plan_w[milestones[i]]);
 	report_table_add(&r->tab[T_MILESTONES], (long long)c->plan_len, 100 * c->tsai_w[c->plan_len],
 			 100 * c->plan_w[c->plan_len]);
-	if (!c->plan_len || !(f = report_plot_data(&r->plot, "plan.dat")))
+	if (!c->plan_len || r->small || !(f = report_plot_data(&r->plot, "plan.dat")))
 		return;
 	for (size_t k = 0; k <= c->plan_len; k++)
 		fprintf(f, "%zu\t%.10g\t%.10g\n", k, 100 * c->tsai_w[k], 100 * c->plan_w[k]);
@@ -514,6 +515,9 @@ int report_scan_sections(struct report_ctx *r)
 			if (i >= 0)
 				c->funcs[i].paper_share = r->pub.share[k];
 		}
+	/* Too few packages for shares to be a distribution: the tables are
+	 * written, the distribution's charts are not drawn. */
+	r->small = c->npkgs > 0 && c->npkgs < REPORT_DISTRIBUTION_MIN;
 	order = usage_order(c);
 	corpus_tables(r);
 	linkage(r, order);
