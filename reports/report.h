@@ -173,7 +173,8 @@ void report_plot_release(struct report_plot *p);
 enum report_tab {
 	T_CORPUS, T_SCAN_RUNS, T_SCAN_ERRORS, T_FUNCTIONS, T_THRESHOLDS, T_CATEGORIES,
 	T_PLAN, T_MILESTONES, T_NONPOSIX, T_PACKAGES, T_TRACE_RUNS, T_TRACE_SYSCALLS,
-	T_TRACE_BLOCKING, T_TRACE_CLASSES, T_SRC_FUNCTIONS, T_SRC_FILES, T_COUNT
+	T_TRACE_BLOCKING, T_TRACE_CLASSES, T_PAIRS, T_PAIR_URING, T_PAIR_IO, T_PAIR_DECISIONS,
+	T_SRC_FUNCTIONS, T_SRC_FILES, T_COUNT
 };
 
 struct report_chart {
@@ -195,6 +196,7 @@ struct report_ctx {
 	size_t ncharts, charts_cap;
 	long long trace_runs;
 	long long src_sites;	/* POSIX call sites found by parakit src */
+	size_t pair_programs;	/* programs among the trace runs */
 	int small;		/* fewer than REPORT_DISTRIBUTION_MIN packages */
 	size_t used_funcs;	/* catalogue functions some package imports */
 };
@@ -203,6 +205,8 @@ struct report_ctx {
 int report_scan_sections(struct report_ctx *r);
 int report_trace_sections(struct report_ctx *r);
 int report_src_sections(struct report_ctx *r);
+/* Before and after per program (report_pairs.c); after the trace sections. */
+int report_pairs_sections(struct report_ctx *r);
 /* Queues a chart: caption is a printf format whose arguments are ours
  * (numbers, fixed words) or escaped by the caller. */
 int report_chart_add(struct report_ctx *r, const char *section, const char *fmt, ...)

@@ -187,6 +187,32 @@ static void trace_body(FILE *f, struct report_ctx *r)
 	fputs("</section>\n", f);
 }
 
+static void pairs_body(FILE *f, struct report_ctx *r)
+{
+	section(f, "pairs", "Before and after, per program");
+	fprintf(f, "<p>The trace runs of %zu program%s side by side: plain, under a shim (a run of "
+		   "<code>parakit shim --run</code>) and ported (a run of a file under a tree "
+		   "<code>parakit port --apply</code> rewrote before the trace), each against the program's "
+		   "latest plain run. A run's program is its <code>--label</code>, else the file its first "
+		   "process ran; a label <code>NAME:VARIANT</code> names the variant the database cannot "
+		   "tell. Kernel entries are syscalls; per unit of work when the run was given one "
+		   "(<code>--work requests=N</code>), and the ratio is then per unit.</p>\n",
+		r->pair_programs, r->pair_programs == 1 ? "" : "s");
+	report_table_html(f, &r->tab[T_PAIRS], 0);
+	charts(f, r, "pairs");
+	fputs("<h3>I/O on io_uring, per opcode</h3>\n<p>Operations completed, and those the kernel "
+	      "handed to an io-wq worker because it could not start them without blocking.</p>\n", f);
+	report_table_html(f, &r->tab[T_PAIR_URING], 500);
+	fputs("<h3>I/O syscalls left on the kernel path</h3>\n", f);
+	report_table_html(f, &r->tab[T_PAIR_IO], 500);
+	fputs("<h3>Why: the shim's and the port's decisions</h3>\n<p>For a shimmed run, "
+	      "<code>v_shims</code> for its binary (routed through libpk, passed to libc, unsafe); for a "
+	      "ported run, the sites of the port run that rewrote its tree (<code>v_port_sites</code>: "
+	      "rewritten, or left with the reason).</p>\n", f);
+	report_table_html(f, &r->tab[T_PAIR_DECISIONS], 500);
+	fputs("</section>\n", f);
+}
+
 static void src_body(FILE *f, struct report_ctx *r)
 {
 	section(f, "source", "Source: where the calls are");
@@ -221,7 +247,7 @@ static void write_page(FILE *f, struct report_ctx *r)
 		fputs("<nav><ol><li><a href=\"#corpus\">The corpus</a><li><a href=\"#linkage\">Functions used</a>"
 		      "<li><a href=\"#nonposix\">Not POSIX</a>", f);
 		if (r->trace_runs)
-			fputs("<li><a href=\"#traces\">Traces</a>", f);
+			fputs("<li><a href=\"#pairs\">Before and after</a><li><a href=\"#traces\">Traces</a>", f);
 		if (r->src_sites)
 			fputs("<li><a href=\"#source\">Source</a>", f);
 		fputs("</ol></nav>\n", f);
@@ -231,7 +257,7 @@ static void write_page(FILE *f, struct report_ctx *r)
 		      "API importance</a><li><a href=\"#plan\">What to implement first</a><li><a "
 		      "href=\"#nonposix\">Not POSIX</a><li><a href=\"#packages\">Per package</a>", f);
 		if (r->trace_runs)
-			fputs("<li><a href=\"#traces\">Traces</a>", f);
+			fputs("<li><a href=\"#pairs\">Before and after</a><li><a href=\"#traces\">Traces</a>", f);
 		if (r->src_sites)
 			fputs("<li><a href=\"#source\">Source</a>", f);
 		fputs("</ol></nav>\n", f);
@@ -259,8 +285,10 @@ static void write_page(FILE *f, struct report_ctx *r)
 		programs_body(f, r);
 	else if (c->npkgs)
 		scan_body(f, r);
-	if (r->trace_runs)
+	if (r->trace_runs) {
+		pairs_body(f, r);
 		trace_body(f, r);
+	}
 	if (r->src_sites)
 		src_body(f, r);
 	fprintf(f, "<footer><p>Made by <code>parakit report</code> from the database's stable views and "

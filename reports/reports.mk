@@ -12,6 +12,7 @@ PARAKIT_SRCS += \
 	reports/report_escape.c \
 	reports/report_html.c \
 	reports/report_metrics.c \
+	reports/report_pairs.c \
 	reports/report_plot.c \
 	reports/report_published.c \
 	reports/report_scan.c \

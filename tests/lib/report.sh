@@ -25,8 +25,9 @@ R_BADUTF_PH=HOSTILE_9
 #   fxhostile a library importing read and the hostile names above
 #             ('bad_\xffutf8' for the non-UTF-8 one)
 # plus two trace runs written into parakit trace's tables (run 1 with
-# latency histograms for two syscalls, run 2 without, and a syscall named
-# `touch PWNED`), so the trace sections have known contents without BPF.
+# latency histograms for two syscalls and 2 threads for 2 ms, run 2
+# without histograms, 1 thread for 2 ms, and a syscall named `touch
+# PWNED`), so the trace sections have known contents without BPF.
 r_fx_db()
 {
 	local db=$1 d=$T_TMP/fx
@@ -51,9 +52,11 @@ r_fx_db()
 	t_scan "$db" "$d"/*.deb
 	[ "$T_RC" -eq 0 ] || { cat "$T_ERR" >&2; return 1; }
 	sqlite3 "$db" "
-		INSERT INTO trace_run(id, command, target, mode, parakit_version, started, duration_ns, exit_status)
-		VALUES (1, 'cat /etc/passwd', 'command', 'latency', '0.1.0', '2026-01-01T00:00:00Z', 1000000, 0),
-		       (2, 'sleep 1', 'command', 'count', '0.1.0', '2026-01-01T00:01:00Z', 2000000, 0);
+		INSERT INTO trace_run(id, command, target, mode, parakit_version, started, duration_ns, exit_status,
+				      threads, thread_ns)
+		VALUES (1, 'cat /etc/passwd', 'command', 'latency', '0.1.0', '2026-01-01T00:00:00Z', 1000000, 0,
+			2, 2000000),
+		       (2, 'sleep 1', 'command', 'count', '0.1.0', '2026-01-01T00:01:00Z', 2000000, 0, 1, 2000000);
 		INSERT INTO trace_syscall(run_id, nr, name, calls, errors, total_ns, max_ns, offcpu_ns, vcsw, ivcsw)
 		VALUES (1, 0, 'read', 10, 0, 50000, 20000, 30000, 3, 1),
 		       (1, 1, 'write', 5, 1, 20000, 9000, 0, 0, 2),

@@ -39,7 +39,7 @@ for r in json.load(open(sys.argv[1]))["rows"]:
 t_ok "every JSON file parses" bash -c 'for f in "$1"/*.json; do jq -e . "$f" >/dev/null || exit 1; done' _ "$out"
 
 # Charts: 4 for the scan (Figure 1, categories, importance, plan), one for
-# the blocking share of the traces, one per run with histograms.
+# the blocking share of the traces by class, one per run with histograms.
 runs_h=$(t_sql "$db" "SELECT count(DISTINCT run_id) FROM v_trace_hist")
 want_charts=$((4 + 1 + runs_h))
 t_is "$(r_charts "$page")" "$want_charts" "the file holds $want_charts charts"
@@ -60,6 +60,11 @@ t_is "$(r_rows "$T_TMP/dom.html" trace_syscalls)" "$(t_sql "$db" "SELECT count(*
 	"trace syscalls table: one row per syscall"
 t_is "$(r_rows "$T_TMP/dom.html" trace_runs)" "$(t_sql "$db" "SELECT count(*) FROM v_trace_runs")" \
 	"trace runs table: one row per run"
+t_is "$(r_rows "$T_TMP/dom.html" pairs)" "$(t_sql "$db" "SELECT count(*) FROM v_trace_runs")" \
+	"before and after table: one row per run"
+t_is "$(r_rows "$T_TMP/dom.html" trace_blocking_classes)" \
+	"$(t_sql "$db" "SELECT count(*) FROM (SELECT DISTINCT run_id, class FROM v_trace_syscalls)")" \
+	"blocking by class: one row per run and class"
 np=$(t_sql "$db" "SELECT count(DISTINCT package_id) FROM file")
 t_is "$(r_rows "$T_TMP/dom.html" packages)" "$np" "packages table: one row per package with ELF files"
 t_is "$(sed -n '/id="t-functions"/,/<\/table>/p' "$page" | grep -o '<tr><td class=n>1</td><td>[a-z_]*' | sed 's/.*<td>//')" \

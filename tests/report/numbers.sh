@@ -137,6 +137,10 @@ r_csv "$out/trace_syscalls.csv" run_id syscall calls offcpu_ns | sort > "$T_TMP/
 t_cmp "$T_TMP/got" "$T_TMP/want" "trace_syscalls.csv: the calls and off-CPU time the runs recorded"
 t_is "$(r_csv "$out/trace_runs.csv" run_id offcpu_share_pct | tr '\n' ' ')" "1	3 2	70 " \
 	"off-CPU share of wall time per run"
+t_is "$(r_csv "$out/trace_runs.csv" run_id blocking_share_pct io_blocking_share_pct | tr '\t\n' ', ')" \
+	"1,1.5,1.5 2,70,0 " "blocked per thread-second (read 30 us and nanosleep 1.4 ms of 2 ms), and in I/O"
+t_is "$(r_csv "$out/trace_blocking_classes.csv" run_id class offcpu_ns | awk -F'\t' '$3 > 0' | tr '\t\n' ', ')" \
+	"1,io,30000 2,wait,1400000 " "by class: read is I/O, clock_nanosleep waiting"
 t_is "$(r_csv "$out/trace_blocking.csv" syscall | tr '\n' ' ')" "read clock_nanosleep " \
 	"the syscalls observed to block"
 
