@@ -4,7 +4,9 @@
  * packages (report_weights.c), computes the metrics (report_metrics.c),
  * fills tables (report_table.c writes each as CSV and JSON, and as an HTML
  * table), draws the charts with gnuplot (report_plot.c) and writes the page
- * (report_html.c).
+ * (report_html.c). The scan sections are report_scan.c's, the traces
+ * report_trace.c's, the runs of one program side by side report_pairs.c's
+ * and the source report_src.c's.
  *
  * The database is read through the stable v_* views and the tables of
  * db/migrations/002-scan.sql only.
