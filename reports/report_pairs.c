@@ -35,7 +35,7 @@
 
 static const struct report_col pairs_cols[] = {
 	C("program", "program", REPORT_TEXT), C("variant", "variant", REPORT_TEXT),
-	C("run_id", "run", REPORT_INT), C("label", "label", REPORT_TEXT),
+	C("run_id", "run", REPORT_INT), { "label", "label", REPORT_TEXT, 0 },
 	C("wall_ns", "wall time (ns)", REPORT_INT), C("kernel_entries", "kernel entries", REPORT_INT),
 	C("work_unit", "unit of work", REPORT_TEXT), C("work", "work", REPORT_INT),
 	C("entries_per_unit", "kernel entries per unit", REPORT_REAL),
@@ -43,7 +43,7 @@ static const struct report_col pairs_cols[] = {
 	C("io_share_pct", "blocked in I/O, share of thread time", REPORT_PCT),
 	C("uring_completed", "io_uring ops completed", REPORT_INT),
 	C("uring_punted", "io_uring ops punted to io-wq", REPORT_INT),
-	C("plain_run_id", "plain run", REPORT_INT),
+	{ "plain_run_id", "plain run", REPORT_INT, 0 },
 	C("wall_ratio", "wall time / plain", REPORT_REAL),
 	C("entries_ratio", "kernel entries / plain", REPORT_REAL),
 	C("io_offcpu_ratio", "I/O off-CPU / plain", REPORT_REAL),

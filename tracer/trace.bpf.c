@@ -184,6 +184,19 @@ static __always_inline void thread_born(struct trace_task *t)
 	__sync_fetch_and_add(&threads_seen, 1);
 }
 
+/* The launcher's execve failed: it was not the command's thread yet. */
+static __always_inline void thread_unborn(struct trace_task *t)
+{
+	__u64 born = t->born_ns;
+
+	if (!born)
+		return;
+	t->born_ns = 0;
+	__sync_fetch_and_add(&threads_live, -1);
+	__sync_fetch_and_add(&threads_born_sum, -born);
+	__sync_fetch_and_add(&threads_seen, -1);
+}
+
 static __always_inline void thread_gone(struct trace_task *t)
 {
 	__u64 born = t->born_ns;
@@ -264,6 +277,9 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 			return 0;
 		t->state = TRACE_ACTIVE;
 		t->launching = 1;
+		/* Its time counts from here, as its calls do: the execve
+		 * itself can be off the CPU for milliseconds. */
+		thread_born(t);
 	}
 	if (!wanted(nr))
 		return 0;
@@ -371,6 +387,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		 * next execve is the command's. */
 		if (ret < 0) {
 			t->state = TRACE_ARMED;
+			thread_unborn(t);
 			t->in_sys = 0;
 			t->offcpu_start = 0;
 			t->offcpu_ns = 0;
