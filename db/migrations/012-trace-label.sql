@@ -82,3 +82,24 @@ SELECT s.run_id, s.class, sum(s.calls) AS calls, sum(s.offcpu_ns) AS offcpu_ns,
        CASE WHEN r.thread_ns > 0 THEN 100.0 * sum(s.offcpu_ns) / r.thread_ns END AS share_pct
 FROM v_trace_syscalls s JOIN trace_run r ON r.id = s.run_id
 GROUP BY s.run_id, s.class;
+
+-- Every trace run and port run has an identity of its own (uid, 128
+-- random bits), so that 'parakit db merge' can carry runs from database to
+-- database and a run merged twice is stored once. A trigger gives one to
+-- each row inserted without it, whoever writes the row; a merge inserts
+-- the row with the uid it had.
+ALTER TABLE trace_run ADD COLUMN uid TEXT;
+UPDATE trace_run SET uid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX trace_run_uid ON trace_run(uid);
+CREATE TRIGGER trace_run_uid AFTER INSERT ON trace_run WHEN new.uid IS NULL
+BEGIN
+	UPDATE trace_run SET uid = lower(hex(randomblob(16))) WHERE id = new.id;
+END;
+
+ALTER TABLE port_run ADD COLUMN uid TEXT;
+UPDATE port_run SET uid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX port_run_uid ON port_run(uid);
+CREATE TRIGGER port_run_uid AFTER INSERT ON port_run WHEN new.uid IS NULL
+BEGIN
+	UPDATE port_run SET uid = lower(hex(randomblob(16))) WHERE id = new.id;
+END;
