@@ -87,4 +87,12 @@ const struct db_embedded *db_find_embedded(const char *suffix);
  */
 const char *db_catalog_twin(const char *name);
 
+/*
+ * Merges the runs of trace, shim, src and port of the database attached
+ * as "src" into main, within the caller's transaction, after the scans
+ * (db_merge_runs.c): a run the output holds already adds nothing. Returns 0
+ * or -1 (sqlite's reason printed).
+ */
+int db_merge_runs(sqlite3 *db);
+
 #endif

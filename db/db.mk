@@ -5,4 +5,5 @@ PARAKIT_SRCS += \
 	db/cmd_db.c \
 	db/db.c \
 	db/db_catalog.c \
-	db/db_merge.c
+	db/db_merge.c \
+	db/db_merge_runs.c

@@ -9,8 +9,9 @@
  *
  * Memory does not grow with the number of inputs: they are attached one at
  * a time, the id maps are temporary tables (SQLite's temp store spills to
- * a file), and each input is one transaction. A merge that stops half-way
- * leaves the inputs before it merged; run again, it adds the rest.
+ * a file), and each input is one transaction, which also carries the runs
+ * of trace, shim, src and port (db_merge_runs.c). A merge that stops
+ * half-way leaves the inputs before it merged; run again, it adds the rest.
  *
  * Before anything is merged, the shard runs of the inputs and of the
  * output are counted per set (scan_run.shard_set, migration 011): a set
@@ -254,7 +255,7 @@ static int merge_one(sqlite3 *db, const char *in)
 		return -1;
 	if (db_exec(db, "BEGIN IMMEDIATE"))
 		goto out;
-	if (db_exec(db, merge_sql) || db_exec(db, "COMMIT")) {
+	if (db_exec(db, merge_sql) || db_merge_runs(db) || db_exec(db, "COMMIT")) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		util_err("cannot merge '%s'", in);
 		goto out;
