@@ -23,6 +23,8 @@
  * the binary's hash and the templates' hash
  * (${XDG_CACHE_HOME:-~/.cache}/parakit/shims/), then execs the binary
  * with the shim in LD_PRELOAD: its exit status and signals are its own;
+ * a shim from the cache has its decisions recorded in the database as a
+ * build has (the database may be another one than the build's);
  * parakit's failures follow env(1) (125, 126, 127). A program it cannot
  * shim (a script, a refused binary) is not run unless --or-plain asks for
  * that, and then stderr says so: a program run without its shim would
@@ -66,7 +68,8 @@ static const struct util_usage usage = {
 		"A binary the database does not hold is scanned into it first.\n"
 		"\n"
 		"--run builds the shim if needed, cached by the binary's hash, and runs\n"
-		"BINARY ARGS under it; BINARY is found as execvp(3) finds it.\n",
+		"BINARY ARGS under it; BINARY is found as execvp(3) finds it. A shim\n"
+		"from the cache has its decisions recorded too, when the database lacks them.\n",
 	.notes =
 		"Refused, with the reason: static binaries, setuid/setgid binaries, Go\n"
 		"binaries. Under a shim, PK_SQPOLL=1 (one SQPOLL kernel thread per\n"
@@ -725,6 +728,50 @@ static int run_shimmed(const struct target *t, char **argv, const char *so)
 	return exec_failed(argv[0]);
 }
 
+/*
+ * Whether db holds the decisions of the shim built at @so for the binary:
+ * its newest build there (shim_build is one row per binary) is that file.
+ */
+static int recorded(sqlite3 *db, const struct target *t, const char *so)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM shim_build WHERE hash = ?1 AND output = ?2");
+	int yes;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, t->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, so, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/*
+ * A run of a shim from the cache records the shim's decisions in the
+ * database too, unless they are there already, so that every shimmed run
+ * has them beside it (v_shims, the report's before and after): the cache
+ * outlives databases. The decisions are made again, as the build made
+ * them (the cache key holds the templates' hash). A failure is said and
+ * the program runs all the same: its shim is built.
+ */
+static void record_cached(struct target *t, const char *so)
+{
+	sqlite3 *db = NULL;
+
+	if (db_open(opts.db, &db))
+		goto fail;
+	if (recorded(db, t, so))
+		goto out;
+	if (load_imports(db, t) || record(db, t, so))
+		goto fail;
+	goto out;
+fail:
+	util_err("warning: the decisions of the shim of '%s' are not recorded in '%s'", t->given, opts.db);
+out:
+	db_close(db);
+	target_release(t);
+}
+
 static int run(char **argv)
 {
 	struct target t = { .given = argv[0] };
@@ -748,6 +795,8 @@ static int run(char **argv)
 		target_release(&t);
 		if (r)
 			return run_plain(argv, NULL);
+	} else {
+		record_cached(&t, so);
 	}
 	return run_shimmed(&t, argv, so);
 }
