@@ -3,11 +3,18 @@
 # cache, against the scan that made that database, both timed in this run.
 # Goal: the report takes under 10 % of the scan's time.
 #
-# usage: bench/report.sh [PARAKIT] [DIR]
+# With PAIRS_DB, a database of traced runs (tests/report/tinyproxy.sh
+# keeps its own with T_SAVE_DB=FILE: tinyproxy plain, shimmed and ported),
+# the report is also timed on it alone and on the apt cache's database with
+# those runs merged in (parakit db merge): the before-and-after sections
+# over a distribution-sized corpus.
+#
+# usage: bench/report.sh [PARAKIT] [DIR] [PAIRS_DB]
 here=$(dirname "$0")
 . "$here/lib.sh"
 parakit=${1:-build/parakit}
 dir=${2:-/var/cache/apt/archives}
+pairs=${3:-}
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/pk-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -16,6 +23,12 @@ ls "$dir"/*.deb | xargs -d '\n' cat >/dev/null	# warm the page cache
 b_time scan "$parakit" scan --db "$tmp/apt.db" "$dir"
 b_time report "$parakit" report --db "$tmp/apt.db" --out "$tmp/report"
 b_time report_eq "$parakit" report --db "$tmp/apt.db" --out "$tmp/report-eq" --weights equal
+if [ -n "$pairs" ]; then
+	b_time report_pairs "$parakit" report --db "$pairs" --out "$tmp/report-pairs"
+	cp "$tmp/apt.db" "$tmp/apt-pairs.db"
+	b_time merge "$parakit" db merge "$tmp/apt-pairs.db" "$pairs"
+	b_time report_merged "$parakit" report --db "$tmp/apt-pairs.db" --out "$tmp/report-merged"
+fi
 
 echo "debs in $dir: $n; database: $(sqlite3 "$tmp/apt.db" 'SELECT count(DISTINCT package_id) FROM file') packages with ELF files, $(sqlite3 "$tmp/apt.db" 'SELECT count(*) FROM binary') binaries, $(sqlite3 "$tmp/apt.db" 'SELECT count(*) FROM import') imports"
 echo
@@ -23,6 +36,13 @@ b_row "" "seconds" "vs scan"
 b_row "parakit scan (the baseline)" "$scan" "1.000"
 b_row "parakit report (PageRank weights)" "$report" "$(b_ratio "$report" "$scan")"
 b_row "parakit report --weights equal" "$report_eq" "$(b_ratio "$report_eq" "$scan")"
+if [ -n "$pairs" ]; then
+	b_row "parakit report, $(sqlite3 "$pairs" 'SELECT count(*) FROM trace_run') traced runs alone" "$report_pairs" \
+		"$(b_ratio "$report_pairs" "$scan")"
+	b_row "parakit db merge of those runs" "$merge" "$(b_ratio "$merge" "$scan")"
+	b_row "parakit report, the runs merged in" "$report_merged" "$(b_ratio "$report_merged" "$scan")"
+	echo "the runs merged in: before and after tables of $(wc -l < "$tmp/report-merged/pairs.csv") lines (header included), as alone: $(cmp -s "$tmp/report-pairs/pairs.csv" "$tmp/report-merged/pairs.csv" && echo same || echo differ)"
+fi
 echo
 echo "goal: report < 0.10x scan: $(b_ratio "$report" "$scan")x; peak RSS: report ${report_rss} MB, scan ${scan_rss} MB"
 echo "report: $(du -sh "$tmp/report" | cut -f1) in $(ls "$tmp/report" | wc -l) files, index.html $(wc -c < "$tmp/report/index.html") bytes"

@@ -12,7 +12,8 @@
 # decisions are the shim's and the port run's; merged into another
 # database (twice) the pairs are the same; headless Chromium (no network)
 # renders the comparison table and its chart, and no corpus rank plot for
-# a one-program database.
+# a one-program database. T_SAVE_DB=FILE keeps the database (for
+# bench/report.sh).
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/../lib/report.sh"
 . "$(dirname "$0")/../port/lib.bash"
@@ -250,4 +251,5 @@ t_is "$(r_rows "$T_TMP/dom.html" pairs)" 3 "Chromium: the comparison table has t
 t_ok "... and its chart against the plain run" grep -q "Against the plain run" "$T_TMP/dom.html"
 t_is "$(r_charts "$T_TMP/dom.html")" "$(r_charts "$out/index.html")" "... every chart of the file, drawn"
 t_ok "one program: no corpus rank plot (Figure 1)" bash -c '! grep -q "id=\"linkage\"" "$1"' _ "$T_TMP/dom.html"
+[ -n "${T_SAVE_DB:-}" ] && sqlite3 "$db" ".backup '$T_SAVE_DB'"
 t_done
