@@ -107,7 +107,7 @@ static const char runs_sql[] =
 	" r.tus_clean, r.tus_failed FROM src.src_run r JOIN m_srun m ON m.old = r.id"
 	" JOIN m_tree t ON t.old = r.tree_id;"
 	"UPDATE main.source_tree SET run_id = (SELECT m.new FROM src.source_tree s JOIN m_tree t ON t.old = s.id"
-	" JOIN m_srun m ON m.old = s.run_id WHERE t.new = main.source_tree.id)"
+	" JOIN m_srun m ON m.old = s.run_id WHERE t.new = source_tree.id)"
 	" WHERE id IN (SELECT new FROM m_tree WHERE fresh);"
 	"INSERT INTO main.src_tu(tree_id, file, directory, arguments, status, errors, seconds)"
 	" SELECT t.new, u.file, u.directory, u.arguments, u.status, u.errors, u.seconds FROM src.src_tu u"

@@ -180,6 +180,7 @@ EOF2
 traced plain "$orig/src/tinyproxy"
 traced shim "$PARAKIT" shim --run --db "$db" -- "$orig/src/tinyproxy"
 traced "port fibers" "$fibers/src/tinyproxy"
+exec 9>&-	# done with the cache
 t_is "$(t_sql "$db" "SELECT count(*) FROM v_trace_runs WHERE wall_ns > 0 AND work = $N")" 3 "three finished runs"
 t_ok "the shimmed run recorded its shim's decisions (from the cache)" \
 	test "$(t_sql "$db" "SELECT count(*) FROM v_shims WHERE decision = 'routed'")" -gt 0
