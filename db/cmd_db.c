@@ -124,8 +124,9 @@ int cmd_db(int argc, char **argv)
 	const struct util_option options[] = {
 		UTIL_OPT_SUBCOMMAND("merge", &sub, MERGE,
 				    "adds the scans of the IN databases (shards made with 'parakit scan --shard K/N')"
-				    " to OUT, creating it when absent; what both hold (same package, same binary"
-				    " content) is stored once, and a database merged twice adds nothing. When a set"
+				    " to OUT, creating it when absent, with their trace runs (labels included), shim"
+				    " builds, source trees and port runs; what both hold (same package, same binary"
+				    " content, same run) is stored once, and a database merged twice adds nothing. When a set"
 				    " of shards lacks one, or one did not finish, it names them and merges nothing"
 				    " (exit 1)"),
 		UTIL_OPT_SUBCOMMAND("migrate", &sub, MIGRATE, "brings a database to this parakit's schema"),
