@@ -27,7 +27,7 @@ t_like "$T_OUT" "\"name\":\"read\",\"submitted\":$((R + A)),\"completed\":$((R +
 t_is "$(tr_val "$db" "SELECT submitted || ' ' || completed || ' ' || errors FROM v_trace_uring WHERE run_id = 1 AND opcode = 'openat'")" \
 	"$F $F $F" "failing opens submitted, completed, failed"
 t_like "$T_OUT" "\"io_uring\":\\[[^]]*\"name\":\"nop\",\"submitted\":$N" "the JSON has them"
-t_pk trace -- "$T_TMP/uring" 1 1 1 3
+t_pk trace --db "$T_TMP/table.db" -- "$T_TMP/uring" 1 1 1 3
 t_like "$(cat "$T_ERR")$T_OUT" "io_uring read: 4 submitted, 4 completed, 0 failed, 3 handed to io-wq workers" \
 	"the table says it too"
 t_done
