@@ -524,7 +524,7 @@ int cmd_scan(int argc, char **argv)
 
 	if (db_open(opts.db, &db))
 		return 2;
-	scan_alias_init();
+	db_alias_init();
 	c = xcalloc(1, sizeof(*c));
 	t0 = util_now_ns();
 	scan_inputs_collect(&c->inputs, argv + first, argc - first);

@@ -186,10 +186,6 @@ void scan_hash_hex(XXH128_hash_t h, char out[33]);
  * continuation lines; NULL when absent. Borrowed from text. */
 const char *pkg_field(const char *text, size_t len, const char *name, size_t *vlen);
 
-/* glibc's names undone: the catalogue function sym stands for, or NULL. */
-const char *scan_posix_name(const char *sym);
-/* Loads the catalogue names from the embedded TSV (once, thread-safe). */
-void scan_alias_init(void);
 
 /* Streams a package or tar archive's members through elf_read. fd is open
  * on input and positioned at 0. An ELF member over max_member bytes (or,

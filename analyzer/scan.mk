@@ -8,7 +8,6 @@ PARAKIT_SRCS += \
 	analyzer/pkg_dpkg.c \
 	analyzer/pkg_rpm.c \
 	analyzer/pkg_unpack.c \
-	analyzer/scan_alias.c \
 	analyzer/scan_inputs.c \
 	analyzer/scan_result.c \
 	analyzer/scan_writer.c

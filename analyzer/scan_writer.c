@@ -140,7 +140,7 @@ static long long intern(struct scan_writer *w, struct strmap *cache, int get, in
 		return *hit;
 	bind_text(w, ins, 1, name);
 	if (ins == S_INS_SYM)
-		bind_text(w, ins, 2, scan_posix_name(name));
+		bind_text(w, ins, 2, db_posix_name(name));
 	if (step(w, ins, NULL))
 		return 0;
 	if (sqlite3_changes(w->db)) {

@@ -341,7 +341,7 @@ static const char *posix_name(const char *callee)
 {
 	if (!strncmp(callee, "__builtin_", 10))
 		callee += 10;
-	return scan_posix_name(callee);
+	return db_posix_name(callee);
 }
 
 static struct src_site *site_add(struct visit *v)

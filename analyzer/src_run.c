@@ -80,7 +80,7 @@ int src_run_parse(struct src_run *r)
 	unsigned jobs = r->jobs < 1 ? 1 : r->jobs;
 	uint64_t bytes = 0;
 
-	scan_alias_init();
+	db_alias_init();
 	r->t0 = util_now_ns();
 	util_utc_now(r->started, sizeof(r->started));
 	r->results = xcalloc(r->tus.n + 1, sizeof(*r->results));

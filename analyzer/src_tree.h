@@ -9,7 +9,8 @@
 #ifndef ANALYZER_SRC_TREE_H
 #define ANALYZER_SRC_TREE_H
 
-#include "analyzer/scan.h"	/* strpool, scan_posix_name */
+#include "analyzer/scan.h"	/* strpool */
+#include "db/db.h"	/* db_posix_name */
 
 #include <sqlite3.h>
 #include <stddef.h>

@@ -95,4 +95,11 @@ const char *db_catalog_twin(const char *name);
  */
 int db_merge_runs(sqlite3 *db);
 
+/* glibc's names undone (db_alias.c): the catalogue function sym stands for
+ * ("printf" for "__printf_chk"), or NULL; borrowed for the process's life.
+ * scan, src, port and trace all fold names through it. */
+const char *db_posix_name(const char *sym);
+/* Loads the catalogue names from the embedded TSV (once, thread-safe). */
+void db_alias_init(void);
+
 #endif

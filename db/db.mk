@@ -4,6 +4,7 @@
 PARAKIT_SRCS += \
 	db/cmd_db.c \
 	db/db.c \
+	db/db_alias.c \
 	db/db_catalog.c \
 	db/db_merge.c \
 	db/db_merge_runs.c

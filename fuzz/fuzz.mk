@@ -44,7 +44,7 @@ FUZZ_SRCS_elf := $(FUZZ_SCAN) analyzer/elf_identify.c analyzer/elf_read.c
 FUZZ_SRCS_archive := $(FUZZ_SRCS_elf) analyzer/pkg_archive.c analyzer/pkg_rpm.c analyzer/pkg_unpack.c \
 	analyzer/scan_inputs.c
 FUZZ_SRCS_rpm := $(FUZZ_SCAN) analyzer/pkg_rpm.c
-FUZZ_SRCS_names := analyzer/scan_alias.c common/common.c db/db.c $(O)/db/embedded.c
+FUZZ_SRCS_names := db/db_alias.c common/common.c db/db.c $(O)/db/embedded.c
 FUZZ_SRCS_escape := common/json.c reports/report_escape.c
 
 fuzz_objs = $(patsubst %.c,$(FUZZ_O)/%.o,fuzz/$(1).c $(FUZZ_SRCS_$(1)))

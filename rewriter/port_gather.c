@@ -183,7 +183,7 @@ static void skipped_calls(struct port_tree *t)
 				continue;
 			memcpy(name, f->text + f->toks[i].off, f->toks[i].len);
 			name[f->toks[i].len] = 0;
-			c.posix = scan_posix_name(name);
+			c.posix = db_posix_name(name);
 			if (!c.posix || !port_selected(t, c.posix) ||
 			    !(port_is_blocking(t, c.posix) || port_compat_has_twin(c.posix) ||
 			      (t->level == PORT_FIBERS && port_fibers_has_twin(c.posix))))

@@ -11,7 +11,6 @@
  * so a rule can never invent a POSIX function: __libc_start_main stays
  * non-POSIX.
  */
-#include "analyzer/scan.h"
 #include "common/common.h"
 #include "db/db.h"
 
@@ -44,7 +43,7 @@ static void load(void)
 	qsort(names, n_names, sizeof(*names), cmp_str);
 }
 
-void scan_alias_init(void)
+void db_alias_init(void)
 {
 	pthread_once(&once, load);
 }
@@ -108,7 +107,7 @@ static const char *strip64(const char *s, size_t n)
 	return p;
 }
 
-const char *scan_posix_name(const char *sym)
+const char *db_posix_name(const char *sym)
 {
 	size_t n = strlen(sym), k;
 	const char *p;
