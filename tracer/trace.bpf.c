@@ -40,11 +40,16 @@ const volatile __u8 cfg_follow = 1;	/* new processes of traced ones */
 const volatile __u8 cfg_cgroup = 0;
 const volatile __u64 cfg_cgroup_id = 0;
 const volatile __u32 cfg_cgroup_level = 0;
+const volatile __u8 cfg_functions = 0;	/* --functions: uprobes, no syscalls */
+const volatile __u8 cfg_fn_latency = 0;
 
 /* Traced processes alive; user space ends -p runs when it drops to 0. */
 __s64 live = 0;
 __u64 procs_dropped = 0;
 __u64 errnos_dropped = 0;
+__u64 fn_dropped = 0;		/* calls with no room in fn_stats */
+__u64 fn_deep = 0;		/* --latency: calls nested too deep to time */
+__u64 fn_exec_lost = 0;		/* exec notices the ring buffer could not take */
 
 /*
  * Thread time: the sum over traced threads of the time each was traced,
@@ -114,6 +119,37 @@ struct {
 	__type(key, __u32);
 	__type(value, struct trace_uring_stat);
 } uring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRACE_MAX_SITES);
+	__type(key, __u32);
+	__type(value, struct trace_fn_site_info);
+} fn_sites SEC(".maps");
+
+/* Shared, not per-CPU: keyed by binary and function, a per-CPU copy of
+ * every pair would cost memory on many-CPU machines for nothing; the
+ * atomic adds are small next to the uprobe's trap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct trace_fn_key);
+	__type(value, struct trace_fn_stat);
+} fn_stats SEC(".maps");
+
+/* Executable files user space has resolved: their trace_fn_key.bin. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TRACE_MAX_BINS);
+	__type(key, struct trace_fn_file);
+	__type(value, __u32);
+} fn_bins SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} fn_execs SEC(".maps");
 
 /* Kernels before 6.13 kept the submitter in io_kiocb.task. */
 struct io_kiocb___old {
@@ -462,6 +498,191 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/*
+ * --functions. One program for every probe site, told which by the
+ * uprobe's cookie. A call counts when it comes from outside the library
+ * that defines the function: glibc's printf reaching its own strlen is
+ * not the program calling strlen. The return address, on top of the stack
+ * at entry, tells: the library's load bias is the probed address minus
+ * the function's address in the file, and its code lies in
+ * [text_lo, text_hi) past that bias. Calls from the main executable are
+ * counted apart (the mm's code range), as ltrace would see them.
+ */
+static __always_inline struct trace_fn_file exe_file(struct task_struct *task)
+{
+	struct file *f = BPF_CORE_READ(task, mm, exe_file);
+	struct trace_fn_file k = {
+		.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev),
+		.ino = BPF_CORE_READ(f, f_inode, i_ino),
+	};
+
+	return k;
+}
+
+static __always_inline struct trace_fn_stat *fn_stat(__u32 bin, __u32 fn)
+{
+	struct trace_fn_key k = { .bin = bin, .fn = fn };
+	struct trace_fn_stat zero = {}, *s;
+
+	s = bpf_map_lookup_elem(&fn_stats, &k);
+	if (s)
+		return s;
+	bpf_map_update_elem(&fn_stats, &k, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&fn_stats, &k);
+	if (!s)
+		__sync_fetch_and_add(&fn_dropped, 1);
+	return s;
+}
+
+static __always_inline int fn_enter(struct pt_regs *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct trace_task *t = task_of(task);
+	struct trace_fn_site_info *si;
+	struct trace_fn_stat *s;
+	__u64 ip, sp, ret = 0, bias;
+	__u32 site, counted = 0;
+
+	if (!t || t->state != TRACE_ACTIVE)
+		return 0;
+	site = bpf_get_attach_cookie(ctx);
+	si = bpf_map_lookup_elem(&fn_sites, &site);
+	if (!si)
+		return 0;
+	if (!t->fn_bin) {
+		struct trace_fn_file f = exe_file(task);
+		__u32 *b = bpf_map_lookup_elem(&fn_bins, &f);
+
+		if (b)
+			t->fn_bin = *b;
+	}
+	ip = PT_REGS_IP(ctx);
+	sp = PT_REGS_SP(ctx);
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)sp);
+	bias = ip - si->vaddr;
+	s = fn_stat(t->fn_bin, si->fn);
+	if (!s)
+		return 0;
+	if (ret - bias >= si->text_lo && ret - bias < si->text_hi) {
+		__sync_fetch_and_add(&s->internal, 1);
+	} else {
+		__sync_fetch_and_add(&s->calls, 1);
+		if (ret >= BPF_CORE_READ(task, mm, start_code) && ret < BPF_CORE_READ(task, mm, end_code))
+			__sync_fetch_and_add(&s->from_exe, 1);
+		counted = 1;
+	}
+	if (cfg_fn_latency) {
+		__u32 d = t->fn_depth;
+
+		if (d >= TRACE_FN_DEPTH) {
+			__sync_fetch_and_add(&fn_deep, 1);
+			return 0;
+		}
+		t->fn_stack[d].start_ns = bpf_ktime_get_ns();
+		t->fn_stack[d].sp = sp;
+		t->fn_stack[d].fn = si->fn;
+		t->fn_stack[d].counted = counted;
+		t->fn_depth = d + 1;
+	}
+	return 0;
+}
+
+/*
+ * The return of a timed call: the frame whose entry stack pointer is 8
+ * below the one now (the return address was popped). Frames above it were
+ * left by longjmp, or by calls too deep to time: dropped.
+ */
+static __always_inline int fn_exit(struct pt_regs *ctx)
+{
+	struct trace_task *t = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	__u64 sp = PT_REGS_SP(ctx) - 8, now;
+	struct trace_fn_stat *s;
+	struct trace_fn_frame *f;
+	__u32 d;
+
+	if (!t || !t->fn_depth)
+		return 0;
+	for (int i = 0; i < TRACE_FN_DEPTH; i++) {
+		d = t->fn_depth - 1;
+		if (d >= TRACE_FN_DEPTH)
+			return 0;
+		f = &t->fn_stack[d];
+		if (f->sp > sp)
+			return 0;	/* a call not timed (too deep) returns */
+		t->fn_depth = d;
+		if (f->sp == sp)
+			break;
+		if (!d)
+			return 0;
+	}
+	if (!f->counted)
+		return 0;
+	now = bpf_ktime_get_ns() - f->start_ns;
+	s = fn_stat(t->fn_bin, f->fn);
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->total_ns, now);
+	/* Racy maximum: good enough for a figure, never over the truth by more than a race. */
+	if (now > s->max_ns)
+		s->max_ns = now;
+	return 0;
+}
+
+/* Attached one site per link (perf_event), where multi-uprobe links are missing. */
+SEC("uprobe")
+int fn_entry(struct pt_regs *ctx)
+{
+	return fn_enter(ctx);
+}
+
+SEC("uretprobe")
+int fn_return(struct pt_regs *ctx)
+{
+	return fn_exit(ctx);
+}
+
+/* The same, loaded for BPF_TRACE_UPROBE_MULTI links (trace_fn.c sets the attach type). */
+SEC("uprobe")
+int fn_entry_multi(struct pt_regs *ctx)
+{
+	return fn_enter(ctx);
+}
+
+SEC("uretprobe")
+int fn_return_multi(struct pt_regs *ctx)
+{
+	return fn_exit(ctx);
+}
+
+/*
+ * A traced process executes a file: it runs as the binary known for that
+ * file, or, when user space has not resolved the file, it stops (SIGSTOP,
+ * taken on its way back to user space, before ld.so runs) and user space
+ * is told; it attaches what the file needs and lets it go on (SIGCONT).
+ */
+static __always_inline void fn_exec(struct task_struct *p, struct trace_task *t)
+{
+	struct trace_fn_file f = exe_file(p);
+	struct trace_fn_exec *e;
+	__u32 *b = bpf_map_lookup_elem(&fn_bins, &f);
+
+	t->fn_depth = 0;
+	if (b) {
+		t->fn_bin = *b;
+		return;
+	}
+	t->fn_bin = 0;
+	e = bpf_ringbuf_reserve(&fn_execs, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&fn_exec_lost, 1);
+		return;
+	}
+	e->pid = p->tgid;
+	e->file = f;
+	bpf_ringbuf_submit(e, 0);
+	bpf_send_signal(19 /* SIGSTOP */);
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
@@ -506,6 +727,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	ct->state = TRACE_ACTIVE;
 	ct->fresh = 1;
 	thread_born(ct);
+	ct->fn_bin = pt->fn_bin;
 	if (!thread) {
 		struct trace_proc *pp, *cp;
 		__u32 pid = parent->tgid;
@@ -524,13 +746,13 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct trace_task *t = bpf_task_storage_get(&tasks, p, 0, 0);
+	struct trace_task *t = cfg_functions ? task_of(p) : bpf_task_storage_get(&tasks, p, 0, 0);
 	struct trace_proc *pr;
 	__u32 pid;
 
 	if (!t)
 		return 0;
-	if (cfg_exit_only && t->state == TRACE_ARMED) {
+	if ((cfg_exit_only || cfg_functions) && t->state == TRACE_ARMED) {
 		/* The launcher's execve succeeded: the command starts here. */
 		t->state = TRACE_ACTIVE;
 		thread_born(t);
@@ -548,6 +770,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	pr->execs++;
 	bpf_probe_read_kernel_str(pr->exe, sizeof(pr->exe), BPF_CORE_READ(bprm, filename));
 	bpf_probe_read_kernel_str(pr->comm, sizeof(pr->comm), p->comm);
+	if (cfg_functions)
+		fn_exec(p, t);
 	return 0;
 }
 
@@ -636,3 +860,4 @@ int BPF_PROG(uring_complete, struct io_ring_ctx *uctx, void *req, struct io_urin
 		u->errors++;
 	return 0;
 }
+

@@ -14,7 +14,7 @@
  * for no wakeups). Signals only set a flag the loop reads.
  */
 #include "tracer/tracer.h"
-#include "tracer/trace.skel.h"
+#include "tracer/trace_int.h"
 #include "common/common.h"
 
 #include <bpf/bpf.h>
@@ -35,14 +35,6 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
-struct tracer {
-	struct trace_bpf *skel;
-	struct ring_buffer *rb;
-	struct trace_opts o;
-	int (*sink)(void *ctx, const struct trace_call *e);
-	void *sink_ctx;
-	int ncpus;
-};
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -144,12 +136,34 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 	}
 	if (!t->skel->rodata->cfg_offcpu)
 		bpf_program__set_autoload(t->skel->progs.sched_switch, false);
+	if (o->functions) {
+		t->skel->rodata->cfg_functions = 1;
+		t->skel->rodata->cfg_fn_latency = o->fn_latency;
+		t->skel->rodata->cfg_offcpu = 0;
+		t->skel->rodata->cfg_exit_only = 0;
+		bpf_program__set_autoload(t->skel->progs.sys_enter, false);
+		bpf_program__set_autoload(t->skel->progs.sys_exit, false);
+		bpf_program__set_autoload(t->skel->progs.sys_enter_exit, false);
+		bpf_program__set_autoload(t->skel->progs.sys_enter_exit_group, false);
+		bpf_program__set_autoload(t->skel->progs.sched_switch, false);
+		bpf_program__set_autoload(t->skel->progs.uring_submit, false);
+		bpf_program__set_autoload(t->skel->progs.uring_complete, false);
+		bpf_program__set_autoload(t->skel->progs.uring_punt, false);
+		trace_fn_prepare(t);
+	} else {
+		bpf_program__set_autoload(t->skel->progs.fn_entry, false);
+		bpf_program__set_autoload(t->skel->progs.fn_return, false);
+		bpf_program__set_autoload(t->skel->progs.fn_entry_multi, false);
+		bpf_program__set_autoload(t->skel->progs.fn_return_multi, false);
+	}
 	/* Kernels without io_uring (or its tracepoints) still get syscalls. */
-	if (!kernel_has("btf_trace_io_uring_submit_req") || !kernel_has("btf_trace_io_uring_complete")) {
+	if (o->functions) {
+		/* none */
+	} else if (!kernel_has("btf_trace_io_uring_submit_req") || !kernel_has("btf_trace_io_uring_complete")) {
 		bpf_program__set_autoload(t->skel->progs.uring_submit, false);
 		bpf_program__set_autoload(t->skel->progs.uring_complete, false);
 	}
-	if (!kernel_has("btf_trace_io_uring_queue_async_work"))
+	if (!o->functions && !kernel_has("btf_trace_io_uring_queue_async_work"))
 		bpf_program__set_autoload(t->skel->progs.uring_punt, false);
 	err = trace_bpf__load(t->skel);
 	if (err) {
@@ -174,6 +188,8 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 		util_err("cannot attach to the tracepoints: %s", strerror(-err));
 		goto fail;
 	}
+	if (o->functions && (err = trace_fn_loaded(t)))
+		goto fail;
 	if (o->events) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
 		if (!t->rb) {
@@ -194,6 +210,7 @@ void trace_free(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	trace_fn_free(t);
 	trace_bpf__destroy(t->skel);
 	free(t);
 }
@@ -541,6 +558,7 @@ void trace_result_release(struct trace_result *r)
 	free(r->errnos);
 	free(r->procs);
 	free(r->lost_per_cpu);
+	free(r->fn);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -651,6 +669,8 @@ int trace_collect(struct tracer *t, struct trace_result *r)
 		err = read_procs(t, r);
 	if (!err)
 		err = read_uring_and_lost(t, r);
+	if (!err && t->o.functions)
+		err = trace_fn_collect(t, r);
 	r->procs_dropped = t->skel->bss->procs_dropped;
 	r->errnos_dropped = t->skel->bss->errnos_dropped;
 	r->threads = __atomic_load_n(&t->skel->bss->threads_seen, __ATOMIC_SEQ_CST);
@@ -729,14 +749,21 @@ int trace_run(struct tracer *t, struct trace_loop *l)
 
 	l->status = -1;
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+		int n = fd >= 0 ? 1 : 0;
 		uint64_t now;
 
-		if (poll(&pfd, fd >= 0, t->o.events ? 20 : 100) < 0 && errno != EINTR) {
+		/* An exec notice keeps a process stopped until it is handled. */
+		if (t->fn_rb)
+			pfd[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(t->fn_rb), .events = POLLIN };
+		if (poll(pfd, n, t->o.events ? 20 : 100) < 0 && errno != EINTR) {
 			err = -errno;
 			util_err("poll: %s", strerror(errno));
 			break;
 		}
+		if (t->fn_rb && (err = trace_fn_poll(t, 0)) < 0)
+			break;
+		err = 0;
 		if (t->o.events && trace_drain(t) < 0)
 			util_err("warning: cannot read the event buffer");
 		if (l->cmd && l->cmd->pid > 0) {
@@ -763,6 +790,8 @@ int trace_run(struct tracer *t, struct trace_loop *l)
 	/* The events of the last moments too. */
 	if (!err && t->o.events)
 		trace_drain(t);
+	if (!err && t->fn_rb)
+		err = trace_fn_poll(t, 0);
 	trace_result_release(&res);
 	trace_result_release(&prev);
 	return err;

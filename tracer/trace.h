@@ -38,6 +38,56 @@ struct trace_errno_key {
 	__u32 err;
 };
 
+/* --functions: catalogue functions, probe sites, binaries (exe files). */
+#define TRACE_MAX_FUNCS 2048
+#define TRACE_MAX_SITES 16384
+#define TRACE_MAX_BINS 4096
+/* Nested calls timed at once per thread (--latency). */
+#define TRACE_FN_DEPTH 16
+
+/* A probe site, found by the uprobe's cookie (its index). */
+struct trace_fn_site_info {
+	__u32 fn;
+	__u32 pad;
+	__u64 vaddr;		/* of the function in its file */
+	__u64 text_lo, text_hi;	/* the file's executable segments, same base */
+};
+
+/* Calls of a function by the processes running one binary. */
+struct trace_fn_key {
+	__u32 bin;	/* index + 1 of the traced binary; 0: not known yet */
+	__u32 fn;
+};
+
+struct trace_fn_stat {
+	__u64 calls;	/* from outside the library that defines it */
+	__u64 from_exe;	/* of those, from the main executable (what ltrace sees) */
+	__u64 internal;	/* from inside that library (not counted in calls) */
+	__u64 total_ns;	/* --latency: time in the calls counted */
+	__u64 max_ns;
+};
+
+/* An executable file, as the exec hook identifies it (kernel dev_t). */
+struct trace_fn_file {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* Told to user space when a traced process executes a file it has not
+ * resolved; the process waits, stopped, until it has. */
+struct trace_fn_exec {
+	__u32 pid;
+	__u32 pad;
+	struct trace_fn_file file;
+};
+
+struct trace_fn_frame {
+	__u64 start_ns;
+	__u64 sp;	/* at entry: the return's is 8 more */
+	__u32 fn;
+	__u32 counted;
+};
+
 /* Per-task (thread) state, in task local storage. */
 struct trace_task {
 	__u64 enter_ns;
@@ -52,6 +102,9 @@ struct trace_task {
 	__u8 in_sys;
 	__u8 launching;	/* in the launcher's execve: counted only if it succeeds */
 	__u8 fresh;	/* exit-only counting: a new task, whose first exit is clone's return */
+	__u8 fn_depth;	/* --functions --latency: frames in use */
+	__u32 fn_bin;	/* --functions: trace_fn_key.bin of the file it runs; 0: look it up */
+	struct trace_fn_frame fn_stack[TRACE_FN_DEPTH];
 };
 
 /* trace_proc.flags */

@@ -24,6 +24,16 @@ struct trace_opts {
 	const unsigned char *want;	/* TRACE_MAX_SYSCALLS flags, or NULL: all */
 	uint64_t cgroup_id;	/* 0: no cgroup scope */
 	unsigned cgroup_level;
+	int functions;		/* catalogue functions by uprobes, not syscalls */
+	int fn_latency;		/* and their time (return probes) */
+	int fn_one_by_one;	/* one link per probe even where multi-uprobe links exist */
+};
+
+/* A function's calls by the processes of one binary (--functions). */
+struct trace_fn_count {
+	uint32_t bin;	/* index + 1 in the set's binaries; 0: unknown */
+	uint32_t fn;	/* index in the set's functions */
+	struct trace_fn_stat s;
 };
 
 struct trace_errno_count {
@@ -46,6 +56,15 @@ struct trace_result {
 	uint64_t errnos_dropped;
 	uint64_t threads;		/* threads traced */
 	uint64_t thread_ns;		/* the sum of their traced lifetimes (trace.bpf.c) */
+	/* --functions */
+	const struct trace_fn_set *fns;	/* names: borrowed from the caller */
+	struct trace_fn_count *fn;
+	size_t n_fn;
+	uint64_t fn_dropped, fn_deep, fn_exec_lost;
+	size_t fn_sites, fn_links;	/* probes attached, through that many links */
+	size_t fn_refused;	/* probes the kernel refused */
+	uint64_t fn_attach_ns;
+	int fn_multi;
 };
 
 struct tracer;
@@ -145,6 +164,82 @@ void trace_print_json(FILE *f, const struct trace_result *r, const struct trace_
 /* The live view: the calls of the last interval (now minus prev). */
 void trace_print_interval(FILE *f, const struct trace_result *now, const struct trace_result *prev,
 			  double secs);
+
+/*
+ * The POSIX functions of traced binaries, where the dynamic linker finds
+ * them (trace_ldso.c): the files it loads, a probe site per definition of
+ * a catalogue function in them, and how each binary's imports bind.
+ */
+struct trace_fn_lib {
+	char *path;		/* resolved */
+	const char *soname;	/* or NULL; borrowed from the set */
+	dev_t dev;
+	ino_t ino;
+	uint64_t text_lo, text_hi;	/* vaddrs of its executable segments */
+	char hash[33];		/* elf_identify()'s, as scan records it; "" if unknown */
+	int probed;		/* its catalogue functions are sites */
+};
+
+struct trace_fn_site {
+	const char *function;	/* the catalogue's name; borrowed (db_posix_name) */
+	char *symbol;		/* as the library names it: "__printf_chk" */
+	char *version;		/* "GLIBC_2.3.4", or NULL */
+	uint32_t lib;		/* index in libs */
+	uint32_t fn;		/* index in functions */
+	uint64_t vaddr, offset;	/* of the probe in the file (past leading VEX instructions) */
+	int ifunc;		/* an IFUNC: the implementation our libc picked */
+	int attached;		/* set by the tracer: 1, or -1 when the kernel refused it */
+};
+
+struct trace_fn_import {
+	const char *symbol, *version;	/* borrowed from the set */
+	const char *function;
+	long lib;	/* the object it binds to, -1: unresolved */
+	long site;	/* its probe, -1: none (unresolved, or an IFUNC out of reach) */
+};
+
+struct trace_fn_binary {
+	uint32_t lib;	/* the binary's own entry in libs */
+	struct trace_fn_import *imports;
+	size_t n_imports, cap_imports;
+	size_t missing;	/* DT_NEEDED entries not found */
+};
+
+struct trace_fn_set {
+	struct trace_fn_lib *libs;
+	size_t n_libs;
+	struct trace_fn_site *sites;
+	size_t n_sites;
+	const char **functions;	/* distinct catalogue names of the sites */
+	size_t n_functions;
+	struct trace_fn_binary *binaries;
+	size_t n_binaries;
+	size_t unresolved_ifuncs;	/* IFUNCs in libraries parakit has not loaded */
+	size_t unprobeable;	/* functions whose first instructions uprobes refuse */
+	void *priv;
+};
+#define TRACE_FN_SET_INIT { .libs = NULL }
+
+/* Adds the ELF executable (or library) at path: the objects ld.so would
+ * load for it, their catalogue functions as sites, its imports bound.
+ * Returns the number of new sites (0 for a binary known already), or
+ * -errno (printed). */
+int trace_fn_add_binary(struct trace_fn_set *s, const char *path);
+void trace_fn_set_release(struct trace_fn_set *s);
+
+/* Attaches the probes of s that are not attached yet (one multi-uprobe link
+ * per file where the kernel has them, one link per probe otherwise), and
+ * tells the BPF side which binaries are resolved. The set stays the
+ * caller's and must outlive the tracer and its results; exec notices add
+ * to it. Returns the probes attached, or -errno (printed). */
+int trace_fn_attach(struct tracer *t, struct trace_fn_set *s);
+
+/* trace_fn_out.c */
+void trace_fn_print_table(FILE *f, const struct trace_result *r, const struct trace_run_info *ri, int latency);
+void trace_fn_print_json(FILE *f, const struct trace_result *r, const struct trace_run_info *ri);
+/* Tab-separated: each binary's imports (function, symbol, version, the
+ * library it binds to, the probe's file offset), then every probe site. */
+void trace_fn_print_list(FILE *f, const struct trace_fn_set *s);
 
 struct trace_db;
 /* Opens the database and records the start of a run (sets ri->run_id). */

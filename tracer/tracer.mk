@@ -13,7 +13,10 @@ PARAKIT_SRCS += \
 	tracer/cmd_trace.c \
 	tracer/trace.c \
 	tracer/trace_db.c \
+	tracer/trace_fn.c \
+	tracer/trace_fn_out.c \
 	tracer/trace_launch.c \
+	tracer/trace_ldso.c \
 	tracer/trace_names.c \
 	tracer/trace_out.c
 
