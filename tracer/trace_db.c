@@ -252,11 +252,84 @@ out:
 	return ret;
 }
 
+/* --functions: the run's probes, its binaries, their calls (011-trace-functions.sql). */
+static int write_functions(struct trace_db *d, const struct trace_result *r)
+{
+	const struct trace_fn_set *s = r->fns;
+	sqlite3_stmt *st;
+	int err = -1;
+
+	st = db_prepare(d->db, "INSERT INTO trace_fn_run(run_id, probes, links, multi_uprobe, attach_ns, refused,"
+			       " lost_calls, untimed_calls, lost_execs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->run_id);
+	sqlite3_bind_int64(st, 2, r->fn_sites);
+	sqlite3_bind_int64(st, 3, r->fn_links);
+	sqlite3_bind_int(st, 4, r->fn_multi);
+	sqlite3_bind_int64(st, 5, r->fn_attach_ns);
+	sqlite3_bind_int64(st, 6, r->fn_refused + (s ? s->unprobeable : 0));
+	sqlite3_bind_int64(st, 7, r->fn_dropped);
+	sqlite3_bind_int64(st, 8, r->fn_deep);
+	sqlite3_bind_int64(st, 9, r->fn_exec_lost);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = db_prepare(d->db, "INSERT INTO trace_fn_binary(run_id, bin, path, hash) VALUES(?1, ?2, ?3, ?4)");
+	if (!st)
+		return -1;
+	for (size_t b = 0; s && b < s->n_binaries; b++) {
+		const struct trace_fn_lib *l = &s->libs[s->binaries[b].lib];
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, d->run_id);
+		sqlite3_bind_int64(st, 2, b + 1);
+		sqlite3_bind_text(st, 3, l->path, -1, SQLITE_STATIC);
+		if (l->hash[0])
+			sqlite3_bind_text(st, 4, l->hash, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	sqlite3_finalize(st);
+	st = db_prepare(d->db, "INSERT INTO trace_fn_call(run_id, bin, function, calls, from_exe, internal, total_ns,"
+			       " max_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			       " ON CONFLICT DO UPDATE SET calls = calls + ?4, from_exe = from_exe + ?5,"
+			       " internal = internal + ?6, total_ns = total_ns + ?7, max_ns = max(max_ns, ?8)");
+	if (!st)
+		return -1;
+	for (size_t i = 0; s && i < r->n_fn; i++) {
+		const struct trace_fn_count *c = &r->fn[i];
+
+		if (c->fn >= s->n_functions)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, d->run_id);
+		sqlite3_bind_int64(st, 2, c->bin <= s->n_binaries ? c->bin : 0);
+		sqlite3_bind_text(st, 3, s->functions[c->fn], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, c->s.calls);
+		sqlite3_bind_int64(st, 5, c->s.from_exe);
+		sqlite3_bind_int64(st, 6, c->s.internal);
+		sqlite3_bind_int64(st, 7, c->s.total_ns);
+		sqlite3_bind_int64(st, 8, c->s.max_ns);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	err = 0;
+out:
+	if (err)
+		util_err("cannot store the function counts: %s", sqlite3_errmsg(d->db));
+	sqlite3_finalize(st);
+	return err;
+}
+
 int trace_db_finish(struct trace_db *d, const struct trace_result *r, const struct trace_run_info *ri)
 {
 	if (commit_events(d) || db_exec(d->db, "BEGIN"))
 		return -1;
-	if (write_syscalls(d, r) || write_rest(d, r, ri) || db_exec(d->db, "COMMIT")) {
+	if (write_syscalls(d, r) || write_rest(d, r, ri) || (r->fns && write_functions(d, r)) ||
+	    db_exec(d->db, "COMMIT")) {
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}

@@ -739,6 +739,29 @@ static struct trace_fn_binary *binary_of(struct trace_fn_set *s, uint32_t exe)
 	return NULL;
 }
 
+/* Whether a binary of the set imports function. */
+static int imported(const struct trace_fn_set *s, const char *function)
+{
+	for (size_t b = 0; b < s->n_binaries; b++)
+		for (size_t i = 0; i < s->binaries[b].n_imports; i++)
+			if (s->binaries[b].imports[i].function == function)
+				return 1;
+	return 0;
+}
+
+/*
+ * Two catalogue functions on one address (strtol and strtoimax, one
+ * implementation) count under one name: the one a binary imports, when
+ * the other is imported by none and the probe is not attached yet.
+ */
+static void prefer_import(struct trace_fn_set *s, struct trace_fn_site *site, const char *function)
+{
+	if (site->function == function || site->attached || imported(s, site->function))
+		return;
+	site->function = function;
+	site->fn = fn_index(s, function);
+}
+
 int trace_fn_add_binary(struct trace_fn_set *s, const char *path)
 {
 	struct trace_fn_set_int *p = in(s);
@@ -750,8 +773,10 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path)
 
 	exe = lib_open(s, path, NULL, &why);
 	if (exe < 0) {
-		util_err("cannot read '%s': %s", path, why ? why : strerror(errno));
-		return -ENOEXEC;
+		int err = why ? ENOEXEC : errno;
+
+		util_err("cannot read '%s': %s", path, why ? why : strerror(err));
+		return -err;
 	}
 	if (binary_of(s, exe))
 		return 0;
@@ -815,6 +840,8 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path)
 				im->lib = scope[k];
 				/* A definition in the binary itself (interposed) is probed there. */
 				im->site = add_site(s, scope[k], j, f);
+				if (im->site >= 0)
+					prefer_import(s, &s->sites[im->site], f);
 				break;
 			}
 		}
@@ -847,4 +874,31 @@ void trace_fn_set_release(struct trace_fn_set *s)
 		free(p);
 	}
 	memset(s, 0, sizeof(*s));
+}
+
+int trace_fn_add_command(struct trace_fn_set *s, const char *file)
+{
+	char head[256], *interp, *end;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		int err = errno;
+
+		util_err("cannot run '%s': %s", file, strerror(err));
+		return -err;
+	}
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n >= 4 && !memcmp(head, "\177ELF", 4))
+		return trace_fn_add_binary(s, file);
+	/* What execve runs: a script's interpreter ("#!", one level), or, as
+	 * execvp and env(1) do for a file without it, /bin/sh. */
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return trace_fn_add_binary(s, "/bin/sh");
+	head[n] = 0;
+	interp = head + 2 + strspn(head + 2, " \t");
+	end = interp + strcspn(interp, " \t\n");
+	*end = 0;
+	return trace_fn_add_binary(s, *interp ? interp : "/bin/sh");
 }

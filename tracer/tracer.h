@@ -225,6 +225,9 @@ struct trace_fn_set {
  * Returns the number of new sites (0 for a binary known already), or
  * -errno (printed). */
 int trace_fn_add_binary(struct trace_fn_set *s, const char *path);
+/* The same for the file a command's execve runs: file itself, a script's
+ * interpreter, or /bin/sh for a file that is neither. */
+int trace_fn_add_command(struct trace_fn_set *s, const char *file);
 void trace_fn_set_release(struct trace_fn_set *s);
 
 /* Attaches the probes of s that are not attached yet (one multi-uprobe link

@@ -47,3 +47,23 @@ tr_val()
 {
 	t_sql "$1" "$2" | head -1
 }
+
+# tr_build_funcs: the --functions workload (workload/funcs.c, fortified),
+# the library it dlopens and the program its child executes, in $T_TMP.
+tr_build_funcs()
+{
+	cc -O2 -D_FORTIFY_SOURCE=2 -pthread -o "$T_TMP/funcs" "$TR_DIR/workload/funcs.c" &&
+		cc -O2 -fPIC -shared -o "$T_TMP/funcs_dl.so" "$TR_DIR/workload/funcs_dl.c" &&
+		cc -O2 -fno-builtin -o "$T_TMP/funcs_exec" "$TR_DIR/workload/funcs_exec.c" -lm ||
+		{ echo "Bail out! cannot build the functions workload"; exit 1; }
+}
+
+# tr_fn DB RUN BINARY_SUFFIX FUNCTION COLUMN: one value of
+# v_trace_function_binaries (0 when the row is missing).
+tr_fn()
+{
+	local v
+	v=$(t_sql "$1" "SELECT $5 FROM v_trace_function_binaries WHERE run_id = $2
+			AND binary LIKE '%$3' AND function = '$4'")
+	echo "${v:-0}"
+}
