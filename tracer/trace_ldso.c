@@ -460,6 +460,16 @@ static long site_at(const struct trace_fn_set *s, uint32_t lib, uint64_t vaddr)
  * site's index, or -1 when it cannot be probed (an IFUNC not resolvable
  * here, an address outside the file).
  */
+static int wanted(const struct trace_fn_set *s, const char *function)
+{
+	if (!s->only)
+		return 1;
+	for (size_t i = 0; i < s->n_only; i++)
+		if (s->only[i] == function)
+			return 1;
+	return 0;
+}
+
 static long add_site(struct trace_fn_set *s, uint32_t lib, size_t i, const char *function)
 {
 	const struct obj *o = in(s)->objs[lib];
@@ -469,6 +479,8 @@ static long add_site(struct trace_fn_set *s, uint32_t lib, size_t i, const char 
 	int64_t off;
 	long at;
 
+	if (!wanted(s, function))
+		return -1;
 	if (d->type == STT_GNU_IFUNC &&
 	    ifunc_target(s->libs[lib].path, d->name, vername(o, d->versym), &vaddr)) {
 		s->unresolved_ifuncs++;
@@ -863,6 +875,7 @@ void trace_fn_set_release(struct trace_fn_set *s)
 		free(s->binaries[i].imports);
 	free(s->binaries);
 	free(s->functions);
+	free(s->only);
 	for (size_t i = 0; i < s->n_libs; i++) {
 		free(s->libs[i].path);
 		obj_free(p ? p->objs[i] : NULL);
@@ -901,4 +914,26 @@ int trace_fn_add_command(struct trace_fn_set *s, const char *file)
 	end = interp + strcspn(interp, " \t\n");
 	*end = 0;
 	return trace_fn_add_binary(s, *interp ? interp : "/bin/sh");
+}
+
+int trace_fn_set_only(struct trace_fn_set *s, const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL, *tok;
+	size_t cap = 0;
+	int err = 0;
+
+	in(s);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *f = db_posix_name(tok);
+
+		if (!f) {
+			util_err("not a POSIX catalogue function: '%s'", tok);
+			err = -EINVAL;
+			break;
+		}
+		s->only = xgrow(s->only, &cap, s->n_only + 1, sizeof(*s->only));
+		s->only[s->n_only++] = f;
+	}
+	free(copy);
+	return err;
 }

@@ -216,6 +216,8 @@ struct trace_fn_set {
 	size_t n_binaries;
 	size_t unresolved_ifuncs;	/* IFUNCs in libraries parakit has not loaded */
 	size_t unprobeable;	/* functions whose first instructions uprobes refuse */
+	const char **only;	/* trace_fn_set_only()'s, or NULL: all */
+	size_t n_only;
 	void *priv;
 };
 #define TRACE_FN_SET_INIT { .libs = NULL }
@@ -228,6 +230,10 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path);
 /* The same for the file a command's execve runs: file itself, a script's
  * interpreter, or /bin/sh for a file that is neither. */
 int trace_fn_add_command(struct trace_fn_set *s, const char *file);
+/* Probes only these functions (comma-separated names, folded as scan
+ * folds them), from now on. Returns 0, or -EINVAL for a name that is not
+ * in the catalogue (printed). */
+int trace_fn_set_only(struct trace_fn_set *s, const char *list);
 void trace_fn_set_release(struct trace_fn_set *s);
 
 /* Attaches the probes of s that are not attached yet (one multi-uprobe link

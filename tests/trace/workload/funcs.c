@@ -1,6 +1,6 @@
 /*
  * A workload with known calls of POSIX functions, for trace --functions:
- * N getppid in the main thread, T more in a thread; M printf, which
+ * N getppid in the main thread, T more in each of 4 threads at once; M printf, which
  * _FORTIFY_SOURCE makes __printf_chk; a library it dlopens (funcs_dl.so,
  * beside it) makes D umask and D getppid, calls scan cannot see in this
  * binary; then a child executes funcs_exec (beside it) with E, which calls
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	char path[PATH_MAX];
 	long n, m, d;
 	void (*work)(long);
-	pthread_t th;
+	pthread_t th[4];
 	void *h;
 	pid_t pid;
 	int st;
@@ -54,8 +54,12 @@ int main(int argc, char **argv)
 	for (long i = 0; i < m; i++)
 		printf("line %ld\n", i);
 	fflush(stdout);
-	if (pthread_create(&th, NULL, thread, NULL) || pthread_join(th, NULL))
-		return 1;
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&th[i], NULL, thread, NULL))
+			return 1;
+	for (int i = 0; i < 4; i++)
+		if (pthread_join(th[i], NULL))
+			return 1;
 	beside(path, sizeof(path), argv[0], "funcs_dl.so");
 	h = dlopen(path, RTLD_NOW);
 	if (!h || !(work = (void (*)(long))dlsym(h, "funcs_dl_work")))
