@@ -21,6 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -303,6 +305,48 @@ static int handle_exec(void *ctx, void *data, size_t size)
 		t->fn_err = err;
 	kill(e.pid, SIGCONT);
 	return 0;
+}
+
+/* The processes of a cgroup and its descendants, into s. */
+static int add_cgroup(struct trace_fn_set *s, const char *dir, int depth)
+{
+	char path[PATH_MAX], *procs, *line, *save = NULL;
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	procs = util_read_file(path, NULL);
+	for (line = procs ? strtok_r(procs, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		n += trace_fn_add_process(s, atoi(line)) == 0;
+	free(procs);
+	if (depth > 64 || !(d = opendir(dir)))
+		return n;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n += add_cgroup(s, path, depth + 1);
+	}
+	closedir(d);
+	return n;
+}
+
+int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char *cgroup_dir)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs), n = 0, err;
+	__u32 k, *prev = NULL;
+
+	if (cgroup_dir) {
+		n = add_cgroup(s, cgroup_dir, 0);
+	} else {
+		while (!bpf_map_get_next_key(fd, prev, &k)) {
+			prev = &k;
+			n += trace_fn_add_process(s, k) == 0;
+		}
+	}
+	err = trace_fn_attach(t, s);
+	return err < 0 ? err : n;
 }
 
 int trace_fn_poll(struct tracer *t, int timeout_ms)

@@ -937,3 +937,35 @@ int trace_fn_set_only(struct trace_fn_set *s, const char *list)
 	free(copy);
 	return err;
 }
+
+int trace_fn_add_process(struct trace_fn_set *s, pid_t pid)
+{
+	char path[64], *maps, *line, *save = NULL;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	err = trace_fn_add_binary(s, path);
+	if (err < 0)
+		return err;
+	/* What it has mapped besides: dlopen'd libraries among them. */
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = util_read_file(path, NULL);
+	if (!maps)
+		return errno == ENOENT ? -ESRCH : -errno;
+	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *file = strchr(line, '/');
+		const char *why;
+		long lib;
+
+		/* "start-end r-xp offset dev inode path": executable mappings of files. */
+		if (!file || !strstr(line, " r-xp ") || strstr(file, " (deleted)"))
+			continue;
+		lib = lib_open(s, file, NULL, &why);
+		if (lib >= 0 && !s->libs[lib].probed) {
+			add_library_sites(s, lib);
+			s->libs[lib].probed = 1;
+		}
+	}
+	free(maps);
+	return 0;
+}

@@ -230,6 +230,9 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path);
 /* The same for the file a command's execve runs: file itself, a script's
  * interpreter, or /bin/sh for a file that is neither. */
 int trace_fn_add_command(struct trace_fn_set *s, const char *file);
+/* A running process: the file it runs and every library it has mapped
+ * (those it dlopened too). Returns 0, -ESRCH when it is gone, or -errno. */
+int trace_fn_add_process(struct trace_fn_set *s, pid_t pid);
 /* Probes only these functions (comma-separated names, folded as scan
  * folds them), from now on. Returns 0, or -EINVAL for a name that is not
  * in the catalogue (printed). */
@@ -242,6 +245,11 @@ void trace_fn_set_release(struct trace_fn_set *s);
  * caller's and must outlive the tracer and its results; exec notices add
  * to it. Returns the probes attached, or -errno (printed). */
 int trace_fn_attach(struct tracer *t, struct trace_fn_set *s);
+
+/* Adds the processes traced now (-p and their descendants, or those of
+ * the cgroup directory cgroup_dir and below) to s, and attaches. Returns
+ * the processes added or -errno (printed). */
+int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char *cgroup_dir);
 
 /* trace_fn_out.c */
 void trace_fn_print_table(FILE *f, const struct trace_result *r, const struct trace_run_info *ri, int latency);

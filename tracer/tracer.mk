@@ -21,7 +21,8 @@ PARAKIT_SRCS += \
 	tracer/trace_out.c
 
 DEB_PKGS += clang llvm bpftool libbpf-dev libseccomp-dev linux-libc-dev \
-	strace sqlite3 nginx-light curl procps
+	strace sqlite3 nginx-light curl procps \
+	binutils gzip jq
 
 TRACE_LIBS := libbpf libseccomp
 CPPFLAGS += $(shell pkg-config --cflags $(TRACE_LIBS) 2>/dev/null)
