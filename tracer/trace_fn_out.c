@@ -17,10 +17,12 @@ struct fn_row {
 	struct trace_fn_stat s;
 };
 
-static int by_calls(const void *a, const void *b)
+static int by_time(const void *a, const void *b)
 {
 	const struct fn_row *x = a, *y = b;
 
+	if (x->s.total_ns != y->s.total_ns)
+		return x->s.total_ns < y->s.total_ns ? 1 : -1;
 	if (x->s.calls != y->s.calls)
 		return x->s.calls < y->s.calls ? 1 : -1;
 	return strcmp(x->name, y->name);
@@ -52,7 +54,8 @@ static struct fn_row *fn_rows(const struct trace_result *r, uint32_t bin, size_t
 	for (size_t i = 0; i < nf; i++)
 		if (v[i].s.calls)
 			v[(*n)++] = v[i];
-	qsort(v, *n, sizeof(*v), by_calls);
+	/* Without --latency, total_ns is 0 throughout: by calls. */
+	qsort(v, *n, sizeof(*v), by_time);
 	return v;
 }
 
