@@ -1,0 +1,155 @@
+#!/bin/bash
+# parakit trace --functions against the usual ways of counting library
+# calls, all in one run:
+#
+#   bash bench/trace-functions.sh [PARAKIT] [CALLS]
+#
+# 1. Start-up: the time to attach N uprobes on libc's POSIX functions
+#    (--filter picks the first N the catalogue names that libc defines;
+#    "all" is every one), through one multi-uprobe link per file and
+#    through one link per probe (--one-by-one), as the run reports it
+#    (attach_ns), and the whole run of `true` under it, detach included;
+#    beside it bpftrace with the same N uprobes in one script (`-c true`:
+#    its whole run). The kernel waits a grace period per uprobe it
+#    unregisters, so one link per probe is slow to leave too; with "all"
+#    it takes minutes: one-by-one is measured up to 200.
+# 2. Per call: a loop of CALLS getppid() calls through libc times itself
+#    (CLOCK_MONOTONIC and its CPU time, as bench/trace-overhead.sh), plain,
+#    under parakit trace --functions (every function of libc probed),
+#    with --latency, under a bpftrace uprobe one-liner counting getppid,
+#    and under ltrace -c (fewer calls: it stops the process per call).
+#
+# Needs root. Rounds: REPS (default 3), fastest kept (other load only adds).
+set -u
+PARAKIT=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/parakit}
+CALLS=${2:-1000000}
+LTRACE_CALLS=${LTRACE_CALLS:-20000}
+REPS=${REPS:-3}
+[ "$(id -u)" -eq 0 ] || { echo "trace-functions: needs root" >&2; exit 1; }
+sh "$(dirname "$0")/../tests/lib/deps.sh" bpftrace ltrace jq ||
+	{ echo "trace-functions: cannot install the baselines" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/trace-fn-bench.XXXXXX)
+mounted=
+cleanup()
+{
+	[ -n "$mounted" ] && umount /sys/kernel/tracing
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+if [ ! -e /sys/kernel/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing && mounted=1
+fi
+LIBC=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
+
+cat > "$tmp/loop.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	long n = atol(argv[1]);
+	struct timespec a, b, ca, cb;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ca);
+	for (long i = 0; i < n; i++)
+		getppid();
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cb);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	fprintf(stderr, "NSPERCALL %.2f %.2f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n,
+		((cb.tv_sec - ca.tv_sec) * 1e9 + (cb.tv_nsec - ca.tv_nsec)) / n);
+	return 0;
+}
+C
+cc -O2 -o "$tmp/loop" "$tmp/loop.c" || exit 1
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+fastest() { tr ' ' '\n' | grep . | sort -g | head -1; }
+
+# libc's probe sites, one function each, as parakit resolves them (and
+# not IFUNCs, whose symbol bpftrace would probe at the resolver).
+"$PARAKIT" trace --functions --list -- "$tmp/loop" |
+	awk -F'\t' '$1 == "site" && $4 != "-" && $5 ~ /libc\.so/ && $7 == "" && !seen[$2]++ { print $2 "\t" $3 }' \
+	> "$tmp/sites"
+ALL=$(wc -l < "$tmp/sites")
+echo "libc: $ALL functions probed; $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+declare -A T
+startup()
+{
+	local n=$1 list fns script s e
+	list=$(head -n "$n" "$tmp/sites")
+	fns=$(cut -f1 <<< "$list" | paste -sd,)
+	for how in multi one-by-one; do
+		[ $how = one-by-one ] && [ "$n" -gt 200 ] && continue
+		flag=
+		[ $how = one-by-one ] && flag=--one-by-one
+		s=$(now)
+		"$PARAKIT" trace --functions $flag --filter "$fns" --no-db --json -o "$tmp/st.json" -- true
+		e=$(now)
+		T[$how-attach-$n]="${T[$how-attach-$n]:-} $(jq '.attach_ns / 1e9' "$tmp/st.json")"
+		T[$how-run-$n]="${T[$how-run-$n]:-} $(secs "$s" "$e")"
+	done
+	script=$(cut -f2 <<< "$list" | sed "s|^|uprobe:$LIBC:|" | paste -sd,)
+	s=$(now)
+	bpftrace -e "$script { @[probe] = count(); }" -c true > /dev/null 2>&1
+	e=$(now)
+	T[bpftrace-run-$n]="${T[bpftrace-run-$n]:-} $(secs "$s" "$e")"
+}
+
+nspc() { sed -n 's/.*NSPERCALL \([0-9.]*\) \([0-9.]*\).*/\1:\2/p' "$1" | tail -1; }
+declare -A R
+percall()
+{
+	R[plain]="${R[plain]:-} $("$tmp/loop" "$CALLS" 2> "$tmp/r"; nspc "$tmp/r")"
+	"$PARAKIT" trace --functions --no-db -o /dev/null -- "$tmp/loop" "$CALLS" 2> "$tmp/r"
+	R[parakit]="${R[parakit]:-} $(nspc "$tmp/r")"
+	"$PARAKIT" trace --functions --latency --no-db -o /dev/null -- "$tmp/loop" "$CALLS" 2> "$tmp/r"
+	R[latency]="${R[latency]:-} $(nspc "$tmp/r")"
+	bpftrace -e "uprobe:$LIBC:getppid { @ = count(); }" -c "$tmp/loop $CALLS" > "$tmp/r" 2>&1
+	R[bpftrace]="${R[bpftrace]:-} $(nspc "$tmp/r")"
+}
+
+for round in $(seq "$REPS"); do
+	for n in 50 200 all; do
+		[ $n = all ] && n=$ALL
+		startup "$n"
+	done
+	percall
+	echo "  round $round done" >&2
+done
+ltrace -c -e getppid -o "$tmp/lt" "$tmp/loop" "$LTRACE_CALLS" 2> "$tmp/r"
+R[ltrace]=$(nspc "$tmp/r")
+
+echo
+echo "Start-up, seconds (fastest of $REPS)"
+printf '| %-8s | %12s | %12s | %14s | %14s | %12s |\n' "uprobes" "multi attach" "multi run" "one-by-one att." "one-by-one run" "bpftrace run"
+printf '| %-8s | %12s | %12s | %14s | %14s | %12s |\n' "---:" "---:" "---:" "---:" "---:" "---:"
+for n in 50 200 $ALL; do
+	printf '| %-8s | %12s | %12s | %14s | %14s | %12s |\n' "$n" \
+		"$(echo ${T[multi-attach-$n]} | fastest)" "$(echo ${T[multi-run-$n]} | fastest)" \
+		"$(echo ${T[one-by-one-attach-$n]:-n/a} | fastest)" "$(echo ${T[one-by-one-run-$n]:-n/a} | fastest)" \
+		"$(echo ${T[bpftrace-run-$n]} | fastest)"
+done
+echo
+echo "Per getppid() call, ns (fastest of $REPS; ltrace: $LTRACE_CALLS calls, once)"
+printf '| %-40s | %12s | %12s | %11s | %12s |\n' "tracer" "wall ns/call" "added (wall)" "CPU ns/call" "added (CPU)"
+printf '| %-40s | %12s | %12s | %11s | %12s |\n' "---" "---:" "---:" "---:" "---:"
+bw=$(echo ${R[plain]} | tr ' ' '\n' | cut -d: -f1 | fastest)
+bc=$(echo ${R[plain]} | tr ' ' '\n' | cut -d: -f2 | fastest)
+for k in plain parakit latency bpftrace ltrace; do
+	case $k in
+	plain) name="untraced" ;;
+	parakit) name="parakit trace --functions ($ALL probes)" ;;
+	latency) name="parakit trace --functions --latency" ;;
+	bpftrace) name="bpftrace uprobe count one-liner" ;;
+	ltrace) name="ltrace -c -e getppid" ;;
+	esac
+	w=$(echo ${R[$k]} | tr ' ' '\n' | cut -d: -f1 | fastest)
+	c=$(echo ${R[$k]} | tr ' ' '\n' | cut -d: -f2 | fastest)
+	awk -v n="$name" -v w="$w" -v c="$c" -v bw="$bw" -v bc="$bc" 'BEGIN {
+		printf "| %-40s | %12.1f | %12.1f | %11.1f | %12.1f |\n", n, w, w - bw, c, c - bc }'
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
