@@ -87,14 +87,15 @@ startup()
 		flag=
 		[ $how = one-by-one ] && flag=--one-by-one
 		s=$(now)
-		"$PARAKIT" trace --functions $flag --filter "$fns" --no-db --json -o "$tmp/st.json" -- true
+		"$PARAKIT" trace --functions $flag --filter "$fns" --no-db --json -o "$tmp/st.json" -- /bin/true
 		e=$(now)
 		T[$how-attach-$n]="${T[$how-attach-$n]:-} $(jq '.attach_ns / 1e9' "$tmp/st.json")"
 		T[$how-run-$n]="${T[$how-run-$n]:-} $(secs "$s" "$e")"
 	done
 	script=$(cut -f2 <<< "$list" | sed "s|^|uprobe:$LIBC:|" | paste -sd,)
 	s=$(now)
-	bpftrace -e "$script { @[probe] = count(); }" -c true > /dev/null 2>&1
+	bpftrace -e "$script { @[probe] = count(); }" -c /bin/true > "$tmp/bt.out" 2>&1 ||
+		echo "bpftrace failed: $(head -1 "$tmp/bt.out")" >&2
 	e=$(now)
 	T[bpftrace-run-$n]="${T[bpftrace-run-$n]:-} $(secs "$s" "$e")"
 }

@@ -154,6 +154,15 @@ static int refused(int err)
 	return err == -524 || err == -EINVAL || err == -EILSEQ;
 }
 
+static void refuse(struct trace_fn_set *s, size_t site, int err)
+{
+	struct trace_fn_site *p = &s->sites[site];
+
+	p->attached = -1;
+	util_err("warning: %s is not traced: the kernel refuses a uprobe on %s at %s+0x%llx: %s", p->function,
+	         p->symbol, s->libs[p->lib].path, (unsigned long long)p->offset, strerror(-err));
+}
+
 /*
  * Links the sites cookies[0..n) of path, all in one link where the kernel
  * has multi-uprobe links, else one each. One offset the kernel refuses
@@ -171,7 +180,7 @@ static int attach_batch(struct tracer *t, struct trace_fn_set *s, const char *pa
 			if (err && !refused(err))
 				return err;
 			if (err)
-				s->sites[cookies[k]].attached = -1;
+				refuse(s, cookies[k], err);
 		}
 		return 0;
 	}
@@ -179,7 +188,7 @@ static int attach_batch(struct tracer *t, struct trace_fn_set *s, const char *pa
 	if (!err || !refused(err))
 		return err;
 	if (n == 1) {
-		s->sites[cookies[0]].attached = -1;
+		refuse(s, cookies[0], err);
 		return 0;
 	}
 	err = attach_batch(t, s, path, offsets, cookies, n / 2, ret);
