@@ -25,6 +25,8 @@ static const char *const synopsis[] = {
 	"parakit trace [--db FILE] [--json] [--events] [--interval SEC] [--duration SEC]\n"
 	"              [--filter SYSCALLS] [--label NAME] [--work UNIT=N]\n"
 	"              ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )",
+	"parakit trace --functions [--latency] [--filter FUNCTIONS] [--db FILE] [--json]\n"
+	"              ( -p PID[,PID...] | --cgroup PATH | -- COMMAND [ARGS...] )",
 	NULL
 };
 
@@ -44,6 +46,13 @@ static const struct util_usage usage = {
 		"to set its runs side by side (plain, under a shim, ported); --work says how\n"
 		"much work the run did (--work requests=1000), for counts per unit of work.\n"
 		"\n"
+		"With --functions, counts instead the calls of every POSIX catalogue function\n"
+		"the traced programs link, at its definition in the library that exports it,\n"
+		"found as the dynamic linker binds it (uprobes, all of a file's in one\n"
+		"multi-uprobe link where the kernel has them): calls from outside that\n"
+		"library, those from the executable apart; a process that executes a new\n"
+		"file waits, stopped, while its functions are attached.\n"
+		"\n"
 		"Events the ring buffer (--buffer) cannot hold are counted per CPU, never\n"
 		"dropped silently. A cgroup's PATH is absolute or relative to the cgroup2\n"
 		"mount; its trace ends with Ctrl-C or --duration, after which a command keeps\n"
@@ -58,7 +67,8 @@ static const struct util_usage usage = {
 		"parakit trace --events --db t.db -- ./server --once\n"
 		"parakit trace -p 1234 --interval 1         # live view of a running daemon\n"
 		"parakit trace --cgroup system.slice/nginx.service --duration 10 --json\n"
-		"parakit trace --label tinyproxy --work requests=1000 -p $(pidof tinyproxy)\n",
+		"parakit trace --label tinyproxy --work requests=1000 -p $(pidof tinyproxy)\n"
+		"parakit trace --functions --latency -- sort big.txt\n",
 	.args = UTIL_ARGS_COMMAND,
 };
 
@@ -66,7 +76,7 @@ static struct trace_cmd_opts {
 	const char *db, *output, *cgroup, *filter, *label;
 	char *work_unit;
 	long long work;
-	int no_db, json;
+	int no_db, json, list;
 	double interval, duration;
 	pid_t *pids;
 	size_t n_pids, cap_pids;
@@ -176,8 +186,9 @@ static char *cgroup2_mount(void)
 	return ret;
 }
 
-/* Fills the cgroup id (its inode) and depth below the root. */
-static int resolve_cgroup(const char *arg, uint64_t *id, unsigned *level)
+/* Fills the cgroup id (its inode), its depth below the root and its
+ * directory (the caller's to free). */
+static int resolve_cgroup(const char *arg, uint64_t *id, unsigned *level, char **dir)
 {
 	char *mnt = cgroup2_mount(), *path = NULL, real[PATH_MAX], realmnt[PATH_MAX];
 	struct stat st;
@@ -204,6 +215,7 @@ static int resolve_cgroup(const char *arg, uint64_t *id, unsigned *level)
 		goto out;
 	}
 	*id = st.st_ino;
+	*dir = xstrdup(real);
 	*level = 0;
 	for (const char *p = real + m; *p; p++)
 		if (*p == '/' && p[1])
@@ -217,6 +229,10 @@ out:
 
 static const char *mode_name(char *buf, size_t size)
 {
+	if (opts.t.functions) {
+		snprintf(buf, size, "functions%s", opts.t.fn_latency ? "+latency" : "");
+		return buf;
+	}
 	snprintf(buf, size, "%s%s", opts.t.count_only ? "count" : opts.t.offcpu ? "full" : "latency",
 		 opts.t.events ? "+events" : "");
 	return buf;
@@ -310,7 +326,8 @@ static int parse_options(int argc, char **argv, int *status)
 		UTIL_OPT_CALLBACK(0, "duration", &opts.duration, "SEC", opt_seconds,
 				  "stop after SEC seconds (a command keeps running, untraced)"),
 		UTIL_OPT_STRING(0, "filter", &opts.filter, "LIST",
-				"only these syscalls (names or numbers, comma-separated)"),
+				"only these syscalls (names or numbers, comma-separated); with --functions,"
+				" only these functions"),
 		UTIL_OPT_CALLBACK('p', "pid", NULL, "LIST", opt_pids,
 				  "attach to these running processes and their descendants"),
 		UTIL_OPT_SET_INT(0, "no-follow", &opts.t.follow, 0,
@@ -322,6 +339,16 @@ static int parse_options(int argc, char **argv, int *status)
 				" one label (plain, shimmed, ported)"),
 		UTIL_OPT_CALLBACK(0, "work", NULL, "UNIT=N", opt_work,
 				  "the work the run did (requests=1000): the report gives counts per UNIT"),
+		UTIL_OPT_FLAG(0, "functions", &opts.t.functions,
+			      "count calls of the POSIX functions the programs link, at their definitions in"
+			      " the libraries (uprobes), instead of syscalls"),
+		UTIL_OPT_FLAG(0, "latency", &opts.t.fn_latency, "with --functions: time the calls too"),
+		UTIL_OPT_FLAG(0, "one-by-one", &opts.t.fn_one_by_one,
+			      "with --functions: one uprobe link per function, even where the kernel attaches"
+			      " a file's all at once"),
+		UTIL_OPT_FLAG(0, "list", &opts.list,
+			      "with --functions: print where each import binds and the probes a run would"
+			      " attach, and trace nothing"),
 		UTIL_OPT_END()
 	};
 	int first;
@@ -343,6 +370,14 @@ static int parse_options(int argc, char **argv, int *status)
 	}
 	if (opts.t.events && opts.t.count_only) {
 		util_err("--events and --count do not go together");
+		return -1;
+	}
+	if (!opts.t.functions && (opts.t.fn_latency || opts.t.fn_one_by_one || opts.list)) {
+		util_err("--latency, --one-by-one and --list go with --functions");
+		return -1;
+	}
+	if (opts.t.functions && (opts.t.events || opts.t.count_only || opts.interval)) {
+		util_err("--functions does not go with --events, --count or --interval");
 		return -1;
 	}
 	if (opts.t.events && opts.no_db) {
@@ -404,7 +439,11 @@ static int report(struct tracer **t, struct trace_db *db, const struct trace_run
 	*t = NULL;
 	if (db && trace_db_finish(db, &res, ri))
 		goto out;
-	if (opts.json)
+	if (opts.t.functions && opts.json)
+		trace_fn_print_json(out, &res, ri);
+	else if (opts.t.functions)
+		trace_fn_print_table(out, &res, ri, opts.t.fn_latency);
+	else if (opts.json)
 		trace_print_json(out, &res, ri);
 	else
 		trace_print_table(out, &res, ri);
@@ -425,7 +464,8 @@ int cmd_trace(int argc, char **argv)
 	unsigned char *want = NULL;
 	struct tracer *t = NULL;
 	struct trace_db *db = NULL;
-	char *file = NULL, *target = NULL, mode[32];
+	struct trace_fn_set fns = TRACE_FN_SET_INIT;
+	char *file = NULL, *target = NULL, *cgroup_dir = NULL, mode[32];
 	FILE *out = stdout;
 	int first, ret;
 
@@ -434,15 +474,28 @@ int cmd_trace(int argc, char **argv)
 		return ret;
 	argc -= first;
 	argv += first;
-	if (opts.filter && !(want = parse_filter(opts.filter)))
-		return 2;
+	ret = 2;
+	if (opts.filter && opts.t.functions && trace_fn_set_only(&fns, opts.filter))
+		goto out;
+	if (opts.filter && !opts.t.functions && !(want = parse_filter(opts.filter)))
+		goto out;
 	opts.t.want = want;
 	ret = 125;
-	if (opts.cgroup && resolve_cgroup(opts.cgroup, &opts.t.cgroup_id, &opts.t.cgroup_level))
+	if (opts.cgroup && resolve_cgroup(opts.cgroup, &opts.t.cgroup_id, &opts.t.cgroup_level, &cgroup_dir))
 		goto out;
 	if (argc && (ret = trace_launch_find(argv[0], &file)))
 		goto out;
+	if (opts.t.functions && argc && (ret = trace_fn_add_command(&fns, file)) < 0) {
+		/* env(1)'s statuses: not found, or found and not runnable. */
+		ret = ret == -ENOENT ? 127 : 126;
+		goto out;
+	}
 	ret = 125;
+	if (opts.list) {
+		trace_fn_print_list(stdout, &fns);
+		ret = 0;
+		goto out;
+	}
 	if (opts.output && !(out = fopen(opts.output, "w"))) {
 		util_err("cannot open '%s': %s", opts.output, strerror(errno));
 		out = stdout;
@@ -459,6 +512,8 @@ int cmd_trace(int argc, char **argv)
 	/* The tracer first: a run that cannot trace leaves no row behind. */
 	if (trace_open(&t, &opts.t))
 		goto out;
+	if (opts.t.functions && trace_fn_attach(t, &fns) < 0)
+		goto out;
 	if (!opts.no_db) {
 		ri.start_ns = util_now_ns();
 		if (trace_db_open(&db, opts.db, &ri))
@@ -468,6 +523,17 @@ int cmd_trace(int argc, char **argv)
 	ret = argc ? start_command(t, &l, file, argv, &ri) : start_attached(t, &ri);
 	if (ret)
 		goto out;
+	/* The files running processes run, and the libraries they have mapped. */
+	if (opts.t.functions && !argc) {
+		int n = trace_fn_attach_running(t, &fns, cgroup_dir);
+
+		if (n < 0) {
+			ret = 125;
+			goto out;
+		}
+		util_err("probes attached: %zu functions in %zu files, for %d running process%s", fns.n_functions,
+		         fns.n_libs, n, n == 1 ? "" : "es");
+	}
 	if (db)
 		trace_db_set_start(db, ri.start_ns);
 	loop.cmd = argc ? &l : NULL;
@@ -494,9 +560,11 @@ out:
 	}
 	free(want);
 	free(file);
+	free(cgroup_dir);
 	free(target);
 	free((char *)ri.command);
 	free(opts.pids);
 	free(opts.work_unit);
+	trace_fn_set_release(&fns);
 	return ret;
 }
