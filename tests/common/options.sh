@@ -12,7 +12,7 @@
 declare -A longs=(
 	[scan]="db jobs shard json admindir files-from max-member help"
 	[src]="db jobs json build-dir help"
-	[trace]="db no-db output json events buffer count no-offcpu interval duration filter pid no-follow cgroup label work help"
+	[trace]="db no-db output json events buffer count no-offcpu interval duration filter pid no-follow cgroup label work functions latency one-by-one list help"
 	[port]="db build-dir level only diff apply force verify jobs json help"
 	[shim]="db output keep-source json run or-plain help"
 	[report]="db out compare-with weights popcon title top help"
