@@ -46,4 +46,5 @@ $(O)/tracer/trace.bpf.o: tracer/trace.bpf.c tracer/trace.h $(O)/vmlinux.h
 $(O)/tracer/trace.skel.h: $(O)/tracer/trace.bpf.o tracer/tracer.mk
 	$(call quiet,GENSKEL,$@)$(BPFTOOL) gen skeleton $< name trace_bpf > $@
 
-$(O)/tracer/trace.o: $(O)/tracer/trace.skel.h
+# Every file that includes trace_int.h (the skeleton) waits for it.
+$(O)/tracer/trace.o $(O)/tracer/trace_fn.o: $(O)/tracer/trace.skel.h
