@@ -310,8 +310,10 @@ static int handle_exec(void *ctx, void *data, size_t size)
 	err = trace_fn_add_binary(t->fns, path);
 	if (err >= 0)
 		err = trace_fn_attach(t, t->fns);
-	if (err < 0 && err != -ENOENT)
-		t->fn_err = err;
+	/* Printed; the run counts it with the notices lost (its calls go
+	 * uncounted where its libraries are not probed already). */
+	if (err < 0)
+		t->fn_exec_failed++;
 	kill(e.pid, SIGCONT);
 	return 0;
 }
@@ -389,7 +391,7 @@ int trace_fn_collect(struct tracer *t, struct trace_result *r)
 	r->fns = t->fns;
 	r->fn_dropped = t->skel->bss->fn_dropped;
 	r->fn_deep = t->skel->bss->fn_deep;
-	r->fn_exec_lost = t->skel->bss->fn_exec_lost;
+	r->fn_exec_lost = t->skel->bss->fn_exec_lost + t->fn_exec_failed;
 	r->fn_links = t->n_fn_links + t->n_fn_plinks;
 	r->fn_attach_ns = t->fn_attach_ns;
 	r->fn_multi = t->fn_multi;

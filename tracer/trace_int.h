@@ -24,7 +24,7 @@ struct tracer {
 	size_t n_fn_plinks, cap_fn_plinks;
 	size_t fn_bins_known;		/* binaries written to fn_bins */
 	int fn_multi;			/* the kernel has multi-uprobe links, and they are wanted */
-	int fn_err;			/* an exec notice could not be handled */
+	uint64_t fn_exec_failed;	/* exec'd files that could not be resolved or attached */
 	uint64_t fn_attach_ns;		/* time spent attaching, all told */
 };
 

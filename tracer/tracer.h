@@ -60,7 +60,8 @@ struct trace_result {
 	const struct trace_fn_set *fns;	/* names: borrowed from the caller */
 	struct trace_fn_count *fn;
 	size_t n_fn;
-	uint64_t fn_dropped, fn_deep, fn_exec_lost;
+	uint64_t fn_dropped, fn_deep;
+	uint64_t fn_exec_lost;	/* exec notices lost, or whose file could not be resolved */
 	size_t fn_sites, fn_links;	/* probes attached, through that many links */
 	size_t fn_refused;	/* probes the kernel refused */
 	uint64_t fn_attach_ns;
