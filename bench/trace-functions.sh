@@ -94,6 +94,8 @@ startup()
 	done
 	script=$(cut -f2 <<< "$list" | sed "s|^|uprobe:$LIBC:|" | paste -sd,)
 	s=$(now)
+	# Hundreds of uprobes: a perf event and a link each, past small descriptor limits.
+	ulimit -n 65536 2>/dev/null
 	bpftrace -e "$script { @[probe] = count(); }" -c /bin/true > "$tmp/bt.out" 2>&1 ||
 		echo "bpftrace failed: $(head -1 "$tmp/bt.out")" >&2
 	e=$(now)
