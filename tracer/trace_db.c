@@ -252,7 +252,7 @@ out:
 	return ret;
 }
 
-/* --functions: the run's probes, its binaries, their calls (011-trace-functions.sql). */
+/* --functions: the run's probes, its binaries, their calls (013-trace-functions.sql). */
 static int write_functions(struct trace_db *d, const struct trace_result *r)
 {
 	const struct trace_fn_set *s = r->fns;
