@@ -18,24 +18,40 @@
 #    under parakit trace --functions (every function of libc probed),
 #    with --latency, under a bpftrace uprobe one-liner counting getppid,
 #    and under ltrace -c (fewer calls: it stops the process per call).
+# 3. Per process: parakit's probes are each traced process's own (uprobe
+#    links filtered by process), made as the process forks, and as it
+#    executes a file with libraries it has none on, while it waits: a shell
+#    loop that starts PROCS processes (`/bin/true`, fork and exec), plain and
+#    under parakit trace --functions, with the milliseconds each process adds.
+#
+# Nothing else on the machine may notice: a bash loop runs beside the
+# traced processes all along, and the bench fails if it dies or if the
+# kernel logs anything about uprobes meanwhile (a process it killed).
 #
 # Needs root. Rounds: REPS (default 3), fastest kept (other load only adds).
 set -u
 PARAKIT=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/parakit}
 CALLS=${2:-1000000}
 LTRACE_CALLS=${LTRACE_CALLS:-20000}
+PROCS=${PROCS:-100}
 REPS=${REPS:-3}
 [ "$(id -u)" -eq 0 ] || { echo "trace-functions: needs root" >&2; exit 1; }
 sh "$(dirname "$0")/../tests/lib/deps.sh" bpftrace ltrace jq ||
 	{ echo "trace-functions: cannot install the baselines" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/trace-fn-bench.XXXXXX)
 mounted=
+sibling=
 cleanup()
 {
+	[ -n "$sibling" ] && kill "$sibling" 2>/dev/null
 	[ -n "$mounted" ] && umount /sys/kernel/tracing
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+mark="parakit-bench-trace-functions-$$-$RANDOM"
+echo "$mark" > /dev/kmsg
+bash -c 'while :; do echo x > /dev/null; (( 1 / 0 )) 2>/dev/null; ( : ); sleep 0.05; done' &
+sibling=$!
 if [ ! -e /sys/kernel/tracing/events ]; then
 	mount -t tracefs nodev /sys/kernel/tracing && mounted=1
 fi
@@ -115,12 +131,28 @@ percall()
 	R[bpftrace]="${R[bpftrace]:-} $(nspc "$tmp/r")"
 }
 
+declare -A P
+perproc()
+{
+	local s e
+	s=$(now)
+	sh -c "for i in \$(seq $PROCS); do /bin/true; done"
+	e=$(now)
+	P[plain]="${P[plain]:-} $(secs "$s" "$e")"
+	s=$(now)
+	"$PARAKIT" trace --functions --no-db --json -o "$tmp/pp.json" -- sh -c "for i in \$(seq $PROCS); do /bin/true; done"
+	e=$(now)
+	P[parakit]="${P[parakit]:-} $(secs "$s" "$e")"
+	P[links]=$(jq .links "$tmp/pp.json")
+}
+
 for round in $(seq "$REPS"); do
 	for n in 50 200 all; do
 		[ $n = all ] && n=$ALL
 		startup "$n"
 	done
 	percall
+	perproc
 	echo "  round $round done" >&2
 done
 ltrace -c -e getppid -o "$tmp/lt" "$tmp/loop" "$LTRACE_CALLS" 2> "$tmp/r"
@@ -155,4 +187,22 @@ for k in plain parakit latency bpftrace ltrace; do
 	awk -v n="$name" -v w="$w" -v c="$c" -v bw="$bw" -v bc="$bc" 'BEGIN {
 		printf "| %-40s | %12.1f | %12.1f | %11.1f | %12.1f |\n", n, w, w - bw, c, c - bc }'
 done
+echo
+echo "Per process: a shell loop starting $PROCS /bin/true, seconds (fastest of $REPS)"
+pw=$(echo ${P[plain]} | fastest)
+tw=$(echo ${P[parakit]} | fastest)
+awk -v p="$pw" -v t="$tw" -v n="$PROCS" -v l="${P[links]}" 'BEGIN {
+	printf "| %-40s | %8s | %14s |\n", "run", "seconds", "ms per process"
+	printf "| %-40s | %8s | %14s |\n", "---", "---:", "---:"
+	printf "| %-40s | %8.3f | %14.2f |\n", "untraced", p, p * 1000 / n
+	printf "| %-40s | %8.3f | %14.2f |\n", "parakit trace --functions (" l " links)", t, t * 1000 / n
+	printf "added per process: %.2f ms\n", (t - p) * 1000 / n }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# Nothing else on the machine noticed.
+bad=$(dmesg | sed -n "/$mark/,\$p" | grep -i uprobe)
+if [ -n "$bad" ] || ! kill -0 "$sibling" 2>/dev/null; then
+	echo "trace-functions: FAILED: the kernel logged about uprobes, or the bash loop beside died:" >&2
+	printf '%s\n' "$bad" | head -5 >&2
+	exit 1
+fi
+echo "kernel log: nothing about uprobes; the bash loop beside the traced processes ran throughout" >&2

@@ -50,8 +50,11 @@ static const struct util_usage usage = {
 		"the traced programs link, at its definition in the library that exports it,\n"
 		"found as the dynamic linker binds it (uprobes, all of a file's in one\n"
 		"multi-uprobe link where the kernel has them): calls from outside that\n"
-		"library, those from the executable apart; a process that executes a new\n"
-		"file waits, stopped, while its functions are attached.\n"
+		"library, those from the executable apart. The probes are the traced\n"
+		"processes' own: a new traced process waits, stopped, at its fork (and at an\n"
+		"exec that needs more) while its probes are attached. --latency adds return\n"
+		"probes, but not on setjmp's kin (they return twice) nor on functions that\n"
+		"never return: those are counted, not timed.\n"
 		"\n"
 		"Events the ring buffer (--buffer) cannot hold are counted per CPU, never\n"
 		"dropped silently. A cgroup's PATH is absolute or relative to the cgroup2\n"
@@ -390,12 +393,15 @@ static int parse_options(int argc, char **argv, int *status)
 /* Starts the command, counted from its execve (ri->start_ns). Returns 0,
  * or the exit status of a command that cannot run (printed). */
 static int start_command(struct tracer *t, struct trace_launch *l, const char *file, char **argv,
-			 struct trace_run_info *ri)
+			 struct trace_fn_set *fns, struct trace_run_info *ri)
 {
 	if (trace_launch_start(l, file, argv))
 		return 125;
 	trace_catch_signals();
 	if (trace_arm(t, l->pid))
+		return 125;
+	/* Its probes filter by process: made for the child while it waits. */
+	if (opts.t.functions && trace_fn_attach_pid(t, fns, l->pid))
 		return 125;
 	ri->start_ns = util_now_ns();
 	return trace_launch_go(l, file);
@@ -520,19 +526,16 @@ int cmd_trace(int argc, char **argv)
 			goto out;
 		trace_set_sink(t, trace_db_event, db);
 	}
-	ret = argc ? start_command(t, &l, file, argv, &ri) : start_attached(t, &ri);
+	ret = argc ? start_command(t, &l, file, argv, &fns, &ri) : start_attached(t, &ri);
 	if (ret)
 		goto out;
 	/* The files running processes run, and the libraries they have mapped. */
 	if (opts.t.functions && !argc) {
-		int n = trace_fn_attach_running(t, &fns, cgroup_dir);
+		size_t failed;
+		int n = trace_fn_attach_running(t, &fns, cgroup_dir, &failed);
 
-		if (n < 0) {
-			ret = 125;
-			goto out;
-		}
-		util_err("probes attached: %zu functions in %zu files, for %d running process%s", fns.n_functions,
-		         fns.n_libs, n, n == 1 ? "" : "es");
+		util_err("probes attached: %zu functions in %zu files, for %d running process%s%s", fns.n_functions,
+		         fns.n_libs, n, n == 1 ? "" : "es", failed ? " (see the warnings: some could not be)" : "");
 	}
 	if (db)
 		trace_db_set_start(db, ri.start_ns);

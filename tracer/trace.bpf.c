@@ -49,7 +49,10 @@ __u64 procs_dropped = 0;
 __u64 errnos_dropped = 0;
 __u64 fn_dropped = 0;		/* calls with no room in fn_stats */
 __u64 fn_deep = 0;		/* --latency: calls nested too deep to time */
-__u64 fn_exec_lost = 0;		/* exec notices the ring buffer could not take */
+__u64 fn_exec_lost = 0;		/* fork and exec notices lost: those processes ran on unlinked */
+__u64 fn_stops = 0;		/* processes stopped for user space to link them */
+/* Set by user space when the trace ends: no more stops (none would be let go). */
+__u8 fn_release = 0;
 
 /*
  * Thread time: the sum over traced threads of the time each was traced,
@@ -148,8 +151,21 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
-} fn_execs SEC(".maps");
+	__uint(max_entries, 256 * 1024);
+} fn_notices SEC(".maps");
+
+/* The binaries whose files a process has links on, written by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct trace_fn_linked);
+	__type(value, __u8);
+} fn_linked SEC(".maps");
+
+/* Linux 6.13: signals a task other than the current one (a new child, from
+ * the fork hook, which runs in its parent). */
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym;
 
 /* Kernels before 6.13 kept the submitter in io_kiocb.task. */
 struct io_kiocb___old {
@@ -654,33 +670,68 @@ int fn_return_multi(struct pt_regs *ctx)
 	return fn_exit(ctx);
 }
 
+#define SIGSTOP 19
+
+/*
+ * Tells user space about process pid (a notice of kind) and, for a fork or
+ * an exec, stops it (SIGSTOP, taken on its way back to user space, before
+ * it runs an instruction of its own) until user space has made its links
+ * and lets it go on (SIGCONT). task is the process to stop, NULL: the
+ * current one. Uprobe links filter by process: without the stop, what it
+ * does before user space gets to it would not be counted. A notice that
+ * does not fit is counted and the process is not stopped, since no one
+ * would let it go.
+ */
+static __always_inline void fn_notice(struct task_struct *task, __u32 pid, __u32 kind, __u32 ppid,
+				      struct trace_fn_file *f)
+{
+	struct trace_fn_notice *e;
+	long err;
+
+	if (fn_release)
+		return;
+	e = bpf_ringbuf_reserve(&fn_notices, sizeof(*e), 0);
+	if (!e) {
+		if (kind != TRACE_FN_EXIT)
+			__sync_fetch_and_add(&fn_exec_lost, 1);
+		return;
+	}
+	e->pid = pid;
+	e->kind = kind;
+	e->ppid = ppid;
+	e->pad = 0;
+	e->file.dev = f ? f->dev : 0;
+	e->file.ino = f ? f->ino : 0;
+	if (kind == TRACE_FN_EXIT) {
+		/* Nothing waits on it: read at the next poll. */
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	__sync_fetch_and_add(&fn_stops, 1);
+	bpf_ringbuf_submit(e, 0);
+	err = task ? bpf_send_signal_task(task, SIGSTOP, PIDTYPE_TGID, 0) : bpf_send_signal(SIGSTOP);
+	/* Not stopped: it runs on until user space gets to it. */
+	if (err)
+		__sync_fetch_and_add(&fn_exec_lost, 1);
+}
+
 /*
  * A traced process executes a file: it runs as the binary known for that
- * file, or, when user space has not resolved the file, it stops (SIGSTOP,
- * taken on its way back to user space, before ld.so runs) and user space
- * is told; it attaches what the file needs and lets it go on (SIGCONT).
+ * file, and goes on at once when it has links on all that binary's files;
+ * otherwise user space resolves the file and links it first.
  */
 static __always_inline void fn_exec(struct task_struct *p, struct trace_task *t)
 {
 	struct trace_fn_file f = exe_file(p);
-	struct trace_fn_exec *e;
+	struct trace_fn_linked k = { .pid = p->tgid };
 	__u32 *b = bpf_map_lookup_elem(&fn_bins, &f);
 
 	t->fn_depth = 0;
-	if (b) {
-		t->fn_bin = *b;
+	t->fn_bin = b ? *b : 0;
+	k.bin = t->fn_bin;
+	if (b && bpf_map_lookup_elem(&fn_linked, &k))
 		return;
-	}
-	t->fn_bin = 0;
-	e = bpf_ringbuf_reserve(&fn_execs, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&fn_exec_lost, 1);
-		return;
-	}
-	e->pid = p->tgid;
-	e->file = f;
-	bpf_ringbuf_submit(e, 0);
-	bpf_send_signal(19 /* SIGSTOP */);
+	fn_notice(NULL, p->tgid, TRACE_FN_EXEC, 0, &f);
 }
 
 SEC("tp_btf/sched_switch")
@@ -715,7 +766,9 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	struct trace_task *pt, *ct;
 	int thread;
 
-	pt = bpf_task_storage_get(&tasks, parent, 0, 0);
+	/* A process of the traced cgroup that made no traced call yet is
+	 * marked here (--functions marks no one before the first probe). */
+	pt = cfg_functions ? task_of(parent) : bpf_task_storage_get(&tasks, parent, 0, 0);
 	if (!pt || pt->state != TRACE_ACTIVE)
 		return 0;
 	thread = child->pid != child->tgid;
@@ -739,6 +792,10 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		cp = bpf_map_lookup_elem(&procs, &pid);
 		if (pp && cp)
 			__builtin_memcpy(cp->exe, pp->exe, sizeof(cp->exe));
+		/* It maps what its parent maps, but the parent's links count
+		 * the parent alone. */
+		if (cfg_functions)
+			fn_notice(child, child->tgid, TRACE_FN_FORK, parent->tgid, NULL);
 	}
 	return 0;
 }
@@ -798,6 +855,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	if (!pr->exit_code)
 		pr->exit_code = p->exit_code;
 	__sync_fetch_and_add(&live, -1);
+	if (cfg_functions)
+		fn_notice(NULL, pid, TRACE_FN_EXIT, 0, NULL);
 	return 0;
 }
 

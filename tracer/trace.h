@@ -73,12 +73,26 @@ struct trace_fn_file {
 	__u64 ino;
 };
 
-/* Told to user space when a traced process executes a file it has not
- * resolved; the process waits, stopped, until it has. */
-struct trace_fn_exec {
+/* trace_fn_notice.kind */
+#define TRACE_FN_EXEC 1	/* it executed a file: stopped until its files are linked */
+#define TRACE_FN_FORK 2	/* a new process: stopped until it has links of its own */
+#define TRACE_FN_EXIT 3	/* gone: its links can go (not stopped) */
+
+/* Told to user space about a traced process: uprobe links filter by
+ * process, so each one needs its own, made before it runs on. */
+struct trace_fn_notice {
 	__u32 pid;
+	__u32 kind;
+	__u32 ppid;	/* TRACE_FN_FORK: the parent */
 	__u32 pad;
-	struct trace_fn_file file;
+	struct trace_fn_file file;	/* TRACE_FN_EXEC: the file it runs */
+};
+
+/* fn_linked's key: the process has links on every probed file the
+ * binary (trace_fn_key.bin) loads, so executing it need not stop. */
+struct trace_fn_linked {
+	__u32 pid;
+	__u32 bin;
 };
 
 struct trace_fn_frame {

@@ -260,7 +260,8 @@ static int write_functions(struct trace_db *d, const struct trace_result *r)
 	int err = -1;
 
 	st = db_prepare(d->db, "INSERT INTO trace_fn_run(run_id, probes, links, multi_uprobe, attach_ns, refused,"
-			       " lost_calls, untimed_calls, lost_execs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+			       " lost_calls, untimed_calls, lost_execs, unattached)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, d->run_id);
@@ -272,6 +273,7 @@ static int write_functions(struct trace_db *d, const struct trace_result *r)
 	sqlite3_bind_int64(st, 7, r->fn_dropped);
 	sqlite3_bind_int64(st, 8, r->fn_deep);
 	sqlite3_bind_int64(st, 9, r->fn_exec_lost);
+	sqlite3_bind_int64(st, 10, r->fn_unattached);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	sqlite3_finalize(st);

@@ -1,9 +1,21 @@
 /*
  * parakit trace --functions, the tracer's side: the probes of a function
- * set attached, the binaries it resolved told to the BPF side, exec
- * notices handled (a traced process that executes a new file waits,
- * stopped, while its functions are resolved and attached), the counts
- * read back.
+ * set linked for each traced process, the binaries it resolved told to the
+ * BPF side, fork, exec and exit notices handled, the counts read back.
+ *
+ * Links filter by process, never system-wide: a uprobe with no filter
+ * puts a breakpoint in every process that maps the library, and a return
+ * probe rewrites the return address of every call in all of them, which
+ * the kernel cannot always undo (a function that returns twice, setjmp,
+ * makes it send SIGILL). A multi-uprobe link's pid (its thread group) and
+ * a perf_event uprobe's pid restrict both to one process, through exec
+ * too (the kernel compares that task's mm at each mapping). So each traced
+ * process gets its own links, one per probed file it maps: the command's
+ * launcher before it executes the command, the processes running at -p or
+ * --cgroup as they are found, and every new one as it appears: the BPF
+ * side stops a traced process's new child at its fork, and a process that
+ * executes a file with files it has no links on, until they are made here.
+ * Links of a process go when it exits.
  *
  * Attaching is the start-up cost: a uprobe per function through
  * perf_event_open is a perf event, a BPF link and an uprobe registration
@@ -29,6 +41,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 /* include/uapi/linux/bpf.h, Linux 6.6: enum bpf_attach_type and the
@@ -98,52 +111,126 @@ void trace_fn_prepare(struct tracer *t)
 	}
 }
 
-static int handle_exec(void *ctx, void *data, size_t size);
+static int handle_notice(void *ctx, void *data, size_t size);
 
 int trace_fn_loaded(struct tracer *t)
 {
-	t->fn_rb = ring_buffer__new(bpf_map__fd(t->skel->maps.fn_execs), handle_exec, t, NULL);
+	t->fn_rb = ring_buffer__new(bpf_map__fd(t->skel->maps.fn_notices), handle_notice, t, NULL);
 	if (!t->fn_rb) {
-		util_err("cannot map the exec notice buffer: %s", strerror(errno));
+		util_err("cannot map the process notice buffer: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
 }
 
-/* One multi-uprobe link on path for the sites idx[0..n). */
-static int link_multi(struct tracer *t, const char *path, const uint64_t *offsets, const uint64_t *cookies,
-		      size_t n, int ret)
+
+/*
+ * A traced process's links. upto[lib] is how many sites the set had when
+ * the process's links on lib were made: a site of lib from that index on
+ * (a definition in a binary resolved later) needs another link.
+ */
+struct trace_fn_proc {
+	pid_t pid;
+	int dead;		/* it exited: its links go at the next sweep */
+	uint32_t *upto;		/* per index in the set's libs; 0: none linked */
+	size_t n_upto, cap_upto;
+	int *fds;		/* multi-uprobe links */
+	size_t n_fds, cap_fds;
+	struct bpf_link **plinks;	/* one-site links (perf_event) */
+	size_t n_plinks, cap_plinks;
+};
+
+static struct trace_fn_proc *proc_find(struct tracer *t, pid_t pid)
 {
-	const struct bpf_program *p = ret ? t->skel->progs.fn_return_multi : t->skel->progs.fn_entry_multi;
+	for (size_t i = 0; i < t->n_fn_procs; i++)
+		if (t->fn_procs[i].pid == pid)
+			return &t->fn_procs[i];
+	return NULL;
+}
+
+static struct trace_fn_proc *proc_new(struct tracer *t, pid_t pid)
+{
+	struct trace_fn_proc *p;
+
+	t->fn_procs = xgrow(t->fn_procs, &t->cap_fn_procs, t->n_fn_procs + 1, sizeof(*t->fn_procs));
+	p = &t->fn_procs[t->n_fn_procs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	t->fn_procs_linked++;
+	return p;
+}
+
+/* Closes a process's links and forgets it (and which binaries it had links for). */
+static void proc_drop(struct tracer *t, struct trace_fn_proc *p)
+{
+	int fd = bpf_map__fd(t->skel->maps.fn_linked);
+
+	for (size_t i = 0; i < p->n_fds; i++)
+		close(p->fds[i]);
+	for (size_t i = 0; i < p->n_plinks; i++)
+		bpf_link__destroy(p->plinks[i]);
+	for (size_t b = 0; !t->fn_closing && t->fns && b < t->fns->n_binaries; b++) {
+		struct trace_fn_linked k = { .pid = p->pid, .bin = b + 1 };
+
+		bpf_map_delete_elem(fd, &k);
+	}
+	free(p->fds);
+	free(p->plinks);
+	free(p->upto);
+	*p = t->fn_procs[--t->n_fn_procs];
+}
+
+/* Closes the links of the processes that exited. */
+static void sweep(struct tracer *t)
+{
+	for (size_t i = 0; i < t->n_fn_procs;) {
+		if (t->fn_procs[i].dead)
+			proc_drop(t, &t->fn_procs[i]);
+		else
+			i++;
+	}
+}
+
+/* One multi-uprobe link on path for process p's sites cookies[0..n). */
+static int link_multi(struct tracer *t, struct trace_fn_proc *p, const char *path, const uint64_t *offsets,
+		      const uint64_t *cookies, size_t n, int ret)
+{
+	const struct bpf_program *prog = ret ? t->skel->progs.fn_return_multi : t->skel->progs.fn_entry_multi;
 	union pk_link_create_attr a;
 	int fd;
 
 	memset(&a, 0, sizeof(a));
-	a.prog_fd = bpf_program__fd(p);
+	a.prog_fd = bpf_program__fd(prog);
 	a.attach_type = PK_BPF_TRACE_UPROBE_MULTI;
 	a.uprobe_multi.path = (uintptr_t)path;
 	a.uprobe_multi.offsets = (uintptr_t)offsets;
 	a.uprobe_multi.cookies = (uintptr_t)cookies;
 	a.uprobe_multi.cnt = n;
 	a.uprobe_multi.flags = ret ? PK_BPF_F_UPROBE_MULTI_RETURN : 0;
+	/* Its thread group only: never 0, which is every process. */
+	a.uprobe_multi.pid = p->pid;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 	if (fd < 0)
 		return -errno;
-	t->fn_links = xgrow(t->fn_links, &t->cap_fn_links, t->n_fn_links + 1, sizeof(*t->fn_links));
-	t->fn_links[t->n_fn_links++] = fd;
+	p->fds = xgrow(p->fds, &p->cap_fds, p->n_fds + 1, sizeof(*p->fds));
+	p->fds[p->n_fds++] = fd;
+	t->fn_links_made++;
 	return 0;
 }
 
-static int link_one(struct tracer *t, const char *path, uint64_t offset, uint64_t cookie, int ret)
+static int link_one(struct tracer *t, struct trace_fn_proc *p, const char *path, uint64_t offset,
+		    uint64_t cookie, int ret)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie, .retprobe = ret);
-	const struct bpf_program *p = ret ? t->skel->progs.fn_return : t->skel->progs.fn_entry;
-	struct bpf_link *l = bpf_program__attach_uprobe_opts(p, -1, path, offset, &uo);
+	const struct bpf_program *prog = ret ? t->skel->progs.fn_return : t->skel->progs.fn_entry;
+	/* The process's, never -1 (every process). */
+	struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, p->pid, path, offset, &uo);
 
 	if (!l)
 		return -errno;
-	t->fn_plinks = xgrow(t->fn_plinks, &t->cap_fn_plinks, t->n_fn_plinks + 1, sizeof(*t->fn_plinks));
-	t->fn_plinks[t->n_fn_plinks++] = l;
+	p->plinks = xgrow(p->plinks, &p->cap_plinks, p->n_plinks + 1, sizeof(*p->plinks));
+	p->plinks[p->n_plinks++] = l;
+	t->fn_links_made++;
 	return 0;
 }
 
@@ -164,19 +251,20 @@ static void refuse(struct trace_fn_set *s, size_t site, int err)
 }
 
 /*
- * Links the sites cookies[0..n) of path, all in one link where the kernel
- * has multi-uprobe links, else one each. One offset the kernel refuses
- * fails a whole multi link: the batch is halved until the refused ones are
- * found, and they are marked (attached -1) and left out, not fatal.
+ * Links the sites cookies[0..n) of path for process p, all in one link
+ * where the kernel has multi-uprobe links, else one each. One offset the
+ * kernel refuses fails a whole multi link: the batch is halved until the
+ * refused ones are found, and they are marked (attached -1) and left out,
+ * for every process, not fatal.
  */
-static int attach_batch(struct tracer *t, struct trace_fn_set *s, const char *path, uint64_t *offsets,
-			uint64_t *cookies, size_t n, int ret)
+static int attach_batch(struct tracer *t, struct trace_fn_set *s, struct trace_fn_proc *p, const char *path,
+			uint64_t *offsets, uint64_t *cookies, size_t n, int ret)
 {
 	int err;
 
 	if (!t->fn_multi) {
 		for (size_t k = 0; k < n; k++) {
-			err = link_one(t, path, offsets[k], cookies[k], ret);
+			err = link_one(t, p, path, offsets[k], cookies[k], ret);
 			if (err && !refused(err))
 				return err;
 			if (err)
@@ -184,29 +272,50 @@ static int attach_batch(struct tracer *t, struct trace_fn_set *s, const char *pa
 		}
 		return 0;
 	}
-	err = link_multi(t, path, offsets, cookies, n, ret);
+	err = link_multi(t, p, path, offsets, cookies, n, ret);
 	if (!err || !refused(err))
 		return err;
 	if (n == 1) {
 		refuse(s, cookies[0], err);
 		return 0;
 	}
-	err = attach_batch(t, s, path, offsets, cookies, n / 2, ret);
+	err = attach_batch(t, s, p, path, offsets, cookies, n / 2, ret);
 	if (!err)
-		err = attach_batch(t, s, path, offsets + n / 2, cookies + n / 2, n - n / 2, ret);
+		err = attach_batch(t, s, p, path, offsets + n / 2, cookies + n / 2, n - n / 2, ret);
 	return err;
 }
 
-/* Attaches the unattached sites of library lib. Returns how many, or -errno. */
-static int attach_lib(struct tracer *t, struct trace_fn_set *s, uint32_t lib)
+/*
+ * Functions that get no return probe. A return probe replaces the return
+ * address on the stack when the function is entered; setjmp saves that
+ * replaced address, and the second return, through longjmp, comes back
+ * to it after the first one has used up the kernel's record: the kernel
+ * kills the process with SIGILL (bash longjmps on every error, threads as
+ * they exit). Those that never return would leave a record behind.
+ */
+static const char *const no_return_probe[] = {
+	"setjmp", "_setjmp", "sigsetjmp",	/* return twice */
+	"longjmp", "_longjmp", "siglongjmp", "exit", "_exit", "_Exit", "abort", "pthread_exit",
+};
+
+static int return_probed(const char *function)
+{
+	for (size_t i = 0; i < sizeof(no_return_probe) / sizeof(*no_return_probe); i++)
+		if (!strcmp(function, no_return_probe[i]))
+			return 0;
+	return 1;
+}
+
+/* Links process p on the sites of library lib it has no links for. Returns 0 or -errno. */
+static int link_lib(struct tracer *t, struct trace_fn_set *s, struct trace_fn_proc *p, uint32_t lib)
 {
 	const char *path = s->libs[lib].path;
+	size_t from = lib < p->n_upto ? p->upto[lib] : 0, n = 0, m = 0;
 	uint64_t *offsets = xcalloc(s->n_sites + 1, sizeof(*offsets));
 	uint64_t *cookies = xcalloc(s->n_sites + 1, sizeof(*cookies));
 	int fd = bpf_map__fd(t->skel->maps.fn_sites), err = 0;
-	size_t n = 0;
 
-	for (size_t i = 0; i < s->n_sites; i++) {
+	for (size_t i = from; i < s->n_sites; i++) {
 		struct trace_fn_site *site = &s->sites[i];
 		struct trace_fn_site_info si = {
 			.fn = site->fn,
@@ -216,15 +325,16 @@ static int attach_lib(struct tracer *t, struct trace_fn_set *s, uint32_t lib)
 		};
 		__u32 key = i;
 
-		if (site->lib != lib || site->attached)
+		if (site->lib != lib || site->attached < 0)
 			continue;
 		if (i >= TRACE_MAX_SITES || site->fn >= TRACE_MAX_FUNCS) {
-			err = -E2BIG;
-			util_err("more than %d probe sites: '%s' and those after it are not traced", TRACE_MAX_SITES,
-			         path);
-			goto out;
+			site->attached = -1;
+			util_err("warning: %s is not traced: more than %d probe sites", site->function,
+			         TRACE_MAX_SITES);
+			continue;
 		}
-		if (bpf_map_update_elem(fd, &key, &si, BPF_ANY)) {
+		/* Written once, before the first link that reaches it. */
+		if (!site->attached && bpf_map_update_elem(fd, &key, &si, BPF_ANY)) {
 			err = -errno;
 			util_err("cannot write the probe sites: %s", strerror(errno));
 			goto out;
@@ -232,26 +342,32 @@ static int attach_lib(struct tracer *t, struct trace_fn_set *s, uint32_t lib)
 		offsets[n] = site->offset;
 		cookies[n++] = i;
 	}
-	for (int ret = 0; ret <= !!t->o.fn_latency && n; ret++) {
-		size_t m = 0;
+	if (n && (err = attach_batch(t, s, p, path, offsets, cookies, n, 0)))
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct trace_fn_site *site = &s->sites[cookies[k]];
 
-		err = attach_batch(t, s, path, offsets, cookies, n, ret);
-		if (err) {
-			util_err("cannot attach %zu uprobes to '%s': %s", n, path, strerror(-err));
-			goto out;
+		if (site->attached < 0)
+			continue;
+		site->attached = 1;
+		/* Return probes go where entry probes went, on functions that return once. */
+		if (return_probed(site->function)) {
+			offsets[m] = offsets[k];
+			cookies[m++] = cookies[k];
 		}
-		/* Return probes go where entry probes went. */
-		for (size_t k = 0; k < n; k++)
-			if (s->sites[cookies[k]].attached >= 0) {
-				offsets[m] = offsets[k];
-				cookies[m++] = cookies[k];
-			}
-		n = m;
 	}
-	for (size_t k = 0; k < n; k++)
-		s->sites[cookies[k]].attached = 1;
-	err = n;
+	if (t->o.fn_latency && m && (err = attach_batch(t, s, p, path, offsets, cookies, m, 1)))
+		goto out;
+	if (lib >= p->n_upto) {
+		p->upto = xgrow(p->upto, &p->cap_upto, lib + 1, sizeof(*p->upto));
+		memset(p->upto + p->n_upto, 0, (lib + 1 - p->n_upto) * sizeof(*p->upto));
+		p->n_upto = lib + 1;
+	}
+	p->upto[lib] = s->n_sites;
 out:
+	if (err && err != -ESRCH)
+		util_err("cannot attach %zu uprobes to '%s' for process %d: %s", n, path, (int)p->pid,
+		         strerror(-err));
 	free(offsets);
 	free(cookies);
 	return err;
@@ -263,19 +379,11 @@ static uint64_t kernel_dev(dev_t d)
 	return ((uint64_t)major(d) << 20) | minor(d);
 }
 
-int trace_fn_attach(struct tracer *t, struct trace_fn_set *s)
+/* Tells the BPF side the binaries resolved since the last call. */
+static int write_bins(struct tracer *t, struct trace_fn_set *s)
 {
-	uint64_t start = util_now_ns();
-	int fd = bpf_map__fd(t->skel->maps.fn_bins), total = 0;
+	int fd = bpf_map__fd(t->skel->maps.fn_bins);
 
-	t->fns = s;
-	for (uint32_t lib = 0; lib < s->n_libs; lib++) {
-		int n = attach_lib(t, s, lib);
-
-		if (n < 0)
-			return n;
-		total += n;
-	}
 	for (; t->fn_bins_known < s->n_binaries; t->fn_bins_known++) {
 		const struct trace_fn_lib *l = &s->libs[s->binaries[t->fn_bins_known].lib];
 		struct trace_fn_file f = { .dev = kernel_dev(l->dev), .ino = l->ino };
@@ -286,78 +394,200 @@ int trace_fn_attach(struct tracer *t, struct trace_fn_set *s)
 			return -errno;
 		}
 	}
-	t->fn_attach_ns += util_now_ns() - start;
-	return total;
-}
-
-/*
- * A traced process executed a file not resolved yet and is stopped: its
- * file (read through /proc while it cannot exec again) is resolved and
- * attached, then it goes on. A file that cannot be resolved (a static
- * binary) is recorded all the same, so that the next exec of it runs on.
- */
-static int handle_exec(void *ctx, void *data, size_t size)
-{
-	struct tracer *t = ctx;
-	struct trace_fn_exec e;
-	char path[64];
-	int err;
-
-	if (size < sizeof(e) || !t->fns)
-		return 0;
-	memcpy(&e, data, sizeof(e));
-	snprintf(path, sizeof(path), "/proc/%u/exe", e.pid);
-	err = trace_fn_add_binary(t->fns, path);
-	if (err >= 0)
-		err = trace_fn_attach(t, t->fns);
-	/* Printed; the run counts it with the notices lost (its calls go
-	 * uncounted where its libraries are not probed already). */
-	if (err < 0)
-		t->fn_exec_failed++;
-	kill(e.pid, SIGCONT);
 	return 0;
 }
 
-/* The processes of a cgroup and its descendants, into s. */
-static int add_cgroup(struct trace_fn_set *s, const char *dir, int depth)
+/*
+ * Tells the BPF side which binaries process p may execute without a stop:
+ * those all of whose probed files it has links on.
+ */
+static int mark_linked(struct tracer *t, struct trace_fn_set *s, struct trace_fn_proc *p)
+{
+	unsigned char *pending = xcalloc(s->n_libs + 1, 1);
+	int fd = bpf_map__fd(t->skel->maps.fn_linked), err = 0;
+	__u8 one = 1;
+
+	for (size_t i = 0; i < s->n_sites; i++) {
+		uint32_t lib = s->sites[i].lib;
+
+		if (s->sites[i].attached >= 0 && (lib >= p->n_upto || i >= p->upto[lib]))
+			pending[lib] = 1;
+	}
+	for (size_t b = 0; b < s->n_binaries && !err; b++) {
+		const struct trace_fn_binary *bin = &s->binaries[b];
+		struct trace_fn_linked k = { .pid = p->pid, .bin = b + 1 };
+		size_t j;
+
+		for (j = 0; j < bin->n_scope && !pending[bin->scope[j]]; j++)
+			;
+		if (j == bin->n_scope && bpf_map_update_elem(fd, &k, &one, BPF_ANY)) {
+			err = -errno;
+			util_err("cannot record the links of process %d: %s", (int)p->pid, strerror(errno));
+		}
+	}
+	free(pending);
+	return err;
+}
+
+/* Links process pid on the files libs[0..n) (those it has none on). */
+static int link_process(struct tracer *t, struct trace_fn_set *s, pid_t pid, const uint32_t *libs, size_t n)
+{
+	uint64_t start = util_now_ns();
+	struct trace_fn_proc *p;
+	int err;
+
+	/* 0 or -1 would be every process (or parakit itself): never. */
+	if (pid <= 0)
+		return -EINVAL;
+	if ((err = write_bins(t, s)))
+		return err;
+	if (!(p = proc_find(t, pid)))
+		p = proc_new(t, pid);
+	for (size_t k = 0; k < n && !err; k++)
+		err = link_lib(t, s, p, libs[k]);
+	if (!err)
+		err = mark_linked(t, s, p);
+	t->fn_attach_ns += util_now_ns() - start;
+	return err;
+}
+
+int trace_fn_attach(struct tracer *t, struct trace_fn_set *s)
+{
+	t->fns = s;
+	return write_bins(t, s);
+}
+
+int trace_fn_attach_pid(struct tracer *t, struct trace_fn_set *s, pid_t pid)
+{
+	uint32_t *libs = xcalloc(s->n_libs + 1, sizeof(*libs));
+	int err;
+
+	for (size_t i = 0; i < s->n_libs; i++)
+		libs[i] = i;
+	t->fns = s;
+	err = link_process(t, s, pid, libs, s->n_libs);
+	if (err)
+		util_err("cannot attach to process %d", (int)pid);
+	free(libs);
+	return err;
+}
+
+/*
+ * Links process pid, found running or stopped at its fork or exec, on the
+ * files it runs and maps. Returns 0, -ESRCH when it is gone, or -errno;
+ * a process that could not be linked is said and counted (its calls are
+ * not).
+ */
+static int attach_found(struct tracer *t, struct trace_fn_set *s, pid_t pid)
+{
+	uint32_t *libs;
+	size_t n;
+	int err = trace_fn_add_process(s, pid, &libs, &n);
+
+	if (!err)
+		err = link_process(t, s, pid, libs, n);
+	free(libs);
+	if (err && err != -ESRCH) {
+		t->fn_unattached++;
+		util_err("warning: process %d is not traced: cannot attach to it: %s", (int)pid, strerror(-err));
+	}
+	return err;
+}
+
+/*
+ * A notice from the BPF side. A new process (fork) starts with links of
+ * its own; one that executed a file gets links on the files it needs; both
+ * wait, stopped, meanwhile. An exited one's links go at the next sweep.
+ */
+static int handle_notice(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	struct trace_fn_notice e;
+	struct trace_fn_proc *p;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	p = proc_find(t, e.pid);
+	if (e.kind == TRACE_FN_EXIT) {
+		if (p)
+			p->dead = 1;
+		return 0;
+	}
+	/* A fork's pid is new: a record under it is a process gone before. */
+	if (p && (p->dead || e.kind == TRACE_FN_FORK))
+		proc_drop(t, p);
+	if (!t->fn_closing && t->fns) {
+		/* A process that came into the traced cgroup from outside
+		 * is known from its first fork: from then on, it too. */
+		if (e.kind == TRACE_FN_FORK && !proc_find(t, e.ppid))
+			attach_found(t, t->fns, e.ppid);
+		attach_found(t, t->fns, e.pid);
+	}
+	kill(e.pid, SIGCONT);
+	t->fn_conts++;
+	return 0;
+}
+
+struct pid_list {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static void pid_list_add(struct pid_list *l, pid_t pid)
+{
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = pid;
+}
+
+/* The processes of a cgroup and its descendants. */
+static void cgroup_pids(struct pid_list *l, const char *dir, int depth)
 {
 	char path[PATH_MAX], *procs, *line, *save = NULL;
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	procs = util_read_file(path, NULL);
 	for (line = procs ? strtok_r(procs, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
-		n += trace_fn_add_process(s, atoi(line)) == 0;
+		if (atoi(line) > 0)
+			pid_list_add(l, atoi(line));
 	free(procs);
 	if (depth > 64 || !(d = opendir(dir)))
-		return n;
+		return;
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n += add_cgroup(s, path, depth + 1);
+		cgroup_pids(l, path, depth + 1);
 	}
 	closedir(d);
-	return n;
 }
 
-int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char *cgroup_dir)
+int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char *cgroup_dir, size_t *failed)
 {
-	int fd = bpf_map__fd(t->skel->maps.procs), n = 0, err;
+	int fd = bpf_map__fd(t->skel->maps.procs), n = 0;
+	struct pid_list l = { 0 };
 	__u32 k, *prev = NULL;
 
+	*failed = 0;
+	t->fns = s;
 	if (cgroup_dir) {
-		n = add_cgroup(s, cgroup_dir, 0);
+		cgroup_pids(&l, cgroup_dir, 0);
 	} else {
 		while (!bpf_map_get_next_key(fd, prev, &k)) {
 			prev = &k;
-			n += trace_fn_add_process(s, k) == 0;
+			pid_list_add(&l, k);
 		}
 	}
-	err = trace_fn_attach(t, s);
-	return err < 0 ? err : n;
+	for (size_t i = 0; i < l.n; i++) {
+		int err = attach_found(t, s, l.v[i]);
+
+		n += !err;
+		*failed += err && err != -ESRCH;
+	}
+	free(l.v);
+	return n;
 }
 
 int trace_fn_poll(struct tracer *t, int timeout_ms)
@@ -365,9 +595,10 @@ int trace_fn_poll(struct tracer *t, int timeout_ms)
 	int n = ring_buffer__poll(t->fn_rb, timeout_ms);
 
 	if (n < 0 && n != -EINTR) {
-		util_err("cannot read the exec notices: %s", strerror(-n));
+		util_err("cannot read the process notices: %s", strerror(-n));
 		return n;
 	}
+	sweep(t);
 	return 0;
 }
 
@@ -391,8 +622,10 @@ int trace_fn_collect(struct tracer *t, struct trace_result *r)
 	r->fns = t->fns;
 	r->fn_dropped = t->skel->bss->fn_dropped;
 	r->fn_deep = t->skel->bss->fn_deep;
-	r->fn_exec_lost = t->skel->bss->fn_exec_lost + t->fn_exec_failed;
-	r->fn_links = t->n_fn_links + t->n_fn_plinks;
+	r->fn_exec_lost = t->skel->bss->fn_exec_lost;
+	r->fn_unattached = t->fn_unattached;
+	r->fn_procs = t->fn_procs_linked;
+	r->fn_links = t->fn_links_made;
 	r->fn_attach_ns = t->fn_attach_ns;
 	r->fn_multi = t->fn_multi;
 	for (size_t i = 0; t->fns && i < t->fns->n_sites; i++) {
@@ -402,13 +635,32 @@ int trace_fn_collect(struct tracer *t, struct trace_result *r)
 	return 0;
 }
 
+/*
+ * The trace is over: no process is stopped from now on, and every one
+ * stopped so far is let go (the BPF side counts its stops; a program that
+ * read the flag before it was set finishes within microseconds: it runs
+ * with preemption off).
+ */
+static void release_all(struct tracer *t)
+{
+	uint64_t deadline = util_now_ns() + 2000000000ULL;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	if (!t->skel->bss || !t->fn_rb)
+		return;
+	__atomic_store_n(&t->skel->bss->fn_release, 1, __ATOMIC_SEQ_CST);
+	t->fn_closing = 1;
+	nanosleep(&pause, NULL);
+	while (t->fn_conts < __atomic_load_n(&t->skel->bss->fn_stops, __ATOMIC_SEQ_CST) && util_now_ns() < deadline)
+		ring_buffer__poll(t->fn_rb, 10);
+}
+
 void trace_fn_free(struct tracer *t)
 {
+	if (t->skel && t->o.functions)
+		release_all(t);
 	ring_buffer__free(t->fn_rb);
-	for (size_t i = 0; i < t->n_fn_links; i++)
-		close(t->fn_links[i]);
-	free(t->fn_links);
-	for (size_t i = 0; i < t->n_fn_plinks; i++)
-		bpf_link__destroy(t->fn_plinks[i]);
-	free(t->fn_plinks);
+	while (t->n_fn_procs)
+		proc_drop(t, &t->fn_procs[t->n_fn_procs - 1]);
+	free(t->fn_procs);
 }

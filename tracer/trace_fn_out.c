@@ -92,15 +92,19 @@ void trace_fn_print_table(FILE *f, const struct trace_result *r, const struct tr
 	if (r->fn_refused || (r->fns && (r->fns->unprobeable || r->fns->unresolved_ifuncs)))
 		fprintf(f, "not traced: %zu functions whose first instruction uprobes refuse, %zu IFUNCs out of reach\n",
 			r->fn_refused + (r->fns ? r->fns->unprobeable : 0), r->fns ? r->fns->unresolved_ifuncs : 0);
-	fprintf(f, "processes: %zu, binaries: %zu", r->n_procs, r->fns ? r->fns->n_binaries : 0);
+	fprintf(f, "processes: %zu (%zu with probes of their own), binaries: %zu", r->n_procs, r->fn_procs,
+		r->fns ? r->fns->n_binaries : 0);
 	if (ri->run_id)
 		fprintf(f, " (run %lld in the database)", ri->run_id);
 	fputc('\n', f);
-	if (r->fn_dropped || r->fn_deep || r->fn_exec_lost || r->procs_dropped)
+	if (r->fn_dropped || r->fn_deep || r->fn_exec_lost || r->fn_unattached || r->procs_dropped)
 		fprintf(f, "LOST: %llu calls (no room for their counters), %llu calls untimed (nested deeper "
-			   "than %d), %llu exec notices, %llu process records\n",
+			   "than %d), %llu processes run on before their probes were attached (fork and exec "
+			   "notices lost), %llu processes not traced (their probes could not be attached), "
+			   "%llu process records\n",
 			(unsigned long long)r->fn_dropped, (unsigned long long)r->fn_deep, TRACE_FN_DEPTH,
-			(unsigned long long)r->fn_exec_lost, (unsigned long long)r->procs_dropped);
+			(unsigned long long)r->fn_exec_lost, (unsigned long long)r->fn_unattached,
+			(unsigned long long)r->procs_dropped);
 	free(v);
 }
 
@@ -136,9 +140,10 @@ void trace_fn_print_json(FILE *f, const struct trace_result *r, const struct tra
 		fprintf(f, "null");
 	fprintf(f, ",\"probes\":%zu,\"links\":%zu,\"multi_uprobe\":%s,\"attach_ns\":%llu", r->fn_sites,
 		r->fn_links, r->fn_multi ? "true" : "false", (unsigned long long)r->fn_attach_ns);
-	fprintf(f, ",\"lost_calls\":%llu,\"untimed_calls\":%llu,\"lost_exec_notices\":%llu,\"functions\":[",
+	fprintf(f, ",\"lost_calls\":%llu,\"untimed_calls\":%llu,\"lost_exec_notices\":%llu,"
+		   "\"unattached_processes\":%llu,\"functions\":[",
 		(unsigned long long)r->fn_dropped, (unsigned long long)r->fn_deep,
-		(unsigned long long)r->fn_exec_lost);
+		(unsigned long long)r->fn_exec_lost, (unsigned long long)r->fn_unattached);
 	v = fn_rows(r, 0, &n);
 	json_rows(f, v, n);
 	free(v);

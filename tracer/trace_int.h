@@ -17,15 +17,17 @@ struct tracer {
 	int ncpus;
 	/* --functions */
 	struct trace_fn_set *fns;	/* borrowed from the caller */
-	struct ring_buffer *fn_rb;	/* exec notices */
-	int *fn_links;			/* multi-uprobe link descriptors */
-	size_t n_fn_links, cap_fn_links;
-	struct bpf_link **fn_plinks;	/* one-site links (perf_event) */
-	size_t n_fn_plinks, cap_fn_plinks;
+	struct ring_buffer *fn_rb;	/* fork, exec and exit notices */
+	struct trace_fn_proc *fn_procs;	/* the processes with links */
+	size_t n_fn_procs, cap_fn_procs;
 	size_t fn_bins_known;		/* binaries written to fn_bins */
+	size_t fn_links_made;		/* links made in the run, closed ones too */
+	size_t fn_procs_linked;		/* processes linked in the run */
 	int fn_multi;			/* the kernel has multi-uprobe links, and they are wanted */
-	uint64_t fn_exec_failed;	/* exec'd files that could not be resolved or attached */
-	uint64_t fn_attach_ns;		/* time spent attaching, all told */
+	int fn_closing;			/* the trace is over: notices only let processes go */
+	uint64_t fn_unattached;		/* processes that could not be linked */
+	uint64_t fn_conts;		/* stopped processes let go */
+	uint64_t fn_attach_ns;		/* time spent linking, all told */
 };
 
 /* trace_fn.c: the --functions part of trace_open() before and after the load. */

@@ -819,6 +819,8 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path)
 			}
 		}
 	}
+	b->scope = scope;
+	b->n_scope = n_scope;
 	for (size_t k = 1; k < n_scope; k++)
 		if (!s->libs[scope[k]].probed) {
 			add_library_sites(s, scope[k]);
@@ -858,7 +860,6 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path)
 			}
 		}
 	}
-	free(scope);
 	return s->n_sites - sites_before;
 }
 
@@ -871,8 +872,10 @@ void trace_fn_set_release(struct trace_fn_set *s)
 		free(s->sites[i].version);
 	}
 	free(s->sites);
-	for (size_t i = 0; i < s->n_binaries; i++)
+	for (size_t i = 0; i < s->n_binaries; i++) {
 		free(s->binaries[i].imports);
+		free(s->binaries[i].scope);
+	}
 	free(s->binaries);
 	free(s->functions);
 	free(s->only);
@@ -938,15 +941,39 @@ int trace_fn_set_only(struct trace_fn_set *s, const char *list)
 	return err;
 }
 
-int trace_fn_add_process(struct trace_fn_set *s, pid_t pid)
+/* Adds lib to the list v[0..*n) unless it is there. */
+static void lib_list_add(uint32_t **v, size_t *n, size_t *cap, uint32_t lib)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == lib)
+			return;
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = lib;
+}
+
+int trace_fn_add_process(struct trace_fn_set *s, pid_t pid, uint32_t **libs, size_t *n_libs)
 {
 	char path[64], *maps, *line, *save = NULL;
+	const struct trace_fn_binary *b;
+	const char *why;
+	size_t cap = 0;
+	long exe;
 	int err;
 
+	*libs = NULL;
+	*n_libs = 0;
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	/* Gone (a process may end while it is attached): not worth a message. */
+	if (access(path, F_OK) && errno == ENOENT)
+		return -ESRCH;
 	err = trace_fn_add_binary(s, path);
 	if (err < 0)
-		return err;
+		return err == -ENOENT ? -ESRCH : err;
+	/* The files ld.so loads for it (an exec'd process has mapped none yet). */
+	exe = lib_open(s, path, NULL, &why);
+	b = exe >= 0 ? binary_of(s, exe) : NULL;
+	for (size_t k = 0; b && k < b->n_scope; k++)
+		lib_list_add(libs, n_libs, &cap, b->scope[k]);
 	/* What it has mapped besides: dlopen'd libraries among them. */
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	maps = util_read_file(path, NULL);
@@ -954,17 +981,19 @@ int trace_fn_add_process(struct trace_fn_set *s, pid_t pid)
 		return errno == ENOENT ? -ESRCH : -errno;
 	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *file = strchr(line, '/');
-		const char *why;
 		long lib;
 
 		/* "start-end r-xp offset dev inode path": executable mappings of files. */
 		if (!file || !strstr(line, " r-xp ") || strstr(file, " (deleted)"))
 			continue;
 		lib = lib_open(s, file, NULL, &why);
-		if (lib >= 0 && !s->libs[lib].probed) {
+		if (lib < 0)
+			continue;
+		if (!s->libs[lib].probed) {
 			add_library_sites(s, lib);
 			s->libs[lib].probed = 1;
 		}
+		lib_list_add(libs, n_libs, &cap, lib);
 	}
 	free(maps);
 	return 0;

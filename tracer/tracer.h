@@ -61,8 +61,10 @@ struct trace_result {
 	struct trace_fn_count *fn;
 	size_t n_fn;
 	uint64_t fn_dropped, fn_deep;
-	uint64_t fn_exec_lost;	/* exec notices lost, or whose file could not be resolved */
-	size_t fn_sites, fn_links;	/* probes attached, through that many links */
+	uint64_t fn_exec_lost;	/* fork and exec notices lost: those processes ran on unlinked */
+	uint64_t fn_unattached;	/* processes that could not be linked (their calls are not counted) */
+	size_t fn_procs;	/* processes linked */
+	size_t fn_sites, fn_links;	/* probes attached, through that many links in all */
 	size_t fn_refused;	/* probes the kernel refused */
 	uint64_t fn_attach_ns;
 	int fn_multi;
@@ -201,6 +203,8 @@ struct trace_fn_import {
 
 struct trace_fn_binary {
 	uint32_t lib;	/* the binary's own entry in libs */
+	uint32_t *scope;	/* the objects ld.so loads for it, itself first (indices in libs) */
+	size_t n_scope;
 	struct trace_fn_import *imports;
 	size_t n_imports, cap_imports;
 	size_t missing;	/* DT_NEEDED entries not found */
@@ -231,26 +235,36 @@ int trace_fn_add_binary(struct trace_fn_set *s, const char *path);
 /* The same for the file a command's execve runs: file itself, a script's
  * interpreter, or /bin/sh for a file that is neither. */
 int trace_fn_add_command(struct trace_fn_set *s, const char *file);
-/* A running process: the file it runs and every library it has mapped
- * (those it dlopened too). Returns 0, -ESRCH when it is gone, or -errno. */
-int trace_fn_add_process(struct trace_fn_set *s, pid_t pid);
+/* A process (running, or stopped at its fork or exec): the file it runs,
+ * the objects ld.so loads for that file and every file it has mapped
+ * (dlopen'd libraries too). *libs gets their indices in s->libs (the
+ * caller frees it). Returns 0, -ESRCH when it is gone, or -errno. */
+int trace_fn_add_process(struct trace_fn_set *s, pid_t pid, uint32_t **libs, size_t *n_libs);
 /* Probes only these functions (comma-separated names, folded as scan
  * folds them), from now on. Returns 0, or -EINVAL for a name that is not
  * in the catalogue (printed). */
 int trace_fn_set_only(struct trace_fn_set *s, const char *list);
 void trace_fn_set_release(struct trace_fn_set *s);
 
-/* Attaches the probes of s that are not attached yet (one multi-uprobe link
- * per file where the kernel has them, one link per probe otherwise), and
- * tells the BPF side which binaries are resolved. The set stays the
- * caller's and must outlive the tracer and its results; exec notices add
- * to it. Returns the probes attached, or -errno (printed). */
+/*
+ * Uprobe links filter by process (never system-wide): each traced process
+ * gets its own, one multi-uprobe link per probed file where the kernel has
+ * them (two with --latency), one link per probe otherwise. A process that
+ * forks, or executes a file whose files it has no links on, is stopped
+ * until it has them (trace.bpf.c).
+ *
+ * trace_fn_attach tells the BPF side which binaries of s are resolved. The
+ * set stays the caller's and must outlive the tracer and its results;
+ * fork and exec notices add to it. Returns 0 or -errno (printed).
+ */
 int trace_fn_attach(struct tracer *t, struct trace_fn_set *s);
-
-/* Adds the processes traced now (-p and their descendants, or those of
- * the cgroup directory cgroup_dir and below) to s, and attaches. Returns
- * the processes added or -errno (printed). */
-int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char *cgroup_dir);
+/* Links process pid on every probed file of s: the launcher child, before
+ * it executes the command s was made for. Returns 0 or -errno (printed). */
+int trace_fn_attach_pid(struct tracer *t, struct trace_fn_set *s, pid_t pid);
+/* Links the processes traced now (-p and their descendants, or those of
+ * the cgroup directory cgroup_dir and below). Returns the processes
+ * linked, or -errno (printed); *failed counts those that could not be. */
+int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char *cgroup_dir, size_t *failed);
 
 /* trace_fn_out.c */
 void trace_fn_print_table(FILE *f, const struct trace_result *r, const struct trace_run_info *ri, int latency);

@@ -8,13 +8,15 @@
 CREATE TABLE trace_fn_run(
 	run_id        INTEGER PRIMARY KEY REFERENCES trace_run(id),
 	probes        INTEGER NOT NULL,      -- uprobes attached
-	links         INTEGER NOT NULL,      -- BPF links they took
+	links         INTEGER NOT NULL,      -- BPF links they took (each traced process has its own)
 	multi_uprobe  INTEGER NOT NULL,      -- 1: multi-uprobe links, 0: one per probe
 	attach_ns     INTEGER NOT NULL,      -- time spent attaching, all told
 	refused       INTEGER NOT NULL,      -- functions left out: uprobes refuse their entry
 	lost_calls    INTEGER NOT NULL,      -- calls with no room for their counters
 	untimed_calls INTEGER NOT NULL,      -- --latency: nested too deep to time
-	lost_execs    INTEGER NOT NULL       -- exec notices the buffer could not take
+	lost_execs    INTEGER NOT NULL,      -- processes that ran on before their probes were
+	                                     -- attached (fork and exec notices lost)
+	unattached    INTEGER NOT NULL       -- processes whose probes could not be attached
 );
 
 -- The binaries the run's processes ran; hash is scan's identity of the

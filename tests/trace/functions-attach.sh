@@ -3,23 +3,18 @@
 # a library it dlopened before the attach) is counted from the attach on,
 # its child that executes another program too (that program's libm
 # attached as it starts); in a cgroup, the process inside is counted and
-# the one outside is not.
+# the one outside is not. The probes are the traced processes' own: the
+# -p process's libc has breakpoints, a bash loop beside it has none and is
+# not counted, and the kernel logs nothing about uprobes.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib/trace.sh"
-t_require cc sqlite3
+t_require cc sqlite3 dd od
 tr_require_bpf
 tr_build_funcs
+tr_guard_start
 db=$T_TMP/t.db
 N=700 D=40 E=90
-
-wait_for()
-{
-	for _ in $(seq 200); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+IFS=$'\t' read -r lib off < <(tr_site getppid)
 
 fn() { tr_val "$db" "SELECT $3 FROM v_trace_functions WHERE run_id = $1 AND function = '$2'"; }
 
@@ -39,12 +34,16 @@ wpid=$!
 wait_ready $wpid
 "$PARAKIT" trace --functions -p $wpid --db "$db" -o "$T_TMP/p.out" 2>"$T_TMP/p.err" &
 ppid=$!
-t_ok "-p: probes attached" wait_for "$T_TMP/p.err" "probes attached"
+t_ok "-p: probes attached" tr_wait_for "$T_TMP/p.err" "probes attached"
+t_is "$(tr_code_byte $wpid "$lib" "$off")" cc "-p: getppid has a breakpoint in the traced process"
+b=$(tr_code_byte "$TR_SIBLING" "$lib" "$off")
+t_ok "-p: and none in the bash loop beside it ($b)" test -n "$b" -a "$b" != cc
 kill -USR1 $wpid
 rc=0
 wait $ppid || rc=$?
 t_is "$rc" 0 "-p: the trace ends with the process"
 run=$(tr_val "$db" "SELECT max(run_id) FROM v_trace_runs")
+tr_not_counted "$db" $run "$TR_SIBLING" "-p: the bash loop is not traced"
 t_is "$(fn $run getppid calls)" $((N + D)) "-p: getppid, the process's and its dlopen'd library's"
 t_is "$(fn $run umask calls)" "$D" "-p: umask from the library dlopened before the attach"
 t_is "$(fn $run cos calls)" "$E" "-p: cos in the program its child executes"
@@ -58,7 +57,7 @@ else
 	name=parakit-test-fn.$$
 	cg=$mnt/$name
 	mkdir "$cg"
-	trap 'rmdir "$cg" 2>/dev/null; t_cleanup' EXIT
+	trap 'rmdir "$cg" 2>/dev/null; tr_guard_stop; t_cleanup' EXIT
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" "$3" "$4" "$5"' sh "$cg" "$T_TMP/funcs_wait" $N $D $E &
 	inside=$!
 	"$T_TMP/funcs_wait" 333 0 0 &
@@ -67,7 +66,7 @@ else
 	wait_ready $outside
 	"$PARAKIT" trace --functions --cgroup "$name" --db "$db" -o "$T_TMP/cg.out" 2>"$T_TMP/cg.err" &
 	ppid=$!
-	t_ok "--cgroup: probes attached" wait_for "$T_TMP/cg.err" "probes attached"
+	t_ok "--cgroup: probes attached" tr_wait_for "$T_TMP/cg.err" "probes attached"
 	kill -USR1 $inside $outside
 	wait $inside
 	wait $outside
@@ -78,5 +77,7 @@ else
 	run=$(tr_val "$db" "SELECT max(run_id) FROM v_trace_runs")
 	t_is "$(fn $run getppid calls)" $((N + D)) "--cgroup: the process inside, not the one outside"
 	t_is "$(fn $run cos calls)" "$E" "--cgroup: cos in the program its child executes"
+	tr_not_counted "$db" $run $outside "--cgroup: the process outside is not traced"
 fi
+tr_guard_check
 t_done

@@ -2,12 +2,16 @@
 # Description: trace --functions --latency times each call from entry to
 # return (return probes): sleep 0.3's one nanosleep takes its 0.3 s, the
 # workload's counts stay exact with the return probes attached, nested
-# and threaded calls are all timed, and the table sorts by time.
+# and threaded calls are all timed, and the table sorts by time. A traced
+# bash that longjmps back into setjmp (its arithmetic errors) runs on:
+# setjmp gets no return probe. The kernel logs nothing about uprobes, and
+# a bash loop beside the traced processes keeps running.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib/trace.sh"
 t_require cc sqlite3
 tr_require_bpf
 tr_build_funcs
+tr_guard_start
 db=$T_TMP/t.db
 N=500 M=100 D=30 T=100 E=50
 
@@ -35,4 +39,17 @@ t_is "$(tr_val "$db" "SELECT untimed_calls FROM trace_fn_run WHERE run_id = $run
 t_ok "waitpid lasted as long as the child, longer than a getppid" test \
 	"$(tr_val "$db" "SELECT (SELECT total_ns FROM v_trace_functions WHERE run_id = $run AND function = 'waitpid') >
 			    (SELECT max_ns FROM v_trace_functions WHERE run_id = $run AND function = 'getppid')")" = 1
+tr_not_counted "$db" $run "$TR_SIBLING" "the bash loop beside it is not traced"
+
+# bash's arithmetic errors longjmp back to a setjmp; so do its subshells' errors.
+t_pk trace --functions --latency --db "$db" -o "$T_TMP/bash.out" -- \
+	bash -c 'for i in $(seq 50); do (( 1 / 0 )); ( (( 2 / 0 )) ); done 2>/dev/null; echo survived'
+t_is "$T_RC" 0 "a traced bash that longjmps into setjmp exits 0"
+t_is "$T_OUT" survived "and gets to its end"
+run=$(tr_val "$db" "SELECT max(run_id) FROM v_trace_runs")
+t_ok "setjmp was counted ($(tr_val "$db" "SELECT calls FROM v_trace_functions WHERE run_id = $run
+					AND function = 'sigsetjmp'") calls), not timed" test \
+	"$(tr_val "$db" "SELECT calls > 0 AND total_ns = 0 FROM v_trace_functions WHERE run_id = $run
+			    AND function = 'sigsetjmp'")" = 1
+tr_guard_check
 t_done

@@ -4,14 +4,18 @@
 # __printf_chk, umask and getppid from a dlopen'd library (counted, but
 # not as calls from the executable, and 'called-unlinked' once the binary
 # is scanned), cos from libm in a program a child executes (attached when
-# it runs: a second link); the same through one link per probe; JSON and
-# the views agree; gzip's write and read calls match strace's syscalls;
-# nothing of the probes is left once parakit exits.
+# it runs); the same through one link per probe; JSON and the views
+# agree; gzip's write and read calls match strace's syscalls; nothing of
+# the probes is left once parakit exits. Links are the traced processes'
+# own: one per process and file (funcs, its child, the child's libm); a
+# bash loop beside them is not counted, and the kernel logs nothing about
+# uprobes.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/lib/trace.sh"
 t_require cc strace sqlite3 bpftool jq gzip
 tr_require_bpf
 tr_build_funcs
+tr_guard_start
 db=$T_TMP/t.db
 N=1000 M=300 D=70 T=250 E=120
 
@@ -44,9 +48,14 @@ for how in multi one-by-one; do
 			"cos,execl,fork,getegid,getppid,printf,umask,waitpid" "one-by-one: --filter: those functions only"
 	fi
 	if [ $how = multi ]; then
-		t_is "$(tr_val "$db" "SELECT links FROM trace_fn_run WHERE run_id = $run")" 2 \
-			"multi: one link for libc, one for libm when funcs_exec ran"
+		t_is "$(tr_val "$db" "SELECT links FROM trace_fn_run WHERE run_id = $run")" 3 \
+			"multi: a link per process and file: funcs's libc, its child's libc, and libm when it executed funcs_exec"
 	fi
+	tr_not_counted "$db" $run "$TR_SIBLING" "$how: the bash loop beside it is not traced"
+	w=$(fn write calls)
+	t_is "${w:-0}" 0 "$how: nor are its writes counted (funcs makes none of its own)"
+	t_is "$(tr_val "$db" "SELECT lost_execs || ' ' || unattached FROM trace_fn_run WHERE run_id = $run")" "0 0" \
+		"$how: every process was attached before it ran on"
 	t_is "$(printf '%s' "$T_OUT" | jq -r '[.functions[] | select(.name == "getppid") | .calls, .from_exe] | join(" ")')" \
 		"$((N + 4 * T + D)) $((N + 4 * T))" "$how: the JSON says the same"
 	t_is "$(printf '%s' "$T_OUT" | jq -r '.binaries[] | select(.path | endswith("/funcs_exec")) | .functions[] | select(.name == "cos") | .calls')" \
@@ -79,4 +88,5 @@ t_ok "gzip: read calls from gzip ($gr), strace's read syscalls ($sr) less ld.so'
 t_is "$(bpftool -j link show | jq '[.[] | select(.type == "uprobe_multi")] | length')" 0 "no multi-uprobe link left"
 t_is "$(bpftool -j prog show | jq '[.[] | select(.name == "fn_entry" or .name == "fn_entry_multi")] | length')" 0 \
 	"no probe program left"
+tr_guard_check
 t_done

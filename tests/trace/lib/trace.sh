@@ -68,3 +68,82 @@ tr_fn()
 			AND binary LIKE '%$3' AND function = '$4'")
 	echo "${v:-0}"
 }
+
+# tr_guard_start / tr_guard_check: what a test of --functions must not do
+# to the rest of the machine. tr_guard_start marks the kernel log and
+# starts, beside the traced processes and not traced, a bash loop that
+# makes the calls they make: write (echo), setjmp and longjmp (bash's
+# arithmetic errors), fork (a subshell) and exec (sleep). tr_guard_check
+# (one check each): the kernel logged nothing about uprobes since the mark
+# ("failed to handle uretprobe, sending SIGILL" is a process it killed),
+# and the loop still runs. TR_SIBLING is the loop's pid, for the test to
+# check that no run counted it.
+tr_guard_start()
+{
+	TR_MARK="parakit-test-guard-$$-$RANDOM"
+	echo "$TR_MARK" > /dev/kmsg
+	bash -c 'while :; do echo x > /dev/null; (( 1 / 0 )) 2>/dev/null; ( : ); sleep 0.05; done' &
+	TR_SIBLING=$!
+	trap 'tr_guard_stop; t_cleanup' EXIT
+}
+
+tr_guard_stop()
+{
+	[ -n "${TR_SIBLING:-}" ] || return 0
+	kill "$TR_SIBLING" 2>/dev/null
+	wait "$TR_SIBLING" 2>/dev/null
+	TR_SIBLING=
+}
+
+tr_guard_check()
+{
+	local log
+	log=$(dmesg | sed -n "/$TR_MARK/,\$p")
+	if [ -z "$log" ]; then
+		t_fail "the kernel log still has the test's mark (it wrapped?)"
+	else
+		t_is "$(printf '%s\n' "$log" | grep -i 'uprobe' | head -5)" "" \
+			"the kernel logged nothing about uprobes during the test (no process killed)"
+	fi
+	t_ok "the bash loop beside the traced processes still runs" kill -0 "$TR_SIBLING"
+}
+
+# tr_not_counted DB RUN PID DESC: the run has no record of process PID.
+tr_not_counted()
+{
+	t_is "$(tr_val "$1" "SELECT count(*) FROM v_trace_processes WHERE run_id = $2 AND pid = $3")" 0 "$4"
+}
+
+# tr_site FUNCTION: "LIB<TAB>OFFSET" of FUNCTION's probe in libc, as trace
+# --functions --list resolves it.
+tr_site()
+{
+	"$PARAKIT" trace --functions --list -- /bin/true 2>/dev/null |
+		awk -F'\t' -v f="$1" '$1 == "site" && $2 == f && $5 ~ /\/libc\.so/ { print $5 "\t" $6; exit }'
+}
+
+# tr_code_byte PID LIB OFFSET: the byte at file offset OFFSET of LIB in the
+# memory of process PID, in hex: "cc" where a uprobe's breakpoint is.
+tr_code_byte()
+{
+	local pid=$1 lib off=$(($3)) range perms moff path s e o
+	lib=$(readlink -f "$2")
+	while read -r range perms moff _ _ path; do
+		[[ $perms == *x* ]] && [ -n "$path" ] && [ "$(readlink -f "$path")" = "$lib" ] || continue
+		s=$((16#${range%-*})) e=$((16#${range#*-})) o=$((16#$moff))
+		if [ "$off" -ge "$o" ] && [ "$off" -lt $((o + e - s)) ]; then
+			dd if="/proc/$pid/mem" bs=1 count=1 skip=$((s + off - o)) 2>/dev/null | od -An -tx1 | tr -d ' \n'
+			return
+		fi
+	done < "/proc/$pid/maps"
+}
+
+# tr_wait_for FILE REGEX: waits (20 s at most) for a line of FILE to match.
+tr_wait_for()
+{
+	for _ in $(seq 200); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
