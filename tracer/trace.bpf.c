@@ -164,8 +164,9 @@ struct {
 } fn_linked SEC(".maps");
 
 /* Linux 6.13: signals a task other than the current one (a new child, from
- * the fork hook, which runs in its parent). */
-extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym;
+ * the fork hook, which runs in its parent). Only fn_fork calls it, loaded
+ * with --functions alone: weak, so that the other modes load without it. */
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym __weak;
 
 /* Kernels before 6.13 kept the submitter in io_kiocb.task. */
 struct io_kiocb___old {
@@ -677,12 +678,12 @@ int fn_return_multi(struct pt_regs *ctx)
  * an exec, stops it (SIGSTOP, taken on its way back to user space, before
  * it runs an instruction of its own) until user space has made its links
  * and lets it go on (SIGCONT). task is the process to stop, NULL: the
- * current one. Uprobe links filter by process: without the stop, what it
+ * current one; other is a fork's parent, or the thread that executed. Uprobe links filter by process: without the stop, what it
  * does before user space gets to it would not be counted. A notice that
  * does not fit is counted and the process is not stopped, since no one
  * would let it go.
  */
-static __always_inline void fn_notice(struct task_struct *task, __u32 pid, __u32 kind, __u32 ppid,
+static __always_inline void fn_notice(struct task_struct *task, __u32 pid, __u32 kind, __u32 other,
 				      struct trace_fn_file *f)
 {
 	struct trace_fn_notice *e;
@@ -698,8 +699,9 @@ static __always_inline void fn_notice(struct task_struct *task, __u32 pid, __u32
 	}
 	e->pid = pid;
 	e->kind = kind;
-	e->ppid = ppid;
-	e->pad = 0;
+	/* other: a fork's parent, or the thread that executed (its old tid). */
+	e->ppid = kind == TRACE_FN_FORK ? other : 0;
+	e->relink = kind == TRACE_FN_EXEC && other != pid;
 	e->file.dev = f ? f->dev : 0;
 	e->file.ino = f ? f->ino : 0;
 	if (kind == TRACE_FN_EXIT) {
@@ -720,7 +722,7 @@ static __always_inline void fn_notice(struct task_struct *task, __u32 pid, __u32
  * file, and goes on at once when it has links on all that binary's files;
  * otherwise user space resolves the file and links it first.
  */
-static __always_inline void fn_exec(struct task_struct *p, struct trace_task *t)
+static __always_inline void fn_exec(struct task_struct *p, struct trace_task *t, pid_t old_pid)
 {
 	struct trace_fn_file f = exe_file(p);
 	struct trace_fn_linked k = { .pid = p->tgid };
@@ -729,9 +731,11 @@ static __always_inline void fn_exec(struct task_struct *p, struct trace_task *t)
 	t->fn_depth = 0;
 	t->fn_bin = b ? *b : 0;
 	k.bin = t->fn_bin;
-	if (b && bpf_map_lookup_elem(&fn_linked, &k))
+	/* A thread other than the leader that executes takes the leader's
+	 * place; the links filter by the old leader's memory, gone now. */
+	if (b && old_pid == p->tgid && bpf_map_lookup_elem(&fn_linked, &k))
 		return;
-	fn_notice(NULL, p->tgid, TRACE_FN_EXEC, 0, &f);
+	fn_notice(NULL, p->tgid, TRACE_FN_EXEC, old_pid, &f);
 }
 
 SEC("tp_btf/sched_switch")
@@ -792,11 +796,24 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		cp = bpf_map_lookup_elem(&procs, &pid);
 		if (pp && cp)
 			__builtin_memcpy(cp->exe, pp->exe, sizeof(cp->exe));
-		/* It maps what its parent maps, but the parent's links count
-		 * the parent alone. */
-		if (cfg_functions)
-			fn_notice(child, child->tgid, TRACE_FN_FORK, parent->tgid, NULL);
 	}
+	return 0;
+}
+
+/*
+ * --functions: a traced process's new child maps what its parent maps, but
+ * the parent's links count the parent alone: it waits for links of its own.
+ * A program of its own (after or before sched_process_fork, which marks
+ * the child), so that the other modes need no bpf_send_signal_task.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fn_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct trace_task *pt = task_of(parent);
+
+	if (!pt || pt->state != TRACE_ACTIVE || child->pid != child->tgid || !cfg_follow)
+		return 0;
+	fn_notice(child, child->tgid, TRACE_FN_FORK, parent->tgid, NULL);
 	return 0;
 }
 
@@ -828,7 +845,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	bpf_probe_read_kernel_str(pr->exe, sizeof(pr->exe), BPF_CORE_READ(bprm, filename));
 	bpf_probe_read_kernel_str(pr->comm, sizeof(pr->comm), p->comm);
 	if (cfg_functions)
-		fn_exec(p, t);
+		fn_exec(p, t, old_pid);
 	return 0;
 }
 

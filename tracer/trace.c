@@ -155,6 +155,7 @@ int trace_open(struct tracer **out, const struct trace_opts *o)
 		bpf_program__set_autoload(t->skel->progs.fn_return, false);
 		bpf_program__set_autoload(t->skel->progs.fn_entry_multi, false);
 		bpf_program__set_autoload(t->skel->progs.fn_return_multi, false);
+		bpf_program__set_autoload(t->skel->progs.fn_fork, false);
 	}
 	/* Kernels without io_uring (or its tracepoints) still get syscalls. */
 	if (o->functions) {

@@ -84,7 +84,7 @@ struct trace_fn_notice {
 	__u32 pid;
 	__u32 kind;
 	__u32 ppid;	/* TRACE_FN_FORK: the parent */
-	__u32 pad;
+	__u32 relink;	/* TRACE_FN_EXEC by a thread other than the leader: its links follow the old leader, gone */
 	struct trace_fn_file file;	/* TRACE_FN_EXEC: the file it runs */
 };
 

@@ -314,6 +314,7 @@ static int link_lib(struct tracer *t, struct trace_fn_set *s, struct trace_fn_pr
 	uint64_t *offsets = xcalloc(s->n_sites + 1, sizeof(*offsets));
 	uint64_t *cookies = xcalloc(s->n_sites + 1, sizeof(*cookies));
 	int fd = bpf_map__fd(t->skel->maps.fn_sites), err = 0;
+	size_t too_many = 0;
 
 	for (size_t i = from; i < s->n_sites; i++) {
 		struct trace_fn_site *site = &s->sites[i];
@@ -329,8 +330,7 @@ static int link_lib(struct tracer *t, struct trace_fn_set *s, struct trace_fn_pr
 			continue;
 		if (i >= TRACE_MAX_SITES || site->fn >= TRACE_MAX_FUNCS) {
 			site->attached = -1;
-			util_err("warning: %s is not traced: more than %d probe sites", site->function,
-			         TRACE_MAX_SITES);
+			too_many++;
 			continue;
 		}
 		/* Written once, before the first link that reaches it. */
@@ -342,6 +342,9 @@ static int link_lib(struct tracer *t, struct trace_fn_set *s, struct trace_fn_pr
 		offsets[n] = site->offset;
 		cookies[n++] = i;
 	}
+	if (too_many)
+		util_err("warning: %zu functions of '%s' are not traced: more than %d probe sites", too_many, path,
+		         TRACE_MAX_SITES);
 	if (n && (err = attach_batch(t, s, p, path, offsets, cookies, n, 0)))
 		goto out;
 	for (size_t k = 0; k < n; k++) {
@@ -514,8 +517,10 @@ static int handle_notice(void *ctx, void *data, size_t size)
 			p->dead = 1;
 		return 0;
 	}
-	/* A fork's pid is new: a record under it is a process gone before. */
-	if (p && (p->dead || e.kind == TRACE_FN_FORK))
+	/* A fork's pid is new: a record under it is a process gone before.
+	 * After an exec by a thread other than the leader, the links follow
+	 * the old leader, gone: they are made again. */
+	if (p && (p->dead || e.kind == TRACE_FN_FORK || e.relink))
 		proc_drop(t, p);
 	if (!t->fn_closing && t->fns) {
 		/* A process that came into the traced cgroup from outside
