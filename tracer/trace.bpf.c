@@ -588,7 +588,8 @@ static __always_inline int fn_enter(struct pt_regs *ctx)
 			__sync_fetch_and_add(&s->from_exe, 1);
 		counted = 1;
 	}
-	if (cfg_fn_latency) {
+	/* A function without a return probe would leave its frame behind. */
+	if (cfg_fn_latency && !(si->flags & TRACE_FN_UNTIMED)) {
 		__u32 d = t->fn_depth;
 
 		if (d >= TRACE_FN_DEPTH) {
@@ -710,7 +711,9 @@ static __always_inline void fn_notice(struct task_struct *task, __u32 pid, __u32
 		return;
 	}
 	__sync_fetch_and_add(&fn_stops, 1);
-	bpf_ringbuf_submit(e, 0);
+	/* A wakeup even when exit notices wait unread before it (the ring
+	 * buffer wakes the reader only for the record it waits at). */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	err = task ? bpf_send_signal_task(task, SIGSTOP, PIDTYPE_TGID, 0) : bpf_send_signal(SIGSTOP);
 	/* Not stopped: it runs on until user space gets to it. */
 	if (err)

@@ -762,7 +762,7 @@ int trace_run(struct tracer *t, struct trace_loop *l)
 			util_err("poll: %s", strerror(errno));
 			break;
 		}
-		if (t->fn_rb && (err = trace_fn_poll(t, 0)) < 0)
+		if (t->fn_rb && (err = trace_fn_poll(t)) < 0)
 			break;
 		err = 0;
 		if (t->o.events && trace_drain(t) < 0)
@@ -792,7 +792,7 @@ int trace_run(struct tracer *t, struct trace_loop *l)
 	if (!err && t->o.events)
 		trace_drain(t);
 	if (!err && t->fn_rb)
-		err = trace_fn_poll(t, 0);
+		err = trace_fn_poll(t);
 	trace_result_release(&res);
 	trace_result_release(&prev);
 	return err;

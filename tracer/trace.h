@@ -46,9 +46,12 @@ struct trace_errno_key {
 #define TRACE_FN_DEPTH 16
 
 /* A probe site, found by the uprobe's cookie (its index). */
+/* trace_fn_site_info.flags */
+#define TRACE_FN_UNTIMED 1	/* no return probe (--latency): counted, not timed */
+
 struct trace_fn_site_info {
 	__u32 fn;
-	__u32 pad;
+	__u32 flags;
 	__u64 vaddr;		/* of the function in its file */
 	__u64 text_lo, text_hi;	/* the file's executable segments, same base */
 };

@@ -36,6 +36,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,15 +161,120 @@ static struct trace_fn_proc *proc_new(struct tracer *t, pid_t pid)
 	return p;
 }
 
+/*
+ * Links on their way out. Closing a uprobe link unregisters each of its
+ * probes and waits for grace periods: 40 ms for libc's here, 15 of them
+ * CPU time. Threads close them beside the run loop, which must not keep a
+ * new process stopped meanwhile, and the waits of several overlap.
+ */
+#define CLOSERS 4
+
+struct trace_fn_closer {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	int *fds;
+	size_t n_fds, cap_fds;
+	struct bpf_link **links;
+	size_t n_links, cap_links;
+	int done;
+	pthread_t th[CLOSERS];
+	int n_th;
+};
+
+static void *closer_run(void *arg)
+{
+	struct trace_fn_closer *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		if (c->n_fds) {
+			int fd = c->fds[--c->n_fds];
+
+			pthread_mutex_unlock(&c->lock);
+			close(fd);
+			pthread_mutex_lock(&c->lock);
+		} else if (c->n_links) {
+			struct bpf_link *l = c->links[--c->n_links];
+
+			pthread_mutex_unlock(&c->lock);
+			bpf_link__destroy(l);
+			pthread_mutex_lock(&c->lock);
+		} else if (c->done) {
+			break;
+		} else {
+			pthread_cond_wait(&c->more, &c->lock);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Started at the first link to close (after the command's launcher is
+ * forked: it leaves threads out of that fork). Signals stay the main
+ * thread's. Without threads, links are closed on the spot. */
+static struct trace_fn_closer *closer(struct tracer *t)
+{
+	struct trace_fn_closer *c = t->fn_closer;
+	sigset_t all, old;
+
+	if (c)
+		return c->n_th ? c : NULL;
+	c = t->fn_closer = xcalloc(1, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->more, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	while (c->n_th < CLOSERS && !pthread_create(&c->th[c->n_th], NULL, closer_run, c))
+		c->n_th++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return c->n_th ? c : NULL;
+}
+
+/* Waits for every link handed to the closers to be closed. */
+static void closer_free(struct tracer *t)
+{
+	struct trace_fn_closer *c = t->fn_closer;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->done = 1;
+	pthread_cond_broadcast(&c->more);
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < c->n_th; i++)
+		pthread_join(c->th[i], NULL);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->more);
+	free(c->fds);
+	free(c->links);
+	free(c);
+	t->fn_closer = NULL;
+}
+
 /* Closes a process's links and forgets it (and which binaries it had links for). */
 static void proc_drop(struct tracer *t, struct trace_fn_proc *p)
 {
+	struct trace_fn_closer *c = closer(t);
 	int fd = bpf_map__fd(t->skel->maps.fn_linked);
 
-	for (size_t i = 0; i < p->n_fds; i++)
-		close(p->fds[i]);
-	for (size_t i = 0; i < p->n_plinks; i++)
-		bpf_link__destroy(p->plinks[i]);
+	if (c) {
+		pthread_mutex_lock(&c->lock);
+		for (size_t i = 0; i < p->n_fds; i++) {
+			c->fds = xgrow(c->fds, &c->cap_fds, c->n_fds + 1, sizeof(*c->fds));
+			c->fds[c->n_fds++] = p->fds[i];
+		}
+		for (size_t i = 0; i < p->n_plinks; i++) {
+			c->links = xgrow(c->links, &c->cap_links, c->n_links + 1, sizeof(*c->links));
+			c->links[c->n_links++] = p->plinks[i];
+		}
+		pthread_cond_broadcast(&c->more);
+		pthread_mutex_unlock(&c->lock);
+	} else {
+		for (size_t i = 0; i < p->n_fds; i++)
+			close(p->fds[i]);
+		for (size_t i = 0; i < p->n_plinks; i++)
+			bpf_link__destroy(p->plinks[i]);
+	}
 	for (size_t b = 0; !t->fn_closing && t->fns && b < t->fns->n_binaries; b++) {
 		struct trace_fn_linked k = { .pid = p->pid, .bin = b + 1 };
 
@@ -320,6 +426,7 @@ static int link_lib(struct tracer *t, struct trace_fn_set *s, struct trace_fn_pr
 		struct trace_fn_site *site = &s->sites[i];
 		struct trace_fn_site_info si = {
 			.fn = site->fn,
+			.flags = return_probed(site->function) ? 0 : TRACE_FN_UNTIMED,
 			.vaddr = site->vaddr,
 			.text_lo = s->libs[lib].text_lo,
 			.text_hi = s->libs[lib].text_hi,
@@ -595,9 +702,15 @@ int trace_fn_attach_running(struct tracer *t, struct trace_fn_set *s, const char
 	return n;
 }
 
-int trace_fn_poll(struct tracer *t, int timeout_ms)
+int trace_fn_poll(struct tracer *t)
 {
-	int n = ring_buffer__poll(t->fn_rb, timeout_ms);
+	/* Polled, to clear epoll's readiness (else the run loop's poll
+	 * would return at once forever), then consumed: epoll reports the
+	 * buffer only after a wakeup, and exit notices come without one. */
+	int n = ring_buffer__poll(t->fn_rb, 0);
+
+	if (n >= 0)
+		n = ring_buffer__consume(t->fn_rb);
 
 	if (n < 0 && n != -EINTR) {
 		util_err("cannot read the process notices: %s", strerror(-n));
@@ -656,8 +769,10 @@ static void release_all(struct tracer *t)
 	__atomic_store_n(&t->skel->bss->fn_release, 1, __ATOMIC_SEQ_CST);
 	t->fn_closing = 1;
 	nanosleep(&pause, NULL);
-	while (t->fn_conts < __atomic_load_n(&t->skel->bss->fn_stops, __ATOMIC_SEQ_CST) && util_now_ns() < deadline)
-		ring_buffer__poll(t->fn_rb, 10);
+	pause.tv_nsec = 1000 * 1000;
+	while (ring_buffer__consume(t->fn_rb) >= 0 &&
+	       t->fn_conts < __atomic_load_n(&t->skel->bss->fn_stops, __ATOMIC_SEQ_CST) && util_now_ns() < deadline)
+		nanosleep(&pause, NULL);
 }
 
 void trace_fn_free(struct tracer *t)
@@ -667,5 +782,6 @@ void trace_fn_free(struct tracer *t)
 	ring_buffer__free(t->fn_rb);
 	while (t->n_fn_procs)
 		proc_drop(t, &t->fn_procs[t->n_fn_procs - 1]);
+	closer_free(t);
 	free(t->fn_procs);
 }

@@ -19,6 +19,7 @@ struct tracer {
 	struct trace_fn_set *fns;	/* borrowed from the caller */
 	struct ring_buffer *fn_rb;	/* fork, exec and exit notices */
 	struct trace_fn_proc *fn_procs;	/* the processes with links */
+	struct trace_fn_closer *fn_closer;	/* threads that close links */
 	size_t n_fn_procs, cap_fn_procs;
 	size_t fn_bins_known;		/* binaries written to fn_bins */
 	size_t fn_links_made;		/* links made in the run, closed ones too */
@@ -34,7 +35,7 @@ struct tracer {
 void trace_fn_prepare(struct tracer *t);
 int trace_fn_loaded(struct tracer *t);
 /* Handles pending exec notices; 0 or -errno. */
-int trace_fn_poll(struct tracer *t, int timeout_ms);
+int trace_fn_poll(struct tracer *t);
 int trace_fn_collect(struct tracer *t, struct trace_result *r);
 void trace_fn_free(struct tracer *t);
 

@@ -17,18 +17,39 @@ tr_guard_start
 IFS=$'\t' read -r lib off < <(tr_site read)
 t_ok "read's probe site in libc ($lib $off)" test -n "$off"
 
-# ids KIND PID: the ids of parakit PID's programs (fn_*), of the links to them,
-# of its perf events (one per probe), as a JSON array.
+# fn_progs: the ids of the probe programs (fn_*) loaded now, as a JSON array.
+fn_progs()
+{
+	bpftool -j prog show | jq -c '[.[] | select((.name // "") | test("^fn_")) | .id]'
+}
+
+# ids KIND PID BEFORE: the ids of parakit PID's programs (those loaded since
+# BEFORE), of the links to them, or of its perf events, as a JSON array.
 ids()
 {
 	local progs
-	progs=$(bpftool -j prog show | jq -c --argjson p "$2" \
-		'[.[] | select((.name // "") | test("^fn_")) | select([.pids[]?.pid] | index($p)) | .id]')
+	progs=$(fn_progs | jq -c --argjson b "$3" '. - $b')
 	case $1 in
 	prog) echo "$progs" ;;
 	link) bpftool -j link show | jq -c --argjson ids "$progs" '[.[] | select(.prog_id as $i | $ids | index($i)) | .id]' ;;
 	perf) bpftool -j perf | jq -c --argjson p "$2" '[.[] | select(.pid == $p) | .fd]' ;;
 	esac
+}
+
+# uretprobe_pending PID: whether a return address on the stack of PID's
+# blocked system call leads to the kernel's return probe trampoline.
+uretprobe_pending()
+{
+	local range sp lo hi w
+	range=$(awk '$NF == "[uprobes]" { print $1 }' "/proc/$1/maps")
+	[ -n "$range" ] || return 1
+	lo=$((16#${range%-*})) hi=$((16#${range#*-}))
+	read -r -a f < "/proc/$1/syscall"
+	sp=$((f[7]))
+	for w in $(dd if="/proc/$1/mem" bs=8 skip=$((sp / 8)) count=64 2>/dev/null | od -An -tx8); do
+		[ $((16#$w)) -ge $lo ] && [ $((16#$w)) -lt $hi ] && return 0
+	done
+	return 1
 }
 
 for how in multi one-by-one; do
@@ -40,6 +61,7 @@ for how in multi one-by-one; do
 	cpid=$!
 	exec 7> "$fifo"
 	echo one >&7
+	before=$(fn_progs)
 	"$PARAKIT" trace --functions --latency $flag -p $cpid --no-db -o "$T_TMP/out.$how" 2> "$T_TMP/err.$how" &
 	ppid=$!
 	t_ok "$how: probes attached" tr_wait_for "$T_TMP/err.$how" "probes attached"
@@ -50,7 +72,9 @@ for how in multi one-by-one; do
 	t_is "$(tr_code_byte $cpid "$lib" "$off")" cc "$how: cat's read has its breakpoint"
 	b=$(tr_code_byte "$TR_SIBLING" "$lib" "$off")
 	t_ok "$how: the bash loop beside it has none ($b)" test -n "$b" -a "$b" != cc
-	progs=$(ids prog $ppid) links=$(ids link $ppid) perfs=$(ids perf $ppid)
+	t_ok "$how: cat's read returns through the return probe's trampoline" uretprobe_pending $cpid
+	progs=$(ids prog $ppid "$before") links=$(ids link $ppid "$before") perfs=$(ids perf $ppid "$before")
+	t_ok "$how: bpftool lists the run's programs ($progs)" test "$progs" != "[]"
 	if [ $how = multi ]; then
 		t_ok "$how: bpftool lists the run's links ($links)" test "$links" != "[]"
 	else
@@ -72,7 +96,7 @@ for how in multi one-by-one; do
 	for id in $(jq -r '.[]' <<< "$progs"); do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
 	for id in $(jq -r '.[]' <<< "$links"); do bpftool link show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
 	t_is "$left" 0 "$how: none of the run's programs ($progs) and links is left"
-	t_is "$(ids perf $ppid)" "[]" "$how: no perf event of the run is left"
+	t_is "$(ids perf $ppid "$before")" "[]" "$how: no perf event of the run is left"
 	t_like "$(cat "$T_TMP/out.$how")" ' read$' "$how: cat's reads were counted"
 done
 tr_guard_check
