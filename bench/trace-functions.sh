@@ -24,6 +24,13 @@
 #    loop that starts PROCS processes (`/bin/true`, fork and exec), plain and
 #    under parakit trace --functions, with the milliseconds each process adds.
 #
+# Every run probes a private copy of libc (LD_LIBRARY_PATH), the traced
+# programs' alone: bpftrace 0.17 puts its uprobes in every process that
+# maps the file, -p or not, and hundreds of them on the system's libc would
+# trap the whole machine's calls while it runs. parakit's start-up is also
+# measured on the system's libc (its links are the traced process's alone),
+# where the kernel visits every process that maps it for each probe.
+#
 # Nothing else on the machine may notice: a bash loop runs beside the
 # traced processes all along, and the bench fails if it dies or if the
 # kernel logs anything about uprobes meanwhile (a process it killed).
@@ -55,7 +62,12 @@ sibling=$!
 if [ ! -e /sys/kernel/tracing/events ]; then
 	mount -t tracefs nodev /sys/kernel/tracing && mounted=1
 fi
-LIBC=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
+SYSLIBC=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
+mkdir "$tmp/lib"
+cp "$SYSLIBC" "$tmp/lib/libc.so.6"
+LIBC=$tmp/lib/libc.so.6
+# pk: parakit, and what it traces, on the copy.
+pk() { LD_LIBRARY_PATH=$tmp/lib "$PARAKIT" "$@"; }
 
 cat > "$tmp/loop.c" <<'C'
 #include <stdio.h>
@@ -86,7 +98,7 @@ fastest() { tr ' ' '\n' | grep . | sort -g | head -1; }
 
 # libc's probe sites, one function each, as parakit resolves them (and
 # not IFUNCs, whose symbol bpftrace would probe at the resolver).
-"$PARAKIT" trace --functions --list -- "$tmp/loop" |
+pk trace --functions --list -- "$tmp/loop" |
 	awk -F'\t' '$1 == "site" && $4 != "-" && $5 ~ /libc\.so/ && $7 == "" && !seen[$2]++ { print $2 "\t" $3 }' \
 	> "$tmp/sites"
 ALL=$(wc -l < "$tmp/sites")
@@ -103,16 +115,24 @@ startup()
 		flag=
 		[ $how = one-by-one ] && flag=--one-by-one
 		s=$(now)
-		"$PARAKIT" trace --functions $flag --filter "$fns" --no-db --json -o "$tmp/st.json" -- /bin/true
+		pk trace --functions $flag --filter "$fns" --no-db --json -o "$tmp/st.json" -- /bin/true
 		e=$(now)
 		T[$how-attach-$n]="${T[$how-attach-$n]:-} $(jq '.attach_ns / 1e9' "$tmp/st.json")"
 		T[$how-run-$n]="${T[$how-run-$n]:-} $(secs "$s" "$e")"
 	done
+	if [ "$n" = "$ALL" ]; then
+		s=$(now)
+		"$PARAKIT" trace --functions --filter "$fns" --no-db --json -o "$tmp/st.json" -- /bin/true
+		e=$(now)
+		T[sys-attach]="${T[sys-attach]:-} $(jq '.attach_ns / 1e9' "$tmp/st.json")"
+		T[sys-run]="${T[sys-run]:-} $(secs "$s" "$e")"
+	fi
 	script=$(cut -f2 <<< "$list" | sed "s|^|uprobe:$LIBC:|" | paste -sd,)
 	s=$(now)
 	# Hundreds of uprobes: a perf event and a link each, past small descriptor limits.
 	ulimit -n 65536 2>/dev/null
-	bpftrace -e "$script { @[probe] = count(); }" -c /bin/true > "$tmp/bt.out" 2>&1 ||
+	bpftrace -e "$script { @[probe] = count(); }" -c "/usr/bin/env LD_LIBRARY_PATH=$tmp/lib /bin/true" \
+		> "$tmp/bt.out" 2>&1 ||
 		echo "bpftrace failed: $(head -1 "$tmp/bt.out")" >&2
 	e=$(now)
 	T[bpftrace-run-$n]="${T[bpftrace-run-$n]:-} $(secs "$s" "$e")"
@@ -122,12 +142,13 @@ nspc() { sed -n 's/.*NSPERCALL \([0-9.]*\) \([0-9.]*\).*/\1:\2/p' "$1" | tail -1
 declare -A R
 percall()
 {
-	R[plain]="${R[plain]:-} $("$tmp/loop" "$CALLS" 2> "$tmp/r"; nspc "$tmp/r")"
-	"$PARAKIT" trace --functions --no-db -o /dev/null -- "$tmp/loop" "$CALLS" 2> "$tmp/r"
+	R[plain]="${R[plain]:-} $(LD_LIBRARY_PATH=$tmp/lib "$tmp/loop" "$CALLS" 2> "$tmp/r"; nspc "$tmp/r")"
+	pk trace --functions --no-db -o /dev/null -- "$tmp/loop" "$CALLS" 2> "$tmp/r"
 	R[parakit]="${R[parakit]:-} $(nspc "$tmp/r")"
-	"$PARAKIT" trace --functions --latency --no-db -o /dev/null -- "$tmp/loop" "$CALLS" 2> "$tmp/r"
+	pk trace --functions --latency --no-db -o /dev/null -- "$tmp/loop" "$CALLS" 2> "$tmp/r"
 	R[latency]="${R[latency]:-} $(nspc "$tmp/r")"
-	bpftrace -e "uprobe:$LIBC:getppid { @ = count(); }" -c "$tmp/loop $CALLS" > "$tmp/r" 2>&1
+	bpftrace -e "uprobe:$LIBC:getppid { @ = count(); }" -c "/usr/bin/env LD_LIBRARY_PATH=$tmp/lib $tmp/loop $CALLS" \
+		> "$tmp/r" 2>&1
 	R[bpftrace]="${R[bpftrace]:-} $(nspc "$tmp/r")"
 }
 
@@ -136,14 +157,24 @@ perproc()
 {
 	local s e
 	s=$(now)
-	sh -c "for i in \$(seq $PROCS); do /bin/true; done"
+	LD_LIBRARY_PATH=$tmp/lib sh -c "for i in \$(seq $PROCS); do /bin/true; done"
 	e=$(now)
 	P[plain]="${P[plain]:-} $(secs "$s" "$e")"
 	s=$(now)
-	"$PARAKIT" trace --functions --no-db --json -o "$tmp/pp.json" -- sh -c "for i in \$(seq $PROCS); do /bin/true; done"
+	pk trace --functions --no-db --json -o "$tmp/pp.json" -- sh -c "for i in \$(seq $PROCS); do /bin/true; done"
 	e=$(now)
 	P[parakit]="${P[parakit]:-} $(secs "$s" "$e")"
 	P[links]=$(jq .links "$tmp/pp.json")
+	# The same on the system's libc: each process's links visit every
+	# process that maps it.
+	s=$(now)
+	sh -c "for i in \$(seq $PROCS); do /bin/true; done"
+	e=$(now)
+	P[sysplain]="${P[sysplain]:-} $(secs "$s" "$e")"
+	s=$(now)
+	"$PARAKIT" trace --functions --no-db -o /dev/null -- sh -c "for i in \$(seq $PROCS); do /bin/true; done"
+	e=$(now)
+	P[sysparakit]="${P[sysparakit]:-} $(secs "$s" "$e")"
 }
 
 for round in $(seq "$REPS"); do
@@ -155,7 +186,7 @@ for round in $(seq "$REPS"); do
 	perproc
 	echo "  round $round done" >&2
 done
-ltrace -c -e getppid -o "$tmp/lt" "$tmp/loop" "$LTRACE_CALLS" 2> "$tmp/r"
+LD_LIBRARY_PATH=$tmp/lib ltrace -c -e getppid -o "$tmp/lt" "$tmp/loop" "$LTRACE_CALLS" 2> "$tmp/r"
 R[ltrace]=$(nspc "$tmp/r")
 
 echo
@@ -168,6 +199,8 @@ for n in 50 200 $ALL; do
 		"$(echo ${T[one-by-one-attach-$n]:-n/a} | fastest)" "$(echo ${T[one-by-one-run-$n]:-n/a} | fastest)" \
 		"$(echo ${T[bpftrace-run-$n]} | fastest)"
 done
+echo "parakit, all $ALL on the system's libc (visited in $(grep -l "$SYSLIBC" /proc/[0-9]*/maps 2>/dev/null | wc -l) processes):" \
+	"attach $(echo ${T[sys-attach]} | fastest) s, run $(echo ${T[sys-run]} | fastest) s"
 echo
 echo "Per getppid() call, ns (fastest of $REPS; ltrace: $LTRACE_CALLS calls, once)"
 printf '| %-40s | %12s | %12s | %11s | %12s |\n' "tracer" "wall ns/call" "added (wall)" "CPU ns/call" "added (CPU)"
@@ -189,14 +222,17 @@ for k in plain parakit latency bpftrace ltrace; do
 done
 echo
 echo "Per process: a shell loop starting $PROCS /bin/true, seconds (fastest of $REPS)"
-pw=$(echo ${P[plain]} | fastest)
-tw=$(echo ${P[parakit]} | fastest)
-awk -v p="$pw" -v t="$tw" -v n="$PROCS" -v l="${P[links]}" 'BEGIN {
-	printf "| %-40s | %8s | %14s |\n", "run", "seconds", "ms per process"
-	printf "| %-40s | %8s | %14s |\n", "---", "---:", "---:"
-	printf "| %-40s | %8.3f | %14.2f |\n", "untraced", p, p * 1000 / n
-	printf "| %-40s | %8.3f | %14.2f |\n", "parakit trace --functions (" l " links)", t, t * 1000 / n
-	printf "added per process: %.2f ms\n", (t - p) * 1000 / n }'
+awk -v p="$(echo ${P[plain]} | fastest)" -v t="$(echo ${P[parakit]} | fastest)" \
+    -v sp="$(echo ${P[sysplain]} | fastest)" -v st="$(echo ${P[sysparakit]} | fastest)" \
+    -v n="$PROCS" -v l="${P[links]}" -v m="$(grep -l "$SYSLIBC" /proc/[0-9]*/maps 2>/dev/null | wc -l)" 'BEGIN {
+	printf "| %-50s | %8s | %14s | %14s |\n", "run", "seconds", "ms per process", "added ms"
+	printf "| %-50s | %8s | %14s | %14s |\n", "---", "---:", "---:", "---:"
+	printf "| %-50s | %8.3f | %14.2f | %14s |\n", "untraced, libc copy", p, p * 1000 / n, ""
+	printf "| %-50s | %8.3f | %14.2f | %14.2f |\n", "parakit trace --functions, libc copy (" l " links)", t,
+		t * 1000 / n, (t - p) * 1000 / n
+	printf "| %-50s | %8.3f | %14.2f | %14s |\n", "untraced, system libc", sp, sp * 1000 / n, ""
+	printf "| %-50s | %8.3f | %14.2f | %14.2f |\n", "parakit trace --functions, system libc (" m " maps)", st,
+		st * 1000 / n, (st - sp) * 1000 / n }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # Nothing else on the machine noticed.
 bad=$(dmesg | sed -n "/$mark/,\$p" | grep -i uprobe)
