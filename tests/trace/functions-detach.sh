@@ -52,6 +52,8 @@ uretprobe_pending()
 	return 1
 }
 
+not() { ! "$@"; }
+
 for how in multi one-by-one; do
 	flag=
 	[ $how = one-by-one ] && flag='--one-by-one --filter read,write'
@@ -98,6 +100,8 @@ for how in multi one-by-one; do
 	t_is "$left" 0 "$how: none of the run's programs ($progs) and links is left"
 	t_is "$(ids perf $ppid "$before")" "[]" "$how: no perf event of the run is left"
 	t_like "$(cat "$T_TMP/out.$how")" ' read$' "$how: cat's reads were counted"
+	t_ok "$how: no sanitizer report from parakit" \
+		not grep -Eq 'runtime error:|Sanitizer|SUMMARY: ' "$T_TMP/err.$how"
 done
 tr_guard_check
 t_done
