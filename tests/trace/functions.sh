@@ -4,7 +4,9 @@
 # __printf_chk, umask and getppid from a dlopen'd library (counted, but
 # not as calls from the executable, and 'called-unlinked' once the binary
 # is scanned), cos from libm in a program a child executes (attached when
-# it runs); the same through one link per probe; JSON and the views
+# it runs); a thread that executes a program, becoming the process's
+# leader, is counted in full (its links are made again); the same through
+# one link per probe; JSON and the views
 # agree; gzip's write and read calls match strace's syscalls; nothing of
 # the probes is left once parakit exits. Links are the traced processes'
 # own: one per process and file (funcs, its child, the child's libm); a
@@ -68,6 +70,13 @@ t_is "$(tr_fn "$db" $run /funcs printf status)" linked-called "printf: linked an
 t_is "$(tr_fn "$db" $run /funcs umask status)" called-unlinked "umask: called through a path scan did not see"
 t_is "$(tr_fn "$db" $run /funcs _exit status)" linked-uncalled "_exit (the child's fallback): linked, never called"
 t_is "$(tr_fn "$db" $run /funcs_exec cos status)" called-unscanned "funcs_exec, not scanned: called"
+
+# A thread other than the leader executes: the process gets its links again.
+t_pk trace --functions --db "$db" -o /dev/null -- "$T_TMP/funcs_texec" $E
+t_is "$T_RC" 0 "a thread's exec: funcs_exec runs"
+run=$(tr_val "$db" "SELECT max(run_id) FROM v_trace_runs")
+t_is "$(tr_fn "$db" $run /funcs_exec cos calls)" "$E" "a thread's exec: cos counted for funcs_exec"
+t_is "$(tr_fn "$db" $run /funcs_exec getegid calls)" "$E" "... and getegid, from libc, linked before the exec"
 
 # A real command: gzip's own write and read calls are its syscalls.
 head -c 2000000 /dev/urandom | base64 > "$T_TMP/in.txt"

@@ -55,7 +55,8 @@ tr_build_funcs()
 	cc -O2 -D_FORTIFY_SOURCE=2 -pthread -o "$T_TMP/funcs" "$TR_DIR/workload/funcs.c" &&
 		cc -O2 -fPIC -shared -o "$T_TMP/funcs_dl.so" "$TR_DIR/workload/funcs_dl.c" &&
 		cc -O2 -fno-builtin -o "$T_TMP/funcs_exec" "$TR_DIR/workload/funcs_exec.c" -lm &&
-		cc -O2 -o "$T_TMP/funcs_wait" "$TR_DIR/workload/funcs_wait.c" ||
+		cc -O2 -o "$T_TMP/funcs_wait" "$TR_DIR/workload/funcs_wait.c" &&
+		cc -O2 -pthread -o "$T_TMP/funcs_texec" "$TR_DIR/workload/funcs_texec.c" ||
 		{ echo "Bail out! cannot build the functions workload"; exit 1; }
 }
 
