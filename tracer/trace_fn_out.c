@@ -99,7 +99,7 @@ void trace_fn_print_table(FILE *f, const struct trace_result *r, const struct tr
 	fputc('\n', f);
 	if (r->fn_dropped || r->fn_deep || r->fn_exec_lost || r->fn_unattached || r->procs_dropped)
 		fprintf(f, "LOST: %llu calls (no room for their counters), %llu calls untimed (nested deeper "
-			   "than %d), %llu processes run on before their probes were attached (fork and exec "
+			   "than %d), %llu processes ran on before their probes were attached (fork and exec "
 			   "notices lost), %llu processes not traced (their probes could not be attached), "
 			   "%llu process records\n",
 			(unsigned long long)r->fn_dropped, (unsigned long long)r->fn_deep, TRACE_FN_DEPTH,
