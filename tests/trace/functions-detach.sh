@@ -17,21 +17,13 @@ tr_guard_start
 IFS=$'\t' read -r lib off < <(tr_site read)
 t_ok "read's probe site in libc ($lib $off)" test -n "$off"
 
-# fn_progs: the ids of the probe programs (fn_*) loaded now, as a JSON array.
-fn_progs()
-{
-	bpftool -j prog show | jq -c '[.[] | select((.name // "") | test("^fn_")) | .id]'
-}
-
-# ids KIND PID BEFORE: the ids of parakit PID's programs (those loaded since
-# BEFORE), of the links to them, or of its perf events, as a JSON array.
+# ids KIND PID: the ids of the programs, links (read from parakit PID's own
+# descriptors, so that another run beside this test's is not taken for
+# ours) or perf events of parakit PID, as a JSON array.
 ids()
 {
-	local progs
-	progs=$(fn_progs | jq -c --argjson b "$3" '. - $b')
 	case $1 in
-	prog) echo "$progs" ;;
-	link) bpftool -j link show | jq -c --argjson ids "$progs" '[.[] | select(.prog_id as $i | $ids | index($i)) | .id]' ;;
+	prog|link) grep -h "^$1_id:" /proc/"$2"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un | jq -cs . ;;
 	perf) bpftool -j perf | jq -c --argjson p "$2" '[.[] | select(.pid == $p) | .fd]' ;;
 	esac
 }
@@ -63,7 +55,6 @@ for how in multi one-by-one; do
 	cpid=$!
 	exec 7> "$fifo"
 	echo one >&7
-	before=$(fn_progs)
 	"$PARAKIT" trace --functions --latency $flag -p $cpid --no-db -o "$T_TMP/out.$how" 2> "$T_TMP/err.$how" &
 	ppid=$!
 	t_ok "$how: probes attached" tr_wait_for "$T_TMP/err.$how" "probes attached"
@@ -75,7 +66,7 @@ for how in multi one-by-one; do
 	b=$(tr_code_byte "$TR_SIBLING" "$lib" "$off")
 	t_ok "$how: the bash loop beside it has none ($b)" test -n "$b" -a "$b" != cc
 	t_ok "$how: cat's read returns through the return probe's trampoline" uretprobe_pending $cpid
-	progs=$(ids prog $ppid "$before") links=$(ids link $ppid "$before") perfs=$(ids perf $ppid "$before")
+	progs=$(ids prog $ppid) links=$(ids link $ppid) perfs=$(ids perf $ppid)
 	t_ok "$how: bpftool lists the run's programs ($progs)" test "$progs" != "[]"
 	if [ $how = multi ]; then
 		t_ok "$how: bpftool lists the run's links ($links)" test "$links" != "[]"
@@ -98,7 +89,7 @@ for how in multi one-by-one; do
 	for id in $(jq -r '.[]' <<< "$progs"); do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
 	for id in $(jq -r '.[]' <<< "$links"); do bpftool link show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
 	t_is "$left" 0 "$how: none of the run's programs ($progs) and links is left"
-	t_is "$(ids perf $ppid "$before")" "[]" "$how: no perf event of the run is left"
+	t_is "$(ids perf $ppid)" "[]" "$how: no perf event of the run is left"
 	t_like "$(cat "$T_TMP/out.$how")" ' read$' "$how: cat's reads were counted"
 	t_ok "$how: no sanitizer report from parakit" \
 		not grep -Eq 'runtime error:|Sanitizer|SUMMARY: ' "$T_TMP/err.$how"

@@ -93,9 +93,13 @@ gr=$(tr_val "$db" "SELECT from_exe FROM v_trace_functions WHERE run_id = $run AN
 t_ok "gzip: read calls from gzip ($gr), strace's read syscalls ($sr) less ld.so's" \
 	test "$gr" -le "$sr" -a "$gr" -ge $((sr - 3)) -a "$gr" -gt 10
 
-# Nothing left behind: no uprobe_multi link, no parakit program.
-t_is "$(bpftool -j link show | jq '[.[] | select(.type == "uprobe_multi")] | length')" 0 "no multi-uprobe link left"
-t_is "$(bpftool -j prog show | jq '[.[] | select(.name == "fn_entry" or .name == "fn_entry_multi")] | length')" 0 \
+# Nothing left behind: no uprobe_multi link, no parakit program, but
+# those a running parakit holds (another run's, beside this test).
+t_is "$(bpftool -j link show | jq --argjson live "$(tr_live_ids link)" \
+	'[.[] | select(.type == "uprobe_multi" and (.id as $i | $live | index($i) | not))] | length')" 0 \
+	"no multi-uprobe link left"
+t_is "$(bpftool -j prog show | jq --argjson live "$(tr_live_ids prog)" \
+	'[.[] | select((.name == "fn_entry" or .name == "fn_entry_multi") and (.id as $i | $live | index($i) | not))] | length')" 0 \
 	"no probe program left"
 tr_guard_check
 t_done

@@ -148,3 +148,15 @@ tr_wait_for()
 	done
 	return 1
 }
+
+# tr_live_ids KIND: the ids of the BPF programs (KIND prog) or links (link)
+# that running parakit processes hold, as a JSON array: another run's, a
+# test or a benchmark beside this one, which a check for what a finished
+# run left behind must not count.
+tr_live_ids()
+{
+	local pid
+	for pid in $(pgrep -x parakit); do
+		grep -h "^$1_id:" /proc/"$pid"/fdinfo/* 2>/dev/null
+	done | awk '{ print $2 }' | sort -un | jq -cs .
+}
