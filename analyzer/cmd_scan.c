@@ -68,6 +68,7 @@ static struct scan_opts {
 	char shard_set[33];	/* scan_inputs_set_id(), when shard_n */
 	uint64_t max_member;
 	int json;
+	int no_syscalls;
 } opts;
 
 struct scan_ctx {
@@ -140,6 +141,8 @@ static int scan_loose_elf(struct scan_ctx *c, struct scan_result *r, void *map, 
 {
 	struct pkg_dpkg_owner o;
 	const char *member = r->input;
+	int want_sys;
+	Elf *e;
 
 	if (!pkg_dpkg_owner(r->input, &o)) {
 		scan_result_package(r, "deb", o.name, o.version, o.arch);
@@ -149,15 +152,23 @@ static int scan_loose_elf(struct scan_ctx *c, struct scan_result *r, void *map, 
 			scan_result_deb_deps(r, "Depends", o.depends, strlen(o.depends));
 		member = o.listed_path;
 	}
+	/* The code is read only when the file is new to the database. */
+	want_sys = r->want_sys;
+	r->want_sys = 0;
 	if (elf_read(r, member, map, size, -1)) {
 		/* Corrupt: the error's artifact is named by the whole content. */
 		scan_hash_hex(XXH3_128bits(map, size), r->hash);
 		return 1;
 	}
+	r->want_sys = want_sys;
 	memcpy(r->hash, r->elfs[0].hash, sizeof(r->hash));
 	if (is_known(c, r->input, r->hash)) {
 		atomic_fetch_add(&c->n_unchanged, 1);
 		return 0;
+	}
+	if (want_sys && (e = elf_memory(map, size))) {
+		scan_sys_analyze(r, &r->elfs[0], e);
+		elf_end(e);
 	}
 	atomic_fetch_add(&c->bytes, size);
 	return 1;
@@ -273,7 +284,10 @@ static void *worker(void *arg)
 
 		scan_result_init(&r, in->path);
 		r.progress = &c->progress;
+		r.want_sys = !opts.no_syscalls;
 		if (scan_one(c, in, &r)) {
+			if (!r.broken)
+				scan_sys_resolve(&r);
 			atomic_fetch_add(&c->n_inputs, 1);
 			if (scan_writer_put(c->writer, &r, NULL))
 				c->failed = 1;
@@ -296,6 +310,7 @@ static void *worker(void *arg)
 	hash_buf = elf_buf = NULL;
 	elf_cap = 0;
 	pkg_archive_thread_release();
+	sys_thread_release();
 	return NULL;
 }
 
@@ -503,6 +518,8 @@ int cmd_scan(int argc, char **argv)
 			  " (default: /var/lib/dpkg)", .flags = UTIL_OPT_DIR },
 		UTIL_OPT_CALLBACK(0, "max-member", &opts.max_member, "SIZE", opt_max_member,
 				  "the largest ELF member of an archive to read (K, M, G suffixes; default 4G)"),
+		UTIL_OPT_FLAG(0, "no-syscalls", &opts.no_syscalls,
+			      "leave out the system call footprint (the binaries' code is not read)"),
 		UTIL_OPT_END()
 	};
 	struct scan_ctx *c;
@@ -539,6 +556,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	if (!(c->writer = scan_writer_new(db, run_id)))
 		goto out;
+	sys_set_db_cache(&(struct sys_db_cache){ scan_writer_sys_map, c->writer });
 	for (size_t i = 0; i < c->inputs.n; i++)
 		bytes += c->inputs.v[i].size;
 	progress_init(&c->progress, "inputs", c->inputs.n, bytes);
@@ -556,6 +574,7 @@ int cmd_scan(int argc, char **argv)
 	print_summary(c, db, run_id, (util_now_ns() - t0) / 1e9);
 	ret = c->n_errors ? 1 : 0;
 out:
+	sys_set_db_cache(NULL);
 	scan_writer_free(c->writer);
 	scan_inputs_release(&c->inputs);
 	strmap_release(&c->known);

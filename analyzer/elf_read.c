@@ -682,6 +682,7 @@ int elf_read(struct scan_result *r, const char *member, void *image, size_t size
 	} else {
 		r->elfs = xgrow(r->elfs, &r->cap_elfs, r->n_elfs + 1, sizeof(*r->elfs));
 		r->elfs[r->n_elfs++] = rd.info;
+		scan_sys_analyze(r, &r->elfs[r->n_elfs - 1], rd.e);
 	}
 	free(rd.vername);
 	elf_end(rd.e);

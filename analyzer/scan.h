@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <xxhash.h>
 
+#include "analyzer/sys.h"
+
 /* A growable arena of NUL-terminated strings addressed by offset, so it may
  * move. Offset 0 is the empty string. */
 struct strpool {
@@ -51,6 +53,13 @@ struct elf_info {
 	size_t n_needed;
 	struct elf_sym *imports, *exports;
 	size_t n_imports, n_exports;
+	/* The system call footprint (issue 17, analyzer/sys.h): the
+	 * analysis until the input is read whole, then the binary's set. */
+	struct sys_info *sys;
+	const char *sys_status;		/* "ok", or why not analysed (static storage) */
+	int sys_abi;			/* enum sys_abi */
+	size_t sys_sites, sys_unknown_sites;
+	struct sys_rows sys_rows;
 };
 
 struct pkg_dep {
@@ -96,6 +105,10 @@ struct scan_result {
 	 * them (NULL: nowhere), and how many they consumed. */
 	struct progress *progress;
 	uint64_t bytes_read;
+	/* Analyse each ELF's system calls (scan_sys.c), and the library
+	 * maps the binding used, for the writer to cache. */
+	int want_sys;
+	struct sys_used sys_used;
 };
 
 void scan_result_init(struct scan_result *r, const char *input);
@@ -235,12 +248,24 @@ struct pkg_dpkg_owner {
 int pkg_dpkg_owner(const char *path, struct pkg_dpkg_owner *out);
 void pkg_dpkg_load(const char *admindir);
 
+/*
+ * The system call footprint of r's ELF files (scan_sys.c): analyse() reads
+ * the code of the file e is open on into ei (when r->want_sys); resolve()
+ * binds every analysed file of r once r is read whole, the archive's own
+ * members first, and frees the analyses.
+ */
+void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e);
+void scan_sys_resolve(struct scan_result *r);
+
 /* Writes results to the database: see scan_writer.c. */
 struct scan_writer;
 struct scan_writer *scan_writer_new(sqlite3 *db, long long run_id);
 /* Returns 0 or -1 (database failure: fatal to the run). Thread-safe. */
 int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_package);
 int scan_writer_finish(struct scan_writer *w);
+/* The library map the database caches under hash, or NULL (for
+ * sys_resolve.c: struct sys_db_cache). Thread-safe. */
+struct sys_map *scan_writer_sys_map(void *w, const char *hash);
 /* Distinct packages written so far by this writer. */
 size_t scan_writer_packages(struct scan_writer *w);
 void scan_writer_free(struct scan_writer *w);

@@ -10,7 +10,11 @@ PARAKIT_SRCS += \
 	analyzer/pkg_unpack.c \
 	analyzer/scan_inputs.c \
 	analyzer/scan_result.c \
-	analyzer/scan_writer.c
+	analyzer/scan_sys.c \
+	analyzer/scan_writer.c \
+	analyzer/sys_analyze.c \
+	analyzer/sys_names.c \
+	analyzer/sys_resolve.c
 
 # zlib decodes gzip itself (libarchive 3.6 does not check gzip's CRC, see
 # pkg_unpack.c); nettle hashes RPM headers and payloads against their
@@ -18,3 +22,10 @@ PARAKIT_SRCS += \
 DEB_PKGS += zlib1g-dev nettle-dev
 CPPFLAGS += $(shell pkg-config --cflags zlib nettle 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs zlib nettle 2>/dev/null)
+
+# The system call footprint (issue 17): capstone decodes the binaries'
+# code (x86-64 and i386 now; the ELF machine picks the decoder), libseccomp
+# names the system calls of each ABI.
+DEB_PKGS += libcapstone-dev libseccomp-dev
+CPPFLAGS += $(shell pkg-config --cflags capstone 2>/dev/null)
+LDLIBS   += $(or $(shell pkg-config --libs capstone 2>/dev/null),-lcapstone) -lseccomp

@@ -54,8 +54,12 @@ void scan_result_release(struct scan_result *r)
 		free(r->elfs[i].needed);
 		free(r->elfs[i].imports);
 		free(r->elfs[i].exports);
+		sys_info_free(r->elfs[i].sys);
+		free(r->elfs[i].sys);
+		sys_rows_release(&r->elfs[i].sys_rows);
 	}
 	free(r->elfs);
+	free(r->sys_used.v);
 	free(r->links);
 	free(r->deps);
 	free(r->errors);

@@ -23,7 +23,9 @@
 
 enum {
 	S_GET_PKG, S_INS_PKG, S_INS_DEP, S_DEL_ART, S_INS_ART, S_INS_BIN, S_GET_BIN, S_INS_NEEDED, S_INS_FILE,
-	S_GET_SYM, S_INS_SYM, S_GET_VER, S_INS_VER, S_INS_IMP, S_INS_EXP, S_INS_ERR, S_COUNT
+	S_GET_SYM, S_INS_SYM, S_GET_VER, S_INS_VER, S_INS_IMP, S_INS_EXP, S_INS_ERR,
+	S_INS_BSYS, S_INS_BSC, S_INS_SNAME, S_INS_SET, S_GET_SET, S_INS_LIB, S_INS_LIBFN, S_GET_LIB,
+	S_GET_LIBFN, S_GET_SETBITS, S_SET_ABI, S_COUNT
 };
 
 static const char *const sql[S_COUNT] = {
@@ -52,6 +54,22 @@ static const char *const sql[S_COUNT] = {
 		      " VALUES(?1, ?2, ?3, ?4)",
 	[S_INS_ERR] = "INSERT OR IGNORE INTO scan_error(run_id, input, package, member_path, reason)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5)",
+	/* The system call footprint (014-scan-syscalls.sql). */
+	[S_INS_BSYS] = "INSERT OR IGNORE INTO binary_sys(binary_id, abi, status, sites, unknown_sites)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_INS_BSC] = "INSERT OR IGNORE INTO binary_syscall(binary_id, syscall, via) VALUES(?1, ?2, ?3)",
+	[S_INS_SNAME] = "INSERT OR IGNORE INTO syscall_name(abi, nr, name) VALUES(?1, ?2, ?3)",
+	[S_INS_SET] = "INSERT INTO syscall_set(bits) VALUES(?1) ON CONFLICT(bits) DO NOTHING",
+	[S_GET_SET] = "SELECT id FROM syscall_set WHERE bits = ?1",
+	[S_INS_LIB] = "INSERT INTO syscall_lib(hash, abi, soname, rpath, runpath, needed, entry_set_id)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(hash) DO NOTHING",
+	[S_INS_LIBFN] = "INSERT OR IGNORE INTO syscall_lib_fn(lib_id, name, version, is_default, set_id)"
+			" VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_GET_LIB] = "SELECT id, abi, soname, rpath, runpath, needed, entry_set_id FROM syscall_lib WHERE hash = ?1",
+	[S_GET_LIBFN] = "SELECT f.name, f.version, f.is_default, s.bits FROM syscall_lib_fn f"
+			" JOIN syscall_set s ON s.id = f.set_id WHERE f.lib_id = ?1",
+	[S_GET_SETBITS] = "SELECT bits FROM syscall_set WHERE id = ?1",
+	[S_SET_ABI] = "INSERT OR REPLACE INTO meta(key, value) VALUES('syscall_abi', ?1)",
 };
 
 struct scan_writer {
@@ -60,6 +78,8 @@ struct scan_writer {
 	pthread_mutex_t lock;
 	sqlite3_stmt *st[S_COUNT];
 	struct strmap syms, vers, pkgs;
+	struct strmap sets;	/* interned set (its address) -> syscall_set.id */
+	unsigned abis_named;	/* 1 << enum sys_abi: syscall_name holds its names */
 	int in_tx;
 	uint64_t tx_start;
 	size_t tx_rows;
@@ -90,6 +110,7 @@ void scan_writer_free(struct scan_writer *w)
 	strmap_release(&w->syms);
 	strmap_release(&w->vers);
 	strmap_release(&w->pkgs);
+	strmap_release(&w->sets);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
@@ -202,6 +223,8 @@ static long long put_package(struct scan_writer *w, struct scan_result *r)
 	return id;
 }
 
+static void put_sys(struct scan_writer *w, struct elf_info *e, long long bin);
+
 /* Imports name interned symbols; exports keep their names (see 002-scan.sql). */
 static void put_syms(struct scan_writer *w, struct scan_result *r, long long bin, struct elf_sym *s,
 		     size_t n, int which)
@@ -266,8 +289,233 @@ static long long put_elf(struct scan_writer *w, struct scan_result *r, struct el
 		bind_text(w, S_GET_BIN, 1, e->hash);
 		step(w, S_GET_BIN, &bin);
 	}
+	/* Also for a binary stored before without its footprint. */
+	put_sys(w, e, bin);
 	put_file(w, pkg, strpool_get(p, e->path), bin, art);
 	return bin;
+}
+
+/* syscall_name's rows for abi, once per writer; the native ABI's first,
+ * with meta's syscall_abi, so that v_syscall_usage lists every syscall. */
+static void name_abi(struct scan_writer *w, enum sys_abi abi)
+{
+	enum sys_abi native = sys_native_abi();
+
+	if (!(w->abis_named & 1u << native)) {
+		w->abis_named |= 1u << native;
+		bind_text(w, S_SET_ABI, 1, sys_abi_name(native));
+		step(w, S_SET_ABI, NULL);
+		name_abi(w, native);
+	}
+	if (w->abis_named & 1u << (abi + 8))
+		return;
+	w->abis_named |= 1u << (abi + 8);
+	for (unsigned nr = 0; nr < SYS_MAX && !w->failed; nr++) {
+		if (nr > sys_abi_max(abi) && nr != SYS_UNKNOWN)
+			continue;
+		bind_text(w, S_INS_SNAME, 1, sys_abi_name(abi));
+		bind_int(w, S_INS_SNAME, 2, nr);
+		bind_text(w, S_INS_SNAME, 3, sys_name(abi, nr));
+		step(w, S_INS_SNAME, NULL);
+	}
+}
+
+static void put_sys(struct scan_writer *w, struct elf_info *e, long long bin)
+{
+	if (!e->sys_status || !bin)
+		return;
+	name_abi(w, e->sys_abi);
+	bind_int(w, S_INS_BSYS, 1, bin);
+	bind_text(w, S_INS_BSYS, 2, sys_abi_name(e->sys_abi));
+	bind_text(w, S_INS_BSYS, 3, e->sys_status);
+	bind_int(w, S_INS_BSYS, 4, e->sys_sites);
+	bind_int(w, S_INS_BSYS, 5, e->sys_unknown_sites);
+	if (step(w, S_INS_BSYS, NULL) || !sqlite3_changes(w->db))
+		return;
+	for (size_t i = 0; i < e->sys_rows.n && !w->failed; i++) {
+		bind_int(w, S_INS_BSC, 1, bin);
+		bind_text(w, S_INS_BSC, 2, e->sys_rows.v[i].syscall);
+		bind_text(w, S_INS_BSC, 3, e->sys_rows.v[i].via);
+		step(w, S_INS_BSC, NULL);
+	}
+}
+
+/* A set's bytes as stored: little-endian, trailing zero bytes cut. */
+static size_t set_bytes(const struct sys_set *s, unsigned char out[SYS_MAX / 8])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < SYS_MAX / 8; i++) {
+		out[i] = s->w[i / 8] >> (8 * (i % 8));
+		if (out[i])
+			n = i + 1;
+	}
+	return n;
+}
+
+static void set_of_bytes(const void *p, size_t n, struct sys_set *s)
+{
+	const unsigned char *b = p;
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < n && i < SYS_MAX / 8; i++)
+		s->w[i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
+}
+
+static long long set_id(struct scan_writer *w, const struct sys_set *s)
+{
+	char key[32];
+	unsigned char bytes[SYS_MAX / 8];
+	size_t n = set_bytes(s, bytes), klen = snprintf(key, sizeof(key), "%p", (const void *)s);
+	int64_t *hit = strmap_get(&w->sets, key, klen);
+	long long id = 0;
+
+	if (hit)
+		return *hit;
+	sqlite3_bind_blob(w->st[S_INS_SET], 1, bytes, n, SQLITE_STATIC);
+	if (step(w, S_INS_SET, NULL))
+		return 0;
+	if (sqlite3_changes(w->db)) {
+		id = sqlite3_last_insert_rowid(w->db);
+	} else {
+		sqlite3_bind_blob(w->st[S_GET_SET], 1, bytes, n, SQLITE_STATIC);
+		step(w, S_GET_SET, &id);
+	}
+	strmap_put(&w->sets, key, klen, id);
+	return id;
+}
+
+/* A library map the binding used, cached in the database once. */
+static void put_map(struct scan_writer *w, struct sys_map *m)
+{
+	char *needed = NULL;
+	size_t len = 0;
+	long long lib;
+
+	if (m->stored)
+		return;
+	for (size_t i = 0; i < m->n_needed; i++)
+		len += strlen(m->needed[i]) + 1;
+	needed = xcalloc(1, len + 1);
+	for (size_t i = 0; i < m->n_needed; i++) {
+		strcat(needed, m->needed[i]);
+		if (i + 1 < m->n_needed)
+			strcat(needed, "\n");
+	}
+	bind_text(w, S_INS_LIB, 1, m->hash);
+	bind_text(w, S_INS_LIB, 2, sys_abi_name(m->abi));
+	if (m->soname)
+		bind_text(w, S_INS_LIB, 3, m->soname);
+	if (m->rpath)
+		bind_text(w, S_INS_LIB, 4, m->rpath);
+	if (m->runpath)
+		bind_text(w, S_INS_LIB, 5, m->runpath);
+	bind_text(w, S_INS_LIB, 6, needed);
+	if (m->has_entry)
+		bind_int(w, S_INS_LIB, 7, set_id(w, m->entry));
+	if (step(w, S_INS_LIB, NULL) || !sqlite3_changes(w->db))
+		goto out;
+	lib = sqlite3_last_insert_rowid(w->db);
+	for (size_t i = 0; i < m->n && !w->failed; i++) {
+		bind_int(w, S_INS_LIBFN, 1, lib);
+		bind_text(w, S_INS_LIBFN, 2, m->fn[i].name);
+		bind_text(w, S_INS_LIBFN, 3, m->fn[i].version ? m->fn[i].version : "");
+		bind_int(w, S_INS_LIBFN, 4, m->fn[i].is_default);
+		bind_int(w, S_INS_LIBFN, 5, set_id(w, m->fn[i].set));
+		step(w, S_INS_LIBFN, NULL);
+	}
+out:
+	if (!w->failed)
+		m->stored = 1;
+	free(needed);
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+struct sys_map *scan_writer_sys_map(void *arg, const char *hash)
+{
+	struct scan_writer *w = arg;
+	sqlite3_stmt *st = w->st[S_GET_LIB], *fn = w->st[S_GET_LIBFN], *bits = w->st[S_GET_SETBITS];
+	struct sys_map *m = NULL;
+	struct sys_set entry, *sets = NULL;
+	char **names = NULL, **vers = NULL, *needed = NULL, *soname = NULL, *rpath = NULL, *runpath = NULL;
+	const char **nd = NULL;
+	int *defs = NULL, has_entry = 0;
+	size_t n = 0, cap = 0, cap2 = 0, cap3 = 0, cap4 = 0, n_nd = 0;
+	long long id, entry_id;
+	enum sys_abi abi;
+
+	pthread_mutex_lock(&w->lock);
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		goto out;
+	}
+	id = sqlite3_column_int64(st, 0);
+	abi = sys_abi_by_name(col_text(st, 1) ? col_text(st, 1) : "");
+	soname = col_text(st, 2) ? xstrdup(col_text(st, 2)) : NULL;
+	rpath = col_text(st, 3) ? xstrdup(col_text(st, 3)) : NULL;
+	runpath = col_text(st, 4) ? xstrdup(col_text(st, 4)) : NULL;
+	needed = xstrdup(col_text(st, 5) ? col_text(st, 5) : "");
+	entry_id = sqlite3_column_int64(st, 6);
+	has_entry = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	sqlite3_reset(st);
+	nd = xcalloc(strlen(needed) + 2, sizeof(*nd));
+	for (char *p = needed, *q; *needed && p; p = q) {
+		q = strchr(p, '\n');
+		if (q)
+			*q++ = 0;
+		nd[n_nd++] = p;
+	}
+	if (has_entry) {
+		sqlite3_bind_int64(bits, 1, entry_id);
+		if (sqlite3_step(bits) == SQLITE_ROW)
+			set_of_bytes(sqlite3_column_blob(bits, 0), sqlite3_column_bytes(bits, 0), &entry);
+		else
+			has_entry = 0;
+		sqlite3_reset(bits);
+	}
+	sqlite3_bind_int64(fn, 1, id);
+	while (sqlite3_step(fn) == SQLITE_ROW) {
+		const char *v = col_text(fn, 1);
+
+		names = xgrow(names, &cap, n + 1, sizeof(*names));
+		vers = xgrow(vers, &cap2, n + 1, sizeof(*vers));
+		defs = xgrow(defs, &cap3, n + 1, sizeof(*defs));
+		sets = xgrow(sets, &cap4, n + 1, sizeof(*sets));
+		names[n] = xstrdup(col_text(fn, 0) ? col_text(fn, 0) : "");
+		vers[n] = v && *v ? xstrdup(v) : NULL;
+		defs[n] = sqlite3_column_int(fn, 2);
+		set_of_bytes(sqlite3_column_blob(fn, 3), sqlite3_column_bytes(fn, 3), &sets[n]);
+		n++;
+	}
+	sqlite3_reset(fn);
+	{
+		struct sys_link link = { soname, rpath, runpath, nd, n_nd };
+
+		m = sys_map_new(hash, abi, &link, n, (const char *const *)names, (const char *const *)vers, defs,
+				sets, has_entry ? &entry : NULL);
+		m->stored = 1;
+	}
+out:
+	pthread_mutex_unlock(&w->lock);
+	for (size_t i = 0; i < n; i++) {
+		free(names[i]);
+		free(vers[i]);
+	}
+	free(names);
+	free(vers);
+	free(defs);
+	free(sets);
+	free(nd);
+	free(needed);
+	free(soname);
+	free(rpath);
+	free(runpath);
+	return m;
 }
 
 static int commit(struct scan_writer *w)
@@ -327,6 +575,8 @@ int scan_writer_put(struct scan_writer *w, struct scan_result *r, int *is_new_pa
 		bins[i] = put_elf(w, r, &r->elfs[i], pkg, art);
 	for (size_t i = 0; i < n_links && !w->failed; i++)
 		put_file(w, pkg, strpool_get(&r->pool, r->links[i].path), bins[r->links[i].elf], art);
+	for (size_t i = 0; !r->broken && i < r->sys_used.n && !w->failed; i++)
+		put_map(w, (struct sys_map *)r->sys_used.v[i]);
 	free(bins);
 	for (size_t i = 0; i < r->n_errors && !w->failed; i++) {
 		const char *base = strrchr(r->input, '/');

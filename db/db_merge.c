@@ -75,6 +75,30 @@ static const char merge_sql[] =
 	" JOIN m_bin b ON b.old = e.binary_id"
 	" LEFT JOIN m_ver v ON v.old = e.symver_id WHERE b.fresh;"
 
+	/* The system call footprint (014): a binary's rows go with it (and
+	 * to a binary the output holds without them); library maps by hash. */
+	"INSERT OR IGNORE INTO main.syscall_name(abi, nr, name) SELECT abi, nr, name FROM src.syscall_name;"
+	"INSERT OR IGNORE INTO main.meta(key, value) SELECT key, value FROM src.meta WHERE key = 'syscall_abi';"
+	"CREATE TEMP TABLE sys_fresh AS SELECT b.old AS old, b.new AS new FROM m_bin b"
+	" JOIN src.binary_sys s ON s.binary_id = b.old WHERE b.new NOT IN (SELECT binary_id FROM main.binary_sys);"
+	"INSERT INTO main.binary_sys(binary_id, abi, status, sites, unknown_sites)"
+	" SELECT f.new, s.abi, s.status, s.sites, s.unknown_sites FROM src.binary_sys s"
+	" JOIN sys_fresh f ON f.old = s.binary_id;"
+	"INSERT OR IGNORE INTO main.binary_syscall(binary_id, syscall, via)"
+	" SELECT f.new, c.syscall, c.via FROM src.binary_syscall c JOIN sys_fresh f ON f.old = c.binary_id;"
+	"INSERT OR IGNORE INTO main.syscall_set(bits) SELECT bits FROM src.syscall_set;"
+	"CREATE TEMP TABLE m_set(old INTEGER PRIMARY KEY, new INTEGER);"
+	"INSERT INTO m_set SELECT s.id, m.id FROM src.syscall_set s JOIN main.syscall_set m ON m.bits = s.bits;"
+	"CREATE TEMP TABLE lib_fresh AS SELECT id, hash FROM src.syscall_lib"
+	" WHERE hash NOT IN (SELECT hash FROM main.syscall_lib);"
+	"INSERT INTO main.syscall_lib(hash, abi, soname, rpath, runpath, needed, entry_set_id)"
+	" SELECT l.hash, l.abi, l.soname, l.rpath, l.runpath, l.needed, e.new FROM src.syscall_lib l"
+	" LEFT JOIN m_set e ON e.old = l.entry_set_id WHERE l.id IN (SELECT id FROM lib_fresh);"
+	"INSERT OR IGNORE INTO main.syscall_lib_fn(lib_id, name, version, is_default, set_id)"
+	" SELECT m.id, f.name, f.version, f.is_default, s.new FROM src.syscall_lib_fn f"
+	" JOIN lib_fresh l ON l.id = f.lib_id JOIN main.syscall_lib m ON m.hash = l.hash"
+	" JOIN m_set s ON s.old = f.set_id;"
+
 	"INSERT INTO main.artifact(path, kind, size, hash, package_id, run_id, errors)"
 	" SELECT a.path, a.kind, a.size, a.hash, p.new, r.new, a.errors FROM src.artifact a"
 	" LEFT JOIN m_pkg p ON p.old = a.package_id LEFT JOIN m_run r ON r.old = a.run_id"
@@ -91,7 +115,8 @@ static const char merge_sql[] =
 	" LEFT JOIN m_run r ON r.old = e.run_id;"
 
 	"DROP TABLE m_pkg; DROP TABLE m_sym; DROP TABLE m_ver; DROP TABLE m_bin;"
-	"DROP TABLE m_art; DROP TABLE m_run; DROP TABLE fresh;";
+	"DROP TABLE m_art; DROP TABLE m_run; DROP TABLE fresh;"
+	"DROP TABLE sys_fresh; DROP TABLE m_set; DROP TABLE lib_fresh;";
 
 /* The slices of every set, from 1 to its n, that no finished run holds:
  * with the file of a run that did not finish (NULL when none began), and a

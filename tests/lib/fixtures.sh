@@ -309,3 +309,22 @@ t_shdr()
 	idx=$(readelf -S -W "$1" | sed -n "s/^ *\[ *\([0-9]*\)\] $2 .*/\1/p")
 	echo $(($(t_elf_field "$1" "Start of section headers") + 64 * idx))
 }
+
+# t_sstrip IN OUT: OUT is IN stripped of its section headers as sstrip
+# does it (e_shoff, e_shnum and e_shstrndx zeroed, the file cut after its
+# last segment; Debian 12 has no sstrip).
+t_sstrip()
+{
+	local end=0 type off vaddr paddr filesz rest
+	cp "$1" "$2" || return 1
+	while read -r type off vaddr paddr filesz rest; do
+		case $off in 0x*) ;; *) continue ;; esac
+		[ $((off + filesz)) -gt "$end" ] && end=$((off + filesz))
+	done < <(readelf -lW "$1" | sed -n '/^ *Type /,/^$/p')
+	truncate -s "$end" "$2" || return 1
+	if [ "$(od -An -tu1 -j4 -N1 "$2" | tr -d ' ')" = 2 ]; then
+		t_poke "$2" $((0x28)) 8 0 && t_poke "$2" $((0x3c)) 4 0	# e_shoff; e_shnum, e_shstrndx
+	else
+		t_poke "$2" $((0x20)) 4 0 && t_poke "$2" $((0x30)) 4 0
+	fi
+}

@@ -11,23 +11,6 @@
 . "$(dirname "$0")/../lib/t.sh"
 t_require gcc readelf sqlite3 truncate as ld s390x-linux-gnu-as s390x-linux-gnu-ld
 
-# t_sstrip IN OUT
-t_sstrip()
-{
-	local end=0 type off vaddr paddr filesz rest
-	cp "$1" "$2" || return 1
-	while read -r type off vaddr paddr filesz rest; do
-		case $off in 0x*) ;; *) continue ;; esac
-		[ $((off + filesz)) -gt "$end" ] && end=$((off + filesz))
-	done < <(readelf -lW "$1" | sed -n '/^ *Type /,/^$/p')
-	truncate -s "$end" "$2" || return 1
-	if [ "$(od -An -tu1 -j4 -N1 "$2" | tr -d ' ')" = 2 ]; then
-		t_poke "$2" $((0x28)) 8 0 && t_poke "$2" $((0x3c)) 4 0	# e_shoff; e_shnum, e_shstrndx
-	else
-		t_poke "$2" $((0x20)) 4 0 && t_poke "$2" $((0x30)) 4 0
-	fi
-}
-
 fx=$T_TMP/fx
 t_ok "fixtures build" t_fx_elfs "$fx"
 printf '#include <stdio.h>\nint main(int c, char **v) { return printf("%%s\\n", v[c - 1]) < 0; }\n' > "$T_TMP/p.c"

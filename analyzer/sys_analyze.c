@@ -1,0 +1,1512 @@
+/*
+ * One ELF file's code, read for the system calls it can issue (issue 17).
+ *
+ * The file is read as the dynamic linker and the CPU see it, through the
+ * program headers: executable PT_LOAD segments are decoded linearly, the
+ * dynamic section gives DT_NEEDED, the symbols, the relocations and the
+ * initialisers, so an sstripped file (no section headers) reads as any
+ * other. Section headers, when present, add only .symtab's function
+ * starts and, in a static binary, the relocations the linker left there
+ * (IRELATIVE).
+ *
+ * Decoding (the per-architecture part, behind struct sys_arch) turns
+ * instructions into a few kinds of events: a syscall site with the number
+ * it issues, direct calls and jumps, calls and jumps through a memory
+ * slot (the GOT: PLT stubs, -fno-plt calls), indirect ones, and code
+ * addresses taken by an instruction. The number of a syscall site is the
+ * constant last written to its register (rax; eax for int 0x80) on the
+ * straight line of instructions before it, with no call in between: when
+ * a branch target lies between that write and the site, every jump to it
+ * must carry the same constant, and a call target there (a function's
+ * start) makes it unknown. Anything else is unknown, never guessed. A
+ * call to libc's syscall() takes its number from edi the same way.
+ *
+ * The call graph's nodes are functions, as far as the file tells their
+ * starts: symbols (.dynsym, .symtab), the entry point, initialisers,
+ * direct call targets and address-taken code; a node runs to the next
+ * start. A jump or a call out of a node is an edge (tail calls included),
+ * a node that runs into the next without a ret, jmp, hlt or ud2 before
+ * padding, nor a call to a function that does not return, has an edge to
+ * it. Indirect calls, and indirect jumps that are not jump tables, go to
+ * one node, INDIRECT, whose edges lead to every address-taken function
+ * (sysfilter's policy): code whose address is in a relocation, in an
+ * initialiser array, loaded by an instruction (lea, or an immediate in a
+ * non-PIE file), or in a non-PIE file's data; and imported functions the
+ * file holds a pointer to (GLOB_DAT, R_X86_64_64). A jump table is an
+ * indirect jmp through a scaled index (non-PIE) or through a register
+ * loaded by movslq from a scaled index (PIE): it stays in its function.
+ * A function reaches the code whose address it takes (a callback it
+ * registers, the signal restorer sigaction hands the kernel, the
+ * implementations an IFUNC resolver chooses from).
+ * Jumps through the GOT's slot of the dynamic linker's resolver (lazy
+ * binding) are the dynamic loader's part, counted with it.
+ *
+ * The closure (Tarjan's strongly connected components, each component's
+ * set the union of its nodes' and its successors') gives what each
+ * exported function and the entry point reach, as syscalls plus imported
+ * functions, for sys_resolve() to bind.
+ */
+#include "analyzer/sys.h"
+#include "analyzer/scan.h"
+#include "common/common.h"
+
+#include <capstone/capstone.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT };
+
+/* One event of the code. val: the syscall number at EV_SYS, the first
+ * argument at calls; -1 when not constant. rax, rdi: the constants at a
+ * direct jump (for the branch target's merge). end: after the instruction
+ * and any padding that follows it. def: where val was written. */
+struct ev {
+	uint64_t addr, target, end, def;
+	int32_t val, rax, rdi;
+	uint8_t kind;
+};
+
+/* A slot of the GOT (or any word a relocation fills) and what it holds. */
+enum { SLOT_IMPORT, SLOT_CODE, SLOT_RESOLVER };
+struct slot {
+	uint64_t addr, value;	/* value: the import's index, or a code address */
+	int kind;
+};
+
+struct range {
+	uint64_t lo, hi;	/* [lo, hi) */
+};
+
+struct an {
+	Elf *e;
+	const unsigned char *raw;
+	size_t size;
+	GElf_Ehdr eh;
+	int class64, is_pie_or_lib;
+	const struct sys_arch *arch;
+	struct sys_info *out;
+	GElf_Phdr *load;
+	size_t n_load;
+	struct range *exec;
+	size_t n_exec;
+	/* Dynamic section. */
+	uint64_t dyn[DT_NUM];
+	uint64_t pltgot, init_array, init_arraysz, fini_array, fini_arraysz, preinit, preinitsz;
+	/* Dynamic symbols: index -> import (or -1) and defined function address. */
+	int32_t *sym_import, *sym_export;
+	size_t n_dynsym;
+	/* Starts of functions, and what they are. */
+	uint64_t *starts;
+	size_t n_starts, cap_starts;
+	uint64_t *ifuncs;	/* IFUNC resolvers */
+	size_t n_ifuncs, cap_ifuncs;
+	uint64_t *noret;	/* functions that do not return (named in .symtab) */
+	size_t n_noret, cap_noret;
+	uint64_t *syscall_fns;	/* a local syscall() (static binaries' .symtab) */
+	size_t n_syscall_fns, cap_syscall_fns;
+	/* Address-taken code, and imports whose address is taken. */
+	uint64_t *at;
+	size_t n_at, cap_at;
+	uint32_t *at_imports;
+	size_t n_at_imports, cap_at_imports;
+	struct slot *slots;
+	size_t n_slots, cap_slots;
+	struct ev *ev;
+	size_t n_ev, cap_ev;
+	/* Barriers: [lo, hi]: right after an instruction that does not fall
+	 * through, padding included. */
+	struct range *bar;
+	size_t n_bar, cap_bar;
+	/* Version index -> name, in out->strs. */
+	uint32_t *vername;
+	size_t n_vername;
+	/* Exports: dynsym index, address, type. */
+	struct { uint32_t sym; uint64_t addr; int func; } *exp;
+	size_t cap_exp, cap_imports, cap_needed;
+};
+
+/* Per architecture: the ABI, capstone's mode, the decoder. Adding
+ * AArch64 is a row here and its decode(): svc #0 with x8, bl/b, blr/br,
+ * adrp+add for address-taken code. */
+struct sys_arch {
+	unsigned em;
+	int class64;
+	enum sys_abi abi;
+	cs_arch cs;
+	cs_mode mode;
+	int (*decode)(struct an *a);
+};
+
+static int x86_decode(struct an *a);
+
+static const struct sys_arch arches[] = {
+	{ EM_X86_64, 1, SYS_ABI_X86_64, CS_ARCH_X86, CS_MODE_64, x86_decode },
+	{ EM_386, 0, SYS_ABI_I386, CS_ARCH_X86, CS_MODE_32, x86_decode },
+	{ EM_AARCH64, 1, SYS_ABI_AARCH64, CS_ARCH_ARM64, CS_MODE_ARM, NULL },
+};
+
+/* ---- small helpers ---- */
+
+static uint32_t str_add(struct sys_info *s, const char *p)
+{
+	size_t n = strlen(p), off;
+
+	if (!s->strs_len) {
+		s->strs = xgrow(s->strs, &s->strs_cap, 1, 1);
+		s->strs[0] = 0;
+		s->strs_len = 1;
+	}
+	if (!n)
+		return 0;
+	s->strs = xgrow(s->strs, &s->strs_cap, s->strs_len + n + 1, 1);
+	off = s->strs_len;
+	memcpy(s->strs + off, p, n + 1);
+	s->strs_len += n + 1;
+	return off;
+}
+
+static void push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = x;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(uint64_t *v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	return k;
+}
+
+static int has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == x;
+}
+
+static int in_exec(const struct an *a, uint64_t addr)
+{
+	for (size_t i = 0; i < a->n_exec; i++)
+		if (addr >= a->exec[i].lo && addr < a->exec[i].hi)
+			return 1;
+	return 0;
+}
+
+/* The file bytes at addr, n of them, or NULL. */
+static const unsigned char *at_addr(const struct an *a, uint64_t addr, uint64_t n)
+{
+	for (size_t i = 0; i < a->n_load; i++) {
+		const GElf_Phdr *p = &a->load[i];
+
+		if (addr >= p->p_vaddr && addr - p->p_vaddr < p->p_filesz && n <= p->p_filesz - (addr - p->p_vaddr) &&
+		    p->p_offset <= a->size && addr - p->p_vaddr + n <= a->size - p->p_offset)
+			return a->raw + p->p_offset + (addr - p->p_vaddr);
+	}
+	return NULL;
+}
+
+static int word_at(const struct an *a, uint64_t addr, uint64_t *v)
+{
+	int n = a->class64 ? 8 : 4, msb = a->eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	const unsigned char *p = at_addr(a, addr, n);
+
+	if (!p)
+		return -1;
+	*v = 0;
+	for (int i = 0; i < n; i++)
+		*v |= (uint64_t)p[msb ? i : n - 1 - i] << 8 * (n - 1 - i);
+	return 0;
+}
+
+static void add_at(struct an *a, uint64_t addr)
+{
+	if (in_exec(a, addr))
+		push_u64(&a->at, &a->n_at, &a->cap_at, addr);
+}
+
+/* ---- the dynamic section, symbols, versions ---- */
+
+static void read_phdrs(struct an *a)
+{
+	size_t n;
+
+	if (elf_getphdrnum(a->e, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(a->e, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		a->load = xrealloc(a->load, (a->n_load + 1) * sizeof(*a->load));
+		a->load[a->n_load++] = ph;
+		if (ph.p_flags & PF_X) {
+			a->exec = xrealloc(a->exec, (a->n_exec + 1) * sizeof(*a->exec));
+			a->exec[a->n_exec++] = (struct range){ ph.p_vaddr, ph.p_vaddr + ph.p_filesz };
+		}
+	}
+}
+
+static void set_vername(struct an *a, unsigned idx, uint32_t name)
+{
+	idx &= 0x7fff;
+	if (idx >= a->n_vername) {
+		a->vername = xrealloc(a->vername, (idx + 1) * sizeof(*a->vername));
+		memset(a->vername + a->n_vername, 0, (idx + 1 - a->n_vername) * sizeof(*a->vername));
+		a->n_vername = idx + 1;
+	}
+	a->vername[idx] = name;
+}
+
+static const char *dstr(const struct elf_dyn_tables *t, const struct an *a, uint64_t off)
+{
+	const char *s = (const char *)a->raw + t->str_off;
+
+	if (off >= t->str_size || !memchr(s + off, 0, t->str_size - off))
+		return NULL;
+	return s + off;
+}
+
+static void read_versions(struct an *a, const struct elf_dyn_tables *t)
+{
+	Elf_Data *d;
+	size_t off = 0, steps;
+
+	if (t->verdef_size && (d = elf_getdata_rawchunk(a->e, t->verdef_off, t->verdef_size, ELF_T_VDEF)))
+		for (steps = d->d_size / sizeof(GElf_Verdef) + 1; steps-- && off < d->d_size;) {
+			GElf_Verdef vd;
+			GElf_Verdaux va;
+			const char *n;
+
+			if (!gelf_getverdef(d, off, &vd))
+				break;
+			if (vd.vd_cnt && vd.vd_aux <= d->d_size - off && gelf_getverdaux(d, off + vd.vd_aux, &va) &&
+			    (n = dstr(t, a, va.vda_name)))
+				set_vername(a, vd.vd_ndx, str_add(a->out, n));
+			if (!vd.vd_next || vd.vd_next > d->d_size - off)
+				break;
+			off += vd.vd_next;
+		}
+	off = 0;
+	if (t->verneed_size && (d = elf_getdata_rawchunk(a->e, t->verneed_off, t->verneed_size, ELF_T_VNEED)))
+		for (steps = d->d_size / sizeof(GElf_Vernaux) + 1; steps && off < d->d_size; steps--) {
+			GElf_Verneed vn;
+			size_t aux;
+
+			if (!gelf_getverneed(d, off, &vn) || vn.vn_aux > d->d_size - off)
+				break;
+			aux = off + vn.vn_aux;
+			for (unsigned j = 0; j < vn.vn_cnt && steps; j++, steps--) {
+				GElf_Vernaux va;
+				const char *n;
+
+				if (!gelf_getvernaux(d, aux, &va))
+					break;
+				if ((n = dstr(t, a, va.vna_name)))
+					set_vername(a, va.vna_other, str_add(a->out, n));
+				if (!va.vna_next || va.vna_next > d->d_size - aux)
+					break;
+				aux += va.vna_next;
+			}
+			if (!vn.vn_next || vn.vn_next > d->d_size - off)
+				break;
+			off += vn.vn_next;
+		}
+}
+
+static void read_dynamic(struct an *a, const struct elf_dyn_tables *t)
+{
+	Elf_Data *d = elf_getdata_rawchunk(a->e, t->dyn_off, t->dyn_size, ELF_T_DYN);
+	size_t n = d ? d->d_size / gelf_fsize(a->e, ELF_T_DYN, 1, EV_CURRENT) : 0;
+	struct sys_info *s = a->out;
+
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		const char *str;
+
+		if (!gelf_getdyn(d, i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag >= 0 && dyn.d_tag < DT_NUM)
+			a->dyn[dyn.d_tag] = dyn.d_un.d_val;
+		switch (dyn.d_tag) {
+		case DT_NEEDED:
+		case DT_SONAME:
+		case DT_RPATH:
+		case DT_RUNPATH:
+			if (!(str = dstr(t, a, dyn.d_un.d_val)))
+				break;
+			if (dyn.d_tag == DT_NEEDED) {
+				s->needed = xgrow(s->needed, &a->cap_needed, s->n_needed + 1, sizeof(*s->needed));
+				s->needed[s->n_needed++] = str_add(s, str);
+			} else if (dyn.d_tag == DT_SONAME) {
+				s->soname = str_add(s, str);
+			} else if (dyn.d_tag == DT_RPATH) {
+				s->rpath = str_add(s, str);
+			} else {
+				s->runpath = str_add(s, str);
+			}
+			break;
+		case DT_PLTGOT: a->pltgot = dyn.d_un.d_ptr; break;
+		case DT_INIT_ARRAY: a->init_array = dyn.d_un.d_ptr; break;
+		case DT_INIT_ARRAYSZ: a->init_arraysz = dyn.d_un.d_val; break;
+		case DT_FINI_ARRAY: a->fini_array = dyn.d_un.d_ptr; break;
+		case DT_FINI_ARRAYSZ: a->fini_arraysz = dyn.d_un.d_val; break;
+		case DT_PREINIT_ARRAY: a->preinit = dyn.d_un.d_ptr; break;
+		case DT_PREINIT_ARRAYSZ: a->preinitsz = dyn.d_un.d_val; break;
+		}
+	}
+}
+
+static void read_dynsym(struct an *a, const struct elf_dyn_tables *t)
+{
+	size_t syment = gelf_fsize(a->e, ELF_T_SYM, 1, EV_CURRENT);
+	Elf_Data *d = t->sym_size ? elf_getdata_rawchunk(a->e, t->sym_off, t->sym_size, ELF_T_SYM) : NULL;
+	Elf_Data *vd = t->versym_size ? elf_getdata_rawchunk(a->e, t->versym_off, t->versym_size, ELF_T_HALF) : NULL;
+	struct sys_info *s = a->out;
+	size_t n = d ? d->d_size / syment : 0;
+
+	a->n_dynsym = n;
+	a->sym_import = xcalloc(n ? n : 1, sizeof(*a->sym_import));
+	a->sym_export = xcalloc(n ? n : 1, sizeof(*a->sym_export));
+	for (size_t i = 0; i < n; i++) {
+		GElf_Versym v = 0;
+		GElf_Sym sym;
+		const char *name;
+		unsigned type, bind;
+
+		a->sym_import[i] = a->sym_export[i] = -1;
+		if (!gelf_getsym(d, i, &sym) || !(name = dstr(t, a, sym.st_name)) || !*name)
+			continue;
+		if (vd)
+			gelf_getversym(vd, i, &v);
+		type = GELF_ST_TYPE(sym.st_info);
+		bind = GELF_ST_BIND(sym.st_info);
+		if (sym.st_shndx == SHN_UNDEF) {
+			struct sys_import *im;
+
+			s->imports = xgrow(s->imports, &a->cap_imports, s->n_imports + 1, sizeof(*s->imports));
+			im = &s->imports[s->n_imports];
+			memset(im, 0, sizeof(*im));
+			im->name = str_add(s, name);
+			im->version = (v & 0x7fff) >= 2 && (v & 0x7fff) < a->n_vername ? a->vername[v & 0x7fff] : 0;
+			im->weak = bind == STB_WEAK;
+			a->sym_import[i] = s->n_imports++;
+			continue;
+		}
+		if (bind == STB_LOCAL || type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+			continue;
+		{
+			struct sys_export *x;
+			int func = type == STT_FUNC || type == STT_GNU_IFUNC;
+
+			s->exports = xgrow(s->exports, &a->cap_exp, s->n_exports + 1, sizeof(*s->exports));
+			a->exp = xrealloc(a->exp, a->cap_exp * sizeof(*a->exp));
+			x = &s->exports[s->n_exports];
+			memset(x, 0, sizeof(*x));
+			x->name = str_add(s, name);
+			x->version = (v & 0x7fff) >= 2 && (v & 0x7fff) < a->n_vername ? a->vername[v & 0x7fff] : 0;
+			x->is_default = !(v & 0x8000);
+			a->exp[s->n_exports].sym = i;
+			a->exp[s->n_exports].addr = sym.st_value;
+			a->exp[s->n_exports].func = func && in_exec(a, sym.st_value);
+			a->sym_export[i] = s->n_exports++;
+			if (func && in_exec(a, sym.st_value)) {
+				push_u64(&a->starts, &a->n_starts, &a->cap_starts, sym.st_value);
+				if (type == STT_GNU_IFUNC)
+					push_u64(&a->ifuncs, &a->n_ifuncs, &a->cap_ifuncs, sym.st_value);
+			}
+		}
+	}
+}
+
+/* Functions that never return, by name: a call to one ends its function
+ * (else the next function would be taken as its continuation). */
+static int is_noreturn(const char *n)
+{
+	static const char *const names[] = {
+		"__stack_chk_fail", "abort", "exit", "_exit", "_Exit", "__assert_fail", "__chk_fail",
+		"__fortify_fail", "err", "errx", "verr", "verrx", "longjmp", "siglongjmp", "_longjmp",
+		"__longjmp_chk", "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume", "pthread_exit",
+		"__libc_fatal", "quick_exit", "__cxa_bad_cast", "__cxa_bad_typeid", "__cxa_throw_bad_array_new_length",
+		"_ZSt9terminatev", "__stack_chk_fail_local", "__assert_perror_fail", "error_exit",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(n, names[i]))
+			return 1;
+	return 0;
+}
+
+/* .symtab's functions, when the file still has one. */
+static void read_symtab(struct an *a)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(a->e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		if (!(d = elf_getdata(scn, NULL)))
+			continue;
+		n = d->d_size / sh.sh_entsize;
+		for (size_t i = 1; i < n; i++) {
+			GElf_Sym sym;
+			unsigned type;
+			const char *name;
+
+			if (!gelf_getsym(d, i, &sym) || sym.st_shndx == SHN_UNDEF)
+				continue;
+			type = GELF_ST_TYPE(sym.st_info);
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !in_exec(a, sym.st_value))
+				continue;
+			push_u64(&a->starts, &a->n_starts, &a->cap_starts, sym.st_value);
+			if (type == STT_GNU_IFUNC)
+				push_u64(&a->ifuncs, &a->n_ifuncs, &a->cap_ifuncs, sym.st_value);
+			name = elf_strptr(a->e, sh.sh_link, sym.st_name);
+			if (!name)
+				continue;
+			if (is_noreturn(name))
+				push_u64(&a->noret, &a->n_noret, &a->cap_noret, sym.st_value);
+			if (!strcmp(name, "syscall"))
+				push_u64(&a->syscall_fns, &a->n_syscall_fns, &a->cap_syscall_fns, sym.st_value);
+		}
+	}
+}
+
+/* ---- relocations ---- */
+
+static void add_slot(struct an *a, uint64_t addr, int kind, uint64_t value)
+{
+	a->slots = xgrow(a->slots, &a->cap_slots, a->n_slots + 1, sizeof(*a->slots));
+	a->slots[a->n_slots++] = (struct slot){ addr, value, kind };
+}
+
+/* Relocation types by meaning, for x86-64 and i386 (the same numbers but
+ * IRELATIVE's). */
+static void one_reloc(struct an *a, uint64_t off, unsigned type, uint64_t sym, int64_t addend, int is_rela)
+{
+	int irel = a->eh.e_machine == EM_X86_64 ? 37 : 42;
+	uint64_t v;
+
+	if (!is_rela && (type == 8 || type == (unsigned)irel) && !word_at(a, off, &v))
+		addend = (int64_t)v;
+	switch (type) {
+	case 8:	/* RELATIVE: a pointer to code is address-taken code */
+		add_at(a, addend);
+		return;
+	case 1:	/* R_X86_64_64, R_386_32 */
+	case 6:	/* GLOB_DAT */
+	case 7:	/* JUMP_SLOT */
+		if (sym >= a->n_dynsym)
+			return;
+		if (a->sym_import[sym] >= 0) {
+			int32_t im = a->sym_import[sym];
+
+			add_slot(a, off, SLOT_IMPORT, im);
+			if (type != 7) {
+				a->at_imports = xgrow(a->at_imports, &a->cap_at_imports, a->n_at_imports + 1,
+						      sizeof(*a->at_imports));
+				a->at_imports[a->n_at_imports++] = im;
+			}
+			return;
+		}
+		if (a->sym_export[sym] >= 0 && a->exp[a->sym_export[sym]].func) {
+			uint64_t addr = a->exp[a->sym_export[sym]].addr;
+
+			add_slot(a, off, SLOT_CODE, addr + (type == 1 ? addend : 0));
+			if (type != 7)
+				add_at(a, addr);
+		}
+		return;
+	default:
+		if (type == (unsigned)irel) {
+			add_slot(a, off, SLOT_RESOLVER, addend);
+			push_u64(&a->ifuncs, &a->n_ifuncs, &a->cap_ifuncs, addend);
+			push_u64(&a->starts, &a->n_starts, &a->cap_starts, addend);
+		}
+	}
+}
+
+static void read_rel_chunk(struct an *a, uint64_t off, uint64_t size, int is_rela)
+{
+	Elf_Data *d;
+	size_t ent = gelf_fsize(a->e, is_rela ? ELF_T_RELA : ELF_T_REL, 1, EV_CURRENT), n;
+
+	if (!size || !ent || off > a->size || size > a->size - off)
+		return;
+	if (!(d = elf_getdata_rawchunk(a->e, off, size, is_rela ? ELF_T_RELA : ELF_T_REL)))
+		return;
+	n = d->d_size / ent;
+	for (size_t i = 0; i < n; i++) {
+		if (is_rela) {
+			GElf_Rela r;
+
+			if (gelf_getrela(d, i, &r))
+				one_reloc(a, r.r_offset, a->class64 ? GELF_R_TYPE(r.r_info) : ELF32_R_TYPE(r.r_info),
+					  a->class64 ? GELF_R_SYM(r.r_info) : ELF32_R_SYM(r.r_info), r.r_addend, 1);
+		} else {
+			GElf_Rel r;
+
+			if (gelf_getrel(d, i, &r))
+				one_reloc(a, r.r_offset, a->class64 ? GELF_R_TYPE(r.r_info) : ELF32_R_TYPE(r.r_info),
+					  a->class64 ? GELF_R_SYM(r.r_info) : ELF32_R_SYM(r.r_info), 0, 0);
+		}
+	}
+}
+
+/* A table at an address of the dynamic section, as file offset and size. */
+static int dyn_table(const struct an *a, uint64_t addr, uint64_t size, uint64_t *off)
+{
+	const unsigned char *p = size ? at_addr(a, addr, size) : NULL;
+
+	if (!p)
+		return -1;
+	*off = p - a->raw;
+	return 0;
+}
+
+static void read_relocs(struct an *a, int has_dynamic)
+{
+	uint64_t off;
+
+	if (has_dynamic) {
+		if (!dyn_table(a, a->dyn[DT_RELA], a->dyn[DT_RELASZ], &off))
+			read_rel_chunk(a, off, a->dyn[DT_RELASZ], 1);
+		if (!dyn_table(a, a->dyn[DT_REL], a->dyn[DT_RELSZ], &off))
+			read_rel_chunk(a, off, a->dyn[DT_RELSZ], 0);
+		if (!dyn_table(a, a->dyn[DT_JMPREL], a->dyn[DT_PLTRELSZ], &off))
+			read_rel_chunk(a, off, a->dyn[DT_PLTRELSZ], a->dyn[DT_PLTREL] != DT_REL);
+		/* NEEDSWORK: DT_RELR (packed relative relocations) is not read:
+		 * Debian 12's toolchain does not emit it by default. */
+		return;
+	}
+	/* A static binary: its IRELATIVE relocations sit in sections. */
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(a->e, scn));) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_RELA || sh.sh_type == SHT_REL) &&
+		    (sh.sh_flags & SHF_ALLOC))
+			read_rel_chunk(a, sh.sh_offset, sh.sh_size, sh.sh_type == SHT_RELA);
+	}
+}
+
+static int cmp_slot(const void *x, const void *y)
+{
+	const struct slot *p = x, *q = y;
+
+	return p->addr < q->addr ? -1 : p->addr > q->addr;
+}
+
+static const struct slot *find_slot(const struct an *a, uint64_t addr)
+{
+	size_t lo = 0, hi = a->n_slots;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->slots[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < a->n_slots && a->slots[lo].addr == addr ? &a->slots[lo] : NULL;
+}
+
+/* Code pointers elsewhere: initialiser arrays, and the words of a non-PIE
+ * file's data (no relocation says which are pointers there). */
+static void read_code_pointers(struct an *a)
+{
+	const struct { uint64_t addr, size; } arrays[] = {
+		{ a->init_array, a->init_arraysz }, { a->fini_array, a->fini_arraysz }, { a->preinit, a->preinitsz },
+	};
+	int w = a->class64 ? 8 : 4;
+
+	for (size_t i = 0; i < ARRAY_SIZE(arrays); i++)
+		for (uint64_t o = 0; arrays[i].addr && o + w <= arrays[i].size && o < (1u << 20); o += w) {
+			uint64_t v;
+
+			if (!word_at(a, arrays[i].addr + o, &v)) {
+				add_at(a, v);
+				push_u64(&a->starts, &a->n_starts, &a->cap_starts, v);
+			}
+		}
+	if (a->dyn[DT_INIT] && in_exec(a, a->dyn[DT_INIT]))
+		push_u64(&a->starts, &a->n_starts, &a->cap_starts, a->dyn[DT_INIT]);
+	if (a->dyn[DT_FINI] && in_exec(a, a->dyn[DT_FINI]))
+		push_u64(&a->starts, &a->n_starts, &a->cap_starts, a->dyn[DT_FINI]);
+	if (a->is_pie_or_lib)
+		return;
+	for (size_t i = 0; i < a->n_load; i++) {
+		const GElf_Phdr *p = &a->load[i];
+
+		if (p->p_flags & PF_X || p->p_offset > a->size)
+			continue;
+		for (uint64_t o = (w - p->p_vaddr % w) % w; o + w <= p->p_filesz && p->p_offset + o + w <= a->size;
+		     o += w) {
+			uint64_t v;
+
+			if (!word_at(a, p->p_vaddr + o, &v))
+				add_at(a, v);
+		}
+	}
+}
+
+/* ---- x86 ---- */
+
+static int reg_is(unsigned r, unsigned fam)
+{
+	switch (fam) {
+	case X86_REG_RAX:
+		return r == X86_REG_RAX || r == X86_REG_EAX || r == X86_REG_AX || r == X86_REG_AL || r == X86_REG_AH;
+	case X86_REG_RDI:
+		return r == X86_REG_RDI || r == X86_REG_EDI || r == X86_REG_DI || r == X86_REG_DIL;
+	}
+	return 0;
+}
+
+/* Whether insn loads a constant into register family fam (mov $imm to
+ * the 32- or 64-bit register, xor or sub of it with itself): 1 with *v. */
+static int x86_const(const cs_insn *insn, unsigned fam, int64_t *v)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	unsigned r;
+
+	if (x->op_count != 2 || x->operands[0].type != X86_OP_REG || !reg_is(x->operands[0].reg, fam))
+		return 0;
+	r = x->operands[0].reg;
+	if (r != X86_REG_EAX && r != X86_REG_RAX && r != X86_REG_EDI && r != X86_REG_RDI)
+		return 0;
+	if (insn->id == X86_INS_MOV && x->operands[1].type == X86_OP_IMM) {
+		*v = x->operands[1].imm;
+		return 1;
+	}
+	if ((insn->id == X86_INS_XOR || insn->id == X86_INS_SUB) && x->operands[1].type == X86_OP_REG &&
+	    x->operands[1].reg == r) {
+		*v = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether insn writes register family fam at all, explicitly or not
+ * (capstone's own account of the registers it writes). */
+static int x86_clobbers(csh h, const cs_insn *insn, unsigned fam)
+{
+	cs_regs rd, wr;
+	uint8_t n_rd, n_wr;
+
+	if (cs_regs_access(h, insn, rd, &n_rd, wr, &n_wr) != CS_ERR_OK)
+		return 1;
+	for (int i = 0; i < n_wr; i++)
+		if (reg_is(wr[i], fam))
+			return 1;
+	return 0;
+}
+
+/* The tracked value of register family fam after insn. */
+static void x86_track(csh h, const cs_insn *insn, unsigned fam, int64_t *val, uint64_t *def)
+{
+	int64_t v;
+
+	if (x86_const(insn, fam, &v)) {
+		*val = v;
+		*def = insn->address;
+	} else if (*val >= 0 && x86_clobbers(h, insn, fam)) {
+		*val = -1;
+	}
+}
+
+struct x86_state {
+	int64_t rax, rdi;	/* -1: not a constant */
+	uint64_t rax_def, rdi_def;
+	uint64_t movsxd4;	/* the end of the last movslq from a scaled index, 0: none */
+	long pad;		/* the event or barrier padding extends, -1: none */
+	int pad_is_bar;
+};
+
+static struct ev *add_ev(struct an *a, int kind, uint64_t addr, uint64_t end, uint64_t target)
+{
+	struct ev *e;
+
+	a->ev = xgrow(a->ev, &a->cap_ev, a->n_ev + 1, sizeof(*a->ev));
+	e = &a->ev[a->n_ev++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->addr = addr;
+	e->end = end;
+	e->target = target;
+	e->val = e->rax = e->rdi = -1;
+	return e;
+}
+
+static void add_bar(struct an *a, uint64_t at)
+{
+	a->bar = xgrow(a->bar, &a->cap_bar, a->n_bar + 1, sizeof(*a->bar));
+	a->bar[a->n_bar++] = (struct range){ at, at };
+}
+
+static int32_t as_nr(int64_t v)
+{
+	return v >= 0 && v < SYS_UNKNOWN ? (int32_t)v : -1;
+}
+
+/* The slot a memory operand reads: rip-relative, absolute, or (i386 PIC)
+ * relative to the GOT in ebx. 0 when it is none of those. */
+static uint64_t x86_slot(const struct an *a, const cs_insn *insn, const cs_x86_op *op)
+{
+	if (op->mem.index != X86_REG_INVALID)
+		return 0;
+	if (op->mem.base == X86_REG_RIP)
+		return insn->address + insn->size + op->mem.disp;
+	if (op->mem.base == X86_REG_INVALID)
+		return (uint64_t)op->mem.disp & (a->class64 ? ~0ull : 0xffffffffull);
+	if (!a->class64 && op->mem.base == X86_REG_EBX && a->pltgot)
+		return a->pltgot + op->mem.disp;
+	return 0;
+}
+
+static void x86_one(struct an *a, csh h, const cs_insn *insn, struct x86_state *st)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint64_t end = insn->address + insn->size;
+	int is_jump = cs_insn_group(h, insn, CS_GRP_JUMP), is_call = cs_insn_group(h, insn, CS_GRP_CALL);
+	int pad = insn->id == X86_INS_NOP || insn->id == X86_INS_INT3;
+
+	a->out->n_insns++;
+	if (pad && st->pad >= 0) {
+		if (st->pad_is_bar)
+			a->bar[st->pad].hi = end;
+		else
+			a->ev[st->pad].end = end;
+		return;
+	}
+	st->pad = -1;
+	/* i386 glibc enters the kernel through the vDSO: call *%gs:0x10. */
+	if (insn->id == X86_INS_SYSCALL || insn->id == X86_INS_SYSENTER ||
+	    (insn->id == X86_INS_INT && x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+	     x->operands[0].imm == 0x80) ||
+	    (!a->class64 && insn->id == X86_INS_CALL && x->op_count == 1 && x->operands[0].type == X86_OP_MEM &&
+	     x->operands[0].mem.segment == X86_REG_GS && x->operands[0].mem.disp == 0x10)) {
+		struct ev *e = add_ev(a, EV_SYS, insn->address, end, 0);
+
+		e->val = as_nr(st->rax);
+		e->def = st->rax_def;
+		/* int 0x80 in 64-bit code is the i386 ABI: its numbers are
+		 * not this file's; said unknown rather than misnamed. */
+		if (a->class64 && insn->id != X86_INS_SYSCALL)
+			e->val = -1;
+		st->rax = -1;
+		return;
+	}
+	if (is_call || is_jump) {
+		const cs_x86_op *op = x->op_count ? &x->operands[0] : NULL;
+		int cond = is_jump && insn->id != X86_INS_JMP && insn->id != X86_INS_LJMP;
+		struct ev *e = NULL;
+
+		if (op && op->type == X86_OP_IMM) {
+			e = add_ev(a, is_call ? EV_CALL : EV_JMP, insn->address, end, op->imm);
+		} else if (op && op->type == X86_OP_MEM && x86_slot(a, insn, op)) {
+			e = add_ev(a, is_call ? EV_SLOTCALL : EV_SLOTJMP, insn->address, end, x86_slot(a, insn, op));
+		} else if (is_call) {
+			e = add_ev(a, EV_INDCALL, insn->address, end, 0);
+		} else {
+			/* Jump tables stay in their function. */
+			int table = (op && op->type == X86_OP_MEM && op->mem.index != X86_REG_INVALID &&
+				     op->mem.scale == (a->class64 ? 8 : 4)) ||
+				    (op && op->type == X86_OP_REG && st->movsxd4 && insn->address - st->movsxd4 < 32) ||
+				    x->prefix[1] == X86_PREFIX_DS;
+
+			if (!table)
+				e = add_ev(a, EV_INDJMP, insn->address, end, 0);
+		}
+		if (e) {
+			e->rax = as_nr(st->rax);
+			e->rdi = st->rdi >= 0 && st->rdi < SYS_UNKNOWN ? st->rdi : -1;
+			e->val = e->rdi;
+			e->def = st->rdi_def;
+		}
+		if (is_call) {
+			st->rax = st->rdi = -1;
+			st->movsxd4 = 0;
+			if (e) {
+				st->pad = e - a->ev;
+				st->pad_is_bar = 0;
+			}
+		} else if (!cond) {
+			st->rax = st->rdi = -1;
+			st->movsxd4 = 0;
+			add_bar(a, end);
+			st->pad = a->n_bar - 1;
+			st->pad_is_bar = 1;
+		}
+		return;
+	}
+	if (cs_insn_group(h, insn, CS_GRP_RET) || insn->id == X86_INS_HLT || insn->id == X86_INS_UD2) {
+		st->rax = st->rdi = -1;
+		st->movsxd4 = 0;
+		add_bar(a, end);
+		st->pad = a->n_bar - 1;
+		st->pad_is_bar = 1;
+		return;
+	}
+	/* Code addresses taken: lea, and immediates of a non-PIE file. */
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+
+		if (op->type == X86_OP_MEM && insn->id == X86_INS_LEA && op->mem.base == X86_REG_RIP &&
+		    op->mem.index == X86_REG_INVALID && in_exec(a, end + op->mem.disp))
+			add_ev(a, EV_AT, insn->address, end, end + op->mem.disp);
+		else if (op->type == X86_OP_IMM && !a->is_pie_or_lib && in_exec(a, (uint64_t)op->imm))
+			add_ev(a, EV_AT, insn->address, end, op->imm);
+	}
+	if (insn->id == X86_INS_MOVSXD && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+	    x->operands[1].mem.scale == 4)
+		st->movsxd4 = insn->address;
+	x86_track(h, insn, X86_REG_RAX, &st->rax, &st->rax_def);
+	x86_track(h, insn, X86_REG_RDI, &st->rdi, &st->rdi_def);
+}
+
+static __thread csh x86_handle[2];
+
+static int x86_decode(struct an *a)
+{
+	int i = a->class64 ? 1 : 0;
+	csh h = x86_handle[i];
+	cs_insn *insn;
+
+	if (!h) {
+		if (cs_open(CS_ARCH_X86, a->class64 ? CS_MODE_64 : CS_MODE_32, &h) != CS_ERR_OK)
+			return -1;
+		cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+		x86_handle[i] = h;
+	}
+	insn = cs_malloc(h);
+	for (size_t s = 0; s < a->n_exec; s++) {
+		uint64_t addr = a->exec[s].lo;
+		const unsigned char *code = at_addr(a, addr, a->exec[s].hi - addr);
+		size_t left = a->exec[s].hi - addr;
+		struct x86_state st = { .rax = -1, .rdi = -1, .pad = -1 };
+
+		if (!code)
+			continue;
+		while (left) {
+			if (cs_disasm_iter(h, &code, &left, &addr, insn)) {
+				x86_one(a, h, insn, &st);
+				continue;
+			}
+			/* Not an instruction: step over a byte. */
+			code++, left--, addr++;
+			st.rax = st.rdi = -1;
+			st.pad = -1;
+		}
+	}
+	cs_free(insn, 1);
+	return 0;
+}
+
+/* Frees the calling thread's decoders (a worker calls it on exit). */
+void sys_thread_release(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (x86_handle[i]) {
+			cs_close(&x86_handle[i]);
+			x86_handle[i] = 0;
+		}
+}
+
+/* ---- the graph ---- */
+
+static long node_of(const struct an *a, uint64_t addr)
+{
+	size_t lo = 0, hi = a->n_starts;
+
+	if (!a->n_starts || addr < a->starts[0] || !in_exec(a, addr))
+		return -1;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->starts[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+struct edge {
+	uint32_t from, to;
+};
+
+struct graph {
+	size_t n;		/* nodes, INDIRECT included (the last) */
+	struct sys_set *local;
+	uint64_t *limp;		/* n * iw words: imports reached directly */
+	size_t iw;
+	struct edge *e;
+	size_t n_e, cap_e;
+	uint32_t *first;	/* CSR: edges of node i are e[first[i]..first[i+1]) */
+};
+
+static void edge(struct graph *g, long from, long to)
+{
+	if (from < 0 || to < 0 || from == to)
+		return;
+	g->e = xgrow(g->e, &g->cap_e, g->n_e + 1, sizeof(*g->e));
+	g->e[g->n_e++] = (struct edge){ from, to };
+}
+
+static void imp_bit(struct graph *g, long node, uint32_t im)
+{
+	if (node >= 0)
+		g->limp[node * g->iw + im / 64] |= 1ull << (im % 64);
+}
+
+static int cmp_edge(const void *x, const void *y)
+{
+	const struct edge *p = x, *q = y;
+
+	return p->from != q->from ? (p->from < q->from ? -1 : 1) : (p->to < q->to ? -1 : p->to > q->to);
+}
+
+/* The import a node is a stub for (a PLT entry: its first event jumps
+ * through an import's slot), or -1. */
+static long *stub_imports(const struct an *a)
+{
+	long *st = xmalloc((a->n_starts + 1) * sizeof(*st));
+	long last = -2;
+
+	for (size_t i = 0; i <= a->n_starts; i++)
+		st[i] = -1;
+	for (size_t i = 0; i < a->n_ev; i++) {
+		const struct ev *e = &a->ev[i];
+		long n = node_of(a, e->addr);
+		const struct slot *s;
+
+		if (n < 0 || n == last || e->kind == EV_AT)
+			continue;
+		last = n;
+		if (e->kind == EV_SLOTJMP && (s = find_slot(a, e->target)) && s->kind == SLOT_IMPORT &&
+		    e->addr - a->starts[n] < 16)
+			st[n] = s->value;
+	}
+	return st;
+}
+
+static int is_syscall_import(const struct an *a, long im)
+{
+	return im >= 0 && !strcmp(sys_str(a->out, a->out->imports[im].name), "syscall");
+}
+
+/*
+ * Labels between a constant's write and its use: the constant holds when
+ * every jump to each of them carries it, and no call lands there.
+ * jumps: the direct jumps, sorted by target.
+ */
+static int holds(const struct an *a, const struct ev *const *jumps, size_t n_jumps, uint64_t def, uint64_t use,
+		 int32_t val, int is_rax)
+{
+	size_t lo = 0, hi = n_jumps;
+
+	if (val < 0)
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (jumps[mid]->target <= def)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n_jumps && jumps[lo]->target <= use; lo++)
+		if ((is_rax ? jumps[lo]->rax : jumps[lo]->rdi) != val)
+			return 0;
+	/* A function starts in between. */
+	lo = 0, hi = a->n_starts;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->starts[mid] <= def)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return !(lo < a->n_starts && a->starts[lo] <= use);
+}
+
+static int cmp_jump_target(const void *x, const void *y)
+{
+	const struct ev *p = *(const struct ev *const *)x, *q = *(const struct ev *const *)y;
+
+	return p->target < q->target ? -1 : p->target > q->target;
+}
+
+static void build_graph(struct an *a, struct graph *g)
+{
+	const struct ev **jumps = NULL;
+	size_t n_jumps = 0, cap_jumps = 0;
+	long *stub = stub_imports(a);
+	long ind = a->n_starts;
+
+	g->n = a->n_starts + 1;
+	g->iw = (a->out->n_imports + 63) / 64;
+	g->local = xcalloc(g->n, sizeof(*g->local));
+	g->limp = xcalloc(g->n * (g->iw ? g->iw : 1), sizeof(*g->limp));
+	for (size_t i = 0; i < a->n_ev; i++)
+		if (a->ev[i].kind == EV_JMP) {
+			jumps = xgrow(jumps, &cap_jumps, n_jumps + 1, sizeof(*jumps));
+			jumps[n_jumps++] = &a->ev[i];
+		}
+	qsort(jumps, n_jumps, sizeof(*jumps), cmp_jump_target);
+
+	for (size_t i = 0; i < a->n_ev; i++) {
+		struct ev *e = &a->ev[i];
+		long from = node_of(a, e->addr), to = -1, im = -1;
+		const struct slot *s;
+		int32_t arg;
+
+		switch (e->kind) {
+		case EV_SYS:
+			if (!holds(a, jumps, n_jumps, e->def, e->addr, e->val, 1))
+				e->val = -1;
+			a->out->n_sites++;
+			a->out->n_unknown_sites += e->val < 0;
+			if (from >= 0)
+				sys_set_add(&g->local[from], e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
+			sys_set_add(&a->out->direct, e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
+			continue;
+		case EV_CALL:
+		case EV_JMP:
+			to = node_of(a, e->target);
+			if (to < 0)
+				continue;
+			if (e->kind == EV_JMP && to == from)
+				continue;
+			im = stub[to];
+			if (is_syscall_import(a, im) || has_u64(a->syscall_fns, a->n_syscall_fns, e->target))
+				goto syscall_call;
+			edge(g, from, to);
+			continue;
+		case EV_SLOTCALL:
+		case EV_SLOTJMP:
+			s = find_slot(a, e->target);
+			if (!s) {
+				/* The dynamic linker's resolver (lazy binding): its part. */
+				if (a->pltgot && (e->target == a->pltgot + 2 * (a->class64 ? 8 : 4)))
+					continue;
+				edge(g, from, ind);
+				continue;
+			}
+			if (s->kind == SLOT_IMPORT) {
+				im = s->value;
+				if (is_syscall_import(a, im) && stub[from] != im)
+					goto syscall_call;
+				imp_bit(g, from, im);
+				a->out->imports[im].reached = 1;
+				continue;
+			}
+			edge(g, from, node_of(a, s->value));
+			continue;
+		case EV_INDCALL:
+		case EV_INDJMP:
+			edge(g, from, ind);
+			continue;
+		case EV_AT:
+			/* Code whose address a function takes is code it
+			 * may have called: the callback it registers
+			 * (qsort, pthread_create, the signal restorer
+			 * sigaction hands the kernel), the implementation
+			 * an IFUNC resolver picks. */
+			edge(g, from, node_of(a, e->target));
+			continue;
+		}
+		continue;
+syscall_call:
+		/* syscall(SYS_x, ...): the number is the first argument. */
+		arg = holds(a, jumps, n_jumps, e->def, e->addr, e->val, 0) ? e->val : -1;
+		a->out->n_sites++;
+		a->out->n_unknown_sites += arg < 0;
+		if (from >= 0)
+			sys_set_add(&g->local[from], arg < 0 ? SYS_UNKNOWN : (unsigned)arg);
+		sys_set_add(&a->out->direct, arg < 0 ? SYS_UNKNOWN : (unsigned)arg);
+		if (im >= 0)
+			a->out->imports[im].reached = 1;
+	}
+
+	/* INDIRECT leads to every address-taken function and import. */
+	for (size_t i = 0; i < a->n_at; i++)
+		edge(g, ind, node_of(a, a->at[i]));
+	for (size_t i = 0; i < a->n_ev; i++)
+		if (a->ev[i].kind == EV_AT)
+			edge(g, ind, node_of(a, a->ev[i].target));
+	for (size_t i = 0; i < a->n_at_imports; i++) {
+		imp_bit(g, ind, a->at_imports[i]);
+		a->out->imports[a->at_imports[i]].reached = 1;
+	}
+
+	/* Falling through into the next start. */
+	{
+		size_t b = 0, c = 0;
+		const struct ev **calls = NULL;
+		size_t n_calls = 0, cap_calls = 0;
+
+		for (size_t i = 0; i < a->n_ev; i++)
+			if (a->ev[i].kind == EV_CALL || a->ev[i].kind == EV_SLOTCALL) {
+				calls = xgrow(calls, &cap_calls, n_calls + 1, sizeof(*calls));
+				calls[n_calls++] = &a->ev[i];
+			}
+		for (size_t i = 1; i < a->n_starts; i++) {
+			uint64_t s = a->starts[i];
+			int stops = 0;
+
+			while (b < a->n_bar && a->bar[b].hi < s)
+				b++;
+			for (size_t k = b; k < a->n_bar && a->bar[k].lo <= s && !stops; k++)
+				stops = a->bar[k].hi >= s;
+			while (c < n_calls && calls[c]->end < s)
+				c++;
+			for (size_t k = c; k < n_calls && calls[k]->addr < s && !stops; k++) {
+				const struct ev *e = calls[k];
+				long t;
+
+				if (e->end < s)
+					continue;
+				if (e->kind == EV_CALL) {
+					t = node_of(a, e->target);
+					stops = has_u64(a->noret, a->n_noret, e->target) ||
+						(t >= 0 && stub[t] >= 0 &&
+						 is_noreturn(sys_str(a->out, a->out->imports[stub[t]].name)));
+				} else {
+					const struct slot *sl = find_slot(a, e->target);
+
+					stops = sl && sl->kind == SLOT_IMPORT &&
+						is_noreturn(sys_str(a->out, a->out->imports[sl->value].name));
+				}
+			}
+			/* A PLT stub's lazy-binding tail (push; jmp PLT0) is
+			 * not taken once bound. */
+			if (!stops && stub[i - 1] < 0)
+				edge(g, i - 1, i);
+		}
+		free(calls);
+	}
+	free(jumps);
+	free(stub);
+	qsort(g->e, g->n_e, sizeof(*g->e), cmp_edge);
+	g->first = xcalloc(g->n + 1, sizeof(*g->first));
+	for (size_t i = 0; i < g->n_e; i++)
+		g->first[g->e[i].from + 1]++;
+	for (size_t i = 0; i < g->n; i++)
+		g->first[i + 1] += g->first[i];
+}
+
+/*
+ * Tarjan's strongly connected components, iteratively: each component is
+ * complete when its root is popped, after every component it reaches, so
+ * its value (its nodes' own, and its successors') is final then.
+ */
+struct closure {
+	uint32_t *comp;		/* node -> component */
+	struct sys_set *set;	/* per component */
+	uint64_t *imp;		/* per component, iw words */
+	size_t n_comp;
+};
+
+static void close_graph(const struct graph *g, struct closure *c)
+{
+	size_t n = g->n, iw = g->iw ? g->iw : 1, sp = 0, csp = 0, idx = 0, cap = 0;
+	uint32_t *index = xmalloc(n * sizeof(*index)), *low = xmalloc(n * sizeof(*low));
+	uint32_t *stack = xmalloc(n * sizeof(*stack)), *cstack = xmalloc(n * sizeof(*cstack));
+	uint32_t *it = xmalloc(n * sizeof(*it));
+	uint8_t *on = xcalloc(n, 1);
+
+	c->comp = xmalloc(n * sizeof(*c->comp));
+	c->set = NULL;
+	c->imp = NULL;
+	c->n_comp = 0;
+	for (size_t i = 0; i < n; i++)
+		index[i] = UINT32_MAX;
+	for (size_t root = 0; root < n; root++) {
+		if (index[root] != UINT32_MAX)
+			continue;
+		cstack[csp++] = root;
+		index[root] = low[root] = idx++;
+		it[root] = g->first[root];
+		stack[sp++] = root;
+		on[root] = 1;
+		while (csp) {
+			uint32_t v = cstack[csp - 1];
+
+			if (it[v] < g->first[v + 1]) {
+				uint32_t w = g->e[it[v]++].to;
+
+				if (index[w] == UINT32_MAX) {
+					index[w] = low[w] = idx++;
+					it[w] = g->first[w];
+					stack[sp++] = w;
+					on[w] = 1;
+					cstack[csp++] = w;
+				} else if (on[w] && index[w] < low[v]) {
+					low[v] = index[w];
+				}
+				continue;
+			}
+			csp--;
+			if (csp && low[v] < low[cstack[csp - 1]])
+				low[cstack[csp - 1]] = low[v];
+			if (low[v] != index[v])
+				continue;
+			/* v roots a component: pop it, then fold in its own
+			 * and its successors' (already complete) values. */
+			{
+				size_t k = c->n_comp++, top = sp;
+				struct sys_set *s;
+				uint64_t *im;
+
+				if (c->n_comp > cap) {
+					cap = cap ? 2 * cap : 64;
+					c->set = xrealloc(c->set, cap * sizeof(*c->set));
+					c->imp = xrealloc(c->imp, cap * iw * sizeof(*c->imp));
+				}
+				s = &c->set[k];
+				im = &c->imp[k * iw];
+				memset(s, 0, sizeof(*s));
+				memset(im, 0, iw * sizeof(*im));
+				do {
+					uint32_t w = stack[--sp];
+
+					on[w] = 0;
+					c->comp[w] = k;
+				} while (stack[sp] != v);
+				for (size_t j = sp; j < top; j++) {
+					uint32_t w = stack[j];
+
+					sys_set_or(s, &g->local[w]);
+					for (size_t q = 0; q < g->iw; q++)
+						im[q] |= g->limp[w * g->iw + q];
+					for (uint32_t x = g->first[w]; x < g->first[w + 1]; x++) {
+						uint32_t t = c->comp[g->e[x].to];
+
+						if (t == k || on[g->e[x].to])
+							continue;
+						sys_set_or(s, &c->set[t]);
+						for (size_t q = 0; q < g->iw; q++)
+							im[q] |= c->imp[t * iw + q];
+					}
+				}
+			}
+		}
+	}
+	free(index);
+	free(low);
+	free(stack);
+	free(cstack);
+	free(it);
+	free(on);
+}
+
+static void imports_of(const uint64_t *bits, size_t iw, uint32_t **out, uint32_t *n)
+{
+	size_t cnt = 0;
+
+	for (size_t q = 0; q < iw; q++)
+		cnt += __builtin_popcountll(bits[q]);
+	*n = cnt;
+	*out = cnt ? xmalloc(cnt * sizeof(**out)) : NULL;
+	cnt = 0;
+	for (size_t q = 0; q < iw; q++)
+		for (uint64_t b = bits[q]; b; b &= b - 1)
+			(*out)[cnt++] = q * 64 + __builtin_ctzll(b);
+}
+
+static void reach(struct an *a, struct graph *g)
+{
+	struct closure c;
+	struct sys_info *s = a->out;
+	size_t iw = g->iw ? g->iw : 1;
+	long n;
+
+	close_graph(g, &c);
+	for (size_t i = 0; i < s->n_exports; i++) {
+		if (!a->exp[i].func || (n = node_of(a, a->exp[i].addr)) < 0)
+			continue;
+		s->exports[i].set = c.set[c.comp[n]];
+		imports_of(&c.imp[c.comp[n] * iw], g->iw, &s->exports[i].imports, &s->exports[i].n_imports);
+	}
+	if (s->has_entry) {
+		uint64_t *bits = xcalloc(iw, sizeof(*bits));
+		uint64_t roots[4] = { a->eh.e_entry, a->dyn[DT_INIT], a->dyn[DT_FINI], 0 };
+
+		for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+			if (!roots[i] || (n = node_of(a, roots[i])) < 0)
+				continue;
+			sys_set_or(&s->entry, &c.set[c.comp[n]]);
+			for (size_t q = 0; q < g->iw; q++)
+				bits[q] |= c.imp[c.comp[n] * iw + q];
+		}
+		/* The initialiser arrays are address-taken: INDIRECT reaches
+		 * them, and the startup code calls through it. */
+		n = g->n - 1;
+		if (a->init_arraysz || a->preinitsz) {
+			sys_set_or(&s->entry, &c.set[c.comp[n]]);
+			for (size_t q = 0; q < g->iw; q++)
+				bits[q] |= c.imp[c.comp[n] * iw + q];
+		}
+		imports_of(bits, g->iw, &s->entry_imports, &s->n_entry_imports);
+		free(bits);
+	}
+	free(c.comp);
+	free(c.set);
+	free(c.imp);
+}
+
+static void graph_release(struct graph *g)
+{
+	free(g->local);
+	free(g->limp);
+	free(g->e);
+	free(g->first);
+}
+
+static void an_release(struct an *a)
+{
+	free(a->load);
+	free(a->exec);
+	free(a->sym_import);
+	free(a->sym_export);
+	free(a->starts);
+	free(a->ifuncs);
+	free(a->noret);
+	free(a->syscall_fns);
+	free(a->at);
+	free(a->at_imports);
+	free(a->slots);
+	free(a->ev);
+	free(a->bar);
+	free(a->vername);
+	free(a->exp);
+}
+
+int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *out, const char **why)
+{
+	struct an a = { .e = e, .raw = raw, .size = size, .out = out };
+	struct elf_dyn_tables t;
+	struct graph g = { 0 };
+	int has_dynamic, has_interp = 0;
+	size_t phnum;
+
+	memset(out, 0, sizeof(*out));
+	str_add(out, "");
+	if (!gelf_getehdr(e, &a.eh)) {
+		*why = "no ELF header";
+		sys_info_free(out);
+		return -1;
+	}
+	a.class64 = gelf_getclass(e) == ELFCLASS64;
+	for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
+		if (arches[i].em == a.eh.e_machine && arches[i].class64 == a.class64)
+			a.arch = &arches[i];
+	if (!a.arch || !a.arch->decode) {
+		*why = "no decoder for this machine yet";
+		sys_info_free(out);
+		return -1;
+	}
+	out->abi = a.arch->abi;
+	read_phdrs(&a);
+	if (!elf_getphdrnum(e, &phnum))
+		for (size_t i = 0; i < phnum; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(e, i, &ph) && ph.p_type == PT_INTERP && ph.p_offset < size)
+				has_interp = 1;
+			if (gelf_getphdr(e, i, &ph) && ph.p_type == PT_INTERP && ph.p_offset < size &&
+			    ph.p_filesz <= size - ph.p_offset) {
+				char *p = xstrndup((const char *)raw + ph.p_offset, ph.p_filesz);
+
+				out->interp = str_add(out, p);
+				free(p);
+			}
+		}
+	has_dynamic = !elf_dyn_tables(e, &t, why);
+	*why = NULL;
+	if (has_dynamic) {
+		read_dynamic(&a, &t);
+		read_versions(&a, &t);
+		read_dynsym(&a, &t);
+	}
+	a.is_pie_or_lib = a.eh.e_type == ET_DYN;
+	out->is_exec = has_interp || a.eh.e_type == ET_EXEC;
+	out->is_static = !has_interp && !out->n_needed && (a.eh.e_type == ET_EXEC || a.eh.e_type == ET_DYN) &&
+			 !out->soname;
+	/* The dynamic loader and libc (runnable libraries), and static
+	 * binaries: what runs from the entry point. */
+	out->has_entry = a.eh.e_entry && (out->is_static || out->soname);
+	read_symtab(&a);
+	read_relocs(&a, has_dynamic);
+	qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
+	read_code_pointers(&a);
+	if (a.eh.e_entry && in_exec(&a, a.eh.e_entry))
+		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.eh.e_entry);
+	for (size_t i = 0; i < a.n_exec; i++)
+		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.exec[i].lo);
+	if (a.arch->decode(&a)) {
+		*why = "cannot start the disassembler";
+		an_release(&a);
+		sys_info_free(out);
+		return -1;
+	}
+	/* Call targets and address-taken code start functions too. */
+	for (size_t i = 0; i < a.n_ev; i++)
+		if ((a.ev[i].kind == EV_CALL || a.ev[i].kind == EV_AT) && in_exec(&a, a.ev[i].target))
+			push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.ev[i].target);
+	for (size_t i = 0; i < a.n_at; i++)
+		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.at[i]);
+	a.n_starts = sort_unique(a.starts, a.n_starts);
+	a.n_ifuncs = sort_unique(a.ifuncs, a.n_ifuncs);
+	a.n_noret = sort_unique(a.noret, a.n_noret);
+	a.n_syscall_fns = sort_unique(a.syscall_fns, a.n_syscall_fns);
+	out->n_nodes = a.n_starts;
+	build_graph(&a, &g);
+	/* Export maps for libraries (a PIE executable's exports are nobody's
+	 * imports): a closure only where someone will read it. */
+	if (out->has_entry || (out->n_exports && (out->soname || !out->is_exec)))
+		reach(&a, &g);
+	graph_release(&g);
+	an_release(&a);
+	return 0;
+}
+
+void sys_info_free(struct sys_info *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_exports; i++)
+		free(s->exports[i].imports);
+	free(s->exports);
+	free(s->imports);
+	free(s->needed);
+	free(s->entry_imports);
+	free(s->strs);
+	memset(s, 0, sizeof(*s));
+}
