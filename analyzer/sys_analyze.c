@@ -64,6 +64,7 @@ struct ev {
 	uint64_t addr, target, end, def;
 	int32_t val, rax, rdi;
 	uint8_t kind;
+	uint8_t foreign;	/* EV_SYS of another ABI's numbers (int 0x80 in 64-bit code) */
 };
 
 /* A slot of the GOT (or any word a relocation fills) and what it holds. */
@@ -815,8 +816,10 @@ static void x86_one(struct an *a, csh h, const cs_insn *insn, struct x86_state *
 		e->def = st->rax_def;
 		/* int 0x80 in 64-bit code is the i386 ABI: its numbers are
 		 * not this file's; said unknown rather than misnamed. */
-		if (a->class64 && insn->id != X86_INS_SYSCALL)
+		if (a->class64 && insn->id != X86_INS_SYSCALL) {
 			e->val = -1;
+			e->foreign = 1;
+		}
 		st->rax = -1;
 		return;
 	}
@@ -934,6 +937,249 @@ void sys_thread_release(void)
 			cs_close(&x86_handle[i]);
 			x86_handle[i] = 0;
 		}
+}
+
+/*
+ * Constant propagation over one function, for the sites the straight-line
+ * rule leaves unknown (glibc's _exit loads exit_group's number into r8d
+ * before a branch and moves it to eax after). The function's instructions
+ * are decoded again, each register's value (a constant or unknown) is
+ * propagated along fallthrough and direct jumps inside the function and
+ * merged where paths meet (equal constants stay, others become unknown);
+ * mov $imm and xor/sub of a register with itself load constants, a mov
+ * between registers copies them, a call keeps only the callee-saved
+ * registers (SysV ABI), any other write makes a register unknown. An
+ * instruction no path reaches (a jump table's target) is unknown.
+ */
+#define GPR_N 16
+#define V_NONE INT32_MIN	/* not reached (yet) */
+
+static int gpr(unsigned r)
+{
+	static const unsigned fam[GPR_N][5] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_SPL },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_BPL },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_SIL },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_DIL },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_R8B },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_R9B },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_R10B },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_R11B },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_R12B },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_R13B },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_R14B },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_R15B },
+	};
+
+	for (int i = 0; i < GPR_N; i++)
+		for (int k = 0; k < 5; k++)
+			if (fam[i][k] == r)
+				return i;
+	return -1;
+}
+
+/* A whole register of 32 or 64 bits (a write to it defines all of it). */
+static int gpr_whole(unsigned r)
+{
+	int g = gpr(r);
+
+	if (g < 0)
+		return -1;
+	return (r == X86_REG_RAX || r == X86_REG_EAX || r == X86_REG_RCX || r == X86_REG_ECX ||
+		r == X86_REG_RDX || r == X86_REG_EDX || r == X86_REG_RBX || r == X86_REG_EBX ||
+		r == X86_REG_RSI || r == X86_REG_ESI || r == X86_REG_RDI || r == X86_REG_EDI ||
+		r == X86_REG_RBP || r == X86_REG_EBP || (r >= X86_REG_R8 && r <= X86_REG_R15) ||
+		(r >= X86_REG_R8D && r <= X86_REG_R15D)) ? g : -1;
+}
+
+struct cp_insn {
+	uint64_t addr, target;
+	int succ_fall, is_jump, is_call, is_sys;
+	int8_t dst, src;	/* const load or copy: dst <- src (-1: constant imm) */
+	int32_t imm;
+	uint32_t clobber;	/* registers otherwise written */
+};
+
+struct cp_fn {
+	uint64_t lo, hi;
+	struct cp_insn *v;
+	size_t n;
+	int32_t (*in)[GPR_N];
+};
+
+static void cp_release(struct cp_fn *f)
+{
+	free(f->v);
+	free(f->in);
+	memset(f, 0, sizeof(*f));
+}
+
+static void cp_summarise(csh h, const cs_insn *insn, struct cp_insn *c, int class64)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	cs_regs rd, wr;
+	uint8_t n_rd = 0, n_wr = 0;
+	int64_t v;
+
+	memset(c, 0, sizeof(*c));
+	c->addr = insn->address;
+	c->dst = c->src = -1;
+	c->succ_fall = 1;
+	c->is_jump = cs_insn_group(h, insn, CS_GRP_JUMP);
+	c->is_call = cs_insn_group(h, insn, CS_GRP_CALL);
+	c->is_sys = insn->id == X86_INS_SYSCALL || insn->id == X86_INS_INT || insn->id == X86_INS_SYSENTER;
+	if (c->is_jump) {
+		if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+			c->target = x->operands[0].imm;
+		if (insn->id == X86_INS_JMP || insn->id == X86_INS_LJMP)
+			c->succ_fall = 0;
+		return;
+	}
+	if (cs_insn_group(h, insn, CS_GRP_RET) || insn->id == X86_INS_HLT || insn->id == X86_INS_UD2) {
+		c->succ_fall = 0;
+		return;
+	}
+	if (c->is_call) {
+		/* Caller-saved: rax rcx rdx rsi rdi r8-r11 (i386: eax ecx edx). */
+		c->clobber = class64 ? 0x0fc7 : 0x0007;
+		return;
+	}
+	if (x86_const(insn, X86_REG_RAX, &v) || x86_const(insn, X86_REG_RDI, &v) ||
+	    (x->op_count == 2 && x->operands[0].type == X86_OP_REG && gpr_whole(x->operands[0].reg) >= 0 &&
+	     ((insn->id == X86_INS_MOV && x->operands[1].type == X86_OP_IMM && (v = x->operands[1].imm, 1)) ||
+	      ((insn->id == X86_INS_XOR || insn->id == X86_INS_SUB) && x->operands[1].type == X86_OP_REG &&
+	       x->operands[1].reg == x->operands[0].reg && (v = 0, 1))))) {
+		c->dst = gpr(x->operands[0].reg);
+		c->imm = v >= 0 && v < SYS_UNKNOWN ? (int32_t)v : -1;
+		return;
+	}
+	if (insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	    x->operands[1].type == X86_OP_REG && gpr_whole(x->operands[0].reg) >= 0 &&
+	    gpr_whole(x->operands[1].reg) >= 0) {
+		c->dst = gpr(x->operands[0].reg);
+		c->src = gpr(x->operands[1].reg);
+		return;
+	}
+	if (cs_regs_access(h, insn, rd, &n_rd, wr, &n_wr) != CS_ERR_OK) {
+		c->clobber = 0xffff;
+		return;
+	}
+	for (int i = 0; i < n_wr; i++)
+		if (gpr(wr[i]) >= 0)
+			c->clobber |= 1u << gpr(wr[i]);
+}
+
+static long cp_index(const struct cp_fn *f, uint64_t addr)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->n && f->v[lo].addr == addr ? (long)lo : -1;
+}
+
+static int cp_merge(int32_t *dst, const int32_t *src)
+{
+	int changed = 0;
+
+	for (int r = 0; r < GPR_N; r++) {
+		int32_t v = dst[r] == V_NONE ? src[r] : dst[r] == src[r] ? dst[r] : -1;
+
+		if (v != dst[r]) {
+			dst[r] = v;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
+/* Decodes [lo, hi) and propagates; f holds the state before each insn. */
+static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
+{
+	csh h = x86_handle[a->class64 ? 1 : 0];
+	const unsigned char *code = at_addr(a, lo, hi - lo);
+	size_t left = hi - lo, cap = 0, *work = NULL, n_work = 0;
+	uint64_t addr = lo;
+	cs_insn *insn;
+
+	memset(f, 0, sizeof(*f));
+	f->lo = lo;
+	f->hi = hi;
+	if (!h || !code || hi - lo > (16u << 20))
+		return -1;
+	insn = cs_malloc(h);
+	while (left && cs_disasm_iter(h, &code, &left, &addr, insn)) {
+		f->v = xgrow(f->v, &cap, f->n + 1, sizeof(*f->v));
+		cp_summarise(h, insn, &f->v[f->n++], a->class64);
+	}
+	cs_free(insn, 1);
+	f->in = xmalloc((f->n + 1) * sizeof(*f->in));
+	for (size_t i = 0; i < f->n; i++)
+		for (int r = 0; r < GPR_N; r++)
+			f->in[i][r] = V_NONE;
+	work = xmalloc((f->n + 1) * sizeof(*work) * 4);
+	if (f->n) {
+		for (int r = 0; r < GPR_N; r++)
+			f->in[0][r] = -1;
+		work[n_work++] = 0;
+	}
+	/* Bounded: each state only falls (none, constant, unknown). */
+	for (size_t steps = 0; n_work && steps < 64 * (f->n + 1); steps++) {
+		size_t i = work[--n_work];
+		const struct cp_insn *c = &f->v[i];
+		int32_t out[GPR_N];
+		long t;
+
+		memcpy(out, f->in[i], sizeof(out));
+		for (int r = 0; r < GPR_N; r++)
+			if (c->clobber >> r & 1)
+				out[r] = -1;
+		if (c->is_sys)
+			out[0] = -1;
+		if (c->dst >= 0)
+			out[c->dst] = c->src >= 0 ? out[c->src] : c->imm;
+		if (c->succ_fall && i + 1 < f->n && cp_merge(f->in[i + 1], out) && n_work < 4 * f->n)
+			work[n_work++] = i + 1;
+		if (c->is_jump && c->target && (t = cp_index(f, c->target)) >= 0 && cp_merge(f->in[t], out) &&
+		    n_work < 4 * f->n)
+			work[n_work++] = t;
+	}
+	free(work);
+	return 0;
+}
+
+/* The constant in register reg (0: rax, 7: rdi) before the instruction at
+ * addr in node n, or -1; f caches the last function run. */
+static int32_t cp_value(struct an *a, long n, uint64_t addr, int reg, struct cp_fn *f)
+{
+	uint64_t hi;
+	long i;
+
+	if (n < 0 || (a->eh.e_machine != EM_X86_64 && a->eh.e_machine != EM_386))
+		return -1;
+	hi = (size_t)n + 1 < a->n_starts ? a->starts[n + 1] : 0;
+	for (size_t k = 0; k < a->n_exec; k++)
+		if (a->starts[n] >= a->exec[k].lo && a->starts[n] < a->exec[k].hi && (!hi || hi > a->exec[k].hi))
+			hi = a->exec[k].hi;
+	if (f->lo != a->starts[n] || f->hi != hi) {
+		cp_release(f);
+		if (cp_run(a, a->starts[n], hi, f))
+			return -1;
+	}
+	i = cp_index(f, addr);
+	if (i < 0 || f->in[i][reg] == V_NONE)
+		return -1;
+	return f->in[i][reg];
 }
 
 /* ---- the graph ---- */
@@ -1068,6 +1314,7 @@ static void build_graph(struct an *a, struct graph *g)
 	size_t n_jumps = 0, cap_jumps = 0;
 	long *stub = stub_imports(a);
 	long ind = a->n_starts;
+	struct cp_fn cp = { 0 };
 
 	g->n = a->n_starts + 1;
 	g->iw = (a->out->n_imports + 63) / 64;
@@ -1090,6 +1337,8 @@ static void build_graph(struct an *a, struct graph *g)
 		case EV_SYS:
 			if (!holds(a, jumps, n_jumps, e->def, e->addr, e->val, 1))
 				e->val = -1;
+			if (e->val < 0 && !e->foreign)
+				e->val = cp_value(a, from, e->addr, 0, &cp);
 			a->out->n_sites++;
 			a->out->n_unknown_sites += e->val < 0;
 			if (from >= 0)
@@ -1145,6 +1394,9 @@ static void build_graph(struct an *a, struct graph *g)
 syscall_call:
 		/* syscall(SYS_x, ...): the number is the first argument. */
 		arg = holds(a, jumps, n_jumps, e->def, e->addr, e->val, 0) ? e->val : -1;
+		/* i386 passes syscall()'s number on the stack. */
+		if (arg < 0 && a->class64)
+			arg = cp_value(a, from, e->addr, 7, &cp);
 		a->out->n_sites++;
 		a->out->n_unknown_sites += arg < 0;
 		if (from >= 0)
@@ -1211,6 +1463,7 @@ syscall_call:
 		}
 		free(calls);
 	}
+	cp_release(&cp);
 	free(jumps);
 	free(stub);
 	qsort(g->e, g->n_e, sizeof(*g->e), cmp_edge);
