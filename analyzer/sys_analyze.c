@@ -1341,6 +1341,8 @@ static void build_graph(struct an *a, struct graph *g)
 				e->val = cp_value(a, from, e->addr, 0, &cp);
 			a->out->n_sites++;
 			a->out->n_unknown_sites += e->val < 0;
+			if (e->val < 0 && getenv("PKDBG"))
+				fprintf(stderr, "unknown site %#lx\n", (unsigned long)e->addr);
 			if (from >= 0)
 				sys_set_add(&g->local[from], e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
 			sys_set_add(&a->out->direct, e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
