@@ -14,7 +14,8 @@ PARAKIT_SRCS += \
 	analyzer/scan_writer.c \
 	analyzer/sys_analyze.c \
 	analyzer/sys_names.c \
-	analyzer/sys_resolve.c
+	analyzer/sys_resolve.c \
+	analyzer/sys_x86.c
 
 # zlib decodes gzip itself (libarchive 3.6 does not check gzip's CRC, see
 # pkg_unpack.c); nettle hashes RPM headers and payloads against their

@@ -48,6 +48,7 @@
  */
 #include "analyzer/sys.h"
 #include "analyzer/scan.h"
+#include "analyzer/sys_x86.h"
 #include "common/common.h"
 
 #include <capstone/capstone.h>
@@ -56,16 +57,20 @@
 
 enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT };
 
-/* One event of the code. val: the syscall number at EV_SYS, the first
- * argument at calls; -1 when not constant. rax, rdi: the constants at a
- * direct jump (for the branch target's merge). end: after the instruction
- * and any padding that follows it. def: where val was written. */
+/* One event of the code. val: the syscall number at EV_SYS, -1 until
+ * known. end: after the instruction and any padding that follows it. */
 struct ev {
-	uint64_t addr, target, end, def;
-	int32_t val, rax, rdi;
+	uint64_t addr, target;
+	uint32_t end_delta;
+	int16_t val;
 	uint8_t kind;
 	uint8_t foreign;	/* EV_SYS of another ABI's numbers (int 0x80 in 64-bit code) */
 };
+
+static uint64_t ev_end(const struct ev *e)
+{
+	return e->addr + e->end_delta;
+}
 
 /* A slot of the GOT (or any word a relocation fills) and what it holds. */
 enum { SLOT_IMPORT, SLOT_CODE, SLOT_RESOLVER };
@@ -86,6 +91,7 @@ struct an {
 	int class64, is_pie_or_lib;
 	const struct sys_arch *arch;
 	struct sys_info *out;
+	int full;	/* the call graph is wanted (else only syscall sites and call targets) */
 	GElf_Phdr *load;
 	size_t n_load;
 	struct range *exec;
@@ -711,38 +717,8 @@ static int x86_const(const cs_insn *insn, unsigned fam, int64_t *v)
 	return 0;
 }
 
-/* Whether insn writes register family fam at all, explicitly or not
- * (capstone's own account of the registers it writes). */
-static int x86_clobbers(csh h, const cs_insn *insn, unsigned fam)
-{
-	cs_regs rd, wr;
-	uint8_t n_rd, n_wr;
-
-	if (cs_regs_access(h, insn, rd, &n_rd, wr, &n_wr) != CS_ERR_OK)
-		return 1;
-	for (int i = 0; i < n_wr; i++)
-		if (reg_is(wr[i], fam))
-			return 1;
-	return 0;
-}
-
-/* The tracked value of register family fam after insn. */
-static void x86_track(csh h, const cs_insn *insn, unsigned fam, int64_t *val, uint64_t *def)
-{
-	int64_t v;
-
-	if (x86_const(insn, fam, &v)) {
-		*val = v;
-		*def = insn->address;
-	} else if (*val >= 0 && x86_clobbers(h, insn, fam)) {
-		*val = -1;
-	}
-}
-
 struct x86_state {
-	int64_t rax, rdi;	/* -1: not a constant */
-	uint64_t rax_def, rdi_def;
-	uint64_t movsxd4;	/* the end of the last movslq from a scaled index, 0: none */
+	uint64_t movsxd4;	/* where the last movslq from a scaled index was, 0: none */
 	long pad;		/* the event or barrier padding extends, -1: none */
 	int pad_is_bar;
 };
@@ -753,12 +729,12 @@ static struct ev *add_ev(struct an *a, int kind, uint64_t addr, uint64_t end, ui
 
 	a->ev = xgrow(a->ev, &a->cap_ev, a->n_ev + 1, sizeof(*a->ev));
 	e = &a->ev[a->n_ev++];
-	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->addr = addr;
-	e->end = end;
+	e->end_delta = end - addr;
 	e->target = target;
-	e->val = e->rax = e->rdi = -1;
+	e->val = -1;
+	e->foreign = 0;
 	return e;
 }
 
@@ -768,164 +744,167 @@ static void add_bar(struct an *a, uint64_t at)
 	a->bar[a->n_bar++] = (struct range){ at, at };
 }
 
-static int32_t as_nr(int64_t v)
-{
-	return v >= 0 && v < SYS_UNKNOWN ? (int32_t)v : -1;
-}
-
 /* The slot a memory operand reads: rip-relative, absolute, or (i386 PIC)
  * relative to the GOT in ebx. 0 when it is none of those. */
-static uint64_t x86_slot(const struct an *a, const cs_insn *insn, const cs_x86_op *op)
+static uint64_t x86_slot(const struct an *a, const struct xd_insn *d, uint64_t end)
 {
-	if (op->mem.index != X86_REG_INVALID)
+	if (d->index != XD_NONE)
 		return 0;
-	if (op->mem.base == X86_REG_RIP)
-		return insn->address + insn->size + op->mem.disp;
-	if (op->mem.base == X86_REG_INVALID)
-		return (uint64_t)op->mem.disp & (a->class64 ? ~0ull : 0xffffffffull);
-	if (!a->class64 && op->mem.base == X86_REG_EBX && a->pltgot)
-		return a->pltgot + op->mem.disp;
+	if (d->rip_rel)
+		return end + d->disp;
+	if (d->base == XD_NONE)
+		return (uint64_t)d->disp & (a->class64 ? ~0ull : 0xffffffffull);
+	if (!a->class64 && d->base == 3 && a->pltgot)
+		return a->pltgot + d->disp;
 	return 0;
 }
 
-static void x86_one(struct an *a, csh h, const cs_insn *insn, struct x86_state *st)
+static void bar_after(struct an *a, uint64_t end, struct x86_state *st)
 {
-	const cs_x86 *x = &insn->detail->x86;
-	uint64_t end = insn->address + insn->size;
-	int is_jump = cs_insn_group(h, insn, CS_GRP_JUMP), is_call = cs_insn_group(h, insn, CS_GRP_CALL);
-	int pad = insn->id == X86_INS_NOP || insn->id == X86_INS_INT3;
+	add_bar(a, end);
+	st->pad = a->n_bar - 1;
+	st->pad_is_bar = 1;
+	st->movsxd4 = 0;
+}
+
+/* What one decoded instruction adds: events, barriers, padding. */
+static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct x86_state *st)
+{
+	uint64_t mask = a->class64 ? ~0ull : 0xffffffffull, end = addr + d->len, t;
+	int pad = (d->map == 0 && (d->op == 0x90 || d->op == 0xcc)) || (d->map == 1 && d->op == 0x1f);
+	struct ev *e;
 
 	a->out->n_insns++;
 	if (pad && st->pad >= 0) {
 		if (st->pad_is_bar)
 			a->bar[st->pad].hi = end;
 		else
-			a->ev[st->pad].end = end;
+			a->ev[st->pad].end_delta = end - a->ev[st->pad].addr;
 		return;
 	}
 	st->pad = -1;
-	/* i386 glibc enters the kernel through the vDSO: call *%gs:0x10. */
-	if (insn->id == X86_INS_SYSCALL || insn->id == X86_INS_SYSENTER ||
-	    (insn->id == X86_INS_INT && x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
-	     x->operands[0].imm == 0x80) ||
-	    (!a->class64 && insn->id == X86_INS_CALL && x->op_count == 1 && x->operands[0].type == X86_OP_MEM &&
-	     x->operands[0].mem.segment == X86_REG_GS && x->operands[0].mem.disp == 0x10)) {
-		struct ev *e = add_ev(a, EV_SYS, insn->address, end, 0);
-
-		e->val = as_nr(st->rax);
-		e->def = st->rax_def;
-		/* int 0x80 in 64-bit code is the i386 ABI: its numbers are
-		 * not this file's; said unknown rather than misnamed. */
-		if (a->class64 && insn->id != X86_INS_SYSCALL) {
-			e->val = -1;
-			e->foreign = 1;
+	if (d->map == 1) {
+		if (d->op == 0x05 || d->op == 0x34) {
+			e = add_ev(a, EV_SYS, addr, end, 0);
+			e->foreign = a->class64 && d->op == 0x34;
+		} else if (d->op >= 0x80 && d->op <= 0x8f) {
+			if (a->full)
+				add_ev(a, EV_JMP, addr, end, (end + d->imm) & mask);
+		} else if (d->op == 0x0b) {
+			bar_after(a, end, st);
 		}
-		st->rax = -1;
 		return;
 	}
-	if (is_call || is_jump) {
-		const cs_x86_op *op = x->op_count ? &x->operands[0] : NULL;
-		int cond = is_jump && insn->id != X86_INS_JMP && insn->id != X86_INS_LJMP;
-		struct ev *e = NULL;
-
-		if (op && op->type == X86_OP_IMM) {
-			e = add_ev(a, is_call ? EV_CALL : EV_JMP, insn->address, end, op->imm);
-		} else if (op && op->type == X86_OP_MEM && x86_slot(a, insn, op)) {
-			e = add_ev(a, is_call ? EV_SLOTCALL : EV_SLOTJMP, insn->address, end, x86_slot(a, insn, op));
-		} else if (is_call) {
-			e = add_ev(a, EV_INDCALL, insn->address, end, 0);
-		} else {
+	if (d->map != 0)
+		return;
+	switch (d->op) {
+	case 0xe8:
+		e = add_ev(a, EV_CALL, addr, end, (end + d->imm) & mask);
+		st->pad = e - a->ev;
+		st->pad_is_bar = 0;
+		st->movsxd4 = 0;
+		return;
+	case 0xe9:
+	case 0xeb:
+		if (a->full)
+			add_ev(a, EV_JMP, addr, end, (end + d->imm) & mask);
+		bar_after(a, end, st);
+		return;
+	case 0x70 ... 0x7f:
+	case 0xe0 ... 0xe3:
+		if (a->full)
+			add_ev(a, EV_JMP, addr, end, (end + d->imm) & mask);
+		return;
+	case 0xc2: case 0xc3: case 0xca: case 0xcb: case 0xf4: case 0xcf:
+		bar_after(a, end, st);
+		return;
+	case 0xcd:
+		if ((d->imm & 0xff) == 0x80) {
+			e = add_ev(a, EV_SYS, addr, end, 0);
+			/* int 0x80 in 64-bit code is the i386 ABI: its numbers
+			 * are not this file's; unknown rather than misnamed. */
+			e->foreign = a->class64;
+		}
+		return;
+	case 0x8d:
+		if (a->full && d->rip_rel && in_exec(a, end + d->disp))
+			add_ev(a, EV_AT, addr, end, end + d->disp);
+		return;
+	case 0x63:
+		if (d->rex & 8 && d->has_sib && d->scale == 4)
+			st->movsxd4 = addr;
+		return;
+	case 0x68: case 0xb8 ... 0xbf: case 0xc7:
+		/* Immediates of a non-PIE file may be code addresses. */
+		if (a->full && !a->is_pie_or_lib && (d->op != 0xc7 || d->mod == 3) && in_exec(a, d->imm & mask))
+			add_ev(a, EV_AT, addr, end, d->imm & mask);
+		return;
+	case 0xff:
+		break;
+	default:
+		return;
+	}
+	/* ff /2 /3: call; /4 /5: jmp, through a register or memory. */
+	switch (d->reg & 7) {
+	case 2: case 3:
+		if (!a->class64 && d->seg == 0x65 && d->mod == 0 && d->base == XD_NONE && d->disp == 0x10) {
+			/* i386 glibc enters the kernel through the vDSO. */
+			add_ev(a, EV_SYS, addr, end, 0);
+			return;
+		}
+		t = d->mod != 3 ? x86_slot(a, d, end) : 0;
+		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end, t);
+		st->pad = e - a->ev;
+		st->pad_is_bar = 0;
+		st->movsxd4 = 0;
+		return;
+	case 4: case 5:
+		t = d->mod != 3 ? x86_slot(a, d, end) : 0;
+		if (t) {
+			add_ev(a, EV_SLOTJMP, addr, end, t);
+		} else if (a->full) {
 			/* Jump tables stay in their function. */
-			int table = (op && op->type == X86_OP_MEM && op->mem.index != X86_REG_INVALID &&
-				     op->mem.scale == (a->class64 ? 8 : 4)) ||
-				    (op && op->type == X86_OP_REG && st->movsxd4 && insn->address - st->movsxd4 < 32) ||
-				    x->prefix[1] == X86_PREFIX_DS;
+			int table = (d->mod != 3 && d->index != XD_NONE && d->base == XD_NONE &&
+				     d->scale == (a->class64 ? 8 : 4)) ||
+				    (d->mod == 3 && st->movsxd4 && addr - st->movsxd4 < 32) || d->seg == 0x3e;
 
 			if (!table)
-				e = add_ev(a, EV_INDJMP, insn->address, end, 0);
+				add_ev(a, EV_INDJMP, addr, end, 0);
 		}
-		if (e) {
-			e->rax = as_nr(st->rax);
-			e->rdi = st->rdi >= 0 && st->rdi < SYS_UNKNOWN ? st->rdi : -1;
-			e->val = e->rdi;
-			e->def = st->rdi_def;
-		}
-		if (is_call) {
-			st->rax = st->rdi = -1;
-			st->movsxd4 = 0;
-			if (e) {
-				st->pad = e - a->ev;
-				st->pad_is_bar = 0;
-			}
-		} else if (!cond) {
-			st->rax = st->rdi = -1;
-			st->movsxd4 = 0;
-			add_bar(a, end);
-			st->pad = a->n_bar - 1;
-			st->pad_is_bar = 1;
-		}
+		bar_after(a, end, st);
 		return;
 	}
-	if (cs_insn_group(h, insn, CS_GRP_RET) || insn->id == X86_INS_HLT || insn->id == X86_INS_UD2) {
-		st->rax = st->rdi = -1;
-		st->movsxd4 = 0;
-		add_bar(a, end);
-		st->pad = a->n_bar - 1;
-		st->pad_is_bar = 1;
-		return;
-	}
-	/* Code addresses taken: lea, and immediates of a non-PIE file. */
-	for (int i = 0; i < x->op_count; i++) {
-		const cs_x86_op *op = &x->operands[i];
-
-		if (op->type == X86_OP_MEM && insn->id == X86_INS_LEA && op->mem.base == X86_REG_RIP &&
-		    op->mem.index == X86_REG_INVALID && in_exec(a, end + op->mem.disp))
-			add_ev(a, EV_AT, insn->address, end, end + op->mem.disp);
-		else if (op->type == X86_OP_IMM && !a->is_pie_or_lib && in_exec(a, (uint64_t)op->imm))
-			add_ev(a, EV_AT, insn->address, end, op->imm);
-	}
-	if (insn->id == X86_INS_MOVSXD && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
-	    x->operands[1].mem.scale == 4)
-		st->movsxd4 = insn->address;
-	x86_track(h, insn, X86_REG_RAX, &st->rax, &st->rax_def);
-	x86_track(h, insn, X86_REG_RDI, &st->rdi, &st->rdi_def);
 }
 
 static __thread csh x86_handle[2];
 
 static int x86_decode(struct an *a)
 {
-	int i = a->class64 ? 1 : 0;
-	csh h = x86_handle[i];
-	cs_insn *insn;
+	struct xd_insn d;
 
-	if (!h) {
-		if (cs_open(CS_ARCH_X86, a->class64 ? CS_MODE_64 : CS_MODE_32, &h) != CS_ERR_OK)
-			return -1;
-		cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-		x86_handle[i] = h;
-	}
-	insn = cs_malloc(h);
 	for (size_t s = 0; s < a->n_exec; s++) {
 		uint64_t addr = a->exec[s].lo;
 		const unsigned char *code = at_addr(a, addr, a->exec[s].hi - addr);
 		size_t left = a->exec[s].hi - addr;
-		struct x86_state st = { .rax = -1, .rdi = -1, .pad = -1 };
+		struct x86_state st = { .pad = -1 };
 
 		if (!code)
 			continue;
 		while (left) {
-			if (cs_disasm_iter(h, &code, &left, &addr, insn)) {
-				x86_one(a, h, insn, &st);
-				continue;
+			int n = xd_decode(code, left, a->class64, &d);
+
+			if (n > 0) {
+				x86_one(a, &d, addr, &st);
+			} else {
+				/* Not an instruction: step over a byte. */
+				n = 1;
+				st.pad = -1;
 			}
-			/* Not an instruction: step over a byte. */
-			code++, left--, addr++;
-			st.rax = st.rdi = -1;
-			st.pad = -1;
+			code += n;
+			left -= n;
+			addr += n;
 		}
 	}
-	cs_free(insn, 1);
 	return 0;
 }
 
@@ -1115,10 +1094,23 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 	memset(f, 0, sizeof(*f));
 	f->lo = lo;
 	f->hi = hi;
-	if (!h || !code || hi - lo > (16u << 20))
+	if (!h) {
+		if (cs_open(CS_ARCH_X86, a->class64 ? CS_MODE_64 : CS_MODE_32, &h) != CS_ERR_OK)
+			return -1;
+		cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+		x86_handle[a->class64 ? 1 : 0] = h;
+	}
+	if (!code || hi - lo > (16u << 20))
 		return -1;
 	insn = cs_malloc(h);
-	while (left && cs_disasm_iter(h, &code, &left, &addr, insn)) {
+	while (left) {
+		if (!cs_disasm_iter(h, &code, &left, &addr, insn)) {
+			/* Not an instruction: what follows starts afresh. */
+			code++, left--, addr++;
+			if (f->n)
+				f->v[f->n - 1].succ_fall = 0;
+			continue;
+		}
 		f->v = xgrow(f->v, &cap, f->n + 1, sizeof(*f->v));
 		cp_summarise(h, insn, &f->v[f->n++], a->class64);
 	}
@@ -1133,8 +1125,21 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 			f->in[0][r] = -1;
 		work[n_work++] = 0;
 	}
-	/* Bounded: each state only falls (none, constant, unknown). */
-	for (size_t steps = 0; n_work && steps < 64 * (f->n + 1); steps++) {
+	/* Bounded: each state only falls (none, constant, unknown). Code
+	 * no path reaches from the start (after a jmp: a jump table's
+	 * target, or the rest of a function a start split) starts with
+	 * every register unknown, once the rest is done. */
+	for (size_t steps = 0, seed = 1; steps < 64 * (f->n + 1); steps++) {
+		if (!n_work) {
+			for (; seed < f->n && (f->in[seed][0] != V_NONE || f->v[seed - 1].succ_fall); seed++)
+				;
+			if (seed >= f->n)
+				break;
+			for (int r = 0; r < GPR_N; r++)
+				f->in[seed][r] = -1;
+			work[n_work++] = seed;
+		}
+		{
 		size_t i = work[--n_work];
 		const struct cp_insn *c = &f->v[i];
 		int32_t out[GPR_N];
@@ -1153,6 +1158,7 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 		if (c->is_jump && c->target && (t = cp_index(f, c->target)) >= 0 && cp_merge(f->in[t], out) &&
 		    n_work < 4 * f->n)
 			work[n_work++] = t;
+		}
 	}
 	free(work);
 	return 0;
@@ -1265,53 +1271,8 @@ static int is_syscall_import(const struct an *a, long im)
 	return im >= 0 && !strcmp(sys_str(a->out, a->out->imports[im].name), "syscall");
 }
 
-/*
- * Labels between a constant's write and its use: the constant holds when
- * every jump to each of them carries it, and no call lands there.
- * jumps: the direct jumps, sorted by target.
- */
-static int holds(const struct an *a, const struct ev *const *jumps, size_t n_jumps, uint64_t def, uint64_t use,
-		 int32_t val, int is_rax)
-{
-	size_t lo = 0, hi = n_jumps;
-
-	if (val < 0)
-		return 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (jumps[mid]->target <= def)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < n_jumps && jumps[lo]->target <= use; lo++)
-		if ((is_rax ? jumps[lo]->rax : jumps[lo]->rdi) != val)
-			return 0;
-	/* A function starts in between. */
-	lo = 0, hi = a->n_starts;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (a->starts[mid] <= def)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return !(lo < a->n_starts && a->starts[lo] <= use);
-}
-
-static int cmp_jump_target(const void *x, const void *y)
-{
-	const struct ev *p = *(const struct ev *const *)x, *q = *(const struct ev *const *)y;
-
-	return p->target < q->target ? -1 : p->target > q->target;
-}
-
 static void build_graph(struct an *a, struct graph *g)
 {
-	const struct ev **jumps = NULL;
-	size_t n_jumps = 0, cap_jumps = 0;
 	long *stub = stub_imports(a);
 	long ind = a->n_starts;
 	struct cp_fn cp = { 0 };
@@ -1320,12 +1281,6 @@ static void build_graph(struct an *a, struct graph *g)
 	g->iw = (a->out->n_imports + 63) / 64;
 	g->local = xcalloc(g->n, sizeof(*g->local));
 	g->limp = xcalloc(g->n * (g->iw ? g->iw : 1), sizeof(*g->limp));
-	for (size_t i = 0; i < a->n_ev; i++)
-		if (a->ev[i].kind == EV_JMP) {
-			jumps = xgrow(jumps, &cap_jumps, n_jumps + 1, sizeof(*jumps));
-			jumps[n_jumps++] = &a->ev[i];
-		}
-	qsort(jumps, n_jumps, sizeof(*jumps), cmp_jump_target);
 
 	for (size_t i = 0; i < a->n_ev; i++) {
 		struct ev *e = &a->ev[i];
@@ -1335,9 +1290,7 @@ static void build_graph(struct an *a, struct graph *g)
 
 		switch (e->kind) {
 		case EV_SYS:
-			if (!holds(a, jumps, n_jumps, e->def, e->addr, e->val, 1))
-				e->val = -1;
-			if (e->val < 0 && !e->foreign)
+			if (!e->foreign)
 				e->val = cp_value(a, from, e->addr, 0, &cp);
 			a->out->n_sites++;
 			a->out->n_unknown_sites += e->val < 0;
@@ -1357,7 +1310,8 @@ static void build_graph(struct an *a, struct graph *g)
 			im = stub[to];
 			if (is_syscall_import(a, im) || has_u64(a->syscall_fns, a->n_syscall_fns, e->target))
 				goto syscall_call;
-			edge(g, from, to);
+			if (a->full)
+				edge(g, from, to);
 			continue;
 		case EV_SLOTCALL:
 		case EV_SLOTJMP:
@@ -1366,7 +1320,8 @@ static void build_graph(struct an *a, struct graph *g)
 				/* The dynamic linker's resolver (lazy binding): its part. */
 				if (a->pltgot && (e->target == a->pltgot + 2 * (a->class64 ? 8 : 4)))
 					continue;
-				edge(g, from, ind);
+				if (a->full)
+					edge(g, from, ind);
 				continue;
 			}
 			if (s->kind == SLOT_IMPORT) {
@@ -1377,11 +1332,13 @@ static void build_graph(struct an *a, struct graph *g)
 				a->out->imports[im].reached = 1;
 				continue;
 			}
-			edge(g, from, node_of(a, s->value));
+			if (a->full)
+				edge(g, from, node_of(a, s->value));
 			continue;
 		case EV_INDCALL:
 		case EV_INDJMP:
-			edge(g, from, ind);
+			if (a->full)
+				edge(g, from, ind);
 			continue;
 		case EV_AT:
 			/* Code whose address a function takes is code it
@@ -1389,16 +1346,15 @@ static void build_graph(struct an *a, struct graph *g)
 			 * (qsort, pthread_create, the signal restorer
 			 * sigaction hands the kernel), the implementation
 			 * an IFUNC resolver picks. */
-			edge(g, from, node_of(a, e->target));
+			if (a->full)
+				edge(g, from, node_of(a, e->target));
 			continue;
 		}
 		continue;
 syscall_call:
-		/* syscall(SYS_x, ...): the number is the first argument. */
-		arg = holds(a, jumps, n_jumps, e->def, e->addr, e->val, 0) ? e->val : -1;
-		/* i386 passes syscall()'s number on the stack. */
-		if (arg < 0 && a->class64)
-			arg = cp_value(a, from, e->addr, 7, &cp);
+		/* syscall(SYS_x, ...): the number is the first argument
+		 * (i386 passes it on the stack: unknown there). */
+		arg = a->class64 ? cp_value(a, from, e->addr, 7, &cp) : -1;
 		a->out->n_sites++;
 		a->out->n_unknown_sites += arg < 0;
 		if (from >= 0)
@@ -1407,6 +1363,9 @@ syscall_call:
 		if (im >= 0)
 			a->out->imports[im].reached = 1;
 	}
+	cp_release(&cp);
+	if (!a->full)
+		goto out;
 
 	/* INDIRECT leads to every address-taken function and import. */
 	for (size_t i = 0; i < a->n_at; i++)
@@ -1438,13 +1397,13 @@ syscall_call:
 				b++;
 			for (size_t k = b; k < a->n_bar && a->bar[k].lo <= s && !stops; k++)
 				stops = a->bar[k].hi >= s;
-			while (c < n_calls && calls[c]->end < s)
+			while (c < n_calls && ev_end(calls[c]) < s)
 				c++;
 			for (size_t k = c; k < n_calls && calls[k]->addr < s && !stops; k++) {
 				const struct ev *e = calls[k];
 				long t;
 
-				if (e->end < s)
+				if (ev_end(e) < s)
 					continue;
 				if (e->kind == EV_CALL) {
 					t = node_of(a, e->target);
@@ -1465,8 +1424,7 @@ syscall_call:
 		}
 		free(calls);
 	}
-	cp_release(&cp);
-	free(jumps);
+out:
 	free(stub);
 	qsort(g->e, g->n_e, sizeof(*g->e), cmp_edge);
 	g->first = xcalloc(g->n + 1, sizeof(*g->first));
@@ -1717,6 +1675,11 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *
 	/* The dynamic loader and libc (runnable libraries), and static
 	 * binaries: what runs from the entry point. */
 	out->has_entry = a.eh.e_entry && (out->is_static || out->soname);
+	/* Export maps for libraries (a PIE executable's exports are nobody's
+	 * imports) and what runs from the entry point: only these need the
+	 * call graph; a dynamically linked executable needs its syscall
+	 * sites, its calls to syscall() and the function starts around them. */
+	a.full = out->has_entry || (out->n_exports && (out->soname || !out->is_exec));
 	read_symtab(&a);
 	read_relocs(&a, has_dynamic);
 	qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
@@ -1743,9 +1706,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *
 	a.n_syscall_fns = sort_unique(a.syscall_fns, a.n_syscall_fns);
 	out->n_nodes = a.n_starts;
 	build_graph(&a, &g);
-	/* Export maps for libraries (a PIE executable's exports are nobody's
-	 * imports): a closure only where someone will read it. */
-	if (out->has_entry || (out->n_exports && (out->soname || !out->is_exec)))
+	if (a.full)
 		reach(&a, &g);
 	graph_release(&g);
 	an_release(&a);
