@@ -52,10 +52,15 @@
 #include "common/common.h"
 
 #include <capstone/capstone.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT };
+/* EV_SCALL: a call to syscall() (only without the full graph, where calls
+ * are not kept: target is where to start reading for its number, as for
+ * EV_SYS there). */
+enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT, EV_SCALL };
 
 /* One event of the code. val: the syscall number at EV_SYS, -1 until
  * known. end: after the instruction and any padding that follows it. */
@@ -91,7 +96,11 @@ struct an {
 	int class64, is_pie_or_lib;
 	const struct sys_arch *arch;
 	struct sys_info *out;
-	int full;	/* the call graph is wanted (else only syscall sites and call targets) */
+	int full;	/* the call graph is wanted (else only syscall sites and syscall() calls) */
+	uint64_t syscall_slot[4];	/* the GOT slots of the import syscall */
+	uint64_t syscall_stub[16];	/* the PLT stubs that jump through them */
+	int n_syscall_slot, n_syscall_stub;
+	int drop;	/* a large file mapping: drop its pages once read */
 	GElf_Phdr *load;
 	size_t n_load;
 	struct range *exec;
@@ -247,7 +256,7 @@ static int word_at(const struct an *a, uint64_t addr, uint64_t *v)
 
 static void add_at(struct an *a, uint64_t addr)
 {
-	if (in_exec(a, addr))
+	if (a->full && in_exec(a, addr))
 		push_u64(&a->at, &a->n_at, &a->cap_at, addr);
 }
 
@@ -663,7 +672,7 @@ static void read_code_pointers(struct an *a)
 		push_u64(&a->starts, &a->n_starts, &a->cap_starts, a->dyn[DT_INIT]);
 	if (a->dyn[DT_FINI] && in_exec(a, a->dyn[DT_FINI]))
 		push_u64(&a->starts, &a->n_starts, &a->cap_starts, a->dyn[DT_FINI]);
-	if (a->is_pie_or_lib)
+	if (a->is_pie_or_lib || !a->full)
 		return;
 	for (size_t i = 0; i < a->n_load; i++) {
 		const GElf_Phdr *p = &a->load[i];
@@ -718,6 +727,9 @@ static int x86_const(const cs_insn *insn, unsigned fam, int64_t *v)
 }
 
 struct x86_state {
+	uint64_t seg_lo;	/* the segment's start */
+	uint64_t bars[8];	/* the ends of the last barriers, a ring */
+	unsigned n_bars;
 	uint64_t movsxd4;	/* where the last movslq from a scaled index was, 0: none */
 	long pad;		/* the event or barrier padding extends, -1: none */
 	int pad_is_bar;
@@ -761,10 +773,53 @@ static uint64_t x86_slot(const struct an *a, const struct xd_insn *d, uint64_t e
 
 static void bar_after(struct an *a, uint64_t end, struct x86_state *st)
 {
+	st->bars[st->n_bars++ % ARRAY_SIZE(st->bars)] = end;
+	st->movsxd4 = 0;
+	if (!a->full)
+		return;
 	add_bar(a, end);
 	st->pad = a->n_bar - 1;
 	st->pad_is_bar = 1;
-	st->movsxd4 = 0;
+}
+
+/*
+ * Without the graph, a site's number is read from a barrier some way
+ * before it (an instruction boundary of this sweep): the newest at least
+ * READ_BACK bytes back, or the oldest the ring holds, or the segment's
+ * start.
+ */
+#define READ_BACK 256
+
+static uint64_t read_from(const struct x86_state *st, uint64_t addr)
+{
+	uint64_t best = st->seg_lo;
+	unsigned n = st->n_bars < ARRAY_SIZE(st->bars) ? st->n_bars : ARRAY_SIZE(st->bars);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t b = st->bars[(st->n_bars - 1 - i) % ARRAY_SIZE(st->bars)];
+
+		if (b + READ_BACK <= addr)
+			return b > best ? b : best;
+		if (b <= addr)
+			best = b;
+	}
+	return best;
+}
+
+static int is_syscall_slot(const struct an *a, uint64_t slot)
+{
+	for (int i = 0; i < a->n_syscall_slot; i++)
+		if (a->syscall_slot[i] == slot)
+			return 1;
+	return 0;
+}
+
+static int is_syscall_stub(const struct an *a, uint64_t addr)
+{
+	for (int i = 0; i < a->n_syscall_stub; i++)
+		if (a->syscall_stub[i] == addr)
+			return 1;
+	return 0;
 }
 
 /* What one decoded instruction adds: events, barriers, padding. */
@@ -785,7 +840,7 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 	st->pad = -1;
 	if (d->map == 1) {
 		if (d->op == 0x05 || d->op == 0x34) {
-			e = add_ev(a, EV_SYS, addr, end, 0);
+			e = add_ev(a, EV_SYS, addr, end, a->full ? 0 : read_from(st, addr));
 			e->foreign = a->class64 && d->op == 0x34;
 		} else if (d->op >= 0x80 && d->op <= 0x8f) {
 			if (a->full)
@@ -799,10 +854,16 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 		return;
 	switch (d->op) {
 	case 0xe8:
-		e = add_ev(a, EV_CALL, addr, end, (end + d->imm) & mask);
+		st->movsxd4 = 0;
+		t = (end + d->imm) & mask;
+		if (!a->full) {
+			if (is_syscall_stub(a, t))
+				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
+			return;
+		}
+		e = add_ev(a, EV_CALL, addr, end, t);
 		st->pad = e - a->ev;
 		st->pad_is_bar = 0;
-		st->movsxd4 = 0;
 		return;
 	case 0xe9:
 	case 0xeb:
@@ -820,7 +881,7 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 		return;
 	case 0xcd:
 		if ((d->imm & 0xff) == 0x80) {
-			e = add_ev(a, EV_SYS, addr, end, 0);
+			e = add_ev(a, EV_SYS, addr, end, a->full ? 0 : read_from(st, addr));
 			/* int 0x80 in 64-bit code is the i386 ABI: its numbers
 			 * are not this file's; unknown rather than misnamed. */
 			e->foreign = a->class64;
@@ -849,20 +910,25 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 	case 2: case 3:
 		if (!a->class64 && d->seg == 0x65 && d->mod == 0 && d->base == XD_NONE && d->disp == 0x10) {
 			/* i386 glibc enters the kernel through the vDSO. */
-			add_ev(a, EV_SYS, addr, end, 0);
+			add_ev(a, EV_SYS, addr, end, a->full ? 0 : read_from(st, addr));
 			return;
 		}
 		t = d->mod != 3 ? x86_slot(a, d, end) : 0;
+		st->movsxd4 = 0;
+		if (!a->full) {
+			if (t && is_syscall_slot(a, t))
+				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
+			return;
+		}
 		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end, t);
 		st->pad = e - a->ev;
 		st->pad_is_bar = 0;
-		st->movsxd4 = 0;
 		return;
 	case 4: case 5:
 		t = d->mod != 3 ? x86_slot(a, d, end) : 0;
-		if (t) {
+		if (t && a->full) {
 			add_ev(a, EV_SLOTJMP, addr, end, t);
-		} else if (a->full) {
+		} else if (!t && a->full) {
 			/* Jump tables stay in their function. */
 			int table = (d->mod != 3 && d->index != XD_NONE && d->base == XD_NONE &&
 				     d->scale == (a->class64 ? 8 : 4)) ||
@@ -878,20 +944,108 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 
 static __thread csh x86_handle[2];
 
+/* Code is read in chunks of this; see file_backed(). */
+#define PAGEOUT_CHUNK (8u << 20)
+
+/* Whether addr lies in a private mapping of a file, whose clean pages
+ * MADV_DONTNEED drops and a later read faults back in (on anonymous
+ * memory it would zero them). */
+static int file_backed(const void *addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int ret = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, ino = 0;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &ino) == 4 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
+			ret = ino != 0 && perms[3] == 'p';
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/* Drops the file pages of the whole chunks in [*done, p) (a->drop). */
+static void drop_upto(const struct an *a, const unsigned char **done, const unsigned char *p)
+{
+	uintptr_t from = ((uintptr_t)*done + PAGEOUT_CHUNK - 1) & ~(uintptr_t)(PAGEOUT_CHUNK - 1);
+	uintptr_t to = (uintptr_t)p & ~(uintptr_t)(PAGEOUT_CHUNK - 1);
+
+	if (!a->drop || to <= from)
+		return;
+	madvise((void *)from, to - from, MADV_DONTNEED);
+	*done = (const unsigned char *)to;
+}
+
+static void add_stub(struct an *a, uint64_t addr)
+{
+	if (a->n_syscall_stub < (int)ARRAY_SIZE(a->syscall_stub))
+		a->syscall_stub[a->n_syscall_stub++] = addr;
+}
+
+/*
+ * The PLT stubs of syscall(), found before the sweep (lld puts .plt after
+ * .text): jmp *slot(%rip) (ff 25), i386's jmp *slot (ff 25, absolute) or
+ * jmp *off(%ebx) (ff a3), with a bnd prefix or an endbr64 before them.
+ */
+static void find_syscall_stubs(struct an *a)
+{
+	for (size_t s = 0; s < a->n_exec && a->n_syscall_slot; s++) {
+		uint64_t lo = a->exec[s].lo, n = a->exec[s].hi - lo;
+		const unsigned char *p = at_addr(a, lo, n), *q, *done = p;
+
+		for (q = p; p && (q = memchr(q, 0xff, n - (q - p))) && q + 6 <= p + n; q++) {
+			uint64_t at = lo + (q - p), slot;
+			int32_t disp;
+
+			drop_upto(a, &done, q);
+			if (q[1] != 0x25 && !(q[1] == 0xa3 && !a->class64))
+				continue;
+			memcpy(&disp, q + 2, 4);
+			slot = q[1] == 0xa3 ? a->pltgot + disp : a->class64 ? at + 6 + disp : (uint32_t)disp;
+			if (!is_syscall_slot(a, slot))
+				continue;
+			add_stub(a, at);
+			if (q > p && q[-1] == 0xf2)
+				add_stub(a, --at);
+			if (at - lo >= 4 && !memcmp(p + (at - lo) - 4, "\xf3\x0f\x1e\xfa", 4))
+				add_stub(a, at - 4);
+		}
+	}
+}
+
 static int x86_decode(struct an *a)
 {
 	struct xd_insn d;
+
+	a->drop = a->size >= 4 * PAGEOUT_CHUNK && file_backed(a->raw);
+	if (!a->full)
+		find_syscall_stubs(a);
 
 	for (size_t s = 0; s < a->n_exec; s++) {
 		uint64_t addr = a->exec[s].lo;
 		const unsigned char *code = at_addr(a, addr, a->exec[s].hi - addr);
 		size_t left = a->exec[s].hi - addr;
-		struct x86_state st = { .pad = -1 };
+		struct x86_state st = { .seg_lo = addr, .pad = -1 };
+		const unsigned char *done = code;
 
 		if (!code)
 			continue;
 		while (left) {
 			int n = xd_decode(code, left, a->class64, &d);
+
+			/* The code of a large binary is read once: its pages
+			 * are dropped as the sweep leaves them, so that two
+			 * workers on 300 MB binaries stay small (the few
+			 * functions read again fault back in). */
+			if (((uintptr_t)code & (PAGEOUT_CHUNK - 1)) < 16)
+				drop_upto(a, &done, code);
 
 			if (n > 0) {
 				x86_one(a, &d, addr, &st);
@@ -1166,6 +1320,21 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 
 /* The constant in register reg (0: rax, 7: rdi) before the instruction at
  * addr in node n, or -1; f caches the last function run. */
+static int32_t cp_range(struct an *a, uint64_t lo, uint64_t hi, uint64_t addr, int reg, struct cp_fn *f)
+{
+	long i;
+
+	if (f->lo != lo || f->hi != hi) {
+		cp_release(f);
+		if (cp_run(a, lo, hi, f))
+			return -1;
+	}
+	i = cp_index(f, addr);
+	if (i < 0 || f->in[i][reg] == V_NONE)
+		return -1;
+	return f->in[i][reg];
+}
+
 static int32_t cp_value(struct an *a, long n, uint64_t addr, int reg, struct cp_fn *f)
 {
 	uint64_t hi;
@@ -1291,7 +1460,8 @@ static void build_graph(struct an *a, struct graph *g)
 		switch (e->kind) {
 		case EV_SYS:
 			if (!e->foreign)
-				e->val = cp_value(a, from, e->addr, 0, &cp);
+				e->val = a->full ? cp_value(a, from, e->addr, 0, &cp)
+						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
 			a->out->n_sites++;
 			a->out->n_unknown_sites += e->val < 0;
 			if (e->val < 0 && getenv("PKDBG"))
@@ -1340,6 +1510,9 @@ static void build_graph(struct an *a, struct graph *g)
 			if (a->full)
 				edge(g, from, ind);
 			continue;
+		case EV_SCALL:
+			arg = a->class64 ? cp_range(a, e->target, ev_end(e), e->addr, 7, &cp) : -1;
+			goto counted;
 		case EV_AT:
 			/* Code whose address a function takes is code it
 			 * may have called: the callback it registers
@@ -1355,6 +1528,7 @@ syscall_call:
 		/* syscall(SYS_x, ...): the number is the first argument
 		 * (i386 passes it on the stack: unknown there). */
 		arg = a->class64 ? cp_value(a, from, e->addr, 7, &cp) : -1;
+counted:
 		a->out->n_sites++;
 		a->out->n_unknown_sites += arg < 0;
 		if (from >= 0)
@@ -1683,6 +1857,10 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *
 	read_symtab(&a);
 	read_relocs(&a, has_dynamic);
 	qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
+	for (size_t i = 0; i < a.n_slots; i++)
+		if (a.slots[i].kind == SLOT_IMPORT && is_syscall_import(&a, a.slots[i].value) &&
+		    a.n_syscall_slot < (int)ARRAY_SIZE(a.syscall_slot))
+			a.syscall_slot[a.n_syscall_slot++] = a.slots[i].addr;
 	read_code_pointers(&a);
 	if (a.eh.e_entry && in_exec(&a, a.eh.e_entry))
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.eh.e_entry);
