@@ -758,16 +758,16 @@ static void add_bar(struct an *a, uint64_t at)
 
 /* The slot a memory operand reads: rip-relative, absolute, or (i386 PIC)
  * relative to the GOT in ebx. 0 when it is none of those. */
-static uint64_t x86_slot(const struct an *a, const struct xd_insn *d, uint64_t end)
+static uint64_t x86_slot(const struct an *a, const unsigned char *p, const struct xd_insn *d, uint64_t end)
 {
 	if (d->index != XD_NONE)
 		return 0;
 	if (d->rip_rel)
-		return end + d->disp;
+		return end + xd_disp(p, d);
 	if (d->base == XD_NONE)
-		return (uint64_t)d->disp & (a->class64 ? ~0ull : 0xffffffffull);
+		return (uint64_t)xd_disp(p, d) & (a->class64 ? ~0ull : 0xffffffffull);
 	if (!a->class64 && d->base == 3 && a->pltgot)
-		return a->pltgot + d->disp;
+		return a->pltgot + xd_disp(p, d);
 	return 0;
 }
 
@@ -823,7 +823,7 @@ static int is_syscall_stub(const struct an *a, uint64_t addr)
 }
 
 /* What one decoded instruction adds: events, barriers, padding. */
-static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct x86_state *st)
+static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *d, uint64_t addr, struct x86_state *st)
 {
 	uint64_t mask = a->class64 ? ~0ull : 0xffffffffull, end = addr + d->len, t;
 	int pad = (d->map == 0 && (d->op == 0x90 || d->op == 0xcc)) || (d->map == 1 && d->op == 0x1f);
@@ -844,7 +844,7 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 			e->foreign = a->class64 && d->op == 0x34;
 		} else if (d->op >= 0x80 && d->op <= 0x8f) {
 			if (a->full)
-				add_ev(a, EV_JMP, addr, end, (end + d->imm) & mask);
+				add_ev(a, EV_JMP, addr, end, (end + xd_imm(p, d)) & mask);
 		} else if (d->op == 0x0b) {
 			bar_after(a, end, st);
 		}
@@ -855,7 +855,7 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 	switch (d->op) {
 	case 0xe8:
 		st->movsxd4 = 0;
-		t = (end + d->imm) & mask;
+		t = (end + xd_imm(p, d)) & mask;
 		if (!a->full) {
 			if (is_syscall_stub(a, t))
 				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
@@ -868,19 +868,19 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 	case 0xe9:
 	case 0xeb:
 		if (a->full)
-			add_ev(a, EV_JMP, addr, end, (end + d->imm) & mask);
+			add_ev(a, EV_JMP, addr, end, (end + xd_imm(p, d)) & mask);
 		bar_after(a, end, st);
 		return;
 	case 0x70 ... 0x7f:
 	case 0xe0 ... 0xe3:
 		if (a->full)
-			add_ev(a, EV_JMP, addr, end, (end + d->imm) & mask);
+			add_ev(a, EV_JMP, addr, end, (end + xd_imm(p, d)) & mask);
 		return;
 	case 0xc2: case 0xc3: case 0xca: case 0xcb: case 0xf4: case 0xcf:
 		bar_after(a, end, st);
 		return;
 	case 0xcd:
-		if ((d->imm & 0xff) == 0x80) {
+		if ((xd_imm(p, d) & 0xff) == 0x80) {
 			e = add_ev(a, EV_SYS, addr, end, a->full ? 0 : read_from(st, addr));
 			/* int 0x80 in 64-bit code is the i386 ABI: its numbers
 			 * are not this file's; unknown rather than misnamed. */
@@ -888,8 +888,8 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 		}
 		return;
 	case 0x8d:
-		if (a->full && d->rip_rel && in_exec(a, end + d->disp))
-			add_ev(a, EV_AT, addr, end, end + d->disp);
+		if (a->full && d->rip_rel && in_exec(a, end + xd_disp(p, d)))
+			add_ev(a, EV_AT, addr, end, end + xd_disp(p, d));
 		return;
 	case 0x63:
 		if (d->rex & 8 && d->has_sib && d->scale == 4)
@@ -897,8 +897,8 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 		return;
 	case 0x68: case 0xb8 ... 0xbf: case 0xc7:
 		/* Immediates of a non-PIE file may be code addresses. */
-		if (a->full && !a->is_pie_or_lib && (d->op != 0xc7 || d->mod == 3) && in_exec(a, d->imm & mask))
-			add_ev(a, EV_AT, addr, end, d->imm & mask);
+		if (a->full && !a->is_pie_or_lib && (d->op != 0xc7 || d->mod == 3) && in_exec(a, xd_imm(p, d) & mask))
+			add_ev(a, EV_AT, addr, end, xd_imm(p, d) & mask);
 		return;
 	case 0xff:
 		break;
@@ -908,12 +908,12 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 	/* ff /2 /3: call; /4 /5: jmp, through a register or memory. */
 	switch (d->reg & 7) {
 	case 2: case 3:
-		if (!a->class64 && d->seg == 0x65 && d->mod == 0 && d->base == XD_NONE && d->disp == 0x10) {
+		if (!a->class64 && d->seg == 0x65 && d->mod == 0 && d->base == XD_NONE && xd_disp(p, d) == 0x10) {
 			/* i386 glibc enters the kernel through the vDSO. */
 			add_ev(a, EV_SYS, addr, end, a->full ? 0 : read_from(st, addr));
 			return;
 		}
-		t = d->mod != 3 ? x86_slot(a, d, end) : 0;
+		t = d->mod != 3 ? x86_slot(a, p, d, end) : 0;
 		st->movsxd4 = 0;
 		if (!a->full) {
 			if (t && is_syscall_slot(a, t))
@@ -925,7 +925,7 @@ static void x86_one(struct an *a, const struct xd_insn *d, uint64_t addr, struct
 		st->pad_is_bar = 0;
 		return;
 	case 4: case 5:
-		t = d->mod != 3 ? x86_slot(a, d, end) : 0;
+		t = d->mod != 3 ? x86_slot(a, p, d, end) : 0;
 		if (t && a->full) {
 			add_ev(a, EV_SLOTJMP, addr, end, t);
 		} else if (!t && a->full) {
@@ -1024,6 +1024,7 @@ static int x86_decode(struct an *a)
 {
 	struct xd_insn d;
 
+	xd_init();
 	a->drop = a->size >= 4 * PAGEOUT_CHUNK && file_backed(a->raw);
 	if (!a->full)
 		find_syscall_stubs(a);
@@ -1048,7 +1049,7 @@ static int x86_decode(struct an *a)
 				drop_upto(a, &done, code);
 
 			if (n > 0) {
-				x86_one(a, &d, addr, &st);
+				x86_one(a, code, &d, addr, &st);
 			} else {
 				/* Not an instruction: step over a byte. */
 				n = 1;

@@ -4,247 +4,274 @@
  * displacement and immediate, and nothing else; no mnemonics, no operand
  * lists. It exists for speed: capstone with operand details decodes 4 to
  * 5 MB of code a second on these machines (libc's 1.8 MB of code took
- * 0.4 s), ten times slower than xz hands a scan its bytes, while the
- * call graph needs only each instruction's length and, for a few kinds
- * (calls, jumps, returns, lea, syscall), its target. capstone still
- * decodes, with details, the few functions that hold a syscall site, to
- * find the number (sys_analyze.c).
+ * 0.4 s), ten times slower than xz hands a scan its bytes, while the call
+ * graph needs only each instruction's length and, for a few kinds (calls,
+ * jumps, returns, lea, syscall), a target. capstone still decodes, with
+ * details, the few functions that hold a syscall site, to find the number
+ * (sys_analyze.c). Displacements and immediates are located, not read:
+ * the few instructions that need them read them (xd_disp(), xd_imm()).
  *
  * The tables follow the Intel SDM's opcode maps (volume 2, appendix A).
  */
 #include "analyzer/sys_x86.h"
 
+#include <pthread.h>
 #include <string.h>
 
-/* One-byte opcodes with a ModRM byte. */
-static const uint8_t modrm0[256 / 8] = {
-	/* 00-3f: the ALU groups, xx0-xx3 of each 8 */
-	0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
-	/* 40-7f: 62 63 69 6b */
-	0x00, 0x00, 0x00, 0x00, 0x0c, 0x0a, 0x00, 0x00,
-	/* 80-bf: 80-8f */
-	0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	/* c0-ff: c0 c1 c4 c5 c6 c7, d0-d3, d8-df, f6 f7, fe ff */
-	0xf3, 0x00, 0x0f, 0xff, 0x00, 0x00, 0xc0, 0xc0,
+/* Per one-byte opcode: what follows it. */
+enum {
+	F_MODRM = 1,
+	F_IMM8 = 2,
+	F_IMMZ = 4,	/* 16 or 32 bits by operand size */
+	F_IMM16 = 8,
+	F_SPECIAL = 16,	/* b8-bf, a0-a3, c8, 9a, ea, f6, f7: see imm_special() */
+	F_PREFIX = 32,
+	F_BAD64 = 64,	/* invalid in 64-bit mode */
 };
 
-/* Two-byte (0f xx) opcodes without a ModRM byte. */
-static int no_modrm1(uint8_t op)
+static uint8_t op0[256], op1[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void set(uint8_t *t, int lo, int hi, uint8_t f)
 {
-	switch (op) {
-	case 0x05: case 0x06: case 0x07: case 0x08: case 0x09: case 0x0b: case 0x0e:
-	case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: case 0x37:
-	case 0x77: case 0xa0: case 0xa1: case 0xa2: case 0xa8: case 0xa9: case 0xaa:
-		return 1;
-	}
-	return (op >= 0x80 && op <= 0x8f) || (op >= 0xc8 && op <= 0xcf);
+	for (int i = lo; i <= hi; i++)
+		t[i] |= f;
 }
 
-static int bit(const uint8_t *t, uint8_t op)
+static void init_tables(void)
 {
-	return t[op / 8] >> (op % 8) & 1;
+	for (int b = 0; b < 0x40; b += 8) {
+		set(op0, b, b + 3, F_MODRM);
+		op0[b + 4] |= F_IMM8;
+		op0[b + 5] |= F_IMMZ;
+	}
+	set(op0, 0x62, 0x63, F_MODRM);
+	op0[0x69] |= F_MODRM | F_IMMZ;
+	op0[0x6b] |= F_MODRM | F_IMM8;
+	op0[0x68] |= F_IMMZ;
+	op0[0x6a] |= F_IMM8;
+	set(op0, 0x70, 0x7f, F_IMM8);
+	set(op0, 0x80, 0x8f, F_MODRM);
+	op0[0x80] |= F_IMM8;
+	op0[0x81] |= F_IMMZ;
+	op0[0x82] |= F_IMM8;
+	op0[0x83] |= F_IMM8;
+	set(op0, 0xa0, 0xa3, F_SPECIAL);
+	op0[0xa8] |= F_IMM8;
+	op0[0xa9] |= F_IMMZ;
+	set(op0, 0xb0, 0xb7, F_IMM8);
+	set(op0, 0xb8, 0xbf, F_SPECIAL);
+	op0[0xc0] |= F_MODRM | F_IMM8;
+	op0[0xc1] |= F_MODRM | F_IMM8;
+	op0[0xc2] |= F_IMM16;
+	set(op0, 0xc4, 0xc5, F_MODRM);
+	op0[0xc6] |= F_MODRM | F_IMM8;
+	op0[0xc7] |= F_MODRM | F_IMMZ;
+	op0[0xc8] |= F_SPECIAL;
+	op0[0xca] |= F_IMM16;
+	op0[0xcd] |= F_IMM8;
+	set(op0, 0xd0, 0xd3, F_MODRM);
+	op0[0xd4] |= F_IMM8;
+	op0[0xd5] |= F_IMM8;
+	set(op0, 0xd8, 0xdf, F_MODRM);
+	set(op0, 0xe0, 0xe7, F_IMM8);
+	op0[0xe8] |= F_IMMZ;
+	op0[0xe9] |= F_IMMZ;
+	op0[0x9a] |= F_SPECIAL;
+	op0[0xea] |= F_SPECIAL;
+	op0[0xeb] |= F_IMM8;
+	op0[0xf6] |= F_MODRM | F_SPECIAL;
+	op0[0xf7] |= F_MODRM | F_SPECIAL;
+	set(op0, 0xfe, 0xff, F_MODRM);
+	for (int b = 0x26; b <= 0x3e; b += 8)
+		op0[b] |= F_PREFIX;
+	op0[0x64] |= F_PREFIX;
+	op0[0x65] |= F_PREFIX;
+	op0[0x66] |= F_PREFIX;
+	op0[0x67] |= F_PREFIX;
+	op0[0xf0] |= F_PREFIX;
+	op0[0xf2] |= F_PREFIX;
+	op0[0xf3] |= F_PREFIX;
+	{
+		static const uint8_t bad[] = { 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f,
+					       0x60, 0x61, 0xce, 0xd4, 0xd5, 0xd6, 0x9a, 0xea };
+
+		for (size_t i = 0; i < sizeof(bad); i++)
+			op0[bad[i]] |= F_BAD64;
+	}
+
+	set(op1, 0x00, 0xff, F_MODRM);
+	{
+		static const uint8_t none[] = { 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x0e, 0x30, 0x31, 0x32, 0x33,
+						0x34, 0x35, 0x37, 0x77, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa };
+
+		for (size_t i = 0; i < sizeof(none); i++)
+			op1[none[i]] &= ~F_MODRM;
+	}
+	for (int b = 0x80; b <= 0x8f; b++)
+		op1[b] = F_IMMZ;
+	for (int b = 0xc8; b <= 0xcf; b++)
+		op1[b] = 0;
+	{
+		static const uint8_t imm8[] = { 0x70, 0x71, 0x72, 0x73, 0xa4, 0xac, 0xba, 0xc2, 0xc4, 0xc5, 0xc6, 0x0f };
+
+		for (size_t i = 0; i < sizeof(imm8); i++)
+			op1[imm8[i]] |= F_IMM8;
+	}
 }
 
-/* The immediate's size of a one-byte opcode; z: 2 or 4 by operand size. */
-static int imm0(uint8_t op, int z, int mode64, int rexw, int p67, uint8_t reg)
+void xd_init(void)
 {
-	if (op < 0x40 && (op & 7) == 4)
-		return 1;
-	if (op < 0x40 && (op & 7) == 5)
-		return z;
-	if (op >= 0x70 && op <= 0x7f)
-		return 1;
-	if (op >= 0xb0 && op <= 0xb7)
-		return 1;
-	if (op >= 0xb8 && op <= 0xbf)
-		return rexw ? 8 : z;
-	if (op >= 0xe0 && op <= 0xe7)
-		return 1;
-	switch (op) {
-	case 0x6a: case 0x6b: case 0x80: case 0x82: case 0x83: case 0xa8: case 0xc0: case 0xc1:
-	case 0xc6: case 0xcd: case 0xd4: case 0xd5: case 0xeb:
-		return 1;
-	case 0x68: case 0x69: case 0x81: case 0xa9: case 0xc7: case 0xe8: case 0xe9:
-		return z;
-	case 0xc2: case 0xca:
-		return 2;
-	case 0xc8:
-		return 3;
-	case 0x9a: case 0xea:
-		return mode64 ? -1 : z + 2;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
-		return mode64 ? (p67 ? 4 : 8) : (p67 ? 2 : 4);
-	case 0xf6:
-		return reg < 2 ? 1 : 0;
-	case 0xf7:
-		return reg < 2 ? z : 0;
-	}
-	return 0;
-}
-
-static int imm1(uint8_t op, int z)
-{
-	if (op >= 0x80 && op <= 0x8f)
-		return z;
-	switch (op) {
-	case 0x70: case 0x71: case 0x72: case 0x73: case 0xa4: case 0xac: case 0xba:
-	case 0xc2: case 0xc4: case 0xc5: case 0xc6: case 0x0f:
-		return 1;
-	}
-	return 0;
+	pthread_once(&tables_once, init_tables);
 }
 
 static int64_t sx(const uint8_t *p, int n)
 {
 	switch (n) {
 	case 1: return (int8_t)p[0];
-	case 2: return (int16_t)(p[0] | p[1] << 8);
-	case 4: return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-	case 8: {
-		uint64_t v = 0;
-
-		for (int i = 7; i >= 0; i--)
-			v = v << 8 | p[i];
-		return (int64_t)v;
-	}
+	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+	case 8: { int64_t v; memcpy(&v, p, 8); return v; }
 	}
 	return 0;
 }
 
-/* ModRM, SIB and displacement from p (at most n bytes); returns the bytes
- * used, or -1. */
-static int modrm(const uint8_t *p, size_t n, struct xd_insn *d, int mode64, int addr16)
+int64_t xd_disp(const uint8_t *p, const struct xd_insn *d)
 {
-	size_t k = 1;
-	uint8_t m;
+	return sx(p + d->disp_off, d->disp_size);
+}
 
-	if (n < 1)
-		return -1;
-	m = p[0];
-	d->has_modrm = 1;
+int64_t xd_imm(const uint8_t *p, const struct xd_insn *d)
+{
+	return sx(p + d->imm_off, d->imm_size);
+}
+
+/* ModRM, SIB and displacement at p[i], at most max; returns the index
+ * after them, or 0. */
+static inline size_t modrm(const uint8_t *p, size_t i, size_t max, struct xd_insn *d, int mode64, int addr16)
+{
+	uint8_t m, rmb;
+
+	if (i >= max)
+		return 0;
+	m = p[i++];
 	d->mod = m >> 6;
 	d->reg = (m >> 3 & 7) | (d->rex & 4 ? 8 : 0);
-	d->rm = (m & 7) | (d->rex & 1 ? 8 : 0);
+	rmb = m & 7;
+	d->rm = rmb | (d->rex & 1 ? 8 : 0);
 	if (d->mod == 3)
-		return 1;
+		return i;
 	if (addr16) {
-		if (d->mod == 0 && (m & 7) == 6)
-			d->disp_size = 2;
-		else if (d->mod == 1)
-			d->disp_size = 1;
-		else if (d->mod == 2)
-			d->disp_size = 2;
-	} else {
-		if ((m & 7) == 4) {
-			if (n < 2)
-				return -1;
-			d->has_sib = 1;
-			d->scale = 1 << (p[1] >> 6);
-			d->index = (p[1] >> 3 & 7) | (d->rex & 2 ? 8 : 0);
-			d->base = (p[1] & 7) | (d->rex & 1 ? 8 : 0);
-			k = 2;
-			if (d->mod == 0 && (p[1] & 7) == 5) {
-				d->disp_size = 4;
-				d->base = XD_NONE;
-			}
-			if (d->index == 4)
-				d->index = XD_NONE;
-		} else if (d->mod == 0 && (m & 7) == 5) {
-			d->disp_size = 4;
-			d->rip_rel = mode64;
+		d->disp_size = d->mod == 1 ? 1 : (d->mod == 2 || (d->mod == 0 && rmb == 6)) ? 2 : 0;
+		d->base = d->rm;
+	} else if (rmb == 4) {
+		uint8_t sib;
+
+		if (i >= max)
+			return 0;
+		sib = p[i++];
+		d->has_sib = 1;
+		d->scale = 1 << (sib >> 6);
+		d->index = (sib >> 3 & 7) | (d->rex & 2 ? 8 : 0);
+		if (d->index == 4)
+			d->index = XD_NONE;
+		if (d->mod == 0 && (sib & 7) == 5) {
 			d->base = XD_NONE;
-		}
-		if (d->mod == 1)
-			d->disp_size = 1;
-		else if (d->mod == 2)
 			d->disp_size = 4;
-		if (!d->has_sib && !(d->mod == 0 && (m & 7) == 5))
-			d->base = d->rm;
+		} else {
+			d->base = (sib & 7) | (d->rex & 1 ? 8 : 0);
+		}
+	} else if (d->mod == 0 && rmb == 5) {
+		d->disp_size = 4;
+		d->rip_rel = mode64;
+		d->base = XD_NONE;
+	} else {
+		d->base = d->rm;
 	}
-	if (n < k + d->disp_size)
-		return -1;
-	d->disp = sx(p + k, d->disp_size);
-	return k + d->disp_size;
+	if (d->mod == 1)
+		d->disp_size = 1;
+	else if (d->mod == 2)
+		d->disp_size = 4;
+	d->disp_off = i;
+	i += d->disp_size;
+	return i <= max ? i : 0;
+}
+
+/* VEX, EVEX, XOP: from the prefix byte at p[i]. */
+static int vex(const uint8_t *p, size_t i, size_t max, int mode64, struct xd_insn *d)
+{
+	uint8_t b = p[i];
+	int imm = 0;
+
+	if (b == 0xc5) {
+		if (i + 2 >= max)
+			return 0;
+		d->rex = p[i + 1] & 0x80 ? 0 : 4;
+		d->map = 1;
+		i += 2;
+	} else {
+		size_t k = b == 0x62 ? 4 : 3;
+
+		if (i + k >= max)
+			return 0;
+		d->rex = (p[i + 1] & 0x80 ? 0 : 4) | (p[i + 1] & 0x40 ? 0 : 2) | (p[i + 1] & 0x20 ? 0 : 1) |
+			 (p[i + 2] & 0x80 ? 8 : 0);
+		d->map = b == 0x62 ? (p[i + 1] & 7) : (p[i + 1] & 0x1f) + (b == 0x8f ? 0x20 : 0);
+		i += k;
+	}
+	if (!mode64)
+		d->rex = 0;
+	d->vex = 1;
+	d->op = p[i++];
+	if (!(i = modrm(p, i, max, d, mode64, 0)))
+		return 0;
+	if (d->map == 3 || d->map == 0x28 ||
+	    (d->map == 1 && ((d->op >= 0x70 && d->op <= 0x73) || d->op == 0xc2 || (d->op >= 0xc4 && d->op <= 0xc6))))
+		imm = 1;
+	else if (d->map == 0x2a)
+		imm = 4;
+	d->imm_off = i;
+	d->imm_size = imm;
+	if (i + imm > max)
+		return 0;
+	return d->len = i + imm;
 }
 
 int xd_decode(const uint8_t *p, size_t n, int mode64, struct xd_insn *d)
 {
 	size_t i = 0, max = n < 15 ? n : 15;
-	int z, vex = 0, rexw = 0, m, imm;
+	int z, imm = 0;
+	uint8_t f, op;
 
-	memset(d, 0, sizeof(*d));
+	d->map = d->vex = d->rex = d->p66 = d->p67 = d->rep = d->seg = 0;
+	d->mod = 3;
+	d->has_sib = d->rip_rel = d->disp_size = d->imm_size = 0;
 	d->index = d->base = XD_NONE;
-	for (; i < max; i++) {
+	while (i < max && op0[p[i]] & F_PREFIX) {
 		switch (p[i]) {
-		case 0x66: d->p66 = 1; continue;
-		case 0x67: d->p67 = 1; continue;
-		case 0xf0: continue;
-		case 0xf2: case 0xf3: d->rep = p[i]; continue;
-		case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65: d->seg = p[i]; continue;
+		case 0x66: d->p66 = 1; break;
+		case 0x67: d->p67 = 1; break;
+		case 0xf0: break;
+		case 0xf2: case 0xf3: d->rep = p[i]; break;
+		default: d->seg = p[i]; break;
 		}
-		break;
+		i++;
 	}
 	if (i >= max)
 		return 0;
 	if (mode64 && (p[i] & 0xf0) == 0x40) {
 		d->rex = p[i++];
-		rexw = d->rex & 8;
 		if (i >= max)
 			return 0;
 	}
+	op = p[i];
 	/* VEX, EVEX and XOP: in 32-bit code only when the next byte could
 	 * not be a ModRM of les, lds, bound or pop (mod 3). */
-	if ((p[i] == 0xc4 || p[i] == 0xc5 || p[i] == 0x62 || p[i] == 0x8f) && i + 1 < max &&
-	    (mode64 || (p[i + 1] & 0xc0) == 0xc0) && !(p[i] == 0x8f && (p[i + 1] & 0x1f) < 8)) {
-		uint8_t b = p[i];
-
-		if (b == 0xc5) {
-			if (i + 2 >= max)
-				return 0;
-			d->rex = (p[i + 1] & 0x80 ? 0 : 4);
-			d->map = 1;
-			i += 2;
-		} else if (b == 0xc4 || b == 0x8f) {
-			if (i + 3 >= max)
-				return 0;
-			d->rex = (p[i + 1] & 0x80 ? 0 : 4) | (p[i + 1] & 0x40 ? 0 : 2) | (p[i + 1] & 0x20 ? 0 : 1) |
-				 (p[i + 2] & 0x80 ? 8 : 0);
-			d->map = p[i + 1] & 0x1f;
-			if (b == 0x8f)
-				d->map += 0x20;	/* XOP maps 8, 9, 10 */
-			i += 3;
-		} else {
-			if (i + 4 >= max)
-				return 0;
-			d->rex = (p[i + 1] & 0x80 ? 0 : 4) | (p[i + 1] & 0x40 ? 0 : 2) | (p[i + 1] & 0x20 ? 0 : 1) |
-				 (p[i + 2] & 0x80 ? 8 : 0);
-			d->map = p[i + 1] & 0x07;
-			i += 4;
-		}
-		vex = 1;
-		d->op = p[i++];
-		if (!mode64)
-			d->rex = 0;
-		m = modrm(p + i, max - i, d, mode64, 0);
-		if (m < 0)
-			return 0;
-		i += m;
-		imm = 0;
-		if (d->map == 3 || d->map == 0x28 ||
-		    (d->map == 1 && ((d->op >= 0x70 && d->op <= 0x73) || d->op == 0xc2 || (d->op >= 0xc4 && d->op <= 0xc6))))
-			imm = 1;
-		else if (d->map == 0x2a)
-			imm = 4;
-		if (i + imm > max)
-			return 0;
-		d->imm = sx(p + i, imm);
-		d->imm_size = imm;
-		d->vex = vex;
-		d->len = i + imm;
-		return d->len;
-	}
-	z = (d->p66 ? 2 : 4);
-	if (p[i] == 0x0f) {
+	if ((op == 0xc4 || op == 0xc5 || op == 0x62 || op == 0x8f) && i + 1 < max &&
+	    (mode64 || (p[i + 1] & 0xc0) == 0xc0) && !(op == 0x8f && (p[i + 1] & 0x1f) < 8))
+		return vex(p, i, max, mode64, d);
+	z = d->p66 ? 2 : 4;
+	if (op == 0x0f) {
 		if (++i >= max)
 			return 0;
 		if (p[i] == 0x38 || p[i] == 0x3a) {
@@ -252,46 +279,51 @@ int xd_decode(const uint8_t *p, size_t n, int mode64, struct xd_insn *d)
 			if (++i >= max)
 				return 0;
 			d->op = p[i++];
-			m = modrm(p + i, max - i, d, mode64, !mode64 && d->p67);
-			if (m < 0)
+			if (!(i = modrm(p, i, max, d, mode64, !mode64 && d->p67)))
 				return 0;
-			i += m;
-			imm = d->map == 3 ? 1 : 0;
+			imm = d->map == 3;
 		} else {
 			d->map = 1;
 			d->op = p[i++];
-			if (!no_modrm1(d->op)) {
-				m = modrm(p + i, max - i, d, mode64, !mode64 && d->p67);
-				if (m < 0)
-					return 0;
-				i += m;
-			}
-			imm = imm1(d->op, mode64 && d->op >= 0x80 && d->op <= 0x8f ? 4 : z);
+			f = op1[d->op];
+			if (f & F_MODRM && !(i = modrm(p, i, max, d, mode64, !mode64 && d->p67)))
+				return 0;
+			imm = f & F_IMM8 ? 1 : f & F_IMMZ ? (mode64 ? 4 : z) : 0;
 		}
 	} else {
-		d->op = p[i++];
-		if (bit(modrm0, d->op) && !(mode64 && (d->op == 0x62 || d->op == 0xc4 || d->op == 0xc5))) {
-			m = modrm(p + i, max - i, d, mode64, !mode64 && d->p67);
-			if (m < 0)
-				return 0;
-			i += m;
-		}
-		/* In 64-bit code near branches take 32 bits whatever 66 says
-		 * (Intel), and push imm too. */
-		imm = imm0(d->op, (mode64 && (d->op == 0xe8 || d->op == 0xe9 || d->op == 0x68)) ? 4 : z, mode64,
-			   rexw, d->p67, d->reg & 7);
-		if (imm < 0)
+		d->op = op;
+		f = op0[op];
+		i++;
+		if (mode64 && f & F_BAD64)
 			return 0;
-		if (mode64 && (d->op == 0x06 || d->op == 0x07 || d->op == 0x0e || d->op == 0x16 || d->op == 0x17 ||
-			       d->op == 0x1e || d->op == 0x1f || d->op == 0x27 || d->op == 0x2f || d->op == 0x37 ||
-			       d->op == 0x3f || d->op == 0x60 || d->op == 0x61 || d->op == 0xce || d->op == 0xd4 ||
-			       d->op == 0xd5 || d->op == 0xd6))
-			return 0;	/* invalid in 64-bit mode */
+		if (f & F_MODRM && !(i = modrm(p, i, max, d, mode64, !mode64 && d->p67)))
+			return 0;
+		if (f & F_IMM8)
+			imm = 1;
+		else if (f & F_IMMZ)
+			/* In 64-bit code near branches and push imm take 32
+			 * bits whatever 66 says. */
+			imm = mode64 && (op == 0xe8 || op == 0xe9 || op == 0x68) ? 4 : z;
+		else if (f & F_IMM16)
+			imm = 2;
+		else if (f & F_SPECIAL) {
+			if (op >= 0xb8 && op <= 0xbf)
+				imm = d->rex & 8 ? 8 : z;
+			else if (op >= 0xa0 && op <= 0xa3)
+				imm = mode64 ? (d->p67 ? 4 : 8) : (d->p67 ? 2 : 4);
+			else if (op == 0xc8)
+				imm = 3;
+			else if (op == 0x9a || op == 0xea)
+				imm = z + 2;
+			else if (op == 0xf6)
+				imm = (d->reg & 7) < 2 ? 1 : 0;
+			else if (op == 0xf7)
+				imm = (d->reg & 7) < 2 ? z : 0;
+		}
 	}
+	d->imm_off = i;
+	d->imm_size = imm;
 	if (i + imm > max)
 		return 0;
-	d->imm = sx(p + i, imm);
-	d->imm_size = imm;
-	d->len = i + imm;
-	return d->len;
+	return d->len = i + imm;
 }

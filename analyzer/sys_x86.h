@@ -18,12 +18,14 @@ struct xd_insn {
 	uint8_t vex;
 	uint8_t rex;		/* W R X B as in REX (from VEX/EVEX too) */
 	uint8_t p66, p67, rep, seg;	/* seg: the last segment prefix byte, 0 when none */
-	uint8_t has_modrm, mod, reg, rm;
+	uint8_t mod, reg, rm;	/* mod 3 also when there is no ModRM */
 	uint8_t has_sib, scale, index, base;
 	uint8_t rip_rel;
-	uint8_t disp_size, imm_size;
-	int64_t disp, imm;
+	uint8_t disp_off, disp_size, imm_off, imm_size;	/* where in the instruction */
 };
+
+/* Builds the opcode tables; call once before xd_decode() (thread-safe). */
+void xd_init(void);
 
 /*
  * Decodes the instruction at p (n bytes available) in 64-bit mode or not.
@@ -31,5 +33,8 @@ struct xd_insn {
  * run past n).
  */
 int xd_decode(const uint8_t *p, size_t n, int mode64, struct xd_insn *d);
+/* The displacement and the immediate of the instruction d at p. */
+int64_t xd_disp(const uint8_t *p, const struct xd_insn *d);
+int64_t xd_imm(const uint8_t *p, const struct xd_insn *d);
 
 #endif
