@@ -5,25 +5,70 @@
  * whole, so that a package's binaries find the package's own libraries
  * (at the paths the dynamic linker would look) before this machine's.
  */
+#include "analyzer/elf.h"
 #include "analyzer/scan.h"
 #include "analyzer/sys.h"
 #include "common/common.h"
 #include "common/strmap.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Whether this machine holds the library member at path (or its /usr-merge
+ * twin) with the same identity: then its map, if a binary needs it, is
+ * made from that file (once per process, and cached by the same hash), and
+ * the member need not be read for it. An apt cache holds mostly what is
+ * installed, and most of its libraries are nobody's import in a run.
+ */
+static int on_machine(const char *path, const char *hash)
+{
+	char alt[4096], got[33];
+	const char *why;
+	struct stat st;
+	int fd, ret = 0;
+	void *map;
+	Elf *e;
+
+	if (!strncmp(path, "/usr/", 5))
+		snprintf(alt, sizeof(alt), "%s", path);
+	else
+		snprintf(alt, sizeof(alt), "/usr%s", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && (fd = open(alt, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 64)
+		goto out;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		goto out;
+	if ((e = elf_memory(map, st.st_size))) {
+		ret = !elf_identify(e, got, &why) && !strcmp(got, hash);
+		elf_end(e);
+	}
+	munmap(map, st.st_size);
+out:
+	close(fd);
+	return ret;
+}
 
 void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e)
 {
 	const unsigned char *raw;
 	const char *why = NULL;
+	int flags = 0;
 	size_t size;
 
 	if (!r->want_sys)
 		return;
 	raw = (const unsigned char *)elf_rawfile(e, &size);
 	ei->sys = xcalloc(1, sizeof(*ei->sys));
-	if (!raw || sys_analyze(e, raw, size, ei->sys, &why)) {
+	if (ei->soname && strcmp(r->kind, "elf") && on_machine(strpool_get(&r->pool, ei->path), ei->hash))
+		flags |= SYS_NO_MAP;
+	if (!raw || sys_analyze(e, raw, size, flags, ei->sys, &why)) {
 		sys_info_free(ei->sys);
 		free(ei->sys);
 		ei->sys = NULL;

@@ -88,6 +88,7 @@ struct sys_import {
 struct sys_info {
 	enum sys_abi abi;
 	int is_static, is_exec;
+	int no_map;	/* SYS_NO_MAP: exports carry no sets */
 	char *strs;		/* NUL-separated; offset 0 is "" */
 	size_t strs_len, strs_cap;
 	uint32_t soname, rpath, runpath, interp;
@@ -118,11 +119,16 @@ static inline const char *sys_str(const struct sys_info *s, uint32_t off)
 
 /*
  * Analyses the ELF file @e (whose bytes are raw[0..size)) into *out, which
- * the caller frees with sys_info_free(). Returns 0; -1 when the machine
+ * the caller frees with sys_info_free(). With SYS_NO_MAP, a library is
+ * read as an executable is (its syscall sites, no call graph) and marked
+ * no_map: its map is made from the identical file of this machine, when
+ * a binary needs it (sys_resolve.c). Returns 0; -1 when the machine
  * has no decoder yet (AArch64 among them: *why says so) or the file's
  * code cannot be read, with *why set (static storage).
  */
-int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *out, const char **why);
+#define SYS_NO_MAP 1	/* a library whose map is to come from this machine's copy */
+int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out,
+		const char **why);
 void sys_info_free(struct sys_info *s);
 
 /*

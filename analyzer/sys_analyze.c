@@ -1796,7 +1796,7 @@ static void an_release(struct an *a)
 	free(a->exp);
 }
 
-int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *out, const char **why)
+int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out, const char **why)
 {
 	struct an a = { .e = e, .raw = raw, .size = size, .out = out };
 	struct elf_dyn_tables t;
@@ -1855,6 +1855,10 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_info *
 	 * call graph; a dynamically linked executable needs its syscall
 	 * sites, its calls to syscall() and the function starts around them. */
 	a.full = out->has_entry || (out->n_exports && (out->soname || !out->is_exec));
+	if (a.full && !out->is_static && (flags & SYS_NO_MAP)) {
+		a.full = out->has_entry = 0;
+		out->no_map = 1;
+	}
 	read_symtab(&a);
 	read_relocs(&a, has_dynamic);
 	qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);

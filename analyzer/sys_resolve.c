@@ -323,7 +323,7 @@ static const struct sys_map *file_map(struct ctx *c, int fd, size_t size, const 
 			m = NULL;
 		goto out;
 	}
-	if (sys_analyze(e, raw, size, &info, &why))
+	if (sys_analyze(e, raw, size, 0, &info, &why))
 		goto out;
 	if (info.abi == c->abi)
 		m = make_map(c, &info, path, hash);
@@ -349,7 +349,8 @@ static int obj_open(struct ctx *c, const char *path, struct obj *o)
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->path, sizeof(o->path), "%s", path);
-	if (c->m && c->m->lookup && (mi = c->m->lookup(c->m->ctx, path, &mhash))) {
+	/* A member whose identical copy is on this machine is read there. */
+	if (c->m && c->m->lookup && (mi = c->m->lookup(c->m->ctx, path, &mhash)) && !mi->no_map) {
 		if (mi->abi != c->abi || is_in_progress(mhash))
 			return -1;
 		o->map = make_map(c, mi, path, mhash);
@@ -388,6 +389,8 @@ static int try_path(struct ctx *c, const char *path, struct obj *o)
 		const char *h;
 		const struct sys_info *mi = c->m->lookup(c->m->ctx, alt, &h);
 
+		if (mi && mi->no_map)
+			return obj_open(c, alt, o);
 		if (!mi || mi->abi != c->abi || is_in_progress(h))
 			return -1;
 		memset(o, 0, sizeof(*o));
@@ -662,7 +665,7 @@ void sys_resolve(const struct sys_info *s, const char *path, const char *hash, c
 				add_row(rows, sys_name(s->abi, nr), "direct");
 		return;
 	}
-	if (s->soname && s->n_exports) {
+	if (s->soname && s->n_exports && !s->no_map) {
 		const struct sys_map *mm = make_map(&c, s, path, hash);
 
 		note_used(&c, mm);
