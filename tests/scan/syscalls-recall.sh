@@ -113,7 +113,7 @@ for _ in $(seq 100); do
 done
 t_ok "nginx serves under the tracer" test -n "$served"
 for _ in $(seq 20); do
-	curl -sf -o /dev/null "http://127.0.0.1:$port/1m" "http://127.0.0.1:$port/1k"
+	curl -sf -o /dev/null -o /dev/null "http://127.0.0.1:$port/1m" "http://127.0.0.1:$port/1k"
 	curl -s -o /dev/null "http://127.0.0.1:$port/missing"
 done
 kill -QUIT "$(cat "$pre/nginx.pid")"
