@@ -9,17 +9,23 @@
  * starts and, in a static binary, the relocations the linker left there
  * (IRELATIVE).
  *
- * Decoding (the per-architecture part, behind struct sys_arch) turns
- * instructions into a few kinds of events: a syscall site with the number
- * it issues, direct calls and jumps, calls and jumps through a memory
- * slot (the GOT: PLT stubs, -fno-plt calls), indirect ones, and code
- * addresses taken by an instruction. The number of a syscall site is the
- * constant last written to its register (rax; eax for int 0x80) on the
- * straight line of instructions before it, with no call in between: when
- * a branch target lies between that write and the site, every jump to it
- * must carry the same constant, and a call target there (a function's
- * start) makes it unknown. Anything else is unknown, never guessed. A
- * call to libc's syscall() takes its number from edi the same way.
+ * Decoding (the per-architecture part, behind struct sys_arch) sweeps
+ * the code with a length decoder of our own (sys_x86.c: capstone with
+ * operand details reads 4-5 MB/s, a tenth of what xz hands a scan) and
+ * turns instructions into a few kinds of events: a syscall site, direct
+ * calls and jumps, calls and jumps through a memory slot (the GOT: PLT
+ * stubs, -fno-plt calls), indirect ones, and code addresses taken by an
+ * instruction. The number of a syscall site (rax; eax for int 0x80 and
+ * i386's call *%gs:0x10) and the first argument of a call to libc's
+ * syscall() (edi) come from constant propagation over the function that
+ * holds them, decoded again by capstone with details (cp_run(): few
+ * functions hold a site): constants loaded (mov $imm, xor of a register
+ * with itself) and copied between registers along fallthrough and direct
+ * jumps, merged where paths meet; anything else is unknown, never
+ * guessed. A dynamically linked executable needs no call graph (its set
+ * is its sites and its imports'): only its sites and its calls to
+ * syscall() are kept, each read from an instruction boundary of the
+ * sweep some way before it (read_from()).
  *
  * The call graph's nodes are functions, as far as the file tells their
  * starts: symbols (.dynsym, .symtab), the entry point, initialisers,
@@ -114,8 +120,6 @@ struct an {
 	/* Starts of functions, and what they are. */
 	uint64_t *starts;
 	size_t n_starts, cap_starts;
-	uint64_t *ifuncs;	/* IFUNC resolvers */
-	size_t n_ifuncs, cap_ifuncs;
 	uint64_t *noret;	/* functions that do not return (named in .symtab) */
 	size_t n_noret, cap_noret;
 	uint64_t *syscall_fns;	/* a local syscall() (static binaries' .symtab) */
@@ -447,8 +451,6 @@ static void read_dynsym(struct an *a, const struct elf_dyn_tables *t)
 			a->sym_export[i] = s->n_exports++;
 			if (func && in_exec(a, sym.st_value)) {
 				push_u64(&a->starts, &a->n_starts, &a->cap_starts, sym.st_value);
-				if (type == STT_GNU_IFUNC)
-					push_u64(&a->ifuncs, &a->n_ifuncs, &a->cap_ifuncs, sym.st_value);
 			}
 		}
 	}
@@ -498,8 +500,6 @@ static void read_symtab(struct an *a)
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !in_exec(a, sym.st_value))
 				continue;
 			push_u64(&a->starts, &a->n_starts, &a->cap_starts, sym.st_value);
-			if (type == STT_GNU_IFUNC)
-				push_u64(&a->ifuncs, &a->n_ifuncs, &a->cap_ifuncs, sym.st_value);
 			name = elf_strptr(a->e, sh.sh_link, sym.st_name);
 			if (!name)
 				continue;
@@ -559,7 +559,6 @@ static void one_reloc(struct an *a, uint64_t off, unsigned type, uint64_t sym, i
 	default:
 		if (type == (unsigned)irel) {
 			add_slot(a, off, SLOT_RESOLVER, addend);
-			push_u64(&a->ifuncs, &a->n_ifuncs, &a->cap_ifuncs, addend);
 			push_u64(&a->starts, &a->n_starts, &a->cap_starts, addend);
 		}
 	}
@@ -1465,8 +1464,6 @@ static void build_graph(struct an *a, struct graph *g)
 						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
 			a->out->n_sites++;
 			a->out->n_unknown_sites += e->val < 0;
-			if (e->val < 0 && getenv("PKDBG"))
-				fprintf(stderr, "unknown site %#lx\n", (unsigned long)e->addr);
 			if (from >= 0)
 				sys_set_add(&g->local[from], e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
 			sys_set_add(&a->out->direct, e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
@@ -1784,7 +1781,6 @@ static void an_release(struct an *a)
 	free(a->sym_import);
 	free(a->sym_export);
 	free(a->starts);
-	free(a->ifuncs);
 	free(a->noret);
 	free(a->syscall_fns);
 	free(a->at);
@@ -1884,7 +1880,6 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	for (size_t i = 0; i < a.n_at; i++)
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.at[i]);
 	a.n_starts = sort_unique(a.starts, a.n_starts);
-	a.n_ifuncs = sort_unique(a.ifuncs, a.n_ifuncs);
 	a.n_noret = sort_unique(a.noret, a.n_noret);
 	a.n_syscall_fns = sort_unique(a.syscall_fns, a.n_syscall_fns);
 	out->n_nodes = a.n_starts;
