@@ -28,7 +28,7 @@
 
 static const char *const synopsis[] = {
 	"parakit scan [--db FILE] [--jobs N] [--shard K/N] [--json] [--files-from LIST]"
-	" [--max-member SIZE] PATH...",
+	" [--max-member SIZE] [--no-syscalls] PATH...",
 	NULL
 };
 

@@ -202,7 +202,8 @@ static size_t sort_unique(uint64_t *v, size_t n)
 {
 	size_t k = 0;
 
-	qsort(v, n, sizeof(*v), cmp_u64);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])
 			v[k++] = v[i];
@@ -1598,7 +1599,8 @@ counted:
 	}
 out:
 	free(stub);
-	qsort(g->e, g->n_e, sizeof(*g->e), cmp_edge);
+	if (g->n_e)
+		qsort(g->e, g->n_e, sizeof(*g->e), cmp_edge);
 	g->first = xcalloc(g->n + 1, sizeof(*g->first));
 	for (size_t i = 0; i < g->n_e; i++)
 		g->first[g->e[i].from + 1]++;
@@ -1857,7 +1859,8 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	}
 	read_symtab(&a);
 	read_relocs(&a, has_dynamic);
-	qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
+	if (a.n_slots)
+		qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
 	for (size_t i = 0; i < a.n_slots; i++)
 		if (a.slots[i].kind == SLOT_IMPORT && is_syscall_import(&a, a.slots[i].value) &&
 		    a.n_syscall_slot < (int)ARRAY_SIZE(a.syscall_slot))
