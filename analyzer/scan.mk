@@ -26,7 +26,8 @@ LDLIBS   += $(shell pkg-config --libs zlib nettle 2>/dev/null)
 
 # The system call footprint (issue 17): capstone decodes the binaries'
 # code (x86-64 and i386 now; the ELF machine picks the decoder), libseccomp
-# names the system calls of each ABI.
-DEB_PKGS += libcapstone-dev libseccomp-dev
+# names the system calls of each ABI. The recall test traces real programs
+# (nginx under curl's load among them) against their static sets.
+DEB_PKGS += libcapstone-dev libseccomp-dev nginx curl
 CPPFLAGS += $(shell pkg-config --cflags capstone 2>/dev/null)
 LDLIBS   += $(or $(shell pkg-config --libs capstone 2>/dev/null),-lcapstone) -lseccomp
