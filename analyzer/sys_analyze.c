@@ -58,6 +58,7 @@
 #include "common/common.h"
 
 #include <capstone/capstone.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,96 @@ static void read_phdrs(struct an *a)
 			a->exec = xrealloc(a->exec, (a->n_exec + 1) * sizeof(*a->exec));
 			a->exec[a->n_exec++] = (struct range){ ph.p_vaddr, ph.p_vaddr + ph.p_filesz };
 		}
+	}
+}
+
+/*
+ * Code is what executable sections hold, when the file has section
+ * headers: gold and older linkers put the symbol tables, relocations,
+ * .rodata and .eh_frame in the one executable segment with .text (a
+ * sweep of libLLVM's found 650 "syscall sites" in its data). Without
+ * sections, the tables the dynamic section and the program headers place
+ * are cut out of the executable segments (cut_tables()); .rodata stays.
+ */
+static void code_sections(struct an *a)
+{
+	struct range *v = NULL;
+	size_t shnum, n = 0;
+
+	if (elf_getshdrnum(a->e, &shnum) || !shnum)
+		return;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(a->e, scn));) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    !(sh.sh_flags & SHF_ALLOC) || !sh.sh_size)
+			continue;
+		for (size_t i = 0; i < a->n_exec; i++) {
+			uint64_t lo = sh.sh_addr > a->exec[i].lo ? sh.sh_addr : a->exec[i].lo;
+			uint64_t hi = sh.sh_addr + sh.sh_size < a->exec[i].hi ? sh.sh_addr + sh.sh_size : a->exec[i].hi;
+
+			if (lo < hi) {
+				v = xrealloc(v, (n + 1) * sizeof(*v));
+				v[n++] = (struct range){ lo, hi };
+			}
+		}
+	}
+	if (!n) {
+		free(v);
+		return;
+	}
+	free(a->exec);
+	a->exec = v;
+	a->n_exec = n;
+}
+
+/* Takes [lo, hi) out of the code ranges. */
+static void exec_cut(struct an *a, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; lo < hi && i < a->n_exec; i++) {
+		struct range r = a->exec[i];
+
+		if (hi <= r.lo || lo >= r.hi)
+			continue;
+		if (lo > r.lo && hi < r.hi) {
+			a->exec = xrealloc(a->exec, (a->n_exec + 1) * sizeof(*a->exec));
+			memmove(a->exec + i + 2, a->exec + i + 1, (a->n_exec - i - 1) * sizeof(*a->exec));
+			a->exec[i] = (struct range){ r.lo, lo };
+			a->exec[i + 1] = (struct range){ hi, r.hi };
+			a->n_exec++;
+			i++;
+		} else if (lo <= r.lo && hi >= r.hi) {
+			a->exec[i].hi = a->exec[i].lo;	/* empty */
+		} else if (lo <= r.lo) {
+			a->exec[i].lo = hi;
+		} else {
+			a->exec[i].hi = lo;
+		}
+	}
+}
+
+static void cut_tables(struct an *a, const struct elf_dyn_tables *t)
+{
+	size_t shnum, n;
+	const struct { uint64_t addr, size; } tabs[] = {
+		{ a->dyn[DT_SYMTAB], t->sym_size }, { a->dyn[DT_STRTAB], a->dyn[DT_STRSZ] },
+		{ a->dyn[DT_RELA], a->dyn[DT_RELASZ] }, { a->dyn[DT_REL], a->dyn[DT_RELSZ] },
+		{ a->dyn[DT_JMPREL], a->dyn[DT_PLTRELSZ] },
+	};
+
+	if (!elf_getshdrnum(a->e, &shnum) && shnum)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(tabs); i++)
+		if (tabs[i].addr && tabs[i].size)
+			exec_cut(a, tabs[i].addr, tabs[i].addr + tabs[i].size);
+	if (elf_getphdrnum(a->e, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(a->e, i, &ph) && (ph.p_type == PT_GNU_EH_FRAME || ph.p_type == PT_NOTE ||
+						   ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC))
+			exec_cut(a, ph.p_vaddr, ph.p_vaddr + ph.p_memsz);
 	}
 }
 
@@ -731,6 +822,7 @@ struct x86_state {
 	uint64_t bars[8];	/* the ends of the last barriers, a ring */
 	unsigned n_bars;
 	uint64_t movsxd4;	/* where the last movslq from a scaled index was, 0: none */
+	int in_pad;		/* after a barrier, only padding so far */
 	long pad;		/* the event or barrier padding extends, -1: none */
 	int pad_is_bar;
 };
@@ -773,6 +865,7 @@ static uint64_t x86_slot(const struct an *a, const unsigned char *p, const struc
 
 static void bar_after(struct an *a, uint64_t end, struct x86_state *st)
 {
+	st->in_pad = 1;
 	st->bars[st->n_bars++ % ARRAY_SIZE(st->bars)] = end;
 	st->movsxd4 = 0;
 	if (!a->full)
@@ -1024,10 +1117,17 @@ static int x86_decode(struct an *a)
 {
 	struct xd_insn d;
 
+	uint64_t *sync = xmalloc((a->n_starts + 1) * sizeof(*sync));
+	size_t n_sync, k = 0;
+
 	xd_init();
 	a->drop = a->size >= 4 * PAGEOUT_CHUNK && file_backed(a->raw);
 	if (!a->full)
 		find_syscall_stubs(a);
+	/* The starts known before the sweep (symbols, the entry point,
+	 * initialisers) keep it in step. */
+	memcpy(sync, a->starts, a->n_starts * sizeof(*sync));
+	n_sync = sort_unique(sync, a->n_starts);
 
 	for (size_t s = 0; s < a->n_exec; s++) {
 		uint64_t addr = a->exec[s].lo;
@@ -1039,7 +1139,26 @@ static int x86_decode(struct an *a)
 		if (!code)
 			continue;
 		while (left) {
-			int n = xd_decode(code, left, a->class64, &d);
+			int n;
+
+			/* Zeros after a ret or jmp are padding (lld pads
+			 * with them): decoded, a pair would be an add that
+			 * swallows the next function's first byte. */
+			if (st.in_pad && !*code) {
+				code++, left--, addr++;
+				if (st.pad >= 0 && st.pad_is_bar)
+					a->bar[st.pad].hi = addr;
+				else if (st.pad >= 0)
+					a->ev[st.pad].end_delta = addr - a->ev[st.pad].addr;
+				continue;
+			}
+			n = xd_decode(code, left, a->class64, &d);
+			/* A known function start inside an instruction: the
+			 * sweep was out of step; it starts again there. */
+			while (k < n_sync && sync[k] <= addr)
+				k++;
+			if (n > 0 && k < n_sync && sync[k] < addr + n)
+				n = -(int)(sync[k] - addr);
 
 			/* The code of a large binary is read once: its pages
 			 * are dropped as the sweep leaves them, so that two
@@ -1049,17 +1168,21 @@ static int x86_decode(struct an *a)
 				drop_upto(a, &done, code);
 
 			if (n > 0) {
+				st.in_pad &= (d.map == 0 && (d.op == 0x90 || d.op == 0xcc)) || (d.map == 1 && d.op == 0x1f);
 				x86_one(a, code, &d, addr, &st);
 			} else {
-				/* Not an instruction: step over a byte. */
-				n = 1;
+				/* Not an instruction: step over a byte, or to the
+				 * start. */
+				n = n < 0 ? -n : 1;
 				st.pad = -1;
+				st.in_pad = 0;
 			}
 			code += n;
 			left -= n;
 			addr += n;
 		}
 	}
+	free(sync);
 	return 0;
 }
 
@@ -1794,8 +1917,13 @@ static void an_release(struct an *a)
 	free(a->exp);
 }
 
+#define BIG_CODE (32u << 20)
+static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out, const char **why)
 {
+	uint64_t code = 0;
+	int big;
 	struct an a = { .e = e, .raw = raw, .size = size, .out = out };
 	struct elf_dyn_tables t;
 	struct graph g = { 0 };
@@ -1820,6 +1948,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	}
 	out->abi = a.arch->abi;
 	read_phdrs(&a);
+	code_sections(&a);
 	if (!elf_getphdrnum(e, &phnum))
 		for (size_t i = 0; i < phnum; i++) {
 			GElf_Phdr ph;
@@ -1838,6 +1967,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	*why = NULL;
 	if (has_dynamic) {
 		read_dynamic(&a, &t);
+		cut_tables(&a, &t);
 		read_versions(&a, &t);
 		read_dynsym(&a, &t);
 	}
@@ -1870,7 +2000,16 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.eh.e_entry);
 	for (size_t i = 0; i < a.n_exec; i++)
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.exec[i].lo);
+	/* One worker at a time builds the graph of a very large library
+	 * (libLLVM's 58 MB of code take some 200 MB of events and nodes):
+	 * the peak stays one such graph whatever --jobs says. */
+	for (size_t i = 0; i < a.n_exec; i++)
+		code += a.exec[i].hi - a.exec[i].lo;
+	if ((big = a.full && code > BIG_CODE))
+		pthread_mutex_lock(&big_lock);
 	if (a.arch->decode(&a)) {
+		if (big)
+			pthread_mutex_unlock(&big_lock);
 		*why = "cannot start the disassembler";
 		an_release(&a);
 		sys_info_free(out);
@@ -1891,6 +2030,8 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		reach(&a, &g);
 	graph_release(&g);
 	an_release(&a);
+	if (big)
+		pthread_mutex_unlock(&big_lock);
 	return 0;
 }
 

@@ -223,7 +223,8 @@ static int vex(const uint8_t *p, size_t i, size_t max, int mode64, struct xd_ins
 		d->rex = 0;
 	d->vex = 1;
 	d->op = p[i++];
-	if (!(i = modrm(p, i, max, d, mode64, 0)))
+	/* vzeroupper and vzeroall are the only ones without ModRM. */
+	if (!(d->map == 1 && d->op == 0x77) && !(i = modrm(p, i, max, d, mode64, 0)))
 		return 0;
 	if (d->map == 3 || d->map == 0x28 ||
 	    (d->map == 1 && ((d->op >= 0x70 && d->op <= 0x73) || d->op == 0xc2 || (d->op >= 0xc4 && d->op <= 0xc6))))
