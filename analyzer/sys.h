@@ -70,8 +70,13 @@ struct sys_export {
 	uint32_t name, version;	/* in the sys_info's strings; version 0: none */
 	unsigned is_default : 1;
 	struct sys_set set;
-	uint32_t *imports;
+	const uint32_t *imports;	/* one of sys_info.lists, shared */
 	uint32_t n_imports;
+};
+
+struct sys_list {
+	uint32_t *v;
+	uint32_t n;
 };
 
 struct sys_import {
@@ -108,6 +113,8 @@ struct sys_info {
 	size_t n_imports;
 	struct sys_export *exports;
 	size_t n_exports;
+	struct sys_list *lists;		/* the exports' import lists, each once */
+	size_t n_lists;
 	/* Figures for the curious (and the tests). */
 	size_t n_insns, n_nodes, n_sites, n_unknown_sites;
 };
