@@ -29,11 +29,11 @@ with=0 without=0 with_rss=0 without_rss=0
 for r in $(seq "$rounds"); do
 	rm -f "$tmp"/w.db* "$tmp"/o.db*
 	if [ $((r % 2)) -eq 1 ]; then
-		b_time t_o "$parakit" scan --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
-		b_time t_w "$parakit" scan --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
+		b_time t_o "$parakit" scan --json --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
+		b_time t_w "$parakit" scan --json --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
 	else
-		b_time t_w "$parakit" scan --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
-		b_time t_o "$parakit" scan --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
+		b_time t_w "$parakit" scan --json --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
+		b_time t_o "$parakit" scan --json --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
 	fi
 	echo "round $r: without ${t_o} s (${t_o_rss} MB), with ${t_w} s (${t_w_rss} MB)"
 	with=$(awk -v a="$with" -v b="$t_w" 'BEGIN { print a + b }')
@@ -58,7 +58,7 @@ sizes() {
 			printf "%.1f %s %d\n", s / NR, m, NR }'
 }
 
-b_time t_usr "$parakit" scan --jobs 2 --db "$tmp/usr.db" /usr/bin
+b_time t_usr "$parakit" scan --json --jobs 2 --db "$tmp/usr.db" /usr/bin
 echo
 echo "set sizes (syscalls per binary)          mean   median   binaries"
 read -r m md c <<<"$(sizes "$tmp/usr.db" "AND b.elf_type IN ('EXEC', 'DYN') AND b.soname IS NULL")"
