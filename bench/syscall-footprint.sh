@@ -25,19 +25,35 @@ mb=$(xargs -d '\n' du -cb <"$tmp/debs" | tail -1 | awk '{ printf "%.0f", $1 / 1e
 echo "debs: $(wc -l <"$tmp/debs") of $dir ($mb MB)"
 xargs -d '\n' cat <"$tmp/debs" >/dev/null	# warm the page cache
 
-with=0 without=0 with_rss=0 without_rss=0
+# cpu_time VAR CMD...: b_time, and VAR_cpu the user + system seconds (on
+# a shared machine the CPU time moves less with the load than the wall).
+cpu_time() {
+	local var=$1 out
+	shift
+	out=$(mktemp)
+	/usr/bin/time -f '%e %U %S %M' -o "$out" "$@" >/dev/null || true
+	read -r secs user sys kb <"$out"
+	rm -f "$out"
+	printf -v "$var" '%s' "$secs"
+	printf -v "${var}_cpu" '%s' "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
+	printf -v "${var}_rss" '%s' "$((kb / 1024))"
+}
+
+with=0 without=0 with_cpu=0 without_cpu=0 with_rss=0 without_rss=0
 for r in $(seq "$rounds"); do
 	rm -f "$tmp"/w.db* "$tmp"/o.db*
 	if [ $((r % 2)) -eq 1 ]; then
-		b_time t_o "$parakit" scan --json --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
-		b_time t_w "$parakit" scan --json --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
+		cpu_time t_o "$parakit" scan --json --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
+		cpu_time t_w "$parakit" scan --json --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
 	else
-		b_time t_w "$parakit" scan --json --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
-		b_time t_o "$parakit" scan --json --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
+		cpu_time t_w "$parakit" scan --json --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
+		cpu_time t_o "$parakit" scan --json --no-syscalls --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
 	fi
-	echo "round $r: without ${t_o} s (${t_o_rss} MB), with ${t_w} s (${t_w_rss} MB)"
+	echo "round $r: without ${t_o} s, ${t_o_cpu} CPU s (${t_o_rss} MB); with ${t_w} s, ${t_w_cpu} CPU s (${t_w_rss} MB); load $(cut -d' ' -f1-3 /proc/loadavg)"
 	with=$(awk -v a="$with" -v b="$t_w" 'BEGIN { print a + b }')
 	without=$(awk -v a="$without" -v b="$t_o" 'BEGIN { print a + b }')
+	with_cpu=$(awk -v a="$with_cpu" -v b="$t_w_cpu" 'BEGIN { print a + b }')
+	without_cpu=$(awk -v a="$without_cpu" -v b="$t_o_cpu" 'BEGIN { print a + b }')
 	[ "$t_w_rss" -gt "$with_rss" ] && with_rss=$t_w_rss
 	[ "$t_o_rss" -gt "$without_rss" ] && without_rss=$t_o_rss
 done
@@ -46,7 +62,10 @@ echo
 b_row "" "seconds" "vs without"
 b_row "scan --no-syscalls --jobs 2 (baseline)" "$without" "1.000"
 b_row "scan --jobs 2 (with the footprint)" "$with" "$(b_ratio "$with" "$without")"
-echo "goal <= 1.5x: $(b_ratio "$with" "$without")x; peak RSS with ${with_rss} MB (goal < 500 MB), without ${without_rss} MB"
+b_row "the same, CPU seconds: baseline" "$without_cpu" "1.000"
+b_row "the same, CPU seconds: with the footprint" "$with_cpu" "$(b_ratio "$with_cpu" "$without_cpu")"
+echo "goal <= 1.5x: wall $(b_ratio "$with" "$without")x, CPU $(b_ratio "$with_cpu" "$without_cpu")x;" \
+	"peak RSS with ${with_rss} MB (goal < 500 MB), without ${without_rss} MB"
 
 # sizes DB WHERE: "mean median count" of the set sizes of the binaries.
 sizes() {
