@@ -109,6 +109,12 @@ struct sys_info {
 	struct sys_set entry;
 	uint32_t *entry_imports;
 	uint32_t n_entry_imports;
+	/* A library's initialisers and finalisers (DT_INIT, DT_INIT_ARRAY,
+	 * DT_FINI, DT_FINI_ARRAY): what runs when it is loaded or unloaded,
+	 * whatever the program calls (libselinux's statfs in ls). */
+	struct sys_set init;
+	uint32_t *init_imports;
+	uint32_t n_init_imports;
 	struct sys_import *imports;
 	size_t n_imports;
 	struct sys_export *exports;
@@ -148,6 +154,10 @@ struct sys_fn {
 	unsigned is_default : 1;
 	const struct sys_set *set;	/* interned: many functions share one */
 };
+/* A map's initialisers are the function named "" (no symbol has that
+ * name), so that they are cached with the rest. */
+#define SYS_INIT_FN ""
+
 struct sys_map {
 	char hash[33];
 	enum sys_abi abi;

@@ -129,6 +129,8 @@ struct an {
 	/* Address-taken code, and imports whose address is taken. */
 	uint64_t *at;
 	size_t n_at, cap_at;
+	uint64_t *inits;	/* the initialiser and finaliser arrays' entries */
+	size_t n_inits, cap_inits;
 	uint32_t *at_imports;
 	size_t n_at_imports, cap_at_imports;
 	struct slot *slots;
@@ -755,9 +757,10 @@ static void read_code_pointers(struct an *a)
 		for (uint64_t o = 0; arrays[i].addr && o + w <= arrays[i].size && o < (1u << 20); o += w) {
 			uint64_t v;
 
-			if (!word_at(a, arrays[i].addr + o, &v)) {
+			if (!word_at(a, arrays[i].addr + o, &v) && in_exec(a, v)) {
 				add_at(a, v);
 				push_u64(&a->starts, &a->n_starts, &a->cap_starts, v);
+				push_u64(&a->inits, &a->n_inits, &a->cap_inits, v);
 			}
 		}
 	if (a->dyn[DT_INIT] && in_exec(a, a->dyn[DT_INIT]))
@@ -1921,6 +1924,22 @@ static void reach(struct an *a, struct graph *g)
 		share_imports(s, &c.imp[c.comp[n] * iw], g->iw, &s->exports[i], &lists);
 	}
 	free(lists.slot);
+	{
+		uint64_t *bits = xcalloc(iw, sizeof(*bits));
+		uint64_t roots[2] = { a->dyn[DT_INIT], a->dyn[DT_FINI] };
+
+		for (size_t i = 0; i < ARRAY_SIZE(roots) + a->n_inits; i++) {
+			uint64_t r = i < ARRAY_SIZE(roots) ? roots[i] : a->inits[i - ARRAY_SIZE(roots)];
+
+			if (!r || (n = node_of(a, r)) < 0)
+				continue;
+			sys_set_or(&s->init, &c.set[c.comp[n]]);
+			for (size_t q = 0; q < g->iw; q++)
+				bits[q] |= c.imp[c.comp[n] * iw + q];
+		}
+		imports_of(bits, g->iw, &s->init_imports, &s->n_init_imports);
+		free(bits);
+	}
 	if (s->has_entry) {
 		uint64_t *bits = xcalloc(iw, sizeof(*bits));
 		uint64_t roots[4] = { a->eh.e_entry, a->dyn[DT_INIT], a->dyn[DT_FINI], 0 };
@@ -1966,6 +1985,7 @@ static void an_release(struct an *a)
 	free(a->noret);
 	free(a->syscall_fns);
 	free(a->at);
+	free(a->inits);
 	free(a->at_imports);
 	free(a->slots);
 	free(a->ev);
@@ -2103,6 +2123,7 @@ void sys_info_free(struct sys_info *s)
 	free(s->imports);
 	free(s->needed);
 	free(s->entry_imports);
+	free(s->init_imports);
 	free(s->strs);
 	memset(s, 0, sizeof(*s));
 }

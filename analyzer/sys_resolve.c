@@ -606,10 +606,10 @@ static const struct sys_map *make_map(struct ctx *c, const struct sys_info *s, c
 		return NULL;
 	snprintf(in_progress[n_in_progress++], 33, "%s", hash);
 	scope_load(c, s, path, &sc);
-	names = xcalloc(s->n_exports + 1, sizeof(*names));
-	vers = xcalloc(s->n_exports + 1, sizeof(*vers));
-	defs = xcalloc(s->n_exports + 1, sizeof(*defs));
-	fsets = xcalloc(s->n_exports + 1, sizeof(*fsets));
+	names = xcalloc(s->n_exports + 2, sizeof(*names));
+	vers = xcalloc(s->n_exports + 2, sizeof(*vers));
+	defs = xcalloc(s->n_exports + 2, sizeof(*defs));
+	fsets = xcalloc(s->n_exports + 2, sizeof(*fsets));
 	for (size_t i = 0; i < s->n_exports; i++) {
 		const struct sys_export *x = &s->exports[i];
 
@@ -625,7 +625,12 @@ static const struct sys_map *make_map(struct ctx *c, const struct sys_info *s, c
 		for (uint32_t k = 0; k < s->n_entry_imports; k++)
 			sys_set_or(&entry, sc.bound[s->entry_imports[k]]);
 	}
-	m = keep(sys_map_new(hash, s->abi, &sc.objs[0].link, s->n_exports, names, vers, defs, fsets,
+	/* The initialisers, as the function "". */
+	names[s->n_exports] = SYS_INIT_FN;
+	fsets[s->n_exports] = s->init;
+	for (uint32_t k = 0; k < s->n_init_imports; k++)
+		sys_set_or(&fsets[s->n_exports], sc.bound[s->init_imports[k]]);
+	m = keep(sys_map_new(hash, s->abi, &sc.objs[0].link, s->n_exports + 1, names, vers, defs, fsets,
 			     s->has_entry ? &entry : NULL));
 	scope_release(&sc);
 	free(names);
@@ -654,6 +659,7 @@ void sys_resolve(const struct sys_info *s, const char *path, const char *hash, c
 	struct obj interp = { 0 };
 	struct sys_set all;
 	struct scope sc;
+	const struct sys_set **inits;
 	int *counts;
 
 	if (map)
@@ -675,6 +681,14 @@ void sys_resolve(const struct sys_info *s, const char *path, const char *hash, c
 	scope_load(&c, s, path, &sc);
 	if (s->interp && !try_path(&c, sys_str(s, s->interp), &interp) && interp.map->has_entry)
 		loader = interp.map->entry;
+	/* What the libraries' initialisers and finalisers reach, by the
+	 * library's name. */
+	inits = xcalloc(sc.n + 1, sizeof(*inits));
+	for (size_t k = 1; k < sc.n; k++) {
+		const struct sys_fn *f = map_lookup(sc.objs[k].map, SYS_INIT_FN, NULL);
+
+		inits[k] = f ? f->set : NULL;
+	}
 	/* Each syscall once, by the most telling way: direct, else the
 	 * import with the smallest set that reaches it, else the loader. */
 	counts = xcalloc(s->n_imports + 1, sizeof(*counts));
@@ -699,6 +713,9 @@ void sys_resolve(const struct sys_info *s, const char *path, const char *hash, c
 					via = sys_str(s, s->imports[i].name);
 				}
 			}
+			for (size_t k = 1; !via && k < sc.n; k++)
+				if (inits[k] && sys_set_has(inits[k], nr))
+					via = sc.objs[k].map->soname ? sc.objs[k].map->soname : sc.objs[k].name;
 			if (!via && loader && sys_set_has(loader, nr))
 				via = sys_str(s, s->interp);
 		}
@@ -706,5 +723,6 @@ void sys_resolve(const struct sys_info *s, const char *path, const char *hash, c
 			add_row(rows, sys_name(s->abi, nr), via);
 	}
 	free(counts);
+	free(inits);
 	scope_release(&sc);
 }

@@ -70,7 +70,8 @@ CREATE TABLE binary_sys(
 
 -- A binary's set: one row per system call it can issue, and how: 'direct'
 -- (its own code; for a static binary, all it can reach from its entry
--- point), an imported function that reaches it, or the dynamic loader's
+-- point), an imported function that reaches it, a library whose
+-- initialisers or finalisers reach it (its name), or the dynamic loader's
 -- path (what ld.so itself issues). 'unknown' stands for numbers that are
 -- not constant, or imports no library defines.
 CREATE TABLE binary_syscall(
@@ -83,7 +84,7 @@ CREATE INDEX binary_syscall_name ON binary_syscall(syscall);
 
 -- The cache of library maps, by the library's content identity (the hash
 -- binary.hash would have): each exported symbol and the set it reaches,
--- its imports bound. Read back by scan so that a library is analysed once
+-- its imports bound; name '' is its initialisers and finalisers. Read back by scan so that a library is analysed once
 -- per database. Sets are interned: bits is the little-endian bitmap of
 -- syscall numbers (bit 511: unknown), trailing zero bytes cut.
 CREATE TABLE syscall_set(

@@ -6,8 +6,9 @@
 # the same binaries sstripped (read through the program headers), and a
 # library whose exported function reaches getppid through two internal
 # calls and a PLT call into libc, used by a binary that finds it through
-# $ORIGIN loose and through its RUNPATH inside a .deb. A dynamically linked
-# binary's set holds what the dynamic loader issues, by its path.
+# $ORIGIN loose and through its RUNPATH inside a .deb; a library whose
+# constructor issues getpgrp adds it to a binary that links it. The
+# dynamic loader is analysed from its entry point.
 . "$(dirname "$0")/../lib/t.sh"
 t_require gcc readelf sqlite3 truncate dpkg-deb
 
@@ -92,6 +93,29 @@ int main(int argc, char **argv)
 	return fx_entry(argc) == 3;
 }
 EOF
+cat > "$T_TMP/init.c" <<'EOF'
+#include <unistd.h>
+
+/* Runs when the library is loaded, whatever the program calls. */
+__attribute__((constructor)) static void fx_init(void)
+{
+	(void)getpgrp();
+}
+
+int fx_init_unused(void)
+{
+	return 1;
+}
+EOF
+cat > "$T_TMP/useinit.c" <<'EOF'
+int fx_init_unused(void);
+
+int main(int argc, char **argv)
+{
+	(void)argv;
+	return argc > 5 ? fx_init_unused() : 0;
+}
+EOF
 cat > "$T_TMP/static.c" <<'EOF'
 #include <unistd.h>
 
@@ -104,7 +128,9 @@ t_ok "the fixtures build" eval 'gcc -O2 -o "$fx/asm" "$T_TMP/asm.c" &&
 	gcc -O2 -o "$fx/var" "$T_TMP/var.c" &&
 	gcc -O2 -fPIC -shared -Wl,-soname,libfx.so.1 -o "$fx/lib/libfx.so.1" "$T_TMP/lib.c" &&
 	gcc -O2 -o "$fx/use" "$T_TMP/use.c" -L"$fx/lib" -l:libfx.so.1 -Wl,-rpath,"\$ORIGIN/lib" &&
-	gcc -O2 -static -o "$fx/static" "$T_TMP/static.c"'
+	gcc -O2 -static -o "$fx/static" "$T_TMP/static.c" &&
+	gcc -O2 -fPIC -shared -Wl,-soname,libfxinit.so.1 -o "$fx/lib/libfxinit.so.1" "$T_TMP/init.c" &&
+	gcc -O2 -o "$fx/useinit" "$T_TMP/useinit.c" -L"$fx/lib" -l:libfxinit.so.1 -Wl,-rpath,"\$ORIGIN/lib"'
 t_ok "the fixtures run" eval '"$fx/asm" && "$fx/use" && "$fx/static" && "$fx/var"'
 mkdir -p "$T_TMP/ss"
 for f in asm static; do
@@ -155,6 +181,8 @@ t_ok "the static set is not every syscall (it is reached, not listed)" \
 t_like "$(sys "$fx/use")" "getppid	fx_entry" \
 	"use reaches getppid through libfx's fx_entry (two internal calls, a PLT call into libc)"
 t_like "$(sys "$fx/lib/libfx.so.1")" "getppid	getppid" "libfx itself, through its import"
+t_like "$(sys "$fx/useinit")" "getpgrp	libfxinit.so.1" \
+	"useinit reaches getpgrp through libfxinit's constructor, by the library's name"
 
 t_is "$(t_sql "$db" "SELECT count(*) FROM v_syscall_usage WHERE syscall IN ('read', 'io_uring_setup', 'unknown')")" 3 \
 	"v_syscall_usage lists every syscall, unused ones and 'unknown' included"
