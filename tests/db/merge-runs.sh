@@ -17,33 +17,7 @@ tr_require_bpf
 port_libpk
 export XDG_CACHE_HOME=$T_TMP/cache PK_ROUTE=ring
 
-cat > "$T_TMP/rd.c" <<'EOF2'
-/* rd FILE N: reads FILE's first 4 KiB N times and prints a checksum. */
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-int main(int argc, char **argv)
-{
-	char buf[4096];
-	unsigned long sum = 0;
-	int fd, n;
-
-	if (argc != 3 || (fd = open(argv[1], O_RDONLY)) < 0)
-		return 2;
-	n = atoi(argv[2]);
-	for (int i = 0; i < n; i++) {
-		ssize_t r = pread(fd, buf, sizeof(buf), 0);
-
-		for (ssize_t k = 0; k < r; k++)
-			sum += (unsigned char)buf[k];
-	}
-	close(fd);
-	printf("%lu\n", sum);
-	return 0;
-}
-EOF2
+cp "$(dirname "$0")/../report/workload/rd.c" "$T_TMP/rd.c"
 head -c 4096 /dev/urandom > "$T_TMP/data"
 
 # program NAME CFLAGS: a database $T_TMP/NAME.db with NAME traced plain,
