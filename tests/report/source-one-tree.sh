@@ -10,30 +10,7 @@
 t_require sqlite3 gnuplot python3
 
 mkdir -p "$T_TMP/plain/src" "$T_TMP/plain2"
-cat > "$T_TMP/plain/src/io.c" <<'EOF2'
-#include <unistd.h>
-
-int pump(int in, int out)
-{
-	char buf[512];
-	ssize_t n;
-
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			return -1;
-	sleep(1);
-	return n < 0 ? -1 : 0;
-}
-EOF2
-cat > "$T_TMP/plain/src/msg.c" <<'EOF2'
-#include <stdio.h>
-#include <string.h>
-
-void say(const char *s)
-{
-	printf("%s %zu\n", s, strlen(s));
-}
-EOF2
+cp "$(dirname "$0")"/workload/tree/*.c "$T_TMP/plain/src/"
 cp "$T_TMP/plain/src/msg.c" "$T_TMP/plain2/msg.c"
 
 once=$T_TMP/once.db

@@ -10,31 +10,7 @@ t_require sqlite3 gnuplot python3
 
 tree=$T_TMP/tree
 mkdir -p "$tree"
-cat > "$tree/io.c" <<'EOF2'
-#include <stdio.h>
-#include <unistd.h>
-
-int pump(int in, int out)
-{
-	char buf[512];
-	ssize_t n;
-
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			return -1;
-	sleep(1);
-	return n < 0 ? -1 : 0;
-}
-EOF2
-cat > "$tree/msg.c" <<'EOF2'
-#include <stdio.h>
-#include <string.h>
-
-void say(const char *s)
-{
-	printf("%s %zu\n", s, strlen(s));
-}
-EOF2
+cp "$(dirname "$0")"/workload/tree/*.c "$tree/"
 db=$T_TMP/src.db
 t_pk src --db "$db" "$tree"
 t_is "$T_RC" 0 "parakit src exits 0"

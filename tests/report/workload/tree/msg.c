@@ -1,0 +1,7 @@
+#include <stdio.h>
+#include <string.h>
+
+void say(const char *s)
+{
+	printf("%s %zu\n", s, strlen(s));
+}
