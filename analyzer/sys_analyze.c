@@ -1130,7 +1130,8 @@ static int x86_decode(struct an *a)
 		find_syscall_stubs(a);
 	/* The starts known before the sweep (symbols, the entry point,
 	 * initialisers) keep it in step. */
-	memcpy(sync, a->starts, a->n_starts * sizeof(*sync));
+	if (a->n_starts)
+		memcpy(sync, a->starts, a->n_starts * sizeof(*sync));
 	n_sync = sort_unique(sync, a->n_starts);
 
 	for (size_t s = 0; s < a->n_exec; s++) {
