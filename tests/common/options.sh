@@ -10,7 +10,7 @@
 
 # The long options of each command, as their getopt tables had them.
 declare -A longs=(
-	[scan]="db jobs shard json admindir files-from max-member no-syscalls help"
+	[scan]="db jobs shard json admindir files-from max-member syscalls help"
 	[src]="db jobs json build-dir help"
 	[trace]="db no-db output json events buffer count no-offcpu interval duration filter pid no-follow cgroup label work functions latency one-by-one list help"
 	[port]="db build-dir level only diff apply force verify jobs json help"

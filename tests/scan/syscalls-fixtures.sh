@@ -140,7 +140,7 @@ t_is "$(readelf -hW "$T_TMP/ss/static-ss" | sed -n 's/^ *Number of section heade
 	"the sstripped copies have no section headers"
 
 db=$T_TMP/t.db
-t_scan "$db" "$fx" "$T_TMP/ss"
+t_scan "$db" --syscalls "$fx" "$T_TMP/ss"
 t_is "$T_RC" 0 "the scan exits 0"
 
 # sys BINARY: its set, "syscall<TAB>via" lines.
@@ -196,7 +196,7 @@ t_ok "getuid: at least asm and its sstripped copy, two loose files (packages)" \
 gcc -O2 -o "$T_TMP/fxuse" "$T_TMP/use.c" -L"$fx/lib" -l:libfx.so.1 -Wl,--enable-new-dtags,-rpath,/usr/lib/fx
 t_mk_deb "$T_TMP/fx.deb" fxpkg 1.0 "" "" "$T_TMP/fxuse:/usr/bin/fxuse" "$fx/lib/libfx.so.1:/usr/lib/fx/libfx.so.1"
 db2=$T_TMP/deb.db
-t_scan "$db2" "$T_TMP/fx.deb"
+t_scan "$db2" --syscalls "$T_TMP/fx.deb"
 t_is "$T_RC" 0 "the .deb scans"
 t_is "$(t_sql "$db2" "SELECT via FROM v_syscalls WHERE package = 'fxpkg' AND member_path = '/usr/bin/fxuse'
 	AND syscall = 'getppid'")" fx_entry "packaged: getppid through fx_entry, the library found inside the package"

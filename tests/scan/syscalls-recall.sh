@@ -38,7 +38,7 @@ recall()
 	run=$(t_sql "$tdb" "SELECT max(run_id) FROM v_trace_runs")
 	exes=$(t_sql "$tdb" "SELECT DISTINCT exe FROM v_trace_processes WHERE run_id = $run AND exe IS NOT NULL")
 	# shellcheck disable=SC2086
-	t_scan "$sdb" $exes
+	t_scan "$sdb" --syscalls $exes
 	if [ "$T_RC" -ne 0 ]; then
 		t_fail "$name: the scan of $(echo $exes) exits 0"
 		t_diag "$(head -5 "$T_ERR")"
@@ -123,7 +123,7 @@ run=$(t_sql "$tdb" "SELECT max(run_id) FROM v_trace_runs")
 t_sql "$tdb" "SELECT syscall FROM v_trace_syscalls WHERE run_id = $run AND calls > 0 AND syscall <> 'execve'" |
 	sort -u > "$T_TMP/traced"
 NGINX=$(command -v nginx)
-t_scan "$sdb" "$NGINX"
+t_scan "$sdb" --syscalls "$NGINX"
 t_sql "$sdb" "SELECT syscall FROM v_syscalls WHERE member_path = '$NGINX'" | sort -u > "$T_TMP/static"
 t_is "$(comm -23 "$T_TMP/traced" "$T_TMP/static" | tr '\n' ' ')" "" \
 	"nginx under load: all $(wc -l < "$T_TMP/traced") traced syscalls are in the static set of $(wc -l < "$T_TMP/static")"
