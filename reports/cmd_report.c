@@ -144,7 +144,7 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	report_metrics(&r.corpus);
 	if (report_scan_sections(&r) || report_trace_sections(&r) || report_pairs_sections(&r) ||
-	    report_src_sections(&r))
+	    report_functions_sections(&r) || report_src_sections(&r))
 		goto out;
 	if (report_plot_run(&r.plot))
 		goto out;

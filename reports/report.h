@@ -5,8 +5,9 @@
  * fills tables (report_table.c writes each as CSV and JSON, and as an HTML
  * table), draws the charts with gnuplot (report_plot.c) and writes the page
  * (report_html.c). The scan sections are report_scan.c's, the traces
- * report_trace.c's, the runs of one program side by side report_pairs.c's
- * and the source report_src.c's.
+ * report_trace.c's, the runs of one program side by side report_pairs.c's,
+ * the functions traced programs call report_functions.c's and the source
+ * report_src.c's.
  *
  * The database is read through the stable v_* views and the tables of
  * db/migrations/002-scan.sql only.
@@ -176,7 +177,7 @@ enum report_tab {
 	T_CORPUS, T_SCAN_RUNS, T_SCAN_ERRORS, T_FUNCTIONS, T_THRESHOLDS, T_CATEGORIES,
 	T_PLAN, T_MILESTONES, T_NONPOSIX, T_PACKAGES, T_TRACE_RUNS, T_TRACE_SYSCALLS,
 	T_TRACE_BLOCKING, T_TRACE_CLASSES, T_PAIRS, T_PAIR_URING, T_PAIR_IO, T_PAIR_DECISIONS,
-	T_SRC_FUNCTIONS, T_SRC_FILES, T_COUNT
+	T_SRC_FUNCTIONS, T_SRC_FILES, T_FN_PROGRAMS, T_FN_CALLS, T_COUNT
 };
 
 struct report_chart {
@@ -199,6 +200,7 @@ struct report_ctx {
 	long long trace_runs;
 	long long src_sites;	/* POSIX call sites found by parakit src */
 	size_t pair_programs;	/* programs among the trace runs */
+	size_t fn_programs;	/* binaries traced by trace --functions */
 	int small;		/* fewer than REPORT_DISTRIBUTION_MIN packages */
 	size_t used_funcs;	/* catalogue functions some package imports */
 };
@@ -209,6 +211,9 @@ int report_trace_sections(struct report_ctx *r);
 int report_src_sections(struct report_ctx *r);
 /* Before and after per program (report_pairs.c); after the trace sections. */
 int report_pairs_sections(struct report_ctx *r);
+/* Linked and called per traced program (report_functions.c); after the
+ * scan sections, whose shares it reads. */
+int report_functions_sections(struct report_ctx *r);
 /* Queues a chart: caption is a printf format whose arguments are ours
  * (numbers, fixed words) or escaped by the caller. */
 int report_chart_add(struct report_ctx *r, const char *section, const char *fmt, ...)

@@ -213,6 +213,27 @@ static void pairs_body(FILE *f, struct report_ctx *r)
 	fputs("</section>\n", f);
 }
 
+static void functions_body(FILE *f, struct report_ctx *r)
+{
+	section(f, "functions", "Functions linked and called");
+	fprintf(f, "<p>%zu program%s traced by <code>parakit trace --functions</code>: per program, the "
+		   "POSIX functions it links (its imports, when <code>parakit scan</code> saw the binary), "
+		   "how many of them it called, those it links and never called, and those it called "
+		   "through a path the scan did not see in it (a library it loaded with "
+		   "<code>dlopen</code>). Beside each function, the share of the distribution's packages "
+		   "that link it (this database's scan when it holds a distribution, else the published "
+		   "data, as the last column says): a function a program calls often but few packages "
+		   "link is one a compatibility layer cannot leave out for that program.</p>\n",
+		r->fn_programs, r->fn_programs == 1 ? "" : "s");
+	report_table_html(f, &r->tab[T_FN_PROGRAMS], 0);
+	fputs("<h3>Hottest calls, then the functions linked and never called</h3>\n<p>Per program, the "
+	      "functions it called, most calls first (time with <code>--latency</code>), then the "
+	      "functions it links and never called. Calls from the executable are those a call "
+	      "tracer on the program's own PLT (<code>ltrace</code>) would see.</p>\n", f);
+	report_table_html(f, &r->tab[T_FN_CALLS], 1000);
+	fputs("</section>\n", f);
+}
+
 static void src_body(FILE *f, struct report_ctx *r)
 {
 	section(f, "source", "Source: where the calls are");
@@ -248,6 +269,8 @@ static void write_page(FILE *f, struct report_ctx *r)
 		      "<li><a href=\"#nonposix\">Not POSIX</a>", f);
 		if (r->trace_runs)
 			fputs("<li><a href=\"#pairs\">Before and after</a><li><a href=\"#traces\">Traces</a>", f);
+		if (r->fn_programs)
+			fputs("<li><a href=\"#functions\">Functions called</a>", f);
 		if (r->src_sites)
 			fputs("<li><a href=\"#source\">Source</a>", f);
 		fputs("</ol></nav>\n", f);
@@ -258,6 +281,8 @@ static void write_page(FILE *f, struct report_ctx *r)
 		      "href=\"#nonposix\">Not POSIX</a><li><a href=\"#packages\">Per package</a>", f);
 		if (r->trace_runs)
 			fputs("<li><a href=\"#pairs\">Before and after</a><li><a href=\"#traces\">Traces</a>", f);
+		if (r->fn_programs)
+			fputs("<li><a href=\"#functions\">Functions called</a>", f);
 		if (r->src_sites)
 			fputs("<li><a href=\"#source\">Source</a>", f);
 		fputs("</ol></nav>\n", f);
@@ -289,6 +314,8 @@ static void write_page(FILE *f, struct report_ctx *r)
 		pairs_body(f, r);
 		trace_body(f, r);
 	}
+	if (r->fn_programs)
+		functions_body(f, r);
 	if (r->src_sites)
 		src_body(f, r);
 	fprintf(f, "<footer><p>Made by <code>parakit report</code> from the database's stable views and "

@@ -10,6 +10,7 @@ PARAKIT_SRCS += \
 	reports/cmd_report.c \
 	reports/report_corpus.c \
 	reports/report_escape.c \
+	reports/report_functions.c \
 	reports/report_html.c \
 	reports/report_metrics.c \
 	reports/report_pairs.c \
