@@ -551,6 +551,58 @@ static __always_inline struct trace_fn_stat *fn_stat(__u32 bin, __u32 fn)
 	return s;
 }
 
+/*
+ * Whether the call that returns to ret went to the function at ip, or to
+ * another function that jumped to it (glibc's stat and fstat end in a jump
+ * to fstatat, reallocarray to realloc, realloc(NULL) to malloc: the
+ * return address is the caller's in both cases). Decodes the call before
+ * ret: `call rel32` to a PLT stub (`jmp *GOT`, after an endbr64 and a bnd
+ * prefix where present) or `call *GOT(%rip)` (-fno-plt), and compares the
+ * GOT slot, bound by now (lazy binding fills it before it jumps), with the
+ * function's entry (the probe may sit past leading VEX instructions).
+ * Returns 0 only when the slot names another function; 1 for anything it
+ * cannot decode (a call through a register, a direct call, a local
+ * function that jumps on: ltrace counts those too).
+ */
+static __always_inline int fn_called_here(__u64 ret, __u64 entry)
+{
+	__u8 c[6], p[11];
+	__u64 got = 0, slot = 0;
+	__s32 d;
+
+	if (bpf_probe_read_user(c, sizeof(c), (void *)(ret - 6)))
+		return 1;
+	if (c[1] == 0xe8) {
+		__u64 t;
+
+		__builtin_memcpy(&d, &c[2], 4);
+		t = ret + (__s64)d;
+		if (t == entry)
+			return 1;
+		if (bpf_probe_read_user(p, sizeof(p), (void *)t))
+			return 1;
+		/* ltrace's breakpoint (int3) over a stub's first byte. */
+		if ((p[0] == 0xff || p[0] == 0xcc) && p[1] == 0x25) {
+			__builtin_memcpy(&d, &p[2], 4);
+			got = t + 6 + (__s64)d;
+		} else if (p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa) {
+			if (p[4] == 0xf2 && p[5] == 0xff && p[6] == 0x25) {
+				__builtin_memcpy(&d, &p[7], 4);
+				got = t + 11 + (__s64)d;
+			} else if (p[4] == 0xff && p[5] == 0x25) {
+				__builtin_memcpy(&d, &p[6], 4);
+				got = t + 10 + (__s64)d;
+			}
+		}
+	} else if (c[0] == 0xff && c[1] == 0x15) {
+		__builtin_memcpy(&d, &c[2], 4);
+		got = ret + (__s64)d;
+	}
+	if (!got || bpf_probe_read_user(&slot, sizeof(slot), (void *)got))
+		return 1;
+	return slot == entry;
+}
+
 static __always_inline int fn_enter(struct pt_regs *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -580,7 +632,7 @@ static __always_inline int fn_enter(struct pt_regs *ctx)
 	s = fn_stat(t->fn_bin, si->fn);
 	if (!s)
 		return 0;
-	if (ret - bias >= si->text_lo && ret - bias < si->text_hi) {
+	if ((ret - bias >= si->text_lo && ret - bias < si->text_hi) || !fn_called_here(ret, ip - si->skip)) {
 		__sync_fetch_and_add(&s->internal, 1);
 	} else {
 		__sync_fetch_and_add(&s->calls, 1);

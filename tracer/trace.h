@@ -52,8 +52,9 @@ struct trace_errno_key {
 struct trace_fn_site_info {
 	__u32 fn;
 	__u32 flags;
-	__u64 vaddr;		/* of the function in its file */
+	__u64 vaddr;		/* of the probe in its file */
 	__u64 text_lo, text_hi;	/* the file's executable segments, same base */
+	__u64 skip;		/* the probe's distance past the function's entry */
 };
 
 /* Calls of a function by the processes running one binary. */

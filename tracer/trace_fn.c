@@ -430,6 +430,7 @@ static int link_lib(struct tracer *t, struct trace_fn_set *s, struct trace_fn_pr
 			.vaddr = site->vaddr,
 			.text_lo = s->libs[lib].text_lo,
 			.text_hi = s->libs[lib].text_hi,
+			.skip = site->skip,
 		};
 		__u32 key = i;
 

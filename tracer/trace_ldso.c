@@ -477,6 +477,7 @@ static long add_site(struct trace_fn_set *s, uint32_t lib, size_t i, const char 
 	uint64_t vaddr = d->value;
 	struct trace_fn_site *site;
 	int64_t off;
+	uint32_t entry_skip = 0;
 	long at;
 
 	if (!wanted(s, function))
@@ -504,6 +505,7 @@ static long add_site(struct trace_fn_set *s, uint32_t lib, size_t i, const char 
 		}
 		vaddr += skip;
 		off += skip;
+		entry_skip = skip;
 	}
 	at = site_at(s, lib, vaddr);
 	if (at >= 0) {
@@ -534,6 +536,7 @@ static long add_site(struct trace_fn_set *s, uint32_t lib, size_t i, const char 
 	site->lib = lib;
 	site->vaddr = vaddr;
 	site->offset = off;
+	site->skip = entry_skip;
 	site->ifunc = d->type == STT_GNU_IFUNC;
 	return s->n_sites++;
 }

@@ -190,6 +190,7 @@ struct trace_fn_site {
 	uint32_t lib;		/* index in libs */
 	uint32_t fn;		/* index in functions */
 	uint64_t vaddr, offset;	/* of the probe in the file (past leading VEX instructions) */
+	uint32_t skip;		/* the VEX instructions skipped: vaddr - the entry */
 	int ifunc;		/* an IFUNC: the implementation our libc picked */
 	int attached;		/* set by the tracer: 1, or -1 when the kernel refused it */
 };
