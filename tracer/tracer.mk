@@ -22,7 +22,7 @@ PARAKIT_SRCS += \
 
 DEB_PKGS += clang llvm bpftool libbpf-dev libseccomp-dev linux-libc-dev \
 	strace sqlite3 nginx-light curl procps \
-	binutils gzip jq
+	binutils gzip jq ltrace sed tar coreutils
 
 TRACE_LIBS := libbpf libseccomp
 CPPFLAGS += $(shell pkg-config --cflags $(TRACE_LIBS) 2>/dev/null)
