@@ -12,83 +12,19 @@ tr_require_bpf
 db=$T_TMP/t.db
 R=20
 
-# The workers run as nobody: they must reach the files.
-chmod 755 "$T_TMP"
-pre=$T_TMP/nginx
-mkdir -p "$pre/html" "$pre/tmp"
-head -c 65536 /dev/urandom > "$pre/html/f"
-chmod -R a+rX "$pre"
-
-# wait_for FILE REGEX: until FILE holds a line matching REGEX (10 s).
-wait_for()
-{
-	for _ in $(seq 100); do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# start_nginx PORT: nginx in the foreground of a background job ($master),
-# until it serves.
-start_nginx()
-{
-	cat > "$pre/nginx.conf" <<-EOF
-	daemon off;
-	master_process on;
-	worker_processes 2;
-	pid $pre/nginx.pid;
-	error_log $pre/error.log;
-	events { worker_connections 64; }
-	http {
-		access_log off;
-		sendfile on;
-		client_body_temp_path $pre/tmp/body;
-		proxy_temp_path $pre/tmp/proxy;
-		fastcgi_temp_path $pre/tmp/fastcgi;
-		uwsgi_temp_path $pre/tmp/uwsgi;
-		scgi_temp_path $pre/tmp/scgi;
-		server { listen 127.0.0.1:$1; root $pre/html; }
-	}
-	EOF
-	nginx -p "$pre" -e "$pre/error.log" -c "$pre/nginx.conf" </dev/null >/dev/null 2>&1 &
-	master=$!
-	for _ in $(seq 100); do
-		kill -0 $master 2>/dev/null || return 1
-		[ "$(pgrep -P $master | wc -l)" -eq 2 ] &&
-			curl -sf -o /dev/null "http://127.0.0.1:$1/f" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-started=
-for _ in 1 2 3 4 5; do
-	port=$((20000 + RANDOM % 40000))
-	start_nginx $port && { started=1; break; }
-	kill $master 2>/dev/null
-	wait $master 2>/dev/null
-done
-if [ -z "$started" ]; then
-	echo "Bail out! nginx does not start: $(tail -3 "$pre/error.log" 2>/dev/null)"
-	exit 1
-fi
-trap '[ -n "$master" ] && kill $master 2>/dev/null; t_cleanup' EXIT
-mpid=$master
-workers=$(pgrep -P $master | sort -n | tr '\n' ',' | sed 's/,$//')
+tr_nginx_start
+master=$TR_NGINX port=$TR_PORT workers=$TR_WORKERS mpid=$TR_NGINX
 
 "$PARAKIT" trace -p $master --events --db "$db" -o "$T_TMP/out" 2>"$T_TMP/err" &
 pk=$!
-t_ok "attached" wait_for "$T_TMP/err" "^parakit trace: tracing"
+t_ok "attached" tr_wait_for "$T_TMP/err" "^parakit trace: tracing"
 t_like "$(cat "$T_TMP/err")" "tracing 3 processes \(1 given, 2 descendants\) and their future children" \
 	"says it traces the master and its 2 workers"
 for i in $(seq $R); do
 	curl -sf -o /dev/null "http://127.0.0.1:$port/f" || echo "request $i failed" >> "$T_TMP/curl.err"
 done
 t_is "$(cat "$T_TMP/curl.err" 2>/dev/null)" "" "$R requests served"
-kill -QUIT $master
-wait $master
-master=
+tr_nginx_stop
 rc=0
 wait $pk || rc=$?
 t_is "$rc" 0 "the trace ends by itself when nginx has shut down"

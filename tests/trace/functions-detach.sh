@@ -17,17 +17,6 @@ tr_guard_start
 IFS=$'\t' read -r lib off < <(tr_site read)
 t_ok "read's probe site in libc ($lib $off)" test -n "$off"
 
-# ids KIND PID: the ids of the programs, links (read from parakit PID's own
-# descriptors, so that another run beside this test's is not taken for
-# ours) or perf events of parakit PID, as a JSON array.
-ids()
-{
-	case $1 in
-	prog|link) grep -h "^$1_id:" /proc/"$2"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un | jq -cs . ;;
-	perf) bpftool -j perf | jq -c --argjson p "$2" '[.[] | select(.pid == $p) | .fd]' ;;
-	esac
-}
-
 # uretprobe_pending PID: whether a return address on the stack of PID's
 # blocked system call leads to the kernel's return probe trampoline.
 uretprobe_pending()
@@ -66,7 +55,7 @@ for how in multi one-by-one; do
 	b=$(tr_code_byte "$TR_SIBLING" "$lib" "$off")
 	t_ok "$how: the bash loop beside it has none ($b)" test -n "$b" -a "$b" != cc
 	t_ok "$how: cat's read returns through the return probe's trampoline" uretprobe_pending $cpid
-	progs=$(ids prog $ppid) links=$(ids link $ppid) perfs=$(ids perf $ppid)
+	progs=$(tr_pk_ids prog $ppid) links=$(tr_pk_ids link $ppid) perfs=$(tr_pk_ids perf $ppid)
 	t_ok "$how: bpftool lists the run's programs ($progs)" test "$progs" != "[]"
 	if [ $how = multi ]; then
 		t_ok "$how: bpftool lists the run's links ($links)" test "$links" != "[]"
@@ -85,11 +74,9 @@ for how in multi one-by-one; do
 	wait $cpid || rc=$?
 	t_is "$rc" 0 "$how: cat, in a probed read when the trace ended, reads on and exits 0"
 	t_is "$(paste -sd' ' "$T_TMP/cat.$how")" "one two three" "$how: and copies everything"
-	left=0
-	for id in $(jq -r '.[]' <<< "$progs"); do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
-	for id in $(jq -r '.[]' <<< "$links"); do bpftool link show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+	left=$(($(tr_ids_left prog "$progs") + $(tr_ids_left link "$links")))
 	t_is "$left" 0 "$how: none of the run's programs ($progs) and links is left"
-	t_is "$(ids perf $ppid)" "[]" "$how: no perf event of the run is left"
+	t_is "$(tr_pk_ids perf $ppid)" "[]" "$how: no perf event of the run is left"
 	t_like "$(cat "$T_TMP/out.$how")" ' read$' "$how: cat's reads were counted"
 	t_ok "$how: no sanitizer report from parakit" \
 		not grep -Eq 'runtime error:|Sanitizer|SUMMARY: ' "$T_TMP/err.$how"

@@ -160,3 +160,93 @@ tr_live_ids()
 		grep -h "^$1_id:" /proc/"$pid"/fdinfo/* 2>/dev/null
 	done | awk '{ print $2 }' | sort -un | jq -cs .
 }
+
+# tr_pk_ids KIND PID: the ids of the BPF programs (prog) or links (link)
+# that parakit PID holds, read from its own descriptors (so that another
+# run beside it is not taken for its), or its perf events (perf), as a
+# JSON array.
+tr_pk_ids()
+{
+	case $1 in
+	prog|link) grep -h "^$1_id:" /proc/"$2"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un | jq -cs . ;;
+	perf) bpftool -j perf | jq -c --argjson p "$2" '[.[] | select(.pid == $p) | .fd]' ;;
+	esac
+}
+
+# tr_ids_left KIND IDS: how many of the programs (prog) or links (link)
+# IDS (a JSON array) still exist.
+tr_ids_left()
+{
+	local id left=0
+	for id in $(jq -r '.[]' <<< "$2"); do
+		bpftool "$1" show id "$id" >/dev/null 2>&1 && left=$((left + 1))
+	done
+	echo $left
+}
+
+# tr_nginx_start: nginx under $T_TMP/nginx, a master and two workers on a
+# free port of 127.0.0.1, in the foreground of a background job, once it
+# serves $T_TMP/nginx/html/f (64 KiB). Sets TR_NGINX (the master's pid),
+# TR_PORT and TR_WORKERS ("pid,pid"), and an EXIT trap that stops it.
+# The workers run as nobody: the files are made readable to them.
+tr_nginx_start()
+{
+	local pre=$T_TMP/nginx
+	chmod 755 "$T_TMP"
+	mkdir -p "$pre/html" "$pre/tmp"
+	head -c 65536 /dev/urandom > "$pre/html/f"
+	chmod -R a+rX "$pre"
+	for _ in 1 2 3 4 5; do
+		TR_PORT=$((20000 + RANDOM % 40000))
+		tr_nginx_try && break
+		kill "$TR_NGINX" 2>/dev/null
+		wait "$TR_NGINX" 2>/dev/null
+		TR_NGINX=
+	done
+	if [ -z "$TR_NGINX" ]; then
+		echo "Bail out! nginx does not start: $(tail -3 "$pre/error.log" 2>/dev/null)"
+		exit 1
+	fi
+	trap '[ -n "$TR_NGINX" ] && kill "$TR_NGINX" 2>/dev/null; tr_guard_stop; t_cleanup' EXIT
+	TR_WORKERS=$(pgrep -P "$TR_NGINX" | sort -n | tr '\n' ',' | sed 's/,$//')
+}
+
+tr_nginx_try()
+{
+	local pre=$T_TMP/nginx
+	cat > "$pre/nginx.conf" <<-EOF
+	daemon off;
+	master_process on;
+	worker_processes 2;
+	pid $pre/nginx.pid;
+	error_log $pre/error.log;
+	events { worker_connections 64; }
+	http {
+		access_log off;
+		sendfile on;
+		client_body_temp_path $pre/tmp/body;
+		proxy_temp_path $pre/tmp/proxy;
+		fastcgi_temp_path $pre/tmp/fastcgi;
+		uwsgi_temp_path $pre/tmp/uwsgi;
+		scgi_temp_path $pre/tmp/scgi;
+		server { listen 127.0.0.1:$TR_PORT; root $pre/html; }
+	}
+	EOF
+	nginx -p "$pre" -e "$pre/error.log" -c "$pre/nginx.conf" </dev/null >/dev/null 2>&1 &
+	TR_NGINX=$!
+	for _ in $(seq 100); do
+		kill -0 "$TR_NGINX" 2>/dev/null || return 1
+		[ "$(pgrep -P "$TR_NGINX" | wc -l)" -eq 2 ] &&
+			curl -sf -o /dev/null "http://127.0.0.1:$TR_PORT/f" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tr_nginx_stop: a graceful shutdown (SIGQUIT), waited for.
+tr_nginx_stop()
+{
+	kill -QUIT "$TR_NGINX"
+	wait "$TR_NGINX"
+	TR_NGINX=
+}
