@@ -58,19 +58,13 @@ nginx=$(PATH=$PATH:/usr/sbin command -v nginx)
 
 # The source and the original build, as tests/port/tinyproxy.sh makes them
 # (the same cache, under its lock while it is read).
-cache=$O/cache/tinyproxy
-mkdir -p "$cache"
-exec 9> "$cache/.lock"
-flock 9
-port_apt_source tinyproxy "$cache" || { echo "bench/port-tinyproxy.sh: apt-get source tinyproxy failed:" >&2; tail -5 "$cache/apt.log" >&2; exit 1; }
-tree=$PORT_SRC
-orig=$cache/orig
-if [ ! -f "$orig/.built" ]; then
-	rm -rf "$orig"
-	mkdir -p "$orig"
-	(cd "$orig" && "$tree/configure" && bear -- make -j2) > "$cache/orig.log" 2>&1 && touch "$orig/.built"
-fi
-[ -f "$orig/.built" ] || { echo "bench/port-tinyproxy.sh: the original does not build:" >&2; tail -5 "$cache/orig.log" >&2; exit 1; }
+rc=0
+port_tinyproxy "$O/cache/tinyproxy" || rc=$?
+case $rc in
+1) echo "bench/port-tinyproxy.sh: apt-get source tinyproxy failed:" >&2; tail -5 "$O/cache/tinyproxy/apt.log" >&2; exit 1 ;;
+2) echo "bench/port-tinyproxy.sh: the original does not build:" >&2; tail -5 "$O/cache/tinyproxy/orig.log" >&2; exit 1 ;;
+esac
+tree=$PORT_SRC orig=$PORT_ORIG
 mkdir -p "$tmp/orig"
 cp "$orig/src/tinyproxy" "$tmp/orig/tinyproxy"
 

@@ -17,7 +17,8 @@
 #    (CLOCK_MONOTONIC and its CPU time, as bench/trace-overhead.sh), plain,
 #    under parakit trace --functions (every function of libc probed),
 #    with --latency, under a bpftrace uprobe one-liner counting getppid,
-#    and under ltrace -c (fewer calls: it stops the process per call).
+#    and under ltrace -c (fewer calls: it stops the process per call);
+#    and the floor: the uprobe alone, with a program that does nothing.
 # 3. Per process: parakit's probes are each traced process's own (uprobe
 #    links filtered by process), made as the process forks, and as it
 #    executes a file with libraries it has none on, while it waits: a shell
@@ -150,6 +151,11 @@ percall()
 	bpftrace -e "uprobe:$LIBC:getppid { @ = count(); }" -c "/usr/bin/env LD_LIBRARY_PATH=$tmp/lib $tmp/loop $CALLS" \
 		> "$tmp/r" 2>&1
 	R[bpftrace]="${R[bpftrace]:-} $(nspc "$tmp/r")"
+	# The floor: the same uprobe with a program that does nothing (a
+	# filter no process passes): the kernel's trap and its single step.
+	bpftrace -e "uprobe:$LIBC:getppid /pid == 0/ { @ = count(); }" \
+		-c "/usr/bin/env LD_LIBRARY_PATH=$tmp/lib $tmp/loop $CALLS" > "$tmp/r" 2>&1
+	R[floor]="${R[floor]:-} $(nspc "$tmp/r")"
 }
 
 declare -A P
@@ -207,9 +213,10 @@ printf '| %-40s | %12s | %12s | %11s | %12s |\n' "tracer" "wall ns/call" "added 
 printf '| %-40s | %12s | %12s | %11s | %12s |\n' "---" "---:" "---:" "---:" "---:"
 bw=$(echo ${R[plain]} | tr ' ' '\n' | cut -d: -f1 | fastest)
 bc=$(echo ${R[plain]} | tr ' ' '\n' | cut -d: -f2 | fastest)
-for k in plain parakit latency bpftrace ltrace; do
+for k in plain floor parakit latency bpftrace ltrace; do
 	case $k in
 	plain) name="untraced" ;;
+	floor) name="the floor: a uprobe, its program empty" ;;
 	parakit) name="parakit trace --functions ($ALL probes)" ;;
 	latency) name="parakit trace --functions --latency" ;;
 	bpftrace) name="bpftrace uprobe count one-liner" ;;

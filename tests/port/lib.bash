@@ -280,6 +280,51 @@ port_apt_source()
 	[ -n "$PORT_SRC" ] && echo "$PORT_SRC" > "$dir/src/.fetched"
 }
 
+# port_tinyproxy CACHE: Debian's tinyproxy source (PORT_SRC, fetched once
+# into CACHE by port_apt_source) and its original build (PORT_ORIG, made
+# once, out of the tree so that the tree stays a source tree, under bear,
+# which writes the compile commands parakit reads), shared by the tests
+# and the bench that use it: the cache is locked (descriptor 9) from here
+# to the caller's end. Returns 0; 1 when the fetch fails ($CACHE/apt.log
+# says why), 2 when the build does ($CACHE/orig.log).
+port_tinyproxy()
+{
+	local cache=$1
+	mkdir -p "$cache"
+	exec 9> "$cache/.lock"
+	flock 9
+	port_apt_source tinyproxy "$cache" || return 1
+	PORT_ORIG=$cache/orig
+	if [ ! -f "$PORT_ORIG/.built" ]; then
+		rm -rf "$PORT_ORIG"
+		mkdir -p "$PORT_ORIG"
+		(cd "$PORT_ORIG" && "$PORT_SRC/configure" && bear -- make -j2) > "$cache/orig.log" 2>&1 &&
+			touch "$PORT_ORIG/.built"
+	fi
+	[ -f "$PORT_ORIG/.built" ] && [ -x "$PORT_ORIG/src/tinyproxy" ] || return 2
+}
+
+# port_tinyproxy_checks CACHE: port_tinyproxy as a test's two checks (the
+# fetch, the build), ending the test when either fails; sets tree and orig.
+port_tinyproxy_checks()
+{
+	local rc=0
+	port_tinyproxy "$1" || rc=$?
+	if [ $rc = 1 ]; then
+		t_fail "apt-get source tinyproxy"
+		t_diag "$(tail -15 "$1/apt.log")"
+		t_done
+	fi
+	t_pass "apt-get source tinyproxy ($(basename "$PORT_SRC"))"
+	if [ $rc = 2 ]; then
+		t_fail "the original builds (./configure && make)"
+		t_diag "$(tail -15 "$1/orig.log")"
+		t_done
+	fi
+	t_pass "the original builds (./configure && make)"
+	tree=$PORT_SRC orig=$PORT_ORIG
+}
+
 # port_free_port: a TCP port of the loopback that nothing listens on now.
 port_free_port()
 {

@@ -18,37 +18,7 @@
 t_require sqlite3 patch jq make cc pkg-config autoreconf curl python3 apt-get dpkg-source bear readelf flock
 port_build_libpk
 
-cache=$PORT_O/cache/tinyproxy
-mkdir -p "$cache"
-exec 9> "$cache/.lock"
-flock 9
-
-if port_apt_source tinyproxy "$cache"; then
-	t_pass "apt-get source tinyproxy ($(basename "$PORT_SRC"))"
-else
-	t_fail "apt-get source tinyproxy"
-	t_diag "$(tail -15 "$cache/apt.log")"
-	t_done
-fi
-tree=$PORT_SRC
-
-# The original, built once out of the tree (the tree stays a source tree)
-# under bear, which writes the compile commands parakit reads.
-orig=$cache/orig
-if [ ! -f "$orig/.built" ]; then
-	rm -rf "$orig"
-	mkdir -p "$orig"
-	if (cd "$orig" && "$tree/configure" && bear -- make -j2) > "$cache/orig.log" 2>&1; then
-		touch "$orig/.built"
-	fi
-fi
-if [ -f "$orig/.built" ] && [ -x "$orig/src/tinyproxy" ]; then
-	t_pass "the original builds (./configure && make)"
-else
-	t_fail "the original builds (./configure && make)"
-	t_diag "$(tail -15 "$cache/orig.log")"
-	t_done
-fi
+port_tinyproxy_checks "$PORT_O/cache/tinyproxy"
 
 db=$T_TMP/port.db
 t_pk src --db "$db" -p "$orig" "$tree"

@@ -26,30 +26,7 @@ port_build_libpk
 N=2000	# requests per run, 8 at a time
 
 cache=$PORT_O/cache/tinyproxy
-mkdir -p "$cache"
-exec 9> "$cache/.lock"
-flock 9
-if port_apt_source tinyproxy "$cache"; then
-	t_pass "apt-get source tinyproxy ($(basename "$PORT_SRC"))"
-else
-	t_fail "apt-get source tinyproxy"
-	t_diag "$(tail -15 "$cache/apt.log")"
-	t_done
-fi
-tree=$PORT_SRC
-orig=$cache/orig
-if [ ! -f "$orig/.built" ]; then
-	rm -rf "$orig"
-	mkdir -p "$orig"
-	(cd "$orig" && "$tree/configure" && bear -- make -j2) > "$cache/orig.log" 2>&1 && touch "$orig/.built"
-fi
-if [ -f "$orig/.built" ] && [ -x "$orig/src/tinyproxy" ]; then
-	t_pass "the original builds (./configure && make)"
-else
-	t_fail "the original builds (./configure && make)"
-	t_diag "$(tail -15 "$cache/orig.log")"
-	t_done
-fi
+port_tinyproxy_checks "$cache"
 
 db=$T_TMP/t.db
 t_pk scan --db "$db" "$orig/src/tinyproxy"
