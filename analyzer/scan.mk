@@ -13,6 +13,7 @@ PARAKIT_SRCS += \
 	analyzer/scan_sys.c \
 	analyzer/scan_writer.c \
 	analyzer/sys_analyze.c \
+	analyzer/sys_go.c \
 	analyzer/sys_names.c \
 	analyzer/sys_resolve.c \
 	analyzer/sys_x86.c

@@ -121,6 +121,10 @@ struct sys_info {
 	size_t n_exports;
 	struct sys_list *lists;		/* the exports' import lists, each once */
 	size_t n_lists;
+	/* The binary's kind (sys_go.c): stripped of .symtab, and Go (its
+	 * version, "" when the file does not say). */
+	int stripped, is_go;
+	char go_version[48];
 	/* Figures for the curious (and the tests). */
 	size_t n_insns, n_nodes, n_sites, n_unknown_sites;
 };

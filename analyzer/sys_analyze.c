@@ -54,6 +54,7 @@
  */
 #include "analyzer/sys.h"
 #include "analyzer/scan.h"
+#include "analyzer/sys_go.h"
 #include "analyzer/sys_x86.h"
 #include "common/common.h"
 
@@ -147,6 +148,9 @@ struct an {
 	/* Exports: dynsym index, address, type. */
 	struct { uint32_t sym; uint64_t addr; int func; } *exp;
 	size_t cap_exp, cap_imports, cap_needed;
+	/* A Go binary (sys_go.c): its functions and syscall stubs. */
+	struct sys_go *go;
+	struct sys_go_cache go_cache;
 };
 
 /* Per architecture: the ABI, capstone's mode, the decoder. Adding
@@ -1194,6 +1198,7 @@ static int x86_decode(struct an *a)
 /* Frees the calling thread's decoders (a worker calls it on exit). */
 void sys_thread_release(void)
 {
+	sys_go_thread_release();
 	for (int i = 0; i < 2; i++)
 		if (x86_handle[i]) {
 			cs_close(&x86_handle[i]);
@@ -1486,6 +1491,26 @@ static int32_t cp_value(struct an *a, long n, uint64_t addr, int reg, struct cp_
 	return f->in[i][reg];
 }
 
+/*
+ * A Go binary (sys_go.c): the binary's kind, the pclntab's functions as
+ * starts, and the call graph, which the stubs' call sites need.
+ */
+static void sys_go_hook(struct an *a, struct sys_go *go)
+{
+	int is_go = sys_go_read(a->e, a->raw, a->size, go);
+
+	a->out->stripped = go->stripped;
+	if (!is_go)
+		return;
+	a->out->is_go = 1;
+	snprintf(a->out->go_version, sizeof(a->out->go_version), "%s", go->version);
+	a->go = go;
+	a->full = 1;
+	for (size_t i = 0; i < go->n_fn; i++)
+		if (in_exec(a, go->fn[i].entry))
+			push_u64(&a->starts, &a->n_starts, &a->cap_starts, go->fn[i].entry);
+}
+
 /* ---- the graph ---- */
 
 static long node_of(const struct an *a, uint64_t addr)
@@ -1588,6 +1613,12 @@ static void build_graph(struct an *a, struct graph *g)
 
 		switch (e->kind) {
 		case EV_SYS:
+			if (a->go && sys_go_in_stub(a->go, e->addr)) {
+				/* Its number is counted at its callers'. */
+				if (from >= 0 && sys_go_taken(a->go, e->addr))
+					sys_set_add(&g->local[from], SYS_UNKNOWN);
+				continue;
+			}
 			if (!e->foreign)
 				e->val = a->full ? cp_value(a, from, e->addr, 0, &cp)
 						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
@@ -1604,6 +1635,14 @@ static void build_graph(struct an *a, struct graph *g)
 				continue;
 			if (e->kind == EV_JMP && to == from)
 				continue;
+			if (a->go && sys_go_stub(a->go, e->target)) {
+				/* A stub's number is its caller's: a stub calling
+				 * another passes it on. */
+				if (sys_go_in_stub(a->go, e->addr))
+					continue;
+				arg = sys_go_number(a->go, e->addr, sys_go_stub(a->go, e->target), &a->go_cache);
+				goto counted;
+			}
 			im = stub[to];
 			if (is_syscall_import(a, im) || has_u64(a->syscall_fns, a->n_syscall_fns, e->target))
 				goto syscall_call;
@@ -1720,7 +1759,7 @@ counted:
 			}
 			/* A PLT stub's lazy-binding tail (push; jmp PLT0) is
 			 * not taken once bound. */
-			if (!stops && stub[i - 1] < 0)
+			if (!stops && stub[i - 1] < 0 && !sys_go_is_entry(a->go, s))
 				edge(g, i - 1, i);
 		}
 		free(calls);
@@ -2005,6 +2044,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	struct an a = { .e = e, .raw = raw, .size = size, .out = out };
 	struct elf_dyn_tables t;
 	struct graph g = { 0 };
+	struct sys_go go;
 	int has_dynamic, has_interp = 0;
 	size_t phnum;
 
@@ -2061,6 +2101,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	 * call graph; a dynamically linked executable needs its syscall
 	 * sites, its calls to syscall() and the function starts around them. */
 	a.full = out->has_entry || (out->n_exports && (out->soname || !out->is_exec));
+	sys_go_hook(&a, &go);
 	if (a.full && !out->is_static && (flags & SYS_NO_MAP)) {
 		a.full = out->has_entry = 0;
 		out->no_map = 1;
@@ -2090,6 +2131,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 			pthread_mutex_unlock(&big_lock);
 		*why = "cannot start the disassembler";
 		an_release(&a);
+		sys_go_release(&go);
 		sys_info_free(out);
 		return -1;
 	}
@@ -2108,6 +2150,8 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		reach(&a, &g);
 	graph_release(&g);
 	an_release(&a);
+	sys_go_cache_release(&a.go_cache);
+	sys_go_release(&go);
 	if (big)
 		pthread_mutex_unlock(&big_lock);
 	return 0;

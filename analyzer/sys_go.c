@@ -1,0 +1,865 @@
+/*
+ * Go binaries in the system call footprint (issue 17).
+ *
+ * Go does not call libc: its runtime and its syscall packages trap into
+ * the kernel themselves, and most of that goes through a few stubs whose
+ * number is an argument (runtime/internal/syscall.Syscall6, syscall's
+ * Syscall, RawSyscall, rawVforkSyscall..., golang.org/x/sys/unix's), so
+ * the syscall instruction in the stub has no constant number and the
+ * binary's set was 'unknown'. The number is a constant at each call site
+ * of a stub: this file finds the stubs and reads it there.
+ *
+ * A Go binary is known by its pclntab (.gopclntab, or found by its magic
+ * in a stripped file: Debian's Go packages are built without .symtab but
+ * keep it, since the runtime needs it for tracebacks) and its build info
+ * (the "\xff Go buildinf:" block, which gives the Go version). The pclntab
+ * names every function and gives its entry: the call graph gets exact
+ * function starts and names where .symtab is gone. Layouts read: Go
+ * 1.2-1.15 (magic 0xfffffffb), 1.16-1.17 (0xfffffffa), 1.18-1.19
+ * (0xfffffff0) and 1.20 onwards (0xfffffff1), which differ only in where
+ * the tables start and how wide an entry is.
+ *
+ * Stubs are found by name (the base name, without the ".abi0" that names
+ * the assembly entry, or the wrapper, of the stack-based ABI): their
+ * calling convention decides where the number is at a call site. Go's
+ * register ABI (ABIInternal, Go 1.17 onwards on amd64) passes the first
+ * integer argument in AX; the stack-based ABI0 passes it at 0(SP) (Go
+ * 1.19's syscall package calls its assembly rawSyscallNoError.abi0 that
+ * way, with "MOVQ $0x6e, 0(SP)"). The value is found by constant
+ * propagation over the caller, with capstone: constants loaded into
+ * registers or stored at 0(SP), copied between them, merged where paths
+ * meet, forgotten by anything else that writes them (a call forgets all:
+ * Go's ABI has no callee-saved registers). Not a constant: unknown, never
+ * guessed. Calls from one stub to another (syscall.Syscall to
+ * RawSyscall6 to Syscall6) pass the number on and are not sites.
+ */
+#include "analyzer/sys_go.h"
+#include "common/common.h"
+
+#include <capstone/capstone.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading the file by address ---- */
+
+static const unsigned char *go_at(const struct sys_go *g, uint64_t addr, uint64_t n)
+{
+	for (size_t i = 0; i < g->n_load; i++) {
+		const struct sys_go_load *l = &g->load[i];
+
+		if (addr >= l->vaddr && addr - l->vaddr < l->filesz && n <= l->filesz - (addr - l->vaddr) &&
+		    l->offset <= g->size && addr - l->vaddr + n <= g->size - l->offset)
+			return g->raw + l->offset + (addr - l->vaddr);
+	}
+	return NULL;
+}
+
+static uint64_t rd(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* ---- the build info: the Go version ---- */
+
+#define BUILDINFO_MAGIC "\xff Go buildinf:"
+#define BUILDINFO_MAGIC_LEN 14
+
+/*
+ * The version string of the build info at p (n bytes left in the file):
+ * Go 1.18 onwards inlines it (flags bit 2) as a varint-prefixed string at
+ * offset 32; older ones point to a Go string header, read through the
+ * segments.
+ */
+static void buildinfo_version(struct sys_go *g, const unsigned char *p, size_t n)
+{
+	const unsigned char *s = NULL;
+	uint64_t len = 0;
+
+	if (n < 32)
+		return;
+	if (p[15] & 2) {
+		size_t i = 32;
+		int shift = 0;
+
+		while (i < n && shift < 35) {
+			len |= (uint64_t)(p[i] & 0x7f) << shift;
+			shift += 7;
+			if (!(p[i++] & 0x80))
+				break;
+		}
+		if (len <= n - i)
+			s = p + i;
+	} else {
+		int ps = p[14];
+		const unsigned char *hdr;
+
+		if ((ps != 4 && ps != 8) || n < 16 + 2u * ps)
+			return;
+		hdr = go_at(g, rd(p + 16, ps), 2 * ps);
+		if (hdr) {
+			len = rd(hdr + ps, ps);
+			s = len < sizeof(g->version) ? go_at(g, rd(hdr, ps), len) : NULL;
+		}
+	}
+	if (!s || !len || len >= sizeof(g->version) || memcmp(s, "go", 2))
+		return;
+	memcpy(g->version, s, len);
+	g->version[len] = 0;
+}
+
+/* The build info, 16-byte aligned in a writable segment (its section,
+ * .go.buildinfo, may be gone). */
+static void find_buildinfo(struct sys_go *g)
+{
+	for (size_t i = 0; i < g->n_load; i++) {
+		const struct sys_go_load *l = &g->load[i];
+		const unsigned char *p;
+		uint64_t n;
+
+		if (!(l->flags & PF_W) || l->offset > g->size)
+			continue;
+		n = l->filesz < g->size - l->offset ? l->filesz : g->size - l->offset;
+		p = g->raw + l->offset;
+		for (uint64_t o = (16 - l->vaddr % 16) % 16; o + 32 <= n; o += 16)
+			if (p[o] == 0xff && !memcmp(p + o, BUILDINFO_MAGIC, BUILDINFO_MAGIC_LEN)) {
+				g->is_go = 1;
+				buildinfo_version(g, p + o, n - o);
+				return;
+			}
+	}
+}
+
+/* ---- the pclntab: function entries and names ---- */
+
+enum { PCLN_12 = 0xfffffffb, PCLN_116 = 0xfffffffa, PCLN_118 = 0xfffffff0, PCLN_120 = 0xfffffff1 };
+
+static int pcln_magic(const unsigned char *p, size_t n)
+{
+	uint32_t m;
+
+	if (n < 16 || p[4] || p[5] || (p[6] != 1 && p[6] != 2 && p[6] != 4) || (p[7] != 4 && p[7] != 8))
+		return 0;
+	m = rd(p, 4);
+	return m == PCLN_12 || m == PCLN_116 || m == PCLN_118 || m == PCLN_120;
+}
+
+/* A NUL-terminated name at off in tab[0..n), or NULL. */
+static const char *name_at(const unsigned char *tab, size_t n, uint64_t off)
+{
+	if (off >= n || !memchr(tab + off, 0, n - off))
+		return NULL;
+	return (const char *)tab + off;
+}
+
+static void add_fn(struct sys_go *g, uint64_t entry, const char *name, size_t *cap)
+{
+	g->fn = xgrow(g->fn, cap, g->n_fn + 1, sizeof(*g->fn));
+	g->fn[g->n_fn].entry = entry;
+	g->fn[g->n_fn].name = name;
+	g->fn[g->n_fn].kind = 0;
+	g->fn[g->n_fn].taken = 0;
+	g->fn[g->n_fn].conv = 0;
+	g->n_fn++;
+}
+
+/*
+ * Reads the function table of the pclntab at p (n bytes to the end of
+ * its segment). textStart (Go 1.18 onwards) is read from the header; in
+ * a PIE file a relocation fills it and the word may be 0: the text
+ * section's address stands in, else the functions are left unread.
+ * Returns 0 when the table was read.
+ */
+static int read_pclntab(struct sys_go *g, const unsigned char *p, size_t n, uint64_t text)
+{
+	uint32_t magic = rd(p, 4);
+	int ps = p[7];
+	uint64_t nfunc, fnames = 0, ftab, text_start = 0, ent, fo;
+	size_t cap = 0, w;
+
+	if (magic == PCLN_12) {
+		nfunc = rd(p + 8, ps);
+		ftab = 8 + ps;
+		w = 2 * ps;
+	} else if (magic == PCLN_116) {
+		if (n < 8 + 7u * ps)
+			return -1;
+		nfunc = rd(p + 8, ps);
+		fnames = rd(p + 8 + 2 * ps, ps);
+		ftab = rd(p + 8 + 6 * ps, ps);
+		w = 2 * ps;
+	} else {
+		if (n < 8 + 8u * ps)
+			return -1;
+		nfunc = rd(p + 8, ps);
+		text_start = rd(p + 8 + 2 * ps, ps);
+		fnames = rd(p + 8 + 3 * ps, ps);
+		ftab = rd(p + 8 + 7 * ps, ps);
+		w = 8;
+		if (!text_start)
+			text_start = text;
+		if (!text_start)
+			return -1;
+	}
+	/* The table, and the entry after the last that closes it. */
+	if (!nfunc || ftab > n || nfunc > (n - ftab) / w - 1)
+		return -1;
+	for (uint64_t i = 0; i <= nfunc; i++) {
+		const unsigned char *f = p + ftab + i * w, *fn;
+		const char *name = NULL;
+		uint64_t base = magic == PCLN_12 ? 0 : ftab;	/* where funcoff counts from */
+
+		if (w == 8 && magic != PCLN_12 && magic != PCLN_116) {
+			ent = text_start + rd(f, 4);
+			fo = rd(f + 4, 4);
+		} else {
+			ent = rd(f, ps);
+			fo = rd(f + ps, ps);
+		}
+		/* The entry after the last: the end of the text. */
+		if (i == nfunc) {
+			g->text_end = ent;
+			break;
+		}
+		if (fo > n - base || n - base - fo < 8u + ps)
+			continue;
+		fn = p + base + fo;
+		/* _func: entry (an offset from Go 1.18, a pointer before),
+		 * then the name's offset (int32). */
+		{
+			uint64_t noff = rd(fn + (magic == PCLN_118 || magic == PCLN_120 ? 4 : ps), 4);
+
+			if (magic == PCLN_12)
+				name = name_at(p, n, noff);
+			else if (fnames <= n)
+				name = name_at(p + fnames, n - fnames, noff);
+		}
+		add_fn(g, ent, name ? name : "", &cap);
+	}
+	return 0;
+}
+
+static int cmp_fn(const void *x, const void *y)
+{
+	const struct sys_go_fn *a = x, *b = y;
+
+	return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+/* ---- stubs ---- */
+
+/* Base names (".abi0" cut) of functions whose first argument is a system
+ * call number: the stubs. */
+static const char *const stub_names[] = {
+	"runtime/internal/syscall.Syscall6", "internal/runtime/syscall.Syscall6",
+	"syscall.Syscall", "syscall.Syscall6", "syscall.Syscall9", "syscall.RawSyscall", "syscall.RawSyscall6",
+	"syscall.rawSyscallNoError", "syscall.rawVforkSyscall",
+	"syscall.AllThreadsSyscall", "syscall.AllThreadsSyscall6", "syscall.runtime_doAllThreadsSyscall",
+	"runtime.syscall_runtime_doAllThreadsSyscall",
+};
+
+/* Packages whose stubs are these (x/sys/unix, vendored or not). */
+static const char *const unix_stubs[] = {
+	"Syscall", "Syscall6", "RawSyscall", "RawSyscall6", "SyscallNoError", "RawSyscallNoError",
+};
+
+/* Functions that call stubs with a number a stub's caller gave (the
+ * all-threads syscall of setuid and friends, run on every thread). */
+static const char *const relays[] = {
+	"runtime.runPerThreadSyscall",
+};
+
+static int in_list(const char *s, size_t n, const char *const *v, size_t nv)
+{
+	for (size_t i = 0; i < nv; i++)
+		if (strlen(v[i]) == n && !memcmp(s, v[i], n))
+			return 1;
+	return 0;
+}
+
+static int stub_kind(const char *name, int class64)
+{
+	size_t n = strlen(name);
+	const char *u;
+
+	if (n > 5 && !strcmp(name + n - 5, ".abi0"))
+		n -= 5;
+	if (in_list(name, n, relays, ARRAY_SIZE(relays)))
+		return SYS_GO_RELAY;
+	if (!in_list(name, n, stub_names, ARRAY_SIZE(stub_names))) {
+		/* golang.org/x/sys/unix.X, or vendor/golang.org/x/sys/unix.X */
+		if (!(u = memmem(name, n, "golang.org/x/sys/unix.", 22)) || (u != name && u[-1] != '/'))
+			return 0;
+		u += 22;
+		if (!in_list(u, n - (u - name), unix_stubs, ARRAY_SIZE(unix_stubs)))
+			return 0;
+	}
+	(void)class64;
+	return SYS_GO_STUB_AX;	/* a stub; its convention comes from its code */
+}
+
+static __thread csh go_cs[2];
+
+static csh cs_handle(int class64)
+{
+	csh h = go_cs[class64];
+
+	if (!h) {
+		if (cs_open(CS_ARCH_X86, class64 ? CS_MODE_64 : CS_MODE_32, &h) != CS_ERR_OK)
+			return 0;
+		cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+		go_cs[class64] = h;
+	}
+	return h;
+}
+
+static int is_ax(unsigned r)
+{
+	return r == X86_REG_RAX || r == X86_REG_EAX || r == X86_REG_AX || r == X86_REG_AL || r == X86_REG_AH;
+}
+
+/*
+ * A stub's calling convention, from its code: the pclntab names the
+ * assembly function of the stack ABI0 and the wrapper of the register
+ * ABI alike (Go 1.18's syscall.Syscall is both), so the stub's first use
+ * of AX tells: read first (spilled, or in the syscall itself), the number
+ * came in AX; loaded first from the stack, at 0(SP) of the caller (8(SP)
+ * on entry, past the return address, or further past a frame). A jump to
+ * another stub first (x/sys/unix's to syscall's) is that stub's. Anything
+ * else: not a stub we can read (0), whose own site stays unknown.
+ */
+static int stub_conv(const struct sys_go *g, const struct sys_go_fn *f, int depth)
+{
+	csh h = cs_handle(g->class64);
+	uint64_t hi = f + 1 < g->fn + g->n_fn ? f[1].entry : g->text_end, addr = f->entry;
+	size_t left = hi > addr && hi - addr < 512 ? hi - addr : 512;
+	const unsigned char *code = go_at(g, addr, left);
+	int conv = 0;
+	cs_insn *insn;
+
+	if (!h || !code)
+		return 0;
+	insn = cs_malloc(h);
+	for (int k = 0; k < 64 && cs_disasm_iter(h, &code, &left, &addr, insn); k++) {
+		const cs_x86 *x = &insn->detail->x86;
+		cs_regs rd_, wr;
+		uint8_t n_rd = 0, n_wr = 0;
+		int r = 0, w = 0;
+
+		if (insn->id == X86_INS_SYSCALL || insn->id == X86_INS_INT) {
+			conv = SYS_GO_STUB_AX;
+			break;
+		}
+		if ((insn->id == X86_INS_JMP || insn->id == X86_INS_CALL) && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_IMM) {
+			const struct sys_go_fn *t = sys_go_fn_at(g, x->operands[0].imm);
+
+			/* Passed on, AX untouched so far, to another stub. */
+			if (t && t != f && t->entry == (uint64_t)x->operands[0].imm && t->kind == SYS_GO_STUB_AX) {
+				conv = depth < 4 ? stub_conv(g, t, depth + 1) : 0;
+				if (insn->id == X86_INS_CALL && conv != SYS_GO_STUB_AX)
+					conv = 0;
+				break;
+			}
+			if (insn->id == X86_INS_CALL)
+				continue;
+			break;
+		}
+		if (cs_insn_group(h, insn, CS_GRP_CALL))
+			continue;
+		if (cs_insn_group(h, insn, CS_GRP_JUMP) || cs_insn_group(h, insn, CS_GRP_RET))
+			break;
+		if (cs_regs_access(h, insn, rd_, &n_rd, wr, &n_wr) != CS_ERR_OK)
+			break;
+		for (int i = 0; i < n_rd; i++)
+			r |= is_ax(rd_[i]);
+		for (int i = 0; i < n_wr; i++)
+			w |= is_ax(wr[i]);
+		if (r) {
+			conv = SYS_GO_STUB_AX;
+			break;
+		}
+		if (w) {
+			if (insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+			    (x->operands[1].mem.base == X86_REG_RSP || x->operands[1].mem.base == X86_REG_ESP) &&
+			    x->operands[1].mem.index == X86_REG_INVALID && x->operands[1].mem.disp > 0)
+				conv = SYS_GO_STUB_STACK;
+			break;
+		}
+	}
+	cs_free(insn, 1);
+	return conv;
+}
+
+/*
+ * Stubs whose entry is a word of the data outside the pclntab (whose
+ * tables held absolute entries before Go 1.18): a function value (a
+ * funcval, syscall.Syscall·f) that an indirect call may reach. Such a
+ * stub keeps its own site as unknown, for whatever calls it that way.
+ */
+static void find_taken(struct sys_go *g, const unsigned char *pcln, size_t pcln_n)
+{
+	int w = g->class64 ? 8 : 4;
+	uint64_t stubs[32];
+	size_t n_stubs = 0;
+
+	for (size_t i = 0; i < g->n_fn && n_stubs < ARRAY_SIZE(stubs); i++)
+		if (g->fn[i].kind == SYS_GO_STUB_AX || g->fn[i].kind == SYS_GO_STUB_STACK)
+			stubs[n_stubs++] = g->fn[i].entry;
+	for (size_t i = 0; n_stubs && i < g->n_load; i++) {
+		const struct sys_go_load *l = &g->load[i];
+		const unsigned char *p;
+		uint64_t n;
+
+		if ((l->flags & PF_X) || l->offset > g->size)
+			continue;
+		n = l->filesz < g->size - l->offset ? l->filesz : g->size - l->offset;
+		p = g->raw + l->offset;
+		for (uint64_t o = (w - l->vaddr % w) % w; o + w <= n; o += w) {
+			uint64_t v = rd(p + o, w);
+
+			if (pcln && p + o >= pcln && p + o < pcln + pcln_n)
+				continue;
+			for (size_t k = 0; k < n_stubs; k++)
+				if (v == stubs[k]) {
+					struct sys_go_fn *f = (struct sys_go_fn *)sys_go_fn_at(g, v);
+
+					f->taken = 1;
+				}
+		}
+	}
+}
+
+int sys_go_read(Elf *e, const unsigned char *raw, size_t size, struct sys_go *g)
+{
+	GElf_Ehdr eh;
+	size_t phnum, shnum, shstrndx;
+	const unsigned char *pcln = NULL;
+	size_t pcln_n = 0;
+	uint64_t text = 0;
+	int class64;
+
+	memset(g, 0, sizeof(*g));
+	g->raw = raw;
+	g->size = size;
+	if (!gelf_getehdr(e, &eh) || elf_getphdrnum(e, &phnum))
+		return 0;
+	class64 = gelf_getclass(e) == ELFCLASS64;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		g->load = xrealloc(g->load, (g->n_load + 1) * sizeof(*g->load));
+		g->load[g->n_load++] = (struct sys_go_load){ ph.p_vaddr, ph.p_offset, ph.p_filesz, ph.p_flags };
+	}
+	/* Sections, when there are: .gopclntab, .symtab (a stripped file
+	 * has none), .text. */
+	g->stripped = 1;
+	if (!elf_getshdrnum(e, &shnum) && shnum && !elf_getshdrstrndx(e, &shstrndx))
+		for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+			GElf_Shdr sh;
+			const char *name;
+
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			if (sh.sh_type == SHT_SYMTAB)
+				g->stripped = 0;
+			if (!(name = elf_strptr(e, shstrndx, sh.sh_name)))
+				continue;
+			if (!strcmp(name, ".text"))
+				text = sh.sh_addr;
+			if ((!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab")) &&
+			    sh.sh_type != SHT_NOBITS && sh.sh_offset < size && sh.sh_size <= size - sh.sh_offset &&
+			    pcln_magic(raw + sh.sh_offset, sh.sh_size)) {
+				pcln = raw + sh.sh_offset;
+				pcln_n = sh.sh_size;
+			}
+			if (!strcmp(name, ".note.go.buildid") || !strcmp(name, ".go.buildinfo"))
+				g->is_go = 1;
+		}
+	find_buildinfo(g);
+	/* Without its section the pclntab is found by its header in a
+	 * read-only segment, and only in a file that is Go by its build
+	 * info (a random match in another file's data is no Go binary). */
+	for (size_t i = 0; !pcln && g->is_go && i < g->n_load; i++) {
+		const struct sys_go_load *l = &g->load[i];
+		const unsigned char *p;
+		uint64_t n;
+
+		if ((l->flags & PF_W) || l->offset > size)
+			continue;
+		n = l->filesz < size - l->offset ? l->filesz : size - l->offset;
+		p = raw + l->offset;
+		for (uint64_t o = 0; o + 16 <= n && !pcln; o += 4) {
+			if (p[o + 1] != 0xff || p[o + 2] != 0xff || p[o + 3] != 0xff || !pcln_magic(p + o, n - o))
+				continue;
+			pcln = p + o;
+			pcln_n = n - o;
+		}
+	}
+	if (pcln)
+		g->is_go = 1;
+	if (!g->is_go)
+		return 0;
+	if (pcln && (eh.e_machine == EM_X86_64 || eh.e_machine == EM_386))
+		read_pclntab(g, pcln, pcln_n, text);
+	if (g->n_fn)
+		qsort(g->fn, g->n_fn, sizeof(*g->fn), cmp_fn);
+	g->class64 = class64;
+	for (size_t i = 0; i < g->n_fn; i++)
+		g->fn[i].kind = stub_kind(g->fn[i].name, class64);
+	for (size_t i = 0; i < g->n_fn; i++)
+		if (g->fn[i].kind == SYS_GO_STUB_AX)
+			g->fn[i].conv = stub_conv(g, &g->fn[i], 0);
+	for (size_t i = 0; i < g->n_fn; i++)
+		if (g->fn[i].kind == SYS_GO_STUB_AX)
+			g->fn[i].kind = g->fn[i].conv;
+	find_taken(g, pcln, pcln_n);
+	return 1;
+}
+
+void sys_go_release(struct sys_go *g)
+{
+	if (!g)
+		return;
+	free(g->fn);
+	free(g->load);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The function holding addr, or NULL. */
+const struct sys_go_fn *sys_go_fn_at(const struct sys_go *g, uint64_t addr)
+{
+	size_t lo = 0, hi = g ? g->n_fn : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (g->fn[mid].entry <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &g->fn[lo - 1] : NULL;
+}
+
+int sys_go_is_entry(const struct sys_go *g, uint64_t addr)
+{
+	const struct sys_go_fn *f = sys_go_fn_at(g, addr);
+
+	return f && f->entry == addr;
+}
+
+int sys_go_stub(const struct sys_go *g, uint64_t addr)
+{
+	const struct sys_go_fn *f = sys_go_fn_at(g, addr);
+
+	return f && f->entry == addr && (f->kind == SYS_GO_STUB_AX || f->kind == SYS_GO_STUB_STACK) ? f->kind : 0;
+}
+
+int sys_go_taken(const struct sys_go *g, uint64_t addr)
+{
+	const struct sys_go_fn *f = sys_go_fn_at(g, addr);
+
+	return f && f->taken;
+}
+
+int sys_go_in_stub(const struct sys_go *g, uint64_t addr)
+{
+	const struct sys_go_fn *f = sys_go_fn_at(g, addr);
+
+	return f && f->kind != 0;
+}
+
+/* ---- the number at a call site ---- */
+
+#define NREG 17		/* 16 registers and 0(SP) */
+#define SLOT0 16
+#define V_NONE INT32_MIN	/* not reached */
+#define V_UNK (-1)
+
+static int reg_no(unsigned r)
+{
+	static const unsigned fam[16][5] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_SPL },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_BPL },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_SIL },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_DIL },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_R8B },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_R9B },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_R10B },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_R11B },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_R12B },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_R13B },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_R14B },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_R15B },
+	};
+
+	for (int i = 0; i < 16; i++)
+		for (int k = 0; k < 5; k++)
+			if (fam[i][k] == r)
+				return i;
+	return -1;
+}
+
+/* Whether r is a whole 32- or 64-bit register (a write defines all of it). */
+static int reg_whole(unsigned r)
+{
+	return (r >= X86_REG_R8 && r <= X86_REG_R15) || (r >= X86_REG_R8D && r <= X86_REG_R15D) ||
+	       r == X86_REG_RAX || r == X86_REG_EAX || r == X86_REG_RCX || r == X86_REG_ECX ||
+	       r == X86_REG_RDX || r == X86_REG_EDX || r == X86_REG_RBX || r == X86_REG_EBX ||
+	       r == X86_REG_RSI || r == X86_REG_ESI || r == X86_REG_RDI || r == X86_REG_EDI ||
+	       r == X86_REG_RBP || r == X86_REG_EBP;
+}
+
+/* What one instruction does to the tracked values. */
+struct go_insn {
+	uint64_t addr, target;
+	uint8_t fall, jump, call;
+	int8_t dst, src;	/* dst <- src, or <- imm when src < 0 */
+	int32_t imm;
+	uint32_t clobber;	/* bit i: value i becomes unknown */
+};
+
+/* A memory operand at 0(SP) (base rsp or esp, no index, its bytes
+ * covering offset 0). */
+static int at_slot0(const cs_x86_op *o)
+{
+	return o->type == X86_OP_MEM && (o->mem.base == X86_REG_RSP || o->mem.base == X86_REG_ESP) &&
+	       o->mem.index == X86_REG_INVALID && o->mem.disp <= 0 && o->mem.disp + o->size > 0;
+}
+
+static void summarise(csh h, const cs_insn *insn, struct go_insn *c)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	cs_regs rd_, wr;
+	uint8_t n_rd = 0, n_wr = 0;
+	int64_t v;
+
+	memset(c, 0, sizeof(*c));
+	c->addr = insn->address;
+	c->dst = c->src = -1;
+	c->fall = 1;
+	c->jump = cs_insn_group(h, insn, CS_GRP_JUMP);
+	c->call = cs_insn_group(h, insn, CS_GRP_CALL);
+	if (c->jump) {
+		if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+			c->target = x->operands[0].imm;
+		if (insn->id == X86_INS_JMP || insn->id == X86_INS_LJMP)
+			c->fall = 0;
+		return;
+	}
+	if (cs_insn_group(h, insn, CS_GRP_RET) || insn->id == X86_INS_HLT || insn->id == X86_INS_UD2 ||
+	    insn->id == X86_INS_INT3) {
+		c->fall = 0;
+		return;
+	}
+	if (c->call) {
+		c->clobber = ~0u & ~(1u << 4);	/* Go's ABI saves no register */
+		return;
+	}
+	if (x->op_count == 2 && (insn->id == X86_INS_MOV || insn->id == X86_INS_XOR || insn->id == X86_INS_SUB)) {
+		const cs_x86_op *d = &x->operands[0], *s = &x->operands[1];
+
+		if (d->type == X86_OP_REG && reg_whole(d->reg)) {
+			c->dst = reg_no(d->reg);
+			if (insn->id == X86_INS_MOV && s->type == X86_OP_IMM) {
+				v = s->imm;
+				c->imm = v >= 0 && v < INT32_MAX ? (int32_t)v : V_UNK;
+				return;
+			}
+			if (insn->id != X86_INS_MOV && s->type == X86_OP_REG && s->reg == d->reg) {
+				c->imm = 0;
+				return;
+			}
+			if (insn->id == X86_INS_MOV && s->type == X86_OP_REG && reg_whole(s->reg)) {
+				c->src = reg_no(s->reg);
+				return;
+			}
+			if (insn->id == X86_INS_MOV && at_slot0(s) && s->size >= 4) {
+				c->src = SLOT0;
+				return;
+			}
+			c->dst = -1;
+		} else if (insn->id == X86_INS_MOV && at_slot0(d) && d->mem.disp == 0 && d->size >= 4) {
+			c->dst = SLOT0;
+			if (s->type == X86_OP_IMM) {
+				v = s->imm;
+				c->imm = v >= 0 && v < INT32_MAX ? (int32_t)v : V_UNK;
+				return;
+			}
+			if (s->type == X86_OP_REG && reg_whole(s->reg)) {
+				c->src = reg_no(s->reg);
+				return;
+			}
+			c->dst = -1;
+		}
+	}
+	/* Anything else: what it writes is unknown; a write to 0(SP), or to
+	 * the stack pointer, loses the slot. */
+	for (int i = 0; i < x->op_count; i++)
+		if (at_slot0(&x->operands[i]) && (x->operands[i].access & CS_AC_WRITE))
+			c->clobber |= 1u << SLOT0;
+	if (cs_regs_access(h, insn, rd_, &n_rd, wr, &n_wr) != CS_ERR_OK) {
+		c->clobber = ~0u;
+		return;
+	}
+	for (int i = 0; i < n_wr; i++) {
+		int r = reg_no(wr[i]);
+
+		if (r >= 0)
+			c->clobber |= 1u << r;
+		if (r == 4)
+			c->clobber |= 1u << SLOT0;
+	}
+}
+
+static long find_insn(const struct go_insn *v, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].addr == addr ? (long)lo : -1;
+}
+
+static int merge(int32_t *dst, const int32_t *src)
+{
+	int changed = 0;
+
+	for (int r = 0; r < NREG; r++) {
+		int32_t v = dst[r] == V_NONE ? src[r] : dst[r] == src[r] ? dst[r] : V_UNK;
+
+		if (v != dst[r]) {
+			dst[r] = v;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
+void sys_go_cache_release(struct sys_go_cache *c)
+{
+	free(c->insn);
+	free(c->in);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Decodes the function [lo, hi) and propagates; c keeps the state
+ * before each instruction. */
+static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_cache *c)
+{
+	csh h = cs_handle(g->class64);
+	const unsigned char *code = go_at(g, lo, hi - lo);
+	size_t left = hi - lo, cap = 0, *work, n_work = 0;
+	struct go_insn *v = NULL;
+	uint64_t addr = lo;
+	cs_insn *insn;
+	size_t n = 0;
+
+	sys_go_cache_release(c);
+	c->lo = lo;
+	c->hi = hi;
+	if (!code || !h || hi - lo > (4u << 20))
+		return -1;
+	insn = cs_malloc(h);
+	while (left) {
+		if (!cs_disasm_iter(h, &code, &left, &addr, insn)) {
+			code++, left--, addr++;
+			if (n)
+				v[n - 1].fall = 0;
+			continue;
+		}
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		summarise(h, insn, &v[n++]);
+	}
+	cs_free(insn, 1);
+	c->insn = v;
+	c->n = n;
+	c->in = xmalloc((n + 1) * sizeof(*c->in));
+	for (size_t i = 0; i < n; i++)
+		for (int r = 0; r < NREG; r++)
+			c->in[i][r] = V_NONE;
+	if (!n)
+		return 0;
+	work = xmalloc(4 * (n + 1) * sizeof(*work));
+	for (int r = 0; r < NREG; r++)
+		c->in[0][r] = V_UNK;
+	work[n_work++] = 0;
+	/* Each state only falls (none, constant, unknown): bounded. Code
+	 * no path from the entry reaches starts with everything unknown. */
+	for (size_t steps = 0, seed = 1; steps < 64 * (n + 1); steps++) {
+		int32_t out[NREG];
+		const struct go_insn *ci;
+		size_t i;
+		long t;
+
+		if (!n_work) {
+			for (; seed < n && (c->in[seed][0] != V_NONE || v[seed - 1].fall); seed++)
+				;
+			if (seed >= n)
+				break;
+			for (int r = 0; r < NREG; r++)
+				c->in[seed][r] = V_UNK;
+			work[n_work++] = seed;
+		}
+		i = work[--n_work];
+		ci = &v[i];
+		memcpy(out, c->in[i], sizeof(out));
+		for (int r = 0; r < NREG; r++)
+			if (ci->clobber >> r & 1)
+				out[r] = V_UNK;
+		if (ci->dst >= 0)
+			out[ci->dst] = ci->src >= 0 ? c->in[i][ci->src] : ci->imm;
+		if (ci->fall && i + 1 < n && merge(c->in[i + 1], out) && n_work < 4 * n)
+			work[n_work++] = i + 1;
+		if (ci->jump && ci->target && (t = find_insn(v, n, ci->target)) >= 0 && merge(c->in[t], out) &&
+		    n_work < 4 * n)
+			work[n_work++] = t;
+	}
+	free(work);
+	return 0;
+}
+
+int32_t sys_go_number(const struct sys_go *g, uint64_t call, int kind, struct sys_go_cache *c)
+{
+	const struct sys_go_fn *f = sys_go_fn_at(g, call);
+	uint64_t hi;
+	long i;
+	int32_t v;
+
+	if (!f)
+		return -1;
+	hi = f + 1 < g->fn + g->n_fn ? f[1].entry : g->text_end;
+	if (!hi || hi <= f->entry)
+		return -1;
+	if ((c->lo != f->entry || c->hi != hi) && run(g, f->entry, hi, c))
+		return -1;
+	if ((i = find_insn(c->insn, c->n, call)) < 0)
+		return -1;
+	v = c->in[i][kind == SYS_GO_STUB_STACK ? SLOT0 : 0];
+	return v == V_NONE || v < 0 || v >= 4096 ? -1 : v;
+}
+
+void sys_go_thread_release(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (go_cs[i]) {
+			cs_close(&go_cs[i]);
+			go_cs[i] = 0;
+		}
+}
