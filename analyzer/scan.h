@@ -60,6 +60,10 @@ struct elf_info {
 	int sys_abi;			/* enum sys_abi */
 	size_t sys_sites, sys_unknown_sites;
 	struct sys_rows sys_rows;
+	/* Its kind (analysed binaries only): sys_stripped 1 or 0, -1 when
+	 * unknown; sys_go "" or its Go version ("go" when it does not say). */
+	int sys_stripped;
+	char sys_go[48];
 };
 
 struct pkg_dep {

@@ -12,6 +12,7 @@
 #include "common/strmap.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -66,6 +67,7 @@ void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e)
 		return;
 	raw = (const unsigned char *)elf_rawfile(e, &size);
 	ei->sys = xcalloc(1, sizeof(*ei->sys));
+	ei->sys_stripped = -1;
 	if (ei->soname && strcmp(r->kind, "elf") && on_machine(strpool_get(&r->pool, ei->path), ei->hash))
 		flags |= SYS_NO_MAP;
 	if (!raw || sys_analyze(e, raw, size, flags, ei->sys, &why)) {
@@ -79,6 +81,9 @@ void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e)
 	ei->sys_abi = ei->sys->abi;
 	ei->sys_sites = ei->sys->n_sites;
 	ei->sys_unknown_sites = ei->sys->n_unknown_sites;
+	ei->sys_stripped = ei->sys->stripped;
+	snprintf(ei->sys_go, sizeof(ei->sys_go), "%s",
+		 !ei->sys->is_go ? "" : *ei->sys->go_version ? ei->sys->go_version : "go");
 }
 
 struct members {

@@ -55,8 +55,8 @@ static const char *const sql[S_COUNT] = {
 	[S_INS_ERR] = "INSERT OR IGNORE INTO scan_error(run_id, input, package, member_path, reason)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5)",
 	/* The system call footprint (014-scan-syscalls.sql). */
-	[S_INS_BSYS] = "INSERT OR IGNORE INTO binary_sys(binary_id, abi, status, sites, unknown_sites)"
-		       " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_INS_BSYS] = "INSERT OR IGNORE INTO binary_sys(binary_id, abi, status, sites, unknown_sites, go, stripped)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_INS_BSC] = "INSERT OR IGNORE INTO binary_syscall(binary_id, syscall, via) VALUES(?1, ?2, ?3)",
 	[S_INS_SNAME] = "INSERT OR IGNORE INTO syscall_name(abi, nr, name) VALUES(?1, ?2, ?3)",
 	[S_INS_SET] = "INSERT INTO syscall_set(bits) VALUES(?1) ON CONFLICT(bits) DO NOTHING",
@@ -330,6 +330,14 @@ static void put_sys(struct scan_writer *w, struct elf_info *e, long long bin)
 	bind_text(w, S_INS_BSYS, 3, e->sys_status);
 	bind_int(w, S_INS_BSYS, 4, e->sys_sites);
 	bind_int(w, S_INS_BSYS, 5, e->sys_unknown_sites);
+	/* Known only of a binary analysed (016-scan-binary-kind.sql). */
+	if (e->sys_stripped >= 0) {
+		bind_text(w, S_INS_BSYS, 6, e->sys_go);
+		bind_int(w, S_INS_BSYS, 7, e->sys_stripped);
+	} else {
+		sqlite3_bind_null(w->st[S_INS_BSYS], 6);
+		sqlite3_bind_null(w->st[S_INS_BSYS], 7);
+	}
 	if (step(w, S_INS_BSYS, NULL) || !sqlite3_changes(w->db))
 		return;
 	for (size_t i = 0; i < e->sys_rows.n && !w->failed; i++) {
