@@ -30,5 +30,8 @@ LDLIBS   += $(shell pkg-config --libs zlib nettle 2>/dev/null)
 # names the system calls of each ABI. The recall test traces real programs
 # (nginx under curl's load among them) against their static sets.
 DEB_PKGS += libcapstone-dev libseccomp-dev nginx curl
+# Go binaries (tests/scan/syscalls-go.sh): Debian's Go toolchain builds the
+# Go fixture; shfmt and runc are real Debian Go programs, traced for recall.
+DEB_PKGS += golang-go shfmt runc
 CPPFLAGS += $(shell pkg-config --cflags capstone 2>/dev/null)
 LDLIBS   += $(or $(shell pkg-config --libs capstone 2>/dev/null),-lcapstone) -lseccomp

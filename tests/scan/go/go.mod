@@ -1,0 +1,3 @@
+module parakit.test/gofx
+
+go 1.19

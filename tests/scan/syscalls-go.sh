@@ -1,0 +1,139 @@
+#!/bin/bash
+# Description: the system call footprint (issue 17) of Go binaries, whose
+# syscalls go through stubs that take the number as an argument
+# (analyzer/sys_go.c). A Go fixture built with Debian's golang-go
+# (tests/scan/go/main.go: os.ReadFile, net.Listen, syscall.Getppid through
+# the stack-ABI stub rawSyscallNoError, a raw syscall.Syscall(SYS_GETPID)
+# through the register ABI, and a number from the command line), built
+# static, static and stripped (-ldflags='-s -w': no .symtab, functions from
+# the pclntab), with cgo (dynamically linked), and sstripped: the known
+# numbers are in every set, the one from the command line is 'unknown',
+# and v_syscall_binaries tells the kinds. Recall: every syscall 'parakit
+# trace' observes of the fixture and of real Debian Go programs (shfmt
+# formatting files, runc's commands that need no container) is in the
+# static set; the one miss, the number from the command line, is listed
+# with its cause.
+. "$(dirname "$0")/../lib/t.sh"
+. "$(dirname "$0")/../trace/lib/trace.sh"
+PATH=$PATH:/usr/sbin:/sbin
+t_require go sqlite3 readelf shfmt runc
+tr_require_bpf
+
+# The fixture is built once under build/ (with Go's build cache), again
+# when its source changes.
+gob=$(cd "$(dirname "$PARAKIT")" && pwd)/tests/go-fixture
+gosrc=$(cd "$(dirname "$0")/go" && pwd)
+mkdir -p "$gob"
+# build_go NAME CGO_ENABLED [GO BUILD FLAGS...]
+build_go()
+{
+	local name=$1 cgo=$2
+	shift 2
+	[ "$gob/$name" -nt "$gosrc/main.go" ] && [ "$gob/$name" -nt "$gosrc/go.mod" ] && return 0
+	(cd "$gosrc" && CGO_ENABLED=$cgo GOCACHE="$gob/cache" GOPATH="$gob/path" GOFLAGS=-buildvcs=false \
+		go build "$@" -o "$gob/$name.new" .) && mv "$gob/$name.new" "$gob/$name"
+}
+t_ok "the Go fixture builds (static, stripped, cgo)" eval 'build_go gofx 0 && build_go gofx-s 0 -ldflags="-s -w" &&
+	build_go gofx-cgo 1'
+fx=$T_TMP/fx
+mkdir -p "$fx"
+cp "$gob/gofx" "$gob/gofx-s" "$gob/gofx-cgo" "$fx/"
+t_sstrip "$gob/gofx" "$fx/gofx-ss"
+t_is "$(readelf -SW "$fx/gofx-s" | grep -c ' \.symtab ')" 0 "gofx-s has no .symtab"
+t_is "$(readelf -hW "$fx/gofx-ss" | sed -n 's/^ *Number of section headers: *//p')" 0 \
+	"gofx-ss has no section headers"
+t_ok "the fixtures run" eval '"$fx/gofx" /etc/hostname >/dev/null && "$fx/gofx-cgo" >/dev/null'
+
+db=$T_TMP/t.db
+t_scan "$db" --syscalls "$fx"
+t_is "$T_RC" 0 "the scan exits 0"
+
+set_of()
+{
+	t_sql "$db" "SELECT syscall FROM v_syscalls WHERE member_path = '$1' ORDER BY syscall"
+}
+for f in gofx gofx-s gofx-ss gofx-cgo; do
+	s=" $(set_of "$fx/$f" | tr '\n' ' ')"
+	for c in openat read close socket setsockopt bind listen getsockname getppid getpid unknown; do
+		t_like "$s" " $c " "$f: $c is in the set"
+	done
+done
+set_of "$fx/gofx" > "$T_TMP/set-gofx"
+for f in gofx-s gofx-ss; do
+	set_of "$fx/$f" > "$T_TMP/set-$f"
+	t_cmp "$T_TMP/set-$f" "$T_TMP/set-gofx" "$f: the same set as the binary with its .symtab"
+done
+t_is "$(t_sql "$db" "SELECT count(*) FROM v_syscalls WHERE member_path = '$fx/gofx' AND via <> 'direct'")" 0 \
+	"gofx is static: its set is all direct"
+
+# kind NAME: static, go, stripped, and whether its sites are mostly known.
+kind()
+{
+	t_sql "$db" "SELECT static, go GLOB 'go1.*', stripped, unknown_sites BETWEEN 1 AND sites / 10
+		FROM v_syscall_binaries WHERE member_path = '$fx/$1'"
+}
+t_is "$(kind gofx)" "1	1	0	1" "v_syscall_binaries: gofx is static, Go, not stripped, its unknown sites few"
+t_is "$(kind gofx-s)" "1	1	1	1" "gofx-s: static, Go, stripped"
+t_is "$(kind gofx-ss)" "1	1	1	1" "gofx-ss: static, Go, stripped (sstripped)"
+t_is "$(kind gofx-cgo)" "0	1	0	1" "gofx-cgo: dynamically linked, Go"
+t_is "$(t_sql "$db" "SELECT syscalls = (SELECT count(*) FROM v_syscalls WHERE member_path = '$fx/gofx'
+	AND syscall <> 'unknown') FROM v_syscall_binaries WHERE member_path = '$fx/gofx'")" 1 \
+	"v_syscall_binaries.syscalls is the set's size"
+
+# recall NAME STATUS CMD...: traces CMD (which exits STATUS), scans what it
+# ran, checks the traced set is inside the static one; the misses go to
+# $T_TMP/missed.
+tdb=$T_TMP/trace.db
+sdb=$T_TMP/scan.db
+recall()
+{
+	local name=$1 status=$2 run exes n_static n_traced
+	shift 2
+	t_pk trace --db "$tdb" -o /dev/null -- "$@"
+	if [ "$T_RC" -ne "$status" ]; then
+		t_fail "$name: the traced run exits $status"
+		t_diag "$(head -5 "$T_ERR")"
+		return
+	fi
+	run=$(t_sql "$tdb" "SELECT max(run_id) FROM v_trace_runs")
+	exes=$(t_sql "$tdb" "SELECT DISTINCT exe FROM v_trace_processes WHERE run_id = $run AND exe IS NOT NULL")
+	# shellcheck disable=SC2086
+	t_scan "$sdb" --syscalls $exes
+	t_sql "$tdb" "SELECT syscall FROM v_trace_syscalls WHERE run_id = $run AND calls > 0 AND syscall <> 'execve'" |
+		sort -u > "$T_TMP/traced"
+	: > "$T_TMP/static"
+	for e in $exes; do
+		t_sql "$sdb" "SELECT syscall FROM v_syscalls WHERE member_path = '$e'" >> "$T_TMP/static"
+	done
+	sort -u -o "$T_TMP/static" "$T_TMP/static"
+	comm -23 "$T_TMP/traced" "$T_TMP/static" | tr '\n' ' ' > "$T_TMP/missed"
+	n_static=$(grep -vc '^unknown$' "$T_TMP/static")
+	n_traced=$(wc -l < "$T_TMP/traced")
+	echo "$name	$n_traced	$n_static" >> "$T_TMP/sizes"
+	[ "$name" = "${name%:*}" ] || return 0
+	t_is "$(cat "$T_TMP/missed")" "" "$name: all $n_traced traced syscalls are in the static set of $n_static"
+}
+
+w=$T_TMP/w
+mkdir -p "$w"
+cd "$w" || exit 1
+printf 'hello\n' > "$w/in"
+recall "gofx" 0 "$fx/gofx" "$w/in"
+recall "gofx-s" 0 "$fx/gofx-s" "$w/in"
+recall "gofx-cgo" 0 "$fx/gofx-cgo" "$w/in"
+# getpgid (121) by a number from the command line: the one miss, and why.
+recall "gofx 121:unknown" 0 "$fx/gofx" "$w/in" 121
+t_is "$(cat "$T_TMP/missed")" "getpgid " \
+	"gofx with a number from its command line: the one miss is getpgid, the site the set counts as unknown"
+
+printf 'if  true ;then\necho   "$a"|cat\nfi\nf() { for i in 1 2; do echo $i; done; }\n' > "$w/a.sh"
+cp "$w/a.sh" "$w/b.sh"
+recall "shfmt -w" 0 shfmt -l -w "$w/a.sh"
+recall "shfmt -d" 1 shfmt -d "$w/b.sh"
+recall "shfmt -i 4 (stdin)" 0 shfmt -i 4 < "$w/b.sh"
+recall "runc --version" 0 runc --version
+recall "runc spec" 0 runc spec --rootless
+recall "runc list" 0 runc --root "$w/runc-root" list
+recall "runc state" 1 runc --root "$w/runc-root" state nosuch
+t_diag "program	traced	static" "$(cat "$T_TMP/sizes")"
+t_done
