@@ -205,7 +205,7 @@ static int read_pclntab(struct sys_go *g, const unsigned char *p, size_t n, uint
 			return -1;
 	}
 	/* The table, and the entry after the last that closes it. */
-	if (!nfunc || ftab > n || nfunc > (n - ftab) / w - 1)
+	if (!nfunc || ftab > n || nfunc >= (n - ftab) / w)
 		return -1;
 	for (uint64_t i = 0; i <= nfunc; i++) {
 		const unsigned char *f = p + ftab + i * w, *fn;
@@ -637,7 +637,7 @@ static int at_slot0(const cs_x86_op *o)
 	       o->mem.index == X86_REG_INVALID && o->mem.disp <= 0 && o->mem.disp + o->size > 0;
 }
 
-static void summarise(csh h, const cs_insn *insn, struct go_insn *c)
+static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 {
 	const cs_x86 *x = &insn->detail->x86;
 	cs_regs rd_, wr;
@@ -684,12 +684,12 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c)
 				c->src = reg_no(s->reg);
 				return;
 			}
-			if (insn->id == X86_INS_MOV && at_slot0(s) && s->size >= 4) {
+			if (insn->id == X86_INS_MOV && at_slot0(s) && s->mem.disp == 0 && s->size == word) {
 				c->src = SLOT0;
 				return;
 			}
 			c->dst = -1;
-		} else if (insn->id == X86_INS_MOV && at_slot0(d) && d->mem.disp == 0 && d->size >= 4) {
+		} else if (insn->id == X86_INS_MOV && at_slot0(d) && d->mem.disp == 0 && d->size == word) {
 			c->dst = SLOT0;
 			if (s->type == X86_OP_IMM) {
 				v = s->imm;
@@ -785,7 +785,7 @@ static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_c
 			continue;
 		}
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		summarise(h, insn, &v[n++]);
+		summarise(h, insn, &v[n++], g->class64 ? 8 : 4);
 	}
 	cs_free(insn, 1);
 	c->insn = v;
