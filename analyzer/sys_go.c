@@ -483,14 +483,16 @@ int sys_go_read(Elf *e, const unsigned char *raw, size_t size, struct sys_go *g)
 		}
 	find_buildinfo(g);
 	/* Without its section the pclntab is found by its header in a
-	 * read-only segment, and only in a file that is Go by its build
-	 * info (a random match in another file's data is no Go binary). */
+	 * segment of data (read-only, or RELRO in a PIE file:
+	 * .data.rel.ro.gopclntab), and only in a file that is Go by its
+	 * build info (a random match in another file's data is no Go
+	 * binary). */
 	for (size_t i = 0; !pcln && g->is_go && i < g->n_load; i++) {
 		const struct sys_go_load *l = &g->load[i];
 		const unsigned char *p;
 		uint64_t n;
 
-		if ((l->flags & PF_W) || l->offset > size)
+		if ((l->flags & PF_X) || l->offset > size)
 			continue;
 		n = l->filesz < size - l->offset ? l->filesz : size - l->offset;
 		p = raw + l->offset;

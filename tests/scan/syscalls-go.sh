@@ -6,7 +6,7 @@
 # the stack-ABI stub rawSyscallNoError, a raw syscall.Syscall(SYS_GETPID)
 # through the register ABI, and a number from the command line), built
 # static, static and stripped (-ldflags='-s -w': no .symtab, functions from
-# the pclntab), with cgo (dynamically linked), and sstripped: the known
+# the pclntab), with cgo (dynamically linked), as PIE, and sstripped: the known
 # numbers are in every set, the one from the command line is 'unknown',
 # and v_syscall_binaries tells the kinds. Recall: every syscall 'parakit
 # trace' observes of the fixture and of real Debian Go programs (shfmt
@@ -33,12 +33,14 @@ build_go()
 	(cd "$gosrc" && CGO_ENABLED=$cgo GOCACHE="$gob/cache" GOPATH="$gob/path" GOFLAGS=-buildvcs=false \
 		go build "$@" -o "$gob/$name.new" .) && mv "$gob/$name.new" "$gob/$name"
 }
-t_ok "the Go fixture builds (static, stripped, cgo)" eval 'build_go gofx 0 && build_go gofx-s 0 -ldflags="-s -w" &&
-	build_go gofx-cgo 1'
+t_ok "the Go fixture builds (static, stripped, cgo, PIE)" eval 'build_go gofx 0 && build_go gofx-s 0 -ldflags="-s -w" &&
+	build_go gofx-cgo 1 && build_go gofx-pie 0 -buildmode=pie'
 fx=$T_TMP/fx
 mkdir -p "$fx"
-cp "$gob/gofx" "$gob/gofx-s" "$gob/gofx-cgo" "$fx/"
+cp "$gob/gofx" "$gob/gofx-s" "$gob/gofx-cgo" "$gob/gofx-pie" "$fx/"
 t_sstrip "$gob/gofx" "$fx/gofx-ss"
+# A PIE file's pclntab is in its RELRO segment (.data.rel.ro.gopclntab).
+t_sstrip "$gob/gofx-pie" "$fx/gofx-pie-ss"
 t_is "$(readelf -SW "$fx/gofx-s" | grep -c ' \.symtab ')" 0 "gofx-s has no .symtab"
 t_is "$(readelf -hW "$fx/gofx-ss" | sed -n 's/^ *Number of section headers: *//p')" 0 \
 	"gofx-ss has no section headers"
@@ -52,7 +54,7 @@ set_of()
 {
 	t_sql "$db" "SELECT syscall FROM v_syscalls WHERE member_path = '$1' ORDER BY syscall"
 }
-for f in gofx gofx-s gofx-ss gofx-cgo; do
+for f in gofx gofx-s gofx-ss gofx-cgo gofx-pie gofx-pie-ss; do
 	s=" $(set_of "$fx/$f" | tr '\n' ' ')"
 	for c in openat read close socket setsockopt bind listen getsockname getppid getpid unknown; do
 		t_like "$s" " $c " "$f: $c is in the set"
@@ -76,6 +78,11 @@ t_is "$(kind gofx)" "1	1	0	1" "v_syscall_binaries: gofx is static, Go, not strip
 t_is "$(kind gofx-s)" "1	1	1	1" "gofx-s: static, Go, stripped"
 t_is "$(kind gofx-ss)" "1	1	1	1" "gofx-ss: static, Go, stripped (sstripped)"
 t_is "$(kind gofx-cgo)" "0	1	0	1" "gofx-cgo: dynamically linked, Go"
+t_is "$(kind gofx-pie)" "0	1	0	1" "gofx-pie: Go, PIE"
+t_is "$(kind gofx-pie-ss)" "0	1	1	1" "gofx-pie-ss: Go, PIE, sstripped"
+set_of "$fx/gofx-pie" > "$T_TMP/set-gofx-pie"
+set_of "$fx/gofx-pie-ss" > "$T_TMP/set-gofx-pie-ss"
+t_cmp "$T_TMP/set-gofx-pie-ss" "$T_TMP/set-gofx-pie" "gofx-pie-ss: the same set as the PIE with its sections"
 t_is "$(t_sql "$db" "SELECT syscalls = (SELECT count(*) FROM v_syscalls WHERE member_path = '$fx/gofx'
 	AND syscall <> 'unknown') FROM v_syscall_binaries WHERE member_path = '$fx/gofx'")" 1 \
 	"v_syscall_binaries.syscalls is the set's size"
