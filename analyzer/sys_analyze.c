@@ -1613,15 +1613,15 @@ static void build_graph(struct an *a, struct graph *g)
 
 		switch (e->kind) {
 		case EV_SYS:
-			if (a->go && sys_go_in_stub(a->go, e->addr)) {
-				/* Its number is counted at its callers'. */
+			if (!e->foreign)
+				e->val = a->full ? cp_value(a, from, e->addr, 0, &cp)
+						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
+			if (e->val < 0 && sys_go_passes(a->go, e->addr)) {
+				/* A Go stub's number: counted at its callers'. */
 				if (from >= 0 && sys_go_taken(a->go, e->addr))
 					sys_set_add(&g->local[from], SYS_UNKNOWN);
 				continue;
 			}
-			if (!e->foreign)
-				e->val = a->full ? cp_value(a, from, e->addr, 0, &cp)
-						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
 			a->out->n_sites++;
 			a->out->n_unknown_sites += e->val < 0;
 			if (from >= 0)
@@ -1635,12 +1635,12 @@ static void build_graph(struct an *a, struct graph *g)
 				continue;
 			if (e->kind == EV_JMP && to == from)
 				continue;
-			if (a->go && sys_go_stub(a->go, e->target)) {
-				/* A stub's number is its caller's: a stub calling
-				 * another passes it on. */
-				if (sys_go_in_stub(a->go, e->addr))
-					continue;
+			if (sys_go_stub(a->go, e->target)) {
 				arg = sys_go_number(a->go, e->addr, sys_go_stub(a->go, e->target), &a->go_cache);
+				/* A stub calling another passes its caller's
+				 * number on. */
+				if (arg < 0 && sys_go_passes(a->go, e->addr))
+					continue;
 				goto counted;
 			}
 			im = stub[to];

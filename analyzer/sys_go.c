@@ -570,7 +570,7 @@ int sys_go_taken(const struct sys_go *g, uint64_t addr)
 	return f && f->taken;
 }
 
-int sys_go_in_stub(const struct sys_go *g, uint64_t addr)
+int sys_go_passes(const struct sys_go *g, uint64_t addr)
 {
 	const struct sys_go_fn *f = sys_go_fn_at(g, addr);
 

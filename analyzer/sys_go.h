@@ -51,11 +51,12 @@ void sys_go_release(struct sys_go *g);
 
 /* The function holding addr (NULL: none); whether addr is a function's
  * entry; the stub kind of the function entered at addr (0: no stub);
- * whether addr lies in a stub or a relay. g may be NULL. */
+ * whether addr lies in a stub or a relay, where a number that is no
+ * constant is the caller's, counted at its call. g may be NULL. */
 const struct sys_go_fn *sys_go_fn_at(const struct sys_go *g, uint64_t addr);
 int sys_go_is_entry(const struct sys_go *g, uint64_t addr);
 int sys_go_stub(const struct sys_go *g, uint64_t addr);
-int sys_go_in_stub(const struct sys_go *g, uint64_t addr);
+int sys_go_passes(const struct sys_go *g, uint64_t addr);
 /* Whether the stub holding addr is taken as a function value. */
 int sys_go_taken(const struct sys_go *g, uint64_t addr);
 
