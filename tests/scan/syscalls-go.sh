@@ -10,7 +10,8 @@
 # numbers are in every set, the one from the command line is 'unknown',
 # and v_syscall_binaries tells the kinds. Recall: every syscall 'parakit
 # trace' observes of the fixture and of real Debian Go programs (shfmt
-# formatting files, runc's commands that need no container) is in the
+# formatting files, runc's commands that need no container, the Go
+# toolchain's go, compile, asm and link building the fixture) is in the
 # static set; the one miss, the number from the command line, is listed
 # with its cause.
 . "$(dirname "$0")/../lib/t.sh"
@@ -109,8 +110,10 @@ recall()
 	t_sql "$tdb" "SELECT syscall FROM v_trace_syscalls WHERE run_id = $run AND calls > 0 AND syscall <> 'execve'" |
 		sort -u > "$T_TMP/traced"
 	: > "$T_TMP/static"
+	# A command run through a link (/usr/bin/go) is scanned at its target.
 	for e in $exes; do
-		t_sql "$sdb" "SELECT syscall FROM v_syscalls WHERE member_path = '$e'" >> "$T_TMP/static"
+		t_sql "$sdb" "SELECT syscall FROM v_syscalls WHERE member_path IN ('$e', '$(readlink -f "$e")')" \
+			>> "$T_TMP/static"
 	done
 	sort -u -o "$T_TMP/static" "$T_TMP/static"
 	comm -23 "$T_TMP/traced" "$T_TMP/static" | tr '\n' ' ' > "$T_TMP/missed"
@@ -138,6 +141,13 @@ cp "$w/a.sh" "$w/b.sh"
 recall "shfmt -w" 0 shfmt -l -w "$w/a.sh"
 recall "shfmt -d" 1 shfmt -d "$w/b.sh"
 recall "shfmt -i 4 (stdin)" 0 shfmt -i 4 < "$w/b.sh"
+# The Go toolchain building the fixture afresh: go (cgo), compile, asm and
+# link (static), Go 1.19 programs of Debian's golang-1.19-go.
+cd "$gosrc" || exit 1
+export CGO_ENABLED=0 GOCACHE=$T_TMP/gocache GOPATH=$T_TMP/gopath GOFLAGS=-buildvcs=false
+recall "go build" 0 go build -o "$w/gb" .
+unset CGO_ENABLED GOCACHE GOPATH GOFLAGS
+cd "$w" || exit 1
 recall "runc --version" 0 runc --version
 recall "runc spec" 0 runc spec --rootless
 recall "runc list" 0 runc --root "$w/runc-root" list
