@@ -45,6 +45,9 @@ t_sstrip "$gob/gofx-pie" "$fx/gofx-pie-ss"
 t_is "$(readelf -SW "$fx/gofx-s" | grep -c ' \.symtab ')" 0 "gofx-s has no .symtab"
 t_is "$(readelf -hW "$fx/gofx-ss" | sed -n 's/^ *Number of section headers: *//p')" 0 \
 	"gofx-ss has no section headers"
+# And C for the kinds: not Go, with and without .symtab.
+printf 'int main(void) { return 0; }\n' > "$T_TMP/c.c"
+t_ok "the C fixtures build" eval 'gcc -O2 -o "$fx/c" "$T_TMP/c.c" && strip -o "$fx/c-s" "$fx/c"'
 t_ok "the fixtures run" eval '"$fx/gofx" /etc/hostname >/dev/null && "$fx/gofx-cgo" >/dev/null'
 
 db=$T_TMP/t.db
@@ -80,6 +83,8 @@ t_is "$(kind gofx-s)" "1	1	1	1" "gofx-s: static, Go, stripped"
 t_is "$(kind gofx-ss)" "1	1	1	1" "gofx-ss: static, Go, stripped (sstripped)"
 t_is "$(kind gofx-cgo)" "0	1	0	1" "gofx-cgo: dynamically linked, Go"
 t_is "$(kind gofx-pie)" "0	1	0	1" "gofx-pie: Go, PIE"
+t_is "$(t_sql "$db" "SELECT go, stripped FROM v_syscall_binaries WHERE member_path IN ('$fx/c', '$fx/c-s')
+	ORDER BY member_path")" $'\t0\n\t1' "C: not Go; stripped only when strip(1) took its .symtab"
 t_is "$(kind gofx-pie-ss)" "0	1	1	1" "gofx-pie-ss: Go, PIE, sstripped"
 set_of "$fx/gofx-pie" > "$T_TMP/set-gofx-pie"
 set_of "$fx/gofx-pie-ss" > "$T_TMP/set-gofx-pie-ss"
