@@ -327,7 +327,9 @@ static int is_ax(unsigned r)
  * ABI alike (Go 1.18's syscall.Syscall is both), so the stub's first use
  * of AX tells: read first (spilled, or in the syscall itself), the number
  * came in AX; loaded first from the stack, at 0(SP) of the caller (8(SP)
- * on entry, past the return address, or further past a frame). A jump to
+ * on entry, past the return address, and past the frame the stub made:
+ * Go 1.19's ABI0 wrapper of syscall.Syscall, "sub $0x28,%rsp" then
+ * "mov 0x30(%rsp),%rax"). A jump to
  * another stub first (x/sys/unix's to syscall's) is that stub's. Anything
  * else: not a stub we can read (0), whose own site stays unknown.
  */
@@ -337,7 +339,8 @@ static int stub_conv(const struct sys_go *g, const struct sys_go_fn *f, int dept
 	uint64_t hi = f + 1 < g->fn + g->n_fn ? f[1].entry : g->text_end, addr = f->entry;
 	size_t left = hi > addr && hi - addr < 512 ? hi - addr : 512;
 	const unsigned char *code = go_at(g, addr, left);
-	int conv = 0;
+	int conv = 0, word = g->class64 ? 8 : 4;
+	int64_t frame = 0;	/* how far the stack pointer moved down */
 	cs_insn *insn;
 
 	if (!h || !code)
@@ -385,10 +388,25 @@ static int stub_conv(const struct sys_go *g, const struct sys_go_fn *f, int dept
 		if (w) {
 			if (insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
 			    (x->operands[1].mem.base == X86_REG_RSP || x->operands[1].mem.base == X86_REG_ESP) &&
-			    x->operands[1].mem.index == X86_REG_INVALID && x->operands[1].mem.disp > 0)
+			    x->operands[1].mem.index == X86_REG_INVALID && x->operands[1].mem.disp == frame + word)
 				conv = SYS_GO_STUB_STACK;
 			break;
 		}
+		/* The frame: sub/add of a constant, push, pop; any other
+		 * write of the stack pointer loses it. */
+		for (int i = 0; i < n_wr; i++)
+			w |= wr[i] == X86_REG_RSP || wr[i] == X86_REG_ESP;
+		if (!w)
+			continue;
+		if ((insn->id == X86_INS_SUB || insn->id == X86_INS_ADD) && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_IMM)
+			frame += insn->id == X86_INS_SUB ? x->operands[1].imm : -x->operands[1].imm;
+		else if (insn->id == X86_INS_PUSH)
+			frame += word;
+		else if (insn->id == X86_INS_POP)
+			frame -= word;
+		else
+			break;
 	}
 	cs_free(insn, 1);
 	return conv;
