@@ -212,7 +212,7 @@ static int read_pclntab(struct sys_go *g, const unsigned char *p, size_t n, uint
 		const char *name = NULL;
 		uint64_t base = magic == PCLN_12 ? 0 : ftab;	/* where funcoff counts from */
 
-		if (w == 8 && magic != PCLN_12 && magic != PCLN_116) {
+		if (magic == PCLN_118 || magic == PCLN_120) {
 			ent = text_start + rd(f, 4);
 			fo = rd(f + 4, 4);
 		} else {
@@ -280,7 +280,7 @@ static int in_list(const char *s, size_t n, const char *const *v, size_t nv)
 	return 0;
 }
 
-static int stub_kind(const char *name, int class64)
+static int stub_kind(const char *name)
 {
 	size_t n = strlen(name);
 	const char *u;
@@ -297,7 +297,6 @@ static int stub_kind(const char *name, int class64)
 		if (!in_list(u, n - (u - name), unix_stubs, ARRAY_SIZE(unix_stubs)))
 			return 0;
 	}
-	(void)class64;
 	return SYS_GO_STUB_AX;	/* a stub; its convention comes from its code */
 }
 
@@ -531,7 +530,7 @@ int sys_go_read(Elf *e, const unsigned char *raw, size_t size, struct sys_go *g)
 		qsort(g->fn, g->n_fn, sizeof(*g->fn), cmp_fn);
 	g->class64 = class64;
 	for (size_t i = 0; i < g->n_fn; i++)
-		g->fn[i].kind = stub_kind(g->fn[i].name, class64);
+		g->fn[i].kind = stub_kind(g->fn[i].name);
 	for (size_t i = 0; i < g->n_fn; i++)
 		if (g->fn[i].kind == SYS_GO_STUB_AX)
 			g->fn[i].conv = stub_conv(g, &g->fn[i], 0);
