@@ -1616,8 +1616,9 @@ static void build_graph(struct an *a, struct graph *g)
 			if (!e->foreign)
 				e->val = a->full ? cp_value(a, from, e->addr, 0, &cp)
 						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
-			if (e->val < 0 && sys_go_passes(a->go, e->addr)) {
-				/* A Go stub's number: counted at its callers'. */
+			if (e->val < 0 && a->full && sys_go_passes(a->go, e->addr)) {
+				/* A Go stub's number: counted at its callers'
+				 * (calls are events only with the graph). */
 				if (from >= 0 && sys_go_taken(a->go, e->addr))
 					sys_set_add(&g->local[from], SYS_UNKNOWN);
 				continue;
