@@ -35,6 +35,9 @@ printf '#include <stdio.h>\nint main(void) { return puts("x") < 0; }\n' > "$T_TM
 gcc -Os -s -Wl,-z,noseparate-code -o "$fx/small" "$T_TMP/small.c"
 cp "$fx/small" "$out/elf/small"
 head -c 100 "$fx/small" > "$out/elf/cut-header"
+# Go binaries' pclntab and build info, small: two of the table layouts.
+t_fx_go_synth "$out/elf/go-1.2" 1.2
+t_fx_go_synth "$out/elf/go-1.18" 1.18
 
 # Archives: .deb (no compression, gzip, xz), tar, tar.gz, an Alpine .apk,
 # an Android .apk, a tar with a hard link, and an .rpm (its payload goes

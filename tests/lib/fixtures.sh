@@ -328,3 +328,98 @@ t_sstrip()
 		t_poke "$2" $((0x20)) 4 0 && t_poke "$2" $((0x30)) 4 0
 	fi
 }
+
+# t_fx_go_synth OUT LAYOUT: a small static x86-64 executable laid out as a
+# Go binary of pclntab LAYOUT (1.2, 1.16, 1.18 or 1.20: each Go's table
+# header and entries; 1.2's table follows its header), with build info
+# naming go9.LAYOUT, made with the
+# assembler: main.main calls syscall.Syscall (the register ABI: getpid in
+# AX) and syscall.rawSyscallNoError (the stack ABI0: getppid at 0(SP)),
+# then exits. Its set is exactly exit, getpid and getppid; it runs.
+t_fx_go_synth()
+{
+	local out=$1 layout=$2 magic hdr ent fn
+	case $layout in
+	1.2) magic=0xfffffffb ;;
+	1.16) magic=0xfffffffa ;;
+	1.18) magic=0xfffffff0 ;;
+	1.20) magic=0xfffffff1 ;;
+	*) return 1 ;;
+	esac
+	# The header after magic, pad and sizes; a function's table entry and
+	# the start of its _func.
+	case $layout in
+	1.2)
+		hdr='.quad 3'
+		ent() { echo ".quad $1, $2 - pcln"; }
+		fn() { echo ".quad $1; .long $2 - pcln"; }
+		;;
+	1.16)
+		hdr='.quad 3, 0, names - pcln, 0, 0, 0, table - pcln'
+		ent() { echo ".quad $1, $2 - table"; }
+		fn() { echo ".quad $1; .long $2 - names"; }
+		;;
+	*)
+		hdr='.quad 3, 0, text0, names - pcln, 0, 0, 0, table - pcln'
+		ent() { echo ".long $1 - text0, $2 - table"; }
+		fn() { echo ".long $1 - text0, $2 - names"; }
+		;;
+	esac
+	cat > "$out.s" <<ASM
+	.text
+	.globl _start
+text0:
+_start:
+	mov \$39, %eax
+	xor %ebx, %ebx
+	call f1
+	sub \$16, %rsp
+	movq \$110, (%rsp)
+	call f2
+	add \$16, %rsp
+	mov \$60, %eax
+	xor %edi, %edi
+	syscall
+	int3
+	.balign 32, 0xcc
+f1:
+	syscall
+	ret
+	.balign 32, 0xcc
+f2:
+	mov 8(%rsp), %rax
+	syscall
+	ret
+	.balign 32, 0xcc
+end:
+	.section .gopclntab, "a"
+	.balign 8
+pcln:
+	.long $magic
+	.byte 0, 0, 1, 8
+	$hdr
+table:
+	$(ent _start fn0)
+	$(ent f1 fn1)
+	$(ent f2 fn2)
+	$(ent end fn0)
+names:
+n0:	.asciz "main.main"
+n1:	.asciz "syscall.Syscall"
+n2:	.asciz "syscall.rawSyscallNoError"
+	.balign 8
+fn0:	$(fn _start n0); .quad 0, 0
+fn1:	$(fn f1 n1); .quad 0, 0
+fn2:	$(fn f2 n2); .quad 0, 0
+	.section .go.buildinfo, "aw"
+	.balign 16
+	.ascii "\377 Go buildinf:"
+	.byte 8, 2
+	.quad 0, 0
+	.byte 2f - 1f
+1:	.ascii "go9.$layout"
+2:
+ASM
+	unset -f ent fn
+	gcc -nostdlib -static -no-pie -o "$out" "$out.s" && rm -f "$out.s"
+}

@@ -91,6 +91,25 @@ t_is "$(t_sql "$db" "SELECT syscalls = (SELECT count(*) FROM v_syscalls WHERE me
 	AND syscall <> 'unknown') FROM v_syscall_binaries WHERE member_path = '$fx/gofx'")" 1 \
 	"v_syscall_binaries.syscalls is the set's size"
 
+# Each pclntab layout (Go 1.2-1.15, 1.16-1.17, 1.18-1.19, 1.20 onwards),
+# on small executables laid out so by the assembler (tests/lib/fixtures.sh),
+# with and without section headers: exactly exit, getpid through the
+# register-ABI stub and getppid through the stack-ABI one.
+mkdir -p "$T_TMP/synth"
+for l in 1.2 1.16 1.18 1.20; do
+	t_ok "the Go $l layout builds and runs" eval 't_fx_go_synth "$T_TMP/synth/go-$l" $l &&
+		"$T_TMP/synth/go-$l" && t_sstrip "$T_TMP/synth/go-$l" "$T_TMP/synth/go-$l-ss"'
+done
+t_scan "$db" --syscalls "$T_TMP/synth"
+t_is "$T_RC" 0 "the layouts scan"
+for l in 1.2 1.16 1.18 1.20; do
+	for f in go-$l go-$l-ss; do
+		t_is "$(set_of "$T_TMP/synth/$f" | tr '\n' ' ')" "exit getpid getppid " "$f: exactly exit, getpid, getppid"
+		t_is "$(t_sql "$db" "SELECT go, sites, unknown_sites FROM v_syscall_binaries
+			WHERE member_path = '$T_TMP/synth/$f'")" "go9.$l	3	0" "$f: its version, 3 sites, all known"
+	done
+done
+
 # The rest traces: it needs root and BPF.
 if [ "$(id -u)" -ne 0 ] || ! "$PARAKIT" trace --no-db -o /dev/null -- true 2>"$T_TMP/bpf-probe"; then
 	t_skip "recall: tracing needs root and BPF ($(head -1 "$T_TMP/bpf-probe" 2>/dev/null))"
