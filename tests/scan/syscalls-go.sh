@@ -23,7 +23,7 @@ t_require go gcc sqlite3 readelf shfmt runc
 gob=$(cd "$(dirname "$PARAKIT")" && pwd)/tests/go-fixture
 gosrc=$(cd "$(dirname "$0")/go" && pwd)
 mkdir -p "$gob"
-# build_go NAME CGO_ENABLED [GO BUILD FLAGS...]
+# build_go NAME CGO_ENABLED [GO BUILD FLAGS...] (GOARCH from the caller)
 build_go()
 {
 	local name=$1 cgo=$2
@@ -32,11 +32,15 @@ build_go()
 	(cd "$gosrc" && CGO_ENABLED=$cgo GOCACHE="$gob/cache" GOPATH="$gob/path" GOFLAGS=-buildvcs=false \
 		go build "$@" -o "$gob/$name.new" .) && mv "$gob/$name.new" "$gob/$name"
 }
+# i386: every argument on the stack, the number at 0(SP) of every stub's
+# caller.
+t_ok "the Go fixture builds for i386" eval 'GOARCH=386 build_go gofx-386 0'
+
 t_ok "the Go fixture builds (static, stripped, cgo, PIE)" eval 'build_go gofx 0 && build_go gofx-s 0 -ldflags="-s -w" &&
 	build_go gofx-cgo 1 && build_go gofx-pie 0 -buildmode=pie'
 fx=$T_TMP/fx
 mkdir -p "$fx"
-cp "$gob/gofx" "$gob/gofx-s" "$gob/gofx-cgo" "$gob/gofx-pie" "$fx/"
+cp "$gob/gofx" "$gob/gofx-s" "$gob/gofx-cgo" "$gob/gofx-pie" "$gob/gofx-386" "$fx/"
 t_sstrip "$gob/gofx" "$fx/gofx-ss"
 # A PIE file's pclntab is in its RELRO segment (.data.rel.ro.gopclntab).
 t_sstrip "$gob/gofx-pie" "$fx/gofx-pie-ss"
@@ -62,6 +66,12 @@ for f in gofx gofx-s gofx-ss gofx-cgo gofx-pie gofx-pie-ss; do
 		t_like "$s" " $c " "$f: $c is in the set"
 	done
 done
+s=" $(set_of "$fx/gofx-386" | tr '\n' ' ')"
+for c in read close socketcall getppid getpid unknown; do
+	t_like "$s" " $c " "gofx-386: $c is in the set"
+done
+t_is "$(t_sql "$db" "SELECT abi, go GLOB 'go1.*' FROM v_syscall_binaries WHERE member_path = '$fx/gofx-386'")" \
+	"i386	1" "gofx-386: i386's numbers, Go"
 set_of "$fx/gofx" > "$T_TMP/set-gofx"
 for f in gofx-s gofx-ss; do
 	set_of "$fx/$f" > "$T_TMP/set-$f"
