@@ -32,6 +32,11 @@
  * Go's ABI has no callee-saved registers). Not a constant: unknown, never
  * guessed. Calls from one stub to another (syscall.Syscall to
  * RawSyscall6 to Syscall6) pass the number on and are not sites.
+ *
+ * NEEDSWORK: a number held in a variable stays unknown (Go 1.19's
+ * internal/syscall/unix.FcntlSyscall, x/sys's fcntl64Syscall: vars that
+ * hold SYS_FCNTL, which only a proof that nothing stores to them would
+ * make constants); gccgo's binaries call libc and have no pclntab.
  */
 #include "analyzer/sys_go.h"
 #include "common/common.h"
