@@ -101,6 +101,14 @@ t_is "$(t_sql "$db" "SELECT syscalls = (SELECT count(*) FROM v_syscalls WHERE me
 	AND syscall <> 'unknown') FROM v_syscall_binaries WHERE member_path = '$fx/gofx'")" 1 \
 	"v_syscall_binaries.syscalls is the set's size"
 
+# db merge carries the kinds (migration 016).
+t_pk db merge "$T_TMP/merged.db" "$db"
+t_is "$T_RC" 0 "db merge exits 0"
+q="SELECT member_path, abi, status, static, go, stripped, sites, unknown_sites, syscalls FROM v_syscall_binaries ORDER BY 1"
+t_sql "$db" "$q" > "$T_TMP/kinds"
+t_sql "$T_TMP/merged.db" "$q" > "$T_TMP/kinds-merged"
+t_cmp "$T_TMP/kinds-merged" "$T_TMP/kinds" "the merged database has the same v_syscall_binaries"
+
 # Each pclntab layout (Go 1.2-1.15, 1.16-1.17, 1.18-1.19, 1.20 onwards),
 # on small executables laid out so by the assembler (tests/lib/fixtures.sh),
 # with and without section headers: exactly exit, getpid through the
