@@ -143,8 +143,8 @@ int cmd_report(int argc, char **argv)
 	if (report_corpus_load(&r.corpus, r.db) || report_weights(&r.corpus, r.db, how, r.popcon))
 		goto out;
 	report_metrics(&r.corpus);
-	if (report_scan_sections(&r) || report_trace_sections(&r) || report_pairs_sections(&r) ||
-	    report_functions_sections(&r) || report_src_sections(&r))
+	if (report_scan_sections(&r) || report_syscall_sections(&r) || report_trace_sections(&r) ||
+	    report_pairs_sections(&r) || report_functions_sections(&r) || report_src_sections(&r))
 		goto out;
 	if (report_plot_run(&r.plot))
 		goto out;
@@ -163,6 +163,7 @@ out:
 	free(r.charts);
 	report_plot_release(&r.plot);
 	report_corpus_release(&r.corpus);
+	report_corpus_release(&r.sys);
 	report_published_release(&r.pub);
 	db_close(r.db);
 	return ret;

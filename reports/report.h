@@ -4,10 +4,16 @@
  * packages (report_weights.c), computes the metrics (report_metrics.c),
  * fills tables (report_table.c writes each as CSV and JSON, and as an HTML
  * table), draws the charts with gnuplot (report_plot.c) and writes the page
- * (report_html.c). The scan sections are report_scan.c's, the traces
- * report_trace.c's, the runs of one program side by side report_pairs.c's,
- * the functions traced programs call report_functions.c's and the source
- * report_src.c's.
+ * (report_html.c). The scan sections are report_scan.c's, the system
+ * calls report_syscalls.c's, the traces report_trace.c's, the runs of one
+ * program side by side report_pairs.c's, the functions traced programs
+ * call report_functions.c's and the source report_src.c's.
+ *
+ * A corpus is a set of APIs and the packages that use them: the POSIX
+ * functions packages import, or the system calls their binaries can issue
+ * (scan --syscalls). The weights, the metrics (importance, weighted
+ * completeness, both plans) and the plan tables and charts are computed
+ * the same way over either.
  *
  * The database is read through the stable v_* views and the tables of
  * db/migrations/002-scan.sql only.
@@ -62,13 +68,18 @@ void report_table_release(struct report_table *t);
 int report_table_write(const struct report_table *t, const char *dir, const char *weights);
 /* Writes the first max_rows rows (all when 0) as <table id="t-NAME">. */
 void report_table_html(FILE *f, const struct report_table *t, size_t max_rows);
+/* Writes rows [first, first + n) (clipped) as <table id="t-NAME-PART">:
+ * a second view of a table in the page (its lowest rows). */
+void report_table_html_range(FILE *f, const struct report_table *t, const char *part, size_t first, size_t n);
 
 /* ---- the corpus ---- */
 
+/* An API: a POSIX function, or a system call (category: its io_uring
+ * operation, "" where none). */
 struct report_func {
 	const char *name;	/* borrowed from the corpus */
 	const char *category;	/* "" when the catalogue has none */
-	long long packages, binaries;	/* v_function_usage */
+	long long packages, binaries;	/* v_function_usage, v_syscall_usage */
 	double share;		/* percentage of the packages with ELF files */
 	double importance;	/* 0..1 under the chosen weights */
 	double paper_share;	/* percentage in the compared study, -1: absent */
@@ -82,6 +93,8 @@ struct report_pkg {
 	int *funcs;		/* indexes into corpus.funcs, distinct */
 	size_t nfuncs;
 	double w;		/* weight, see report_weights.c */
+	long long analysed;	/* syscall corpus: binaries whose set was found */
+	int unknown;		/* syscall corpus: a number could not be resolved */
 	int tsai_step, plan_step;	/* complete after this many functions */
 };
 
@@ -103,6 +116,16 @@ struct report_corpus {
 };
 
 int report_corpus_load(struct report_corpus *c, sqlite3 *db);
+/*
+ * The system call corpus: every system call v_syscall_usage lists (and
+ * any other name a package's set holds: an i386 binary's), 'unknown'
+ * left out (not a call anyone can implement; pkg->unknown says who has
+ * it); the packages that hold a binary whose set was found
+ * (v_syscall_analysis status 'ok'), each weighing what it weighs in the
+ * function corpus c, whose weights must be set. Empty when the database
+ * has no set. Returns 0 or -1 (printed).
+ */
+int report_corpus_load_syscalls(struct report_corpus *sys, const struct report_corpus *c, sqlite3 *db);
 void report_corpus_release(struct report_corpus *c);
 /* Index of the catalogue function name, or -1. */
 int report_corpus_func(const struct report_corpus *c, const char *name);
@@ -135,6 +158,15 @@ struct report_published {
  * format (function,percent,count with one header line). */
 int report_published_load(struct report_published *p, const char *what);
 void report_published_release(struct report_published *p);
+
+/* The published system call figures set beside a database's. */
+struct report_published_figure {
+	const char *source;	/* "Tsai et al., EuroSys '16" */
+	const char *measure;	/* what was counted, and over what */
+	double value;
+};
+/* Ends with a NULL source. */
+extern const struct report_published_figure report_published_syscalls[];
 
 /* ---- charts ---- */
 
@@ -177,7 +209,28 @@ enum report_tab {
 	T_CORPUS, T_SCAN_RUNS, T_SCAN_ERRORS, T_FUNCTIONS, T_THRESHOLDS, T_CATEGORIES,
 	T_PLAN, T_MILESTONES, T_NONPOSIX, T_PACKAGES, T_TRACE_RUNS, T_TRACE_SYSCALLS,
 	T_TRACE_BLOCKING, T_TRACE_CLASSES, T_PAIRS, T_PAIR_URING, T_PAIR_IO, T_PAIR_DECISIONS,
-	T_SRC_FUNCTIONS, T_SRC_FILES, T_FN_PROGRAMS, T_FN_CALLS, T_COUNT
+	T_SRC_FUNCTIONS, T_SRC_FILES, T_FN_PROGRAMS, T_FN_CALLS, T_SYSCALLS, T_SYS_PLAN,
+	T_SYS_MILESTONES, T_SYS_PACKAGES, T_SYS_BINARIES, T_SYS_URING, T_SYS_PUBLISHED, T_COUNT
+};
+
+/*
+ * What the plan tables and the importance and completeness charts say of
+ * a corpus's APIs (report_scan.c draws them for either corpus): words for
+ * captions (ours), and the names of tables, data files and sections.
+ */
+struct report_api {
+	const char *one, *many;		/* "POSIX function", "POSIX functions" */
+	const char *uses;		/* "POSIX imports", "system calls" */
+	const char *population;		/* "with ELF files": which packages count */
+	const char *plan_note;		/* the plan table's provenance */
+	const char *category_colour;	/* a caption's words for the bars of APIs with a
+					 * category (green), NULL: every bar green */
+	const char *importance_section, *plan_section;	/* where the charts go */
+	const char *importance_dat, *plan_dat;		/* their data files */
+	enum report_tab plan, milestones;
+	const char *plan_name, *milestones_name;
+	const struct report_col *plan_cols;	/* step, tsai_X, %, parakit_X, % */
+	const struct report_col *milestones_cols;	/* N, %, % */
 };
 
 struct report_chart {
@@ -203,12 +256,24 @@ struct report_ctx {
 	size_t fn_programs;	/* binaries traced by trace --functions */
 	int small;		/* fewer than REPORT_DISTRIBUTION_MIN packages */
 	size_t used_funcs;	/* catalogue functions some package imports */
+	struct report_corpus sys;	/* the system call corpus */
+	int have_sys;		/* some binary went through scan --syscalls */
+	int sys_small;		/* fewer than REPORT_DISTRIBUTION_MIN of sys's packages */
 };
 
 /* Fill the tables and queue the charts of the scan and trace sections. */
 int report_scan_sections(struct report_ctx *r);
 int report_trace_sections(struct report_ctx *r);
 int report_src_sections(struct report_ctx *r);
+/* The system call sections (report_syscalls.c); after the scan sections. */
+int report_syscall_sections(struct report_ctx *r);
+/* The plan tables of corpus c, and its importance and completeness charts
+ * unless small. */
+void report_api_plan(struct report_ctx *r, struct report_corpus *c, const struct report_api *a, int small);
+const char *report_weights_words(const struct report_ctx *r);
+/* The APIs of c by packages, then binaries, then name: a malloc'ed array
+ * of c->nfuncs indexes. */
+int *report_usage_order(struct report_corpus *c);
 /* Before and after per program (report_pairs.c); after the trace sections. */
 int report_pairs_sections(struct report_ctx *r);
 /* Linked and called per traced program (report_functions.c); after the

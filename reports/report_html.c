@@ -165,6 +165,85 @@ static void programs_body(FILE *f, struct report_ctx *r)
 	fputs("</section>\n", f);
 }
 
+/* The system call sections; one program's (sys_small) has no chart and
+ * lists every call its binaries can issue. */
+static void syscalls_body(FILE *f, struct report_ctx *r)
+{
+	struct report_corpus *s = &r->sys;
+	size_t used = 0, top = r->top, bottom, with_share = 0;
+
+	for (size_t i = 0; i < s->nfuncs; i++)
+		used += s->funcs[i].packages > 0;
+	for (size_t i = 0; i < s->npkgs; i++)
+		with_share += s->pkgs[i].nfuncs > 0;
+	section(f, "syscalls", "System calls: what the binaries can ask of the kernel");
+	fprintf(f, "<p>The system calls each binary can issue, found statically by <code>parakit scan "
+		   "--syscalls</code> (its own <code>syscall</code> instructions, and what the functions it "
+		   "imports reach in the libraries that define them: an over-approximation, see the README). "
+		   "A package can issue a system call when one of its binaries can; %zu packages have a "
+		   "binary whose set was found, and their binaries can issue %zu distinct system calls. "
+		   "Numbers that are not constants (<code>unknown</code>) are no system call anyone could "
+		   "implement: they are counted below, and left out of the sets.</p>\n", s->npkgs, used);
+	if (r->sys_small)
+		fprintf(f, "<p class=note id=small-syscalls>%zu package%s with a binary whose system calls were "
+			   "found: fewer than %d, too few to draw as a distribution, so the importance, the "
+			   "plans and the io_uring share are not drawn (their CSV and JSON files are "
+			   "written).</p>\n", s->npkgs, s->npkgs == 1 ? "" : "s", REPORT_DISTRIBUTION_MIN);
+	fputs("<h3>Binaries analysed</h3>\n", f);
+	report_table_html(f, &r->tab[T_SYS_BINARIES], 0);
+	fputs("<h3>Beside the published figures</h3>\n<p>Tsai et al. (EuroSys '16) found 224 system calls "
+	      "of API importance 100 % over Ubuntu's installations (popularity-contest weights): here, the "
+	      "system calls of importance 100 % under this report's weights. B-Side (2024) gives the mean "
+	      "size of the sets its static analysis finds for 557 Debian binaries, and those of the two "
+	      "tools it compares with over the same binaries; here, the mean and median over this "
+	      "database's binaries whose set was found (<code>unknown</code> counted as one, as "
+	      "<code>bench/syscall-footprint.sh</code> counts).</p>\n", f);
+	report_table_html(f, &r->tab[T_SYS_PUBLISHED], 0);
+	if (r->sys_small) {
+		fprintf(f, "<h3>The system calls %s can issue</h3>\n", s->npkgs > 1 ? "they" : "it");
+		report_table_html(f, &r->tab[T_SYSCALLS], used ? used : 1);
+		fputs("<h3>How far io_uring reaches</h3>\n", f);
+		report_table_html(f, &r->tab[T_SYS_URING], 0);
+		report_table_html(f, &r->tab[T_SYS_PACKAGES], 0);
+		fputs("</section>\n", f);
+		return;
+	}
+	fputs("</section>\n", f);
+
+	section(f, "sys_importance", "System call importance");
+	fprintf(f, "<p>API importance (Tsai et al.) of each system call: %s. The table gives every system "
+		   "call of the scan's ABI, 0 included, with its io_uring operation.</p>\n", report_weights_words(r));
+	charts(f, r, "sys_importance");
+	report_table_html(f, &r->tab[T_SYSCALLS], top);
+	fputs("</section>\n", f);
+
+	section(f, "sys_plan", "Which system calls a parakernel must offer first");
+	fprintf(f, "<p>Weighted completeness over system calls: the weighted share of packages all of whose "
+		   "system calls are in the set. The same two orders as for the POSIX functions over the %zu "
+		   "system calls some package can issue: Tsai et al.'s, by importance, and parakit's greedy "
+		   "order.</p>\n", s->plan_len);
+	charts(f, r, "sys_plan");
+	report_table_html(f, &r->tab[T_SYS_MILESTONES], 0);
+	fputs("<h3>The plans, system call by system call</h3>\n", f);
+	report_table_html(f, &r->tab[T_SYS_PLAN], top + 1);
+	fputs("</section>\n", f);
+
+	section(f, "io_uring", "How far io_uring already reaches");
+	fputs("<p>A package's io_uring share: of the system calls its binaries can issue, those an io_uring "
+	      "operation does the work of asynchronously (<code>catalog_io_uring</code>: <code>pread64</code> "
+	      "by <code>IORING_OP_READ</code>, <code>accept4</code> by <code>IORING_OP_ACCEPT</code>...). "
+	      "The rest (memory maps, signals, process control...) stays on a synchronous path.</p>\n", f);
+	report_table_html(f, &r->tab[T_SYS_URING], 0);
+	charts(f, r, "io_uring");
+	bottom = top < with_share ? top : with_share;
+	bottom = bottom > 10 ? 10 : bottom;
+	fprintf(f, "<h3>The packages io_uring reaches furthest</h3>\n");
+	report_table_html(f, &r->tab[T_SYS_PACKAGES], bottom);
+	fprintf(f, "<h3>... and least</h3>\n");
+	report_table_html_range(f, &r->tab[T_SYS_PACKAGES], "bottom", with_share - bottom, bottom);
+	fputs("</section>\n", f);
+}
+
 static void trace_body(FILE *f, struct report_ctx *r)
 {
 	section(f, "traces", "Traces: where the time blocks");
@@ -247,6 +326,16 @@ static void src_body(FILE *f, struct report_ctx *r)
 	fputs("</section>\n", f);
 }
 
+static void sys_nav(FILE *f, const struct report_ctx *r)
+{
+	if (!r->have_sys)
+		return;
+	fputs("<li><a href=\"#syscalls\">System calls</a>", f);
+	if (!r->sys_small)
+		fputs("<li><a href=\"#sys_importance\">System call importance</a><li><a href=\"#sys_plan\">"
+		      "System calls first</a><li><a href=\"#io_uring\">io_uring's reach</a>", f);
+}
+
 static void write_page(FILE *f, struct report_ctx *r)
 {
 	struct report_corpus *c = &r->corpus;
@@ -267,6 +356,7 @@ static void write_page(FILE *f, struct report_ctx *r)
 	if (r->small) {
 		fputs("<nav><ol><li><a href=\"#corpus\">The corpus</a><li><a href=\"#linkage\">Functions used</a>"
 		      "<li><a href=\"#nonposix\">Not POSIX</a>", f);
+		sys_nav(f, r);
 		if (r->trace_runs)
 			fputs("<li><a href=\"#pairs\">Before and after</a><li><a href=\"#traces\">Traces</a>", f);
 		if (r->fn_programs)
@@ -279,6 +369,7 @@ static void write_page(FILE *f, struct report_ctx *r)
 		      "package share</a><li><a href=\"#categories\">By category</a><li><a href=\"#importance\">"
 		      "API importance</a><li><a href=\"#plan\">What to implement first</a><li><a "
 		      "href=\"#nonposix\">Not POSIX</a><li><a href=\"#packages\">Per package</a>", f);
+		sys_nav(f, r);
 		if (r->trace_runs)
 			fputs("<li><a href=\"#pairs\">Before and after</a><li><a href=\"#traces\">Traces</a>", f);
 		if (r->fn_programs)
@@ -310,6 +401,8 @@ static void write_page(FILE *f, struct report_ctx *r)
 		programs_body(f, r);
 	else if (c->npkgs)
 		scan_body(f, r);
+	if (r->have_sys)
+		syscalls_body(f, r);
 	if (r->trace_runs) {
 		pairs_body(f, r);
 		trace_body(f, r);

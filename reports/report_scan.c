@@ -91,7 +91,7 @@ int report_chart_add(struct report_ctx *r, const char *section, const char *fmt,
 	return c->plot;
 }
 
-static const char *weights_words(const struct report_ctx *r)
+const char *report_weights_words(const struct report_ctx *r)
 {
 	switch (r->corpus.weighting) {
 	case REPORT_W_EQUAL: return "equal package weights (importance = package share)";
@@ -158,7 +158,7 @@ static int cmp_usage(const void *a, const void *b)
 }
 
 /* Functions by package count, the order of Figure 1 and of the table. */
-static int *usage_order(struct report_corpus *c)
+int *report_usage_order(struct report_corpus *c)
 {
 	int *o = xmalloc((c->nfuncs + 1) * sizeof(*o));
 
@@ -353,75 +353,91 @@ static void categories(struct report_ctx *r, const int *order)
 	report_plot_cmd(&r->plot, "plot 'cat.dat' using 2:xtic(1) lc rgb '#1f5fa8'");
 }
 
-static void importance_chart(struct report_ctx *r)
+static const size_t milestones[] = { 10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000 };
+
+static const struct report_api funcs_api = {
+	.one = "POSIX function", .many = "POSIX functions", .uses = "POSIX imports",
+	.population = "with ELF files",
+	.plan_note = "weighted completeness after the first N functions of each order; packages with no "
+		     "POSIX import are complete at N = 0",
+	.importance_section = "importance", .plan_section = "plan",
+	.importance_dat = "imp.dat", .plan_dat = "plan.dat",
+	.plan = T_PLAN, .milestones = T_MILESTONES, .plan_name = "plan",
+	.milestones_name = "plan_milestones", .plan_cols = plan_cols, .milestones_cols = miles_cols,
+};
+
+static void importance_chart(struct report_ctx *r, struct report_corpus *c, const struct report_api *a)
 {
-	struct report_corpus *c = &r->corpus;
 	size_t n = c->plan_len < 30 ? c->plan_len : 30;
 	FILE *f;
 
-	if (!n || r->small || !(f = report_plot_data(&r->plot, "imp.dat")))
+	if (!n || !(f = report_plot_data(&r->plot, a->importance_dat)))
 		return;
+	/* The third column colours a bar: green where the API has a
+	 * category (for a system call: an io_uring operation). */
 	for (size_t k = 0; k < n; k++)
-		fprintf(f, "%s\t%.10g\n", c->funcs[c->tsai_order[k]].name,
-			100 * c->funcs[c->tsai_order[k]].importance);
+		fprintf(f, "%zu\t%s\t%.10g\t%d\n", k, c->funcs[c->tsai_order[k]].name,
+			100 * c->funcs[c->tsai_order[k]].importance,
+			!a->category_colour || *c->funcs[c->tsai_order[k]].category ? 0x2e8b57 : 0x8a8f98);
 	fclose(f);
-	report_chart_add(r, "importance",
-			 "The %zu most important POSIX functions: API importance of Tsai et al. (EuroSys '16) "
-			 "under %s, over the %zu packages with ELF files of this database.",
-			 n, weights_words(r), c->npkgs);
-	report_plot_cmd(&r->plot, "set title 'API importance of the %zu most important functions (%s weights)'",
-			n, report_weights_name(c->weighting));
+	report_chart_add(r, a->importance_section,
+			 "The %zu most important %s: API importance of Tsai et al. (EuroSys '16) "
+			 "under %s, over the %zu packages %s of this database%s.",
+			 n, a->many, report_weights_words(r), c->npkgs, a->population,
+			 a->category_colour ? a->category_colour : "");
+	report_plot_cmd(&r->plot, "set title 'API importance of the %zu most important %s (%s weights)'",
+			n, a->many, report_weights_name(c->weighting));
 	report_plot_cmd(&r->plot, "set ylabel 'importance (%%)'");
-	report_plot_cmd(&r->plot, "set xlabel 'POSIX function'");
-	report_plot_cmd(&r->plot, "set style data histograms\nset style fill solid 0.85 border -1\n"
-				  "set boxwidth 0.8\nset yrange [0:*]\nset xtics rotate by -60 left nomirror\n"
-				  "set grid ytics\nunset key");
-	report_plot_cmd(&r->plot, "plot 'imp.dat' using 2:xtic(1) lc rgb '#2e8b57'");
+	report_plot_cmd(&r->plot, "set xlabel '%s'", a->one);
+	report_plot_cmd(&r->plot, "set style fill solid 0.85 border -1\nset boxwidth 0.8\nset yrange [0:*]\n"
+				  "set xrange [-0.6:%zu.4]\nset xtics rotate by -60 left nomirror\n"
+				  "set grid ytics\nunset key", n - 1);
+	report_plot_cmd(&r->plot, "plot '%s' using 1:3:4:xtic(2) with boxes lc rgb variable", a->importance_dat);
 }
 
-static const size_t milestones[] = { 10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000 };
-
-static void plan(struct report_ctx *r)
+void report_api_plan(struct report_ctx *r, struct report_corpus *c, const struct report_api *a, int small)
 {
-	struct report_corpus *c = &r->corpus;
 	FILE *f;
 
-	INIT(r, T_PLAN, "plan",
-	     "weighted completeness after the first N functions of each order; packages with no POSIX "
-	     "import are complete at N = 0", plan_cols);
-	INIT(r, T_MILESTONES, "plan_milestones", "rows of the plan table", miles_cols);
+	report_table_init(&r->tab[a->plan], a->plan_name, a->plan_note, a->plan_cols, 5);
+	report_table_init(&r->tab[a->milestones], a->milestones_name, "rows of the plan table",
+			  a->milestones_cols, 3);
 	if (!c->npkgs)
 		return;
-	report_table_add(&r->tab[T_PLAN], 0LL, (const char *)NULL, 100 * c->tsai_w[0],
+	report_table_add(&r->tab[a->plan], 0LL, (const char *)NULL, 100 * c->tsai_w[0],
 			 (const char *)NULL, 100 * c->plan_w[0]);
 	for (size_t k = 1; k <= c->plan_len; k++)
-		report_table_add(&r->tab[T_PLAN], (long long)k, c->funcs[c->tsai_order[k - 1]].name,
+		report_table_add(&r->tab[a->plan], (long long)k, c->funcs[c->tsai_order[k - 1]].name,
 				 100 * c->tsai_w[k], c->funcs[c->plan_order[k - 1]].name, 100 * c->plan_w[k]);
 	for (size_t i = 0; i < ARRAY_SIZE(milestones) && milestones[i] < c->plan_len; i++)
-		report_table_add(&r->tab[T_MILESTONES], (long long)milestones[i],
+		report_table_add(&r->tab[a->milestones], (long long)milestones[i],
 				 100 * c->tsai_w[milestones[i]], 100 * c->plan_w[milestones[i]]);
-	report_table_add(&r->tab[T_MILESTONES], (long long)c->plan_len, 100 * c->tsai_w[c->plan_len],
+	report_table_add(&r->tab[a->milestones], (long long)c->plan_len, 100 * c->tsai_w[c->plan_len],
 			 100 * c->plan_w[c->plan_len]);
-	if (!c->plan_len || r->small || !(f = report_plot_data(&r->plot, "plan.dat")))
+	if (small)
+		return;
+	importance_chart(r, c, a);
+	if (!c->plan_len || !(f = report_plot_data(&r->plot, a->plan_dat)))
 		return;
 	for (size_t k = 0; k <= c->plan_len; k++)
 		fprintf(f, "%zu\t%.10g\t%.10g\n", k, 100 * c->tsai_w[k], 100 * c->plan_w[k]);
 	fclose(f);
-	report_chart_add(r, "plan",
-			 "Weighted completeness (Tsai et al.) of a POSIX layer that implements the first N "
-			 "functions of each order: the share of packages, under %s, all of whose POSIX imports "
+	report_chart_add(r, a->plan_section,
+			 "Weighted completeness (Tsai et al.) of a layer that implements the first N "
+			 "%s of each order: the share of packages, under %s, all of whose %s "
 			 "are implemented. Solid: Tsai et al.'s order, by importance; dashed: parakit's greedy "
-			 "order, which implements first the functions that complete packages soonest. "
-			 "Data: the %zu packages with ELF files of this database.",
-			 weights_words(r), c->npkgs);
-	report_plot_cmd(&r->plot, "set title 'What to implement first: completeness after the first N functions'");
-	report_plot_cmd(&r->plot, "set xlabel 'POSIX functions implemented (N)'");
+			 "order, which implements first the %s that complete packages soonest. "
+			 "Data: the %zu packages %s of this database.",
+			 a->many, report_weights_words(r), a->uses, a->many, c->npkgs, a->population);
+	report_plot_cmd(&r->plot, "set title 'What to implement first: completeness after the first N %s'",
+			a->many);
+	report_plot_cmd(&r->plot, "set xlabel '%s implemented (N)'", a->many);
 	report_plot_cmd(&r->plot, "set ylabel 'weighted completeness (%% of packages)'");
 	report_plot_cmd(&r->plot, "set yrange [0:100]\nset key bottom right box opaque");
-	report_plot_cmd(&r->plot, "plot 'plan.dat' using 1:2 with lines lw 2 lc rgb '#c0392b' "
+	report_plot_cmd(&r->plot, "plot '%s' using 1:2 with lines lw 2 lc rgb '#c0392b' "
 				  "title 'Tsai et al. order (by importance)', \\\n"
-				  "  'plan.dat' using 1:3 with lines lw 2 dt 2 lc rgb '#1f5fa8' "
-				  "title 'parakit order (greedy, completes packages soonest)'");
+				  "  '%s' using 1:3 with lines lw 2 dt 2 lc rgb '#1f5fa8' "
+				  "title 'parakit order (greedy, completes packages soonest)'", a->plan_dat, a->plan_dat);
 }
 
 /* Non-POSIX imports: every imported symbol with no POSIX name, ranked by
@@ -518,12 +534,11 @@ int report_scan_sections(struct report_ctx *r)
 	/* Too few packages for shares to be a distribution: the tables are
 	 * written, the distribution's charts are not drawn. */
 	r->small = c->npkgs > 0 && c->npkgs < REPORT_DISTRIBUTION_MIN;
-	order = usage_order(c);
+	order = report_usage_order(c);
 	corpus_tables(r);
 	linkage(r, order);
 	categories(r, order);
-	importance_chart(r);
-	plan(r);
+	report_api_plan(r, c, &funcs_api, r->small);
 	nonposix(r);
 	packages(r);
 	free(order);

@@ -208,11 +208,14 @@ static void html_cell(FILE *f, const struct report_col *c, const union report_ce
 	fputs("</td>", f);
 }
 
-void report_table_html(FILE *f, const struct report_table *t, size_t max_rows)
+void report_table_html_range(FILE *f, const struct report_table *t, const char *part, size_t first, size_t n)
 {
-	size_t n = max_rows && max_rows < t->nrows ? max_rows : t->nrows;
-
-	fprintf(f, "<table id=\"t-%s\" data-rows=\"%zu\">\n<thead><tr>", t->name, n);
+	if (first > t->nrows)
+		first = t->nrows;
+	if (n > t->nrows - first)
+		n = t->nrows - first;
+	fprintf(f, "<table id=\"t-%s%s%s\" data-rows=\"%zu\">\n<thead><tr>", t->name, part ? "-" : "",
+		part ? part : "", n);
 	for (size_t i = 0; i < t->ncols; i++)
 		if (t->cols[i].html) {
 			fprintf(f, "<th%s>", t->cols[i].type == REPORT_TEXT ? "" : " class=n");
@@ -220,7 +223,7 @@ void report_table_html(FILE *f, const struct report_table *t, size_t max_rows)
 			fputs("</th>", f);
 		}
 	fputs("</tr></thead>\n<tbody>\n", f);
-	for (size_t r = 0; r < n; r++) {
+	for (size_t r = first; r < first + n; r++) {
 		fputs("<tr>", f);
 		for (size_t i = 0; i < t->ncols; i++)
 			if (t->cols[i].html)
@@ -228,8 +231,17 @@ void report_table_html(FILE *f, const struct report_table *t, size_t max_rows)
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody></table>\n", f);
-	if (n < t->nrows)
-		fprintf(f, "<p class=more>The first %zu of %zu rows; all of them are in "
-			"<a href=\"%s.csv\">%s.csv</a> and <a href=\"%s.json\">%s.json</a>.</p>\n",
-			n, t->nrows, t->name, t->name, t->name, t->name);
+	if (n == t->nrows)
+		return;
+	if (first)
+		fprintf(f, "<p class=more>Rows %zu to %zu of %zu", first + 1, first + n, t->nrows);
+	else
+		fprintf(f, "<p class=more>The first %zu of %zu rows", n, t->nrows);
+	fprintf(f, "; all of them are in <a href=\"%s.csv\">%s.csv</a> and <a href=\"%s.json\">%s.json</a>.</p>\n",
+		t->name, t->name, t->name, t->name);
+}
+
+void report_table_html(FILE *f, const struct report_table *t, size_t max_rows)
+{
+	report_table_html_range(f, t, NULL, 0, max_rows ? max_rows : t->nrows);
 }

@@ -19,6 +19,7 @@ PARAKIT_SRCS += \
 	reports/report_scan.c \
 	reports/report_table.c \
 	reports/report_src.c \
+	reports/report_syscalls.c \
 	reports/report_trace.c \
 	reports/report_weights.c
 
