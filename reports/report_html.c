@@ -170,7 +170,7 @@ static void programs_body(FILE *f, struct report_ctx *r)
 static void syscalls_body(FILE *f, struct report_ctx *r)
 {
 	struct report_corpus *s = &r->sys;
-	size_t used = 0, top = r->top, bottom, with_share = 0;
+	size_t used = 0, top = r->top, shown, first, with_share = 0;
 
 	for (size_t i = 0; i < s->nfuncs; i++)
 		used += s->funcs[i].packages > 0;
@@ -235,12 +235,17 @@ static void syscalls_body(FILE *f, struct report_ctx *r)
 	      "The rest (memory maps, signals, process control...) stays on a synchronous path.</p>\n", f);
 	report_table_html(f, &r->tab[T_SYS_URING], 0);
 	charts(f, r, "io_uring");
-	bottom = top < with_share ? top : with_share;
-	bottom = bottom > 10 ? 10 : bottom;
+	/* The first rows, and the last rows with a share that they do not
+	 * show already (packages with no system call come after them). */
+	shown = top < with_share ? top : with_share;
+	shown = shown > 10 ? 10 : shown;
+	first = with_share - shown > shown ? with_share - shown : shown;
 	fprintf(f, "<h3>The packages io_uring reaches furthest</h3>\n");
-	report_table_html(f, &r->tab[T_SYS_PACKAGES], bottom);
-	fprintf(f, "<h3>... and least</h3>\n");
-	report_table_html_range(f, &r->tab[T_SYS_PACKAGES], "bottom", with_share - bottom, bottom);
+	report_table_html(f, &r->tab[T_SYS_PACKAGES], shown ? shown : 1);
+	if (first < with_share) {
+		fprintf(f, "<h3>... and least</h3>\n");
+		report_table_html_range(f, &r->tab[T_SYS_PACKAGES], "bottom", first, with_share - first);
+	}
 	fputs("</section>\n", f);
 }
 

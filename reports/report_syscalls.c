@@ -251,13 +251,18 @@ static void uring_table(struct report_ctx *r)
 	report_table_add(t, "system calls some package can issue", used_op, used, PCT(used_op, used));
 	report_table_add(t, "(package, system call) pairs, pooled", pairs_op, pairs, PCT(pairs_op, pairs));
 #undef PCT
-	report_table_add(t, "per package: mean", REPORT_NONE, (long long)n, n ? sum / n : NAN);
-	snprintf(label, sizeof(label), "per package: mean under the report's weights (%s)",
+	/* The per-package rows name their population in the measure. */
+	snprintf(label, sizeof(label), "per package (%zu): mean", n);
+	report_table_add(t, label, REPORT_NONE, REPORT_NONE, n ? sum / n : NAN);
+	snprintf(label, sizeof(label), "per package (%zu): mean under the report's weights (%s)", n,
 		 report_weights_name(s->weighting));
-	report_table_add(t, label, REPORT_NONE, (long long)n, w > 0 ? wsum / w : NAN);
-	report_table_add(t, "per package: median", REPORT_NONE, (long long)n, median(shares, n));
-	report_table_add(t, "per package: lowest", REPORT_NONE, (long long)n, lo);
-	report_table_add(t, "per package: highest", REPORT_NONE, (long long)n, hi);
+	report_table_add(t, label, REPORT_NONE, REPORT_NONE, w > 0 ? wsum / w : NAN);
+	snprintf(label, sizeof(label), "per package (%zu): median", n);
+	report_table_add(t, label, REPORT_NONE, REPORT_NONE, median(shares, n));
+	snprintf(label, sizeof(label), "per package (%zu): lowest", n);
+	report_table_add(t, label, REPORT_NONE, REPORT_NONE, lo);
+	snprintf(label, sizeof(label), "per package (%zu): highest", n);
+	report_table_add(t, label, REPORT_NONE, REPORT_NONE, hi);
 	free(shares);
 }
 
