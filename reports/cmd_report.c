@@ -38,7 +38,11 @@ static const struct util_usage usage = {
 		"(function,percent,count), or none. Packages are weighed by pagerank over\n"
 		"the corpus's dependency graph, equally, or by installations\n"
 		"(popularity-contest's by_inst file). The CSV and JSON files hold every row\n"
-		"of the tables the page shortens to --top rows.\n",
+		"of the tables the page shortens to --top rows.\n"
+		"\n"
+		"When the database holds system call sets (scan --syscalls), the page adds\n"
+		"their API importance, the plans over them, the share of each package's\n"
+		"system calls io_uring offers, and the published figures beside them.\n",
 	.examples =
 		"parakit scan --db apt.db /var/cache/apt/archives\n"
 		"parakit report --db apt.db --out apt-report\n"

@@ -84,7 +84,7 @@ static const struct report_api sys_api = {
 #define INIT(r, id, name, note, cols) \
 	report_table_init(&(r)->tab[id], name, note, cols, ARRAY_SIZE(cols))
 
-/* A package's io_uring share: NAN when its binaries issue no system call. */
+/* Of a package's system calls, those with an io_uring operation. */
 static long long uring_count(const struct report_corpus *s, const struct report_pkg *p)
 {
 	long long n = 0;
@@ -94,6 +94,7 @@ static long long uring_count(const struct report_corpus *s, const struct report_
 	return n;
 }
 
+/* A package's io_uring share: NAN when its binaries issue no system call. */
 static double uring_share(const struct report_corpus *s, const struct report_pkg *p)
 {
 	return p->nfuncs ? 100.0 * uring_count(s, p) / p->nfuncs : NAN;
@@ -145,11 +146,6 @@ static void syscall_table(struct report_ctx *r)
 	struct report_corpus *s = &r->sys;
 	int *order = report_usage_order(s);
 
-	INIT(r, T_SYSCALLS, "syscalls",
-	     "v_syscall_usage (packages, binaries; a name only another ABI's binaries issue has no binary "
-	     "count) and v_package_syscalls; share: of the packages with a binary whose system calls were "
-	     "found; importance and steps under the weights named in 'weights'; 'unknown' left out",
-	     sys_cols);
 	for (size_t k = 0; k < s->nfuncs; k++) {
 		struct report_func *fn = &s->funcs[order[k]];
 
@@ -168,12 +164,6 @@ static void package_table(struct report_ctx *r)
 	char *list = NULL;
 	size_t cap = 0;
 
-	INIT(r, T_SYS_PACKAGES, "syscall_packages",
-	     "packages with a binary whose system calls were found, by io_uring share: of the system calls "
-	     "its binaries can issue ('unknown' left out; unknown = 1 when one of them has a number that is "
-	     "not a constant), those with an io_uring operation (catalog_io_uring); complete after: the "
-	     "number of system calls of each plan after which all of the package's are implemented",
-	     sys_pkgs_cols);
 	for (size_t i = 0; i < s->npkgs; i++)
 		v[i] = &s->pkgs[i];
 	cmp_s = s;
@@ -210,11 +200,6 @@ static void uring_table(struct report_ctx *r)
 	size_t n = 0;
 	char label[160];
 
-	INIT(r, T_SYS_URING, "syscall_io_uring",
-	     "system calls with an io_uring operation (catalog_io_uring) among those of the scan's ABI "
-	     "(v_syscall_usage), those some package uses, and each package's (v_package_syscalls); "
-	     "per package: over the packages whose binaries issue at least one system call; 'unknown' "
-	     "left out", sys_uring_cols);
 	for (size_t f = 0; f < s->nfuncs; f++) {
 		int op = *s->funcs[f].category != 0;
 
@@ -300,9 +285,6 @@ static void binaries_table(struct report_ctx *r)
 	struct report_table *t = &r->tab[T_SYS_BINARIES];
 	sqlite3_stmt *st;
 
-	INIT(r, T_SYS_BINARIES, "syscall_binaries",
-	     "v_syscall_analysis: distinct binaries (contents) by what scan --syscalls made of them; static: "
-	     "v_binaries.static; executable: EXEC or DYN with no soname", sys_bin_cols);
 #define ROW(label, sql) report_table_add(t, label, db_int(r->db, sql, 0))
 	ROW("ELF binaries (distinct contents)", "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis");
 	ROW("analysed: system call set found",
@@ -345,10 +327,6 @@ static void published_table(struct report_ctx *r)
 	size_t n_all = set_sizes(r, 0, &all), n_exe = set_sizes(r, 1, &exe);
 	long long full = 0;
 
-	INIT(r, T_SYS_PUBLISHED, "syscall_published",
-	     "published figures beside this database's: system calls whose importance is 100 % under the "
-	     "report's weights; set sizes of the distinct binaries whose system calls were found ('unknown' "
-	     "counted as one), all of them and the executables (EXEC or DYN with no soname)", sys_pub_cols);
 	for (size_t f = 0; f < s->nfuncs; f++)
 		full += s->funcs[f].packages > 0 && s->funcs[f].importance >= 1 - 1e-9;
 	m_all = mean(all, n_all);
@@ -398,18 +376,42 @@ static void uring_chart(struct report_ctx *r)
 	report_plot_cmd(&r->plot, "plot 'suring.dat' using 1:3:xtic(2) with boxes lc rgb '#2e8b57'");
 }
 
+/* Every table, empty: written as they are when the database has no set. */
+static void init_tables(struct report_ctx *r)
+{
+	INIT(r, T_SYSCALLS, "syscalls",
+	     "v_syscall_usage (packages, binaries; a name only another ABI's binaries issue has no binary "
+	     "count) and v_package_syscalls; share: of the packages with a binary whose system calls were "
+	     "found; importance and steps under the weights named in 'weights'; 'unknown' left out",
+	     sys_cols);
+	INIT(r, T_SYS_PACKAGES, "syscall_packages",
+	     "packages with a binary whose system calls were found, by io_uring share: of the system calls "
+	     "its binaries can issue ('unknown' left out; unknown = 1 when one of them has a number that is "
+	     "not a constant), those with an io_uring operation (catalog_io_uring); complete after: the "
+	     "number of system calls of each plan after which all of the package's are implemented",
+	     sys_pkgs_cols);
+	INIT(r, T_SYS_URING, "syscall_io_uring",
+	     "system calls with an io_uring operation (catalog_io_uring) among those of the scan's ABI "
+	     "(v_syscall_usage), those some package uses, and each package's (v_package_syscalls); "
+	     "per package: over the packages whose binaries issue at least one system call; 'unknown' "
+	     "left out", sys_uring_cols);
+	INIT(r, T_SYS_BINARIES, "syscall_binaries",
+	     "v_syscall_analysis: distinct binaries (contents) by what scan --syscalls made of them; static: "
+	     "v_binaries.static; executable: EXEC or DYN with no soname", sys_bin_cols);
+	INIT(r, T_SYS_PUBLISHED, "syscall_published",
+	     "published figures beside this database's: system calls whose importance is 100 % under the "
+	     "report's weights; set sizes of the distinct binaries whose system calls were found ('unknown' "
+	     "counted as one), all of them and the executables (EXEC or DYN with no soname)", sys_pub_cols);
+}
+
 int report_syscall_sections(struct report_ctx *r)
 {
 	/* A database scanned without --syscalls has no section: its tables
 	 * are written empty, as the trace tables of a database without
 	 * traces are. */
 	r->have_sys = db_int(r->db, "SELECT count(*) FROM v_syscall_analysis WHERE status IS NOT NULL", 0) > 0;
+	init_tables(r);
 	if (!r->have_sys) {
-		INIT(r, T_SYSCALLS, "syscalls", "", sys_cols);
-		INIT(r, T_SYS_PACKAGES, "syscall_packages", "", sys_pkgs_cols);
-		INIT(r, T_SYS_BINARIES, "syscall_binaries", "", sys_bin_cols);
-		INIT(r, T_SYS_URING, "syscall_io_uring", "", sys_uring_cols);
-		INIT(r, T_SYS_PUBLISHED, "syscall_published", "", sys_pub_cols);
 		report_api_plan(r, &r->sys, &sys_api, 1);
 		return 0;
 	}
