@@ -299,9 +299,12 @@ static void binaries_table(struct report_ctx *r)
 	ROW("static binaries", "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE static");
 	ROW("static binaries analysed",
 	    "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE static AND status = 'ok'");
-	/* NEEDSWORK: Go binaries and stripped binaries, analysed and not:
-	 * migration 016 gives binary_sys their columns and the view
-	 * v_syscall_binaries; count them here once it is in. */
+	ROW("Go binaries", "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE go <> ''");
+	ROW("Go binaries analysed",
+	    "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE go <> '' AND status = 'ok'");
+	ROW("stripped binaries (no .symtab)", "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE stripped");
+	ROW("stripped binaries analysed",
+	    "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE stripped AND status = 'ok'");
 	ROW("executables analysed",
 	    "SELECT count(DISTINCT binary_id) FROM v_syscall_analysis WHERE executable AND status = 'ok'");
 	ROW("analysed binaries with a non-constant number ('unknown')",

@@ -18,11 +18,13 @@ LEFT JOIN catalog_io_uring u ON u.syscall = bs.syscall;
 -- no soname, as bench/syscall-footprint.sh counts them): abi and status are NULL when it was
 -- scanned without --syscalls, status is 'ok' when its set was found, else
 -- why not; syscalls is the size of its set ('unknown' counted as one, as
--- bench/syscall-footprint.sh counts), unknown 1 when the set holds it.
+-- bench/syscall-footprint.sh counts), unknown 1 when the set holds it;
+-- go and stripped as binary_sys has them (016: the Go version or '';
+-- 1 when the file has no .symtab).
 CREATE VIEW v_syscall_analysis AS
 SELECT DISTINCT pv.package_id AS package_id, b.id AS binary_id, b.static AS static,
        b.elf_type IN ('EXEC', 'DYN') AND b.soname IS NULL AS executable, s.abi AS abi, s.status AS status,
-       s.sites AS sites, s.unknown_sites AS unknown_sites,
+       s.sites AS sites, s.unknown_sites AS unknown_sites, s.go AS go, s.stripped AS stripped,
        (SELECT count(*) FROM binary_syscall x WHERE x.binary_id = b.id) AS syscalls,
        EXISTS (SELECT 1 FROM binary_syscall x WHERE x.binary_id = b.id AND x.syscall = 'unknown') AS unknown
 FROM file f

@@ -22,7 +22,7 @@
 # CSV and JSON files.
 . "$(dirname "$0")/../lib/t.sh"
 . "$(dirname "$0")/../lib/report.sh"
-t_require gcc dpkg-deb sqlite3 gnuplot python3 jq perl chromium readelf
+t_require gcc dpkg-deb sqlite3 gnuplot python3 jq perl chromium readelf shfmt
 
 A=/var/cache/apt/archives
 debs=()
@@ -43,7 +43,8 @@ t_diag "real packages: $(printf '%s ' "${debs[@]##*/}")"
 # Fixtures: a static binary; a program whose own syscall instructions
 # issue read, pread64 and getpid (two with an io_uring operation); an ELF
 # file whose machine is AArch64 (a copy of the program, e_machine poked:
-# no decoder for it yet, so not analysed).
+# no decoder for it yet, so not analysed); Debian's shfmt, a Go binary,
+# in a package of its own.
 fx=$T_TMP/fx
 mkdir -p "$fx"
 echo 'int main(void) { return 0; }' > "$fx/st.c"
@@ -63,12 +64,13 @@ gcc -static -O2 -o "$fx/static" "$fx/st.c" && gcc -O2 -o "$fx/asm" "$fx/asm.c" &
 	{ echo "Bail out! cannot build the fixtures"; exit 1; }
 t_mk_deb "$fx/fxstatic.deb" fxstatic 1.0 "" "" "$fx/static:/usr/bin/fxstatic" &&
 t_mk_deb "$fx/fxasm.deb" fxasm 1.0 "" "" "$fx/asm:/usr/bin/fxasm" &&
-t_mk_deb "$fx/fxarm.deb" fxarm 1.0 "" "" "$fx/arm:/usr/bin/fxarm" ||
+t_mk_deb "$fx/fxarm.deb" fxarm 1.0 "" "" "$fx/arm:/usr/bin/fxarm" &&
+t_mk_deb "$fx/fxgo.deb" fxgo 1.0 "" "" "$(command -v shfmt):/usr/bin/fxgo" ||
 	{ echo "Bail out! cannot build the fixture .debs"; exit 1; }
 
 db=$T_TMP/s.db
 t_scan "$db" --syscalls "${debs[@]}" "$fx"/*.deb
-t_is "$T_RC" 0 "scan --syscalls of ${#debs[@]} real .debs and 3 fixtures exits 0"
+t_is "$T_RC" 0 "scan --syscalls of ${#debs[@]} real .debs and 4 fixtures exits 0"
 
 # The oracle, from v_syscalls, v_syscall_usage and the scan's tables.
 # Packages are names (all are .debs); a package's set is what v_syscalls
@@ -232,6 +234,10 @@ $(t_sql "$db" "SELECT 'not analysed: ' || status, count(*) FROM binary_sys WHERE
 static binaries	$(t_sql "$db" "SELECT count(*) FROM binary WHERE static")
 static binaries analysed	$(t_sql "$db" "SELECT count(*) FROM binary b JOIN binary_sys s ON s.binary_id = b.id
 	WHERE b.static AND s.status = 'ok'")
+Go binaries	$(t_sql "$db" "SELECT count(*) FROM binary_sys WHERE go <> ''")
+Go binaries analysed	$(t_sql "$db" "SELECT count(*) FROM binary_sys WHERE go <> '' AND status = 'ok'")
+stripped binaries (no .symtab)	$(t_sql "$db" "SELECT count(*) FROM binary_sys WHERE stripped")
+stripped binaries analysed	$(t_sql "$db" "SELECT count(*) FROM binary_sys WHERE stripped AND status = 'ok'")
 executables analysed	$(t_sql "$db" "SELECT count(*) FROM binary b JOIN binary_sys s ON s.binary_id = b.id
 	WHERE s.status = 'ok' AND b.elf_type IN ('EXEC', 'DYN') AND b.soname IS NULL")
 analysed binaries with a non-constant number ('unknown')	$(t_sql "$db" "SELECT count(DISTINCT binary_id)
@@ -241,9 +247,11 @@ system call sites in their code	$(t_sql "$db" "SELECT sum(sites) FROM binary_sys
 packages with an analysed binary	$(jq .N "$T_TMP/oracle.json")
 ... of which with a non-constant number	$(jq '[.packages[] | select(.[4] == 1)] | length' "$T_TMP/oracle.json")"
 t_is "$(jq -r '.rows[] | [.measure, .value] | @tsv' "$out/syscall_binaries.json")" "$want" \
-	"syscall_binaries: analysed, not analysed (why), static, executables, unknown, sites, packages"
-t_is "$(jq -r '.rows[] | select(.measure == "static binaries analysed") | .value' "$out/syscall_binaries.json")" 1 \
-	"... the fixture's static binary is analysed"
+	"syscall_binaries: analysed, not analysed (why), static, Go, stripped, executables, unknown, sites, packages"
+t_is "$(jq -r '.rows[] | select(.measure == "static binaries analysed") | .value' "$out/syscall_binaries.json")" 2 \
+	"... the fixture's static binary and shfmt (Go, static) are analysed"
+t_is "$(jq -r '.rows[] | select(.measure == "Go binaries analysed") | .value' "$out/syscall_binaries.json")" 1 \
+	"... shfmt is a Go binary, analysed"
 t_is "$(jq -r '.rows[] | select(.measure | test("no decoder")) | .value' "$out/syscall_binaries.json")" 1 \
 	"... the AArch64 fixture is not (no decoder for its machine yet)"
 t_ok "the fixture's own syscalls: read, pread64, getpid" bash -c '[ "$(jq -r ".rows[] | select(.package == \"fxasm\") |
