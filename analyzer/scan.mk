@@ -13,9 +13,11 @@ PARAKIT_SRCS += \
 	analyzer/scan_sys.c \
 	analyzer/scan_writer.c \
 	analyzer/sys_analyze.c \
+	analyzer/sys_ehframe.c \
 	analyzer/sys_go.c \
 	analyzer/sys_names.c \
 	analyzer/sys_resolve.c \
+	analyzer/sys_why.c \
 	analyzer/sys_x86.c
 
 # zlib decodes gzip itself (libarchive 3.6 does not check gzip's CRC, see

@@ -55,6 +55,7 @@
 #include "analyzer/sys.h"
 #include "analyzer/scan.h"
 #include "analyzer/sys_go.h"
+#include "analyzer/sys_int.h"
 #include "analyzer/sys_x86.h"
 #include "common/common.h"
 
@@ -69,7 +70,7 @@
 /* EV_SCALL: a call to syscall() (only without the full graph, where calls
  * are not kept: target is where to start reading for its number, as for
  * EV_SYS there). */
-enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT, EV_SCALL };
+enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT, EV_SCALL, EV_VTCALL };
 
 /* One event of the code. val: the syscall number at EV_SYS, -1 until
  * known. end: after the instruction and any padding that follows it. */
@@ -151,6 +152,21 @@ struct an {
 	/* A Go binary (sys_go.c): its functions and syscall stubs. */
 	struct sys_go *go;
 	struct sys_go_cache go_cache;
+	/* Function extents from .eh_frame (sys_ehframe.c), the symbols'
+	 * function starts, the FDEs that hold a computed goto. */
+	struct sys_fde *fde;
+	size_t n_fde;
+	uint64_t *syms;
+	size_t n_syms, cap_syms;
+	uint64_t *labels;	/* address-taken code inside a function */
+	size_t n_labels, cap_labels;
+	uint8_t *gotos;
+	/* libc's __libc_IO_vtables, and the code its jump tables hold. */
+	uint64_t vt_lo, vt_hi;
+	uint64_t *vt_fns;
+	size_t n_vt_fns, cap_vt_fns;
+	uint64_t *vt_checks;	/* where code loads the section's bounds */
+	size_t n_vt_checks, cap_vt_checks;
 };
 
 /* Per architecture: the ABI, capstone's mode, the decoder. Adding
@@ -599,6 +615,7 @@ static void read_symtab(struct an *a)
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || !in_exec(a, sym.st_value))
 				continue;
 			push_u64(&a->starts, &a->n_starts, &a->cap_starts, sym.st_value);
+			push_u64(&a->syms, &a->n_syms, &a->cap_syms, sym.st_value);
 			name = elf_strptr(a->e, sh.sh_link, sym.st_name);
 			if (!name)
 				continue;
@@ -630,6 +647,8 @@ static void one_reloc(struct an *a, uint64_t off, unsigned type, uint64_t sym, i
 	switch (type) {
 	case 8:	/* RELATIVE: a pointer to code is address-taken code */
 		add_at(a, addend);
+		if (off >= a->vt_lo && off < a->vt_hi && in_exec(a, addend))
+			push_u64(&a->vt_fns, &a->n_vt_fns, &a->cap_vt_fns, addend);
 		return;
 	case 1:	/* R_X86_64_64, R_386_32 */
 	case 6:	/* GLOB_DAT */
@@ -701,6 +720,11 @@ static int dyn_table(const struct an *a, uint64_t addr, uint64_t size, uint64_t 
 	return 0;
 }
 
+static void relr_one(void *ctx, uint64_t off)
+{
+	one_reloc(ctx, off, 8, 0, 0, 0);
+}
+
 static void read_relocs(struct an *a, int has_dynamic)
 {
 	uint64_t off;
@@ -712,8 +736,10 @@ static void read_relocs(struct an *a, int has_dynamic)
 			read_rel_chunk(a, off, a->dyn[DT_RELSZ], 0);
 		if (!dyn_table(a, a->dyn[DT_JMPREL], a->dyn[DT_PLTRELSZ], &off))
 			read_rel_chunk(a, off, a->dyn[DT_PLTRELSZ], a->dyn[DT_PLTREL] != DT_REL);
-		/* NEEDSWORK: DT_RELR (packed relative relocations) is not read:
-		 * Debian 12's toolchain does not emit it by default. */
+		/* Debian 12's glibc is linked with DT_RELR. */
+		if (!dyn_table(a, a->dyn[DT_RELR], a->dyn[DT_RELRSZ], &off))
+			sys_relr_each(a->raw + off, a->dyn[DT_RELRSZ], a->class64,
+				      a->eh.e_ident[EI_DATA] == ELFDATA2MSB, relr_one, a);
 		return;
 	}
 	/* A static binary: its IRELATIVE relocations sit in sections. */
@@ -923,6 +949,16 @@ static int is_syscall_stub(const struct an *a, uint64_t addr)
 	return 0;
 }
 
+/* An indirect call's target field: 1 + the displacement of a call
+ * through a register plus a small one (a jump table's slot: vt_calls()),
+ * else 0. */
+static uint64_t slot_form(const unsigned char *p, const struct xd_insn *d)
+{
+	int64_t disp = d->mod != 3 && d->base != XD_NONE && d->index == XD_NONE && !d->rip_rel ? xd_disp(p, d) : -1;
+
+	return disp >= 0 && disp < 0x100 ? (uint64_t)disp + 1 : 0;
+}
+
 /* What one decoded instruction adds: events, barriers, padding. */
 static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *d, uint64_t addr, struct x86_state *st)
 {
@@ -991,6 +1027,8 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 	case 0x8d:
 		if (a->full && d->rip_rel && in_exec(a, end + xd_disp(p, d)))
 			add_ev(a, EV_AT, addr, end, end + xd_disp(p, d));
+		if (a->vt_hi && d->rip_rel && (end + xd_disp(p, d) == a->vt_lo || end + xd_disp(p, d) == a->vt_hi))
+			push_u64(&a->vt_checks, &a->n_vt_checks, &a->cap_vt_checks, addr);
 		return;
 	case 0x63:
 		if (d->rex & 8 && d->has_sib && d->scale == 4)
@@ -1021,7 +1059,7 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
 			return;
 		}
-		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end, t);
+		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end, t ? t : slot_form(p, d));
 		st->pad = e - a->ev;
 		st->pad_is_bar = 0;
 		return;
@@ -1036,7 +1074,7 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 				    (d->mod == 3 && st->movsxd4 && addr - st->movsxd4 < 32) || d->seg == 0x3e;
 
 			if (!table)
-				add_ev(a, EV_INDJMP, addr, end, 0);
+				add_ev(a, EV_INDJMP, addr, end, slot_form(p, d));
 		}
 		bar_after(a, end, st);
 		return;
@@ -1511,6 +1549,109 @@ static void sys_go_hook(struct an *a, struct sys_go *go)
 			push_u64(&a->starts, &a->n_starts, &a->cap_starts, go->fn[i].entry);
 }
 
+/* ---- function extents ---- */
+
+/* Every FDE starts a function: a stripped library's static functions
+ * get nodes of their own (sys_ehframe.c). */
+static void add_fde_starts(struct an *a)
+{
+	a->n_fde = sys_eh_frame_fdes(a->e, a->raw, a->size, &a->fde);
+	for (size_t i = 0; i < a->n_fde; i++)
+		if (in_exec(a, a->fde[i].lo))
+			push_u64(&a->starts, &a->n_starts, &a->cap_starts, a->fde[i].lo);
+	for (size_t i = 0; i < a->out->n_exports; i++)
+		if (a->exp[i].func)
+			push_u64(&a->syms, &a->n_syms, &a->cap_syms, a->exp[i].addr);
+	a->n_syms = sort_unique(a->syms, a->n_syms);
+}
+
+/*
+ * What an indirect call may reach: a function start. Code whose address
+ * is taken but that lies inside a function (an FDE) other than at its
+ * start and at no symbol is a label, not a function: the targets of a
+ * computed goto (glibc's memmove-ssse3 jumps into 64-byte blocks of its
+ * own code, vfprintf through tables of label addresses), a non-PIE jump
+ * table's entries, a return address pushed by hand, the signal restorer
+ * whose FDE starts at the nop before it. A label is reached from its
+ * function's start and from the function's computed gotos (below), and
+ * by whoever takes its address (EV_AT), not by every indirect call. Code
+ * no FDE covers keeps the address-taken policy.
+ */
+static const struct sys_fde *label_fde(const struct an *a, uint64_t addr)
+{
+	const struct sys_fde *f = sys_fde_of(a->fde, a->n_fde, addr);
+
+	return f && f->lo != addr && !has_u64(a->syms, a->n_syms, addr) ? f : NULL;
+}
+
+/*
+ * Calls through glibc's libio vtables. IO_validate_vtable, inlined before
+ * each of them, loads __libc_IO_vtables' bounds (lea) and calls
+ * _IO_vtable_check when the FILE's vtable pointer lies outside, which
+ * aborts unless foreign vtables were allowed (old binaries' own, outside
+ * libc); a loop checks once and calls many times. In a function that
+ * loads those bounds, a call (or tail jmp) through a register plus a
+ * displacement that is a jump table's slot (8-aligned, below 0x100) is
+ * taken for a vtable call: it reaches the code the section's tables hold
+ * (VTABLE), not every indirect target. The other such calls of those
+ * functions go through the wide-character vtables, which sit in the same
+ * section.
+ */
+static void find_vt_calls(struct an *a)
+{
+	const struct sys_fde *f;
+	uint8_t *checks;
+
+	if (!a->n_vt_checks || !a->n_fde)
+		return;
+	checks = xcalloc(a->n_fde, 1);
+	for (size_t i = 0; i < a->n_vt_checks; i++)
+		if ((f = sys_fde_of(a->fde, a->n_fde, a->vt_checks[i])))
+			checks[f - a->fde] = 1;
+	for (size_t i = 0; i < a->n_ev; i++) {
+		struct ev *e = &a->ev[i];
+
+		if ((e->kind == EV_INDCALL || e->kind == EV_INDJMP) && e->target && (e->target - 1) % 8 == 0 &&
+		    (f = sys_fde_of(a->fde, a->n_fde, e->addr)) && checks[f - a->fde])
+			e->kind = EV_VTCALL;
+	}
+	free(checks);
+}
+
+static int indirect_target(const struct an *a, uint64_t addr)
+{
+	return !label_fde(a, addr);
+}
+
+/*
+ * An indirect jmp in a function that holds labels is a computed goto
+ * among them (or a jump table): it stays in its function, as a jump
+ * table does. (Compilers do not mix computed gotos with indirect tail
+ * calls in one function; an indirect call is never taken for one.)
+ */
+static void find_gotos(struct an *a)
+{
+	const struct sys_fde *f;
+
+	a->gotos = xcalloc(a->n_fde + 1, 1);
+	for (size_t i = 0; i < a->n_ev + a->n_at; i++) {
+		uint64_t t = i < a->n_ev ? a->ev[i].target : a->at[i - a->n_ev];
+
+		if ((i >= a->n_ev || a->ev[i].kind == EV_AT) && (f = label_fde(a, t))) {
+			a->gotos[f - a->fde] = 1;
+			push_u64(&a->labels, &a->n_labels, &a->cap_labels, t);
+		}
+	}
+	a->n_labels = sort_unique(a->labels, a->n_labels);
+}
+
+static const struct sys_fde *goto_fde(const struct an *a, uint64_t addr)
+{
+	const struct sys_fde *f = sys_fde_of(a->fde, a->n_fde, addr);
+
+	return f && a->gotos && a->gotos[f - a->fde] ? f : NULL;
+}
+
 /* ---- the graph ---- */
 
 static long node_of(const struct an *a, uint64_t addr)
@@ -1594,13 +1735,31 @@ static int is_syscall_import(const struct an *a, long im)
 	return im >= 0 && !strcmp(sys_str(a->out, a->out->imports[im].name), "syscall");
 }
 
+/* A computed goto at node from, in function f, reaches f's labels. */
+static void label_edges(const struct an *a, struct graph *g, long from, const struct sys_fde *f)
+{
+	size_t lo = 0, hi = a->n_labels;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->labels[mid] < f->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < a->n_labels && a->labels[lo] < f->hi; lo++)
+		edge(g, from, node_of(a, a->labels[lo]));
+}
+
 static void build_graph(struct an *a, struct graph *g)
 {
 	long *stub = stub_imports(a);
 	long ind = a->n_starts;
+	const struct sys_fde *fde;
 	struct cp_fn cp = { 0 };
 
-	g->n = a->n_starts + 1;
+	g->n = a->n_starts + 2;	/* INDIRECT, then VTABLE */
 	g->iw = (a->out->n_imports + 63) / 64;
 	g->local = xcalloc(g->n, sizeof(*g->local));
 	g->limp = xcalloc(g->n * (g->iw ? g->iw : 1), sizeof(*g->limp));
@@ -1672,8 +1831,16 @@ static void build_graph(struct an *a, struct graph *g)
 			if (a->full)
 				edge(g, from, node_of(a, s->value));
 			continue;
+		case EV_VTCALL:
+			if (a->full)
+				edge(g, from, ind + 1);
+			continue;
 		case EV_INDCALL:
 		case EV_INDJMP:
+			if (a->full && e->kind == EV_INDJMP && (fde = goto_fde(a, e->addr))) {
+				label_edges(a, g, from, fde);
+				continue;
+			}
 			if (a->full)
 				edge(g, from, ind);
 			continue;
@@ -1710,10 +1877,14 @@ counted:
 
 	/* INDIRECT leads to every address-taken function and import. */
 	for (size_t i = 0; i < a->n_at; i++)
-		edge(g, ind, node_of(a, a->at[i]));
-	for (size_t i = 0; i < a->n_ev; i++)
-		if (a->ev[i].kind == EV_AT)
-			edge(g, ind, node_of(a, a->ev[i].target));
+		if (indirect_target(a, a->at[i]))
+			edge(g, ind, node_of(a, a->at[i]));
+	/* VTABLE leads to the code libio's jump tables hold. */
+	for (size_t i = 0; i < a->n_vt_fns; i++)
+		edge(g, ind + 1, node_of(a, a->vt_fns[i]));
+	/* A function reaches its labels. */
+	for (size_t i = 0; i < a->n_labels; i++)
+		edge(g, node_of(a, sys_fde_of(a->fde, a->n_fde, a->labels[i])->lo), node_of(a, a->labels[i]));
 	for (size_t i = 0; i < a->n_at_imports; i++) {
 		imp_bit(g, ind, a->at_imports[i]);
 		a->out->imports[a->at_imports[i]].reached = 1;
@@ -1994,7 +2165,7 @@ static void reach(struct an *a, struct graph *g)
 		}
 		/* The initialiser arrays are address-taken: INDIRECT reaches
 		 * them, and the startup code calls through it. */
-		n = g->n - 1;
+		n = a->n_starts;
 		if (a->init_arraysz || a->preinitsz) {
 			sys_set_or(&s->entry, &c.set[c.comp[n]]);
 			for (size_t q = 0; q < g->iw; q++)
@@ -2033,6 +2204,28 @@ static void an_release(struct an *a)
 	free(a->bar);
 	free(a->vername);
 	free(a->exp);
+	free(a->fde);
+	free(a->syms);
+	free(a->labels);
+	free(a->gotos);
+	free(a->vt_fns);
+	free(a->vt_checks);
+}
+
+/* PARAKIT_SYS_WHY (sys_why.c). */
+static void print_why(const struct an *a, const struct graph *g)
+{
+	uint64_t *exp_addr = xcalloc(a->out->n_exports + 1, sizeof(*exp_addr));
+	struct sys_why_graph w = {
+		.n = g->n, .starts = a->starts, .n_starts = a->n_starts, .first = g->first,
+		.pairs = (const uint32_t *)g->e, .local = g->local, .limp = g->limp, .iw = g->iw,
+		.info = a->out, .exp_addr = exp_addr,
+	};
+
+	for (size_t i = 0; i < a->out->n_exports; i++)
+		exp_addr[i] = a->exp[i].func ? a->exp[i].addr : 0;
+	sys_why_print(&w);
+	free(exp_addr);
 }
 
 #define BIG_CODE (32u << 20)
@@ -2108,6 +2301,8 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		out->no_map = 1;
 	}
 	read_symtab(&a);
+	if (a.full)
+		sys_libio_vtables(e, &a.vt_lo, &a.vt_hi);
 	read_relocs(&a, has_dynamic);
 	if (a.n_slots)
 		qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
@@ -2116,6 +2311,8 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		    a.n_syscall_slot < (int)ARRAY_SIZE(a.syscall_slot))
 			a.syscall_slot[a.n_syscall_slot++] = a.slots[i].addr;
 	read_code_pointers(&a);
+	if (a.full)
+		add_fde_starts(&a);
 	if (a.eh.e_entry && in_exec(&a, a.eh.e_entry))
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.eh.e_entry);
 	for (size_t i = 0; i < a.n_exec; i++)
@@ -2146,7 +2343,13 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	a.n_noret = sort_unique(a.noret, a.n_noret);
 	a.n_syscall_fns = sort_unique(a.syscall_fns, a.n_syscall_fns);
 	out->n_nodes = a.n_starts;
+	if (a.full) {
+		find_gotos(&a);
+		find_vt_calls(&a);
+	}
 	build_graph(&a, &g);
+	if (a.full && sys_why_wanted())
+		print_why(&a, &g);
 	if (a.full)
 		reach(&a, &g);
 	graph_release(&g);

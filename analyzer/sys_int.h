@@ -1,0 +1,70 @@
+/*
+ * Internal to the system call analysis (sys_*.c): what sys_analyze.c
+ * asks of its helpers that read other parts of an ELF file, and the
+ * debugging aid that says why a syscall is in an export's set.
+ */
+#ifndef ANALYZER_SYS_INT_H
+#define ANALYZER_SYS_INT_H
+
+#include <gelf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/sys.h"
+
+/* A function's extent, [lo, hi), as an FDE of .eh_frame gives it. */
+struct sys_fde {
+	uint64_t lo, hi;
+};
+
+/*
+ * The FDEs of e (raw[0..size)), found through PT_GNU_EH_FRAME's search
+ * table (.eh_frame_hdr), so that a stripped or sstripped file still tells
+ * where its functions start and end. Returns their number and *out
+ * (malloc'd, sorted by lo, the caller frees), 0 and NULL when the file has
+ * no usable table.
+ */
+size_t sys_eh_frame_fdes(Elf *e, const unsigned char *raw, size_t size, struct sys_fde **out);
+
+/* The FDE that holds addr, or NULL (fde sorted, as above). */
+const struct sys_fde *sys_fde_of(const struct sys_fde *fde, size_t n, uint64_t addr);
+
+/*
+ * glibc's libio vtables: the section __libc_IO_vtables (glibc >= 2.24
+ * puts every FILE jump table there, and IO_validate_vtable refuses, via
+ * _IO_vtable_check, a vtable pointer outside it). Sets [*lo, *hi) from
+ * the section headers; 0 on success, -1 when the file has no such
+ * section (any other library, or an sstripped libc: no narrowing).
+ */
+int sys_libio_vtables(Elf *e, uint64_t *lo, uint64_t *hi);
+
+/* Calls fn(ctx, addr) for each address the DT_RELR table p[0..size)
+ * relocates (sys_ehframe.c). */
+void sys_relr_each(const unsigned char *p, size_t size, int class64, int msb, void (*fn)(void *, uint64_t),
+		   void *ctx);
+
+/*
+ * The debugging aid: with PARAKIT_SYS_WHY=FUNCTION:SYSCALL in the
+ * environment, sys_analyze() prints to stderr, for each library it builds
+ * a graph for that exports FUNCTION, the shortest path of functions from
+ * it to code that issues SYSCALL (a name, or "unknown") within the
+ * library, or to an import that may (the imports are bound later:
+ * sys_resolve.c). A node is printed as its start and the nearest export
+ * at or before it.
+ */
+struct sys_why_graph {
+	size_t n;			/* nodes; the last ones are the indirect-call nodes */
+	const uint64_t *starts;		/* n_starts of them */
+	size_t n_starts;
+	const uint32_t *first;		/* CSR: node i's edges are pairs[2k..2k+1], */
+	const uint32_t *pairs;		/* (from, to), k in first[i]..first[i+1) */
+	const struct sys_set *local;
+	const uint64_t *limp;		/* n * iw words */
+	size_t iw;
+	const struct sys_info *info;
+	const uint64_t *exp_addr;	/* per export, 0 when not a function */
+};
+const char *sys_why_wanted(void);
+void sys_why_print(const struct sys_why_graph *g);
+
+#endif
