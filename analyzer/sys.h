@@ -162,8 +162,11 @@ struct sys_fn {
  * name), so that they are cached with the rest. */
 #define SYS_INIT_FN ""
 
+/* A map's key: its library's identity (elf_identify()) and the stamp of
+ * the analysis that made it (sys_resolve.c), "<32 hex>.m<N>". */
+#define SYS_MAP_KEY 48
 struct sys_map {
-	char hash[33];
+	char hash[SYS_MAP_KEY];
 	enum sys_abi abi;
 	const char *soname, *rpath, *runpath;	/* NULL: none */
 	const char **needed;

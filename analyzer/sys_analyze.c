@@ -34,11 +34,14 @@
  * a node that runs into the next without a ret, jmp, hlt or ud2 before
  * padding, nor a call to a function that does not return, has an edge to
  * it. Indirect calls, and indirect jumps that are not jump tables, go to
- * one node, INDIRECT, whose edges lead to every address-taken function
- * (sysfilter's policy): code whose address is in a relocation, in an
- * initialiser array, loaded by an instruction (lea, or an immediate in a
- * non-PIE file), or in a non-PIE file's data; and imported functions the
- * file holds a pointer to (GLOB_DAT, R_X86_64_64). A jump table is an
+ * one node, INDIRECT, whose edges lead to every function whose address
+ * the file's data holds (in a relocation, DT_RELR's included, in an
+ * initialiser array, or in a non-PIE file's data) and to the imported
+ * functions the file holds a pointer to (GLOB_DAT, R_X86_64_64); code
+ * whose address an instruction loads is reached by the function that
+ * loads it (see build_graph()), and labels inside a function (FDEs,
+ * sys_ehframe.c) by their function only. libc's libio vtable calls go to
+ * VTABLE, the code __libc_IO_vtables holds (find_vt_calls()). A jump table is an
  * indirect jmp through a scaled index (non-PIE) or through a register
  * loaded by movslq from a scaled index (PIE): it stays in its function.
  * A function reaches the code whose address it takes (a callback it
@@ -1875,7 +1878,19 @@ counted:
 	if (!a->full)
 		goto out;
 
-	/* INDIRECT leads to every address-taken function and import. */
+	/*
+	 * INDIRECT leads to every function whose address the file's data
+	 * holds (relocations, initialiser arrays, a non-PIE file's words)
+	 * and every import it holds a pointer to. Code whose address an
+	 * instruction loads (lea, a non-PIE immediate) is reached by the
+	 * function that loads it (EV_AT), not by every indirect call: the
+	 * pointer exists only once that function ran, and a binary's set is
+	 * the union over all it may run (its imports, the initialisers, the
+	 * loader), so the function, and through it the code, is in it. This
+	 * is narrower than sysfilter's policy (every address-taken function)
+	 * and as sound for a binary's set; an export's own set, and so the
+	 * via column, may leave out what another export's callback issues.
+	 */
 	for (size_t i = 0; i < a->n_at; i++)
 		if (indirect_target(a, a->at[i]))
 			edge(g, ind, node_of(a, a->at[i]));

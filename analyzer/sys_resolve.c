@@ -19,8 +19,12 @@
  * same way from its own DT_NEEDED) is made once per content: the process
  * keeps every map it made or read, by hash, and the database keeps them
  * across runs (table syscall_lib), so libc is analysed once per database.
- * NEEDSWORK: a map is keyed by its library's content alone, while its
- * imports were bound to whatever libraries the machine held then.
+ * A map is keyed by its library's content and the stamp of the analysis
+ * (SYS_MAP_STAMP): when what a map means changes, the stamp does, and a
+ * database's maps made by an older parakit are not read (nor merged over
+ * new ones: db merge matches the key), the library is analysed again.
+ * NEEDSWORK: the key leaves out the libraries its imports were bound to,
+ * whatever the machine held then.
  *
  * Sets are interned: with indirect calls over-approximated, many functions
  * of a library reach the same set.
@@ -293,12 +297,27 @@ static void link_of_map(struct obj *o)
 				     o->map->needed, o->map->n_needed };
 }
 
+/*
+ * The stamp of the analysis in every map's key. 2: function extents from
+ * .eh_frame, DT_RELR, labels and lea-taken code out of the indirect
+ * calls' targets, libio vtable calls confined (issue 17's precision);
+ * maps of 1 (the bare identity) are never read.
+ */
+#define SYS_MAP_STAMP "m2"
+
+static void map_key(const char *hash, char key[SYS_MAP_KEY])
+{
+	snprintf(key, SYS_MAP_KEY, "%.32s.%s", hash, SYS_MAP_STAMP);
+}
+
 /* A map known by hash already: this process's, or the database's. */
 static const struct sys_map *known_map(const char *hash)
 {
-	struct sys_map *m = cached(hash);
+	char key[SYS_MAP_KEY];
+	struct sys_map *m;
 
-	if (!m && db_cache.get && (m = db_cache.get(db_cache.ctx, hash)))
+	map_key(hash, key);
+	if (!(m = cached(key)) && db_cache.get && (m = db_cache.get(db_cache.ctx, key)))
 		m = keep(m);
 	return m;
 }
@@ -595,6 +614,7 @@ static void scope_release(struct scope *sc)
 static const struct sys_map *make_map(struct ctx *c, const struct sys_info *s, const char *path, const char *hash)
 {
 	const char **names, **vers;
+	char key[SYS_MAP_KEY];
 	struct sys_set *fsets, entry;
 	struct sys_map *m;
 	struct scope sc;
@@ -630,7 +650,8 @@ static const struct sys_map *make_map(struct ctx *c, const struct sys_info *s, c
 	fsets[s->n_exports] = s->init;
 	for (uint32_t k = 0; k < s->n_init_imports; k++)
 		sys_set_or(&fsets[s->n_exports], sc.bound[s->init_imports[k]]);
-	m = keep(sys_map_new(hash, s->abi, &sc.objs[0].link, s->n_exports + 1, names, vers, defs, fsets,
+	map_key(hash, key);
+	m = keep(sys_map_new(key, s->abi, &sc.objs[0].link, s->n_exports + 1, names, vers, defs, fsets,
 			     s->has_entry ? &entry : NULL));
 	scope_release(&sc);
 	free(names);
