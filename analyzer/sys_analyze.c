@@ -514,6 +514,8 @@ static void read_dynamic(struct an *a, const struct elf_dyn_tables *t)
 	}
 }
 
+static int is_noreturn(const char *n);
+
 static void read_dynsym(struct an *a, const struct elf_dyn_tables *t)
 {
 	size_t syment = gelf_fsize(a->e, ELF_T_SYM, 1, EV_CURRENT);
@@ -569,6 +571,9 @@ static void read_dynsym(struct an *a, const struct elf_dyn_tables *t)
 			a->sym_export[i] = s->n_exports++;
 			if (func && in_exec(a, sym.st_value)) {
 				push_u64(&a->starts, &a->n_starts, &a->cap_starts, sym.st_value);
+				/* A stripped libc still names __fortify_fail. */
+				if (is_noreturn(name))
+					push_u64(&a->noret, &a->n_noret, &a->cap_noret, sym.st_value);
 			}
 		}
 	}
@@ -859,6 +864,8 @@ struct x86_state {
 	uint64_t bars[8];	/* the ends of the last barriers, a ring */
 	unsigned n_bars;
 	uint64_t movsxd4;	/* where the last movslq from a scaled index was, 0: none */
+	uint64_t ld_at, ld_form;	/* the last mov disp(%reg), %ld_reg in libc: where, slot_form() */
+	uint8_t ld_reg;
 	int in_pad;		/* after a barrier, only padding so far */
 	long pad;		/* the event or barrier padding extends, -1: none */
 	int pad_is_bar;
@@ -905,6 +912,7 @@ static void bar_after(struct an *a, uint64_t end, struct x86_state *st)
 	st->in_pad = 1;
 	st->bars[st->n_bars++ % ARRAY_SIZE(st->bars)] = end;
 	st->movsxd4 = 0;
+	st->ld_form = 0;
 	if (!a->full)
 		return;
 	add_bar(a, end);
@@ -960,6 +968,13 @@ static uint64_t slot_form(const unsigned char *p, const struct xd_insn *d)
 	int64_t disp = d->mod != 3 && d->base != XD_NONE && d->index == XD_NONE && !d->rip_rel ? xd_disp(p, d) : -1;
 
 	return disp >= 0 && disp < 0x100 ? (uint64_t)disp + 1 : 0;
+}
+
+/* The slot_form() of a call through a register: that of the load into
+ * it just before (mov 0x28(%rbp), %rax; ... jmp *%rax). */
+static uint64_t reg_slot_form(const struct xd_insn *d, uint64_t addr, const struct x86_state *st)
+{
+	return st->ld_form && d->rm == st->ld_reg && addr - st->ld_at < 32 ? st->ld_form : 0;
 }
 
 /* What one decoded instruction adds: events, barriers, padding. */
@@ -1037,6 +1052,12 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 		if (d->rex & 8 && d->has_sib && d->scale == 4)
 			st->movsxd4 = addr;
 		return;
+	case 0x8b:
+		if (a->vt_hi && d->rex & 8 && (st->ld_form = slot_form(p, d))) {
+			st->ld_reg = d->reg;
+			st->ld_at = addr;
+		}
+		return;
 	case 0x68: case 0xb8 ... 0xbf: case 0xc7:
 		/* Immediates of a non-PIE file may be code addresses. */
 		if (a->full && !a->is_pie_or_lib && (d->op != 0xc7 || d->mod == 3) && in_exec(a, xd_imm(p, d) & mask))
@@ -1062,7 +1083,8 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
 			return;
 		}
-		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end, t ? t : slot_form(p, d));
+		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end,
+			   t ? t : d->mod != 3 ? slot_form(p, d) : reg_slot_form(d, addr, st));
 		st->pad = e - a->ev;
 		st->pad_is_bar = 0;
 		return;
@@ -1077,7 +1099,7 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 				    (d->mod == 3 && st->movsxd4 && addr - st->movsxd4 < 32) || d->seg == 0x3e;
 
 			if (!table)
-				add_ev(a, EV_INDJMP, addr, end, slot_form(p, d));
+				add_ev(a, EV_INDJMP, addr, end, d->mod != 3 ? slot_form(p, d) : reg_slot_form(d, addr, st));
 		}
 		bar_after(a, end, st);
 		return;
@@ -1621,6 +1643,20 @@ static void find_vt_calls(struct an *a)
 	free(checks);
 }
 
+/*
+ * A call that ends its function's FDE does not return: a compiler ends a
+ * function with a call only to a function that does not return (else an
+ * epilogue or a ret follows), and glibc's assembly does not either
+ * (its functions that run into the next end with a jump). __chk_fail ends
+ * with its call to __fortify_fail, and the next function opens a FILE.
+ */
+static int call_ends_fde(const struct an *a, const struct ev *e)
+{
+	const struct sys_fde *f = sys_fde_of(a->fde, a->n_fde, e->addr);
+
+	return f && f->hi <= ev_end(e);
+}
+
 static int indirect_target(const struct an *a, uint64_t addr)
 {
 	return !label_fde(a, addr);
@@ -1943,6 +1979,7 @@ counted:
 					stops = sl && sl->kind == SLOT_IMPORT &&
 						is_noreturn(sys_str(a->out, a->out->imports[sl->value].name));
 				}
+				stops = stops || call_ends_fde(a, e);
 			}
 			/* A PLT stub's lazy-binding tail (push; jmp PLT0) is
 			 * not taken once bound. */
