@@ -73,7 +73,9 @@
 /* EV_SCALL: a call to syscall() (only without the full graph, where calls
  * are not kept: target is where to start reading for its number, as for
  * EV_SYS there). */
-enum ev_kind { EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT, EV_SCALL, EV_VTCALL };
+enum ev_kind {
+	EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT, EV_SCALL, EV_VTCALL, EV_CBCALL
+};
 
 /* One event of the code. val: the syscall number at EV_SYS, -1 until
  * known. end: after the instruction and any padding that follows it. */
@@ -170,6 +172,10 @@ struct an {
 	size_t n_vt_fns, cap_vt_fns;
 	uint64_t *vt_checks;	/* where code loads the section's bounds */
 	size_t n_vt_checks, cap_vt_checks;
+	/* libc's 8-byte loads and stores of variables (rip-relative), and
+	 * its pointer demanglings (var VAR_DEMANGLE): find_callbacks(). */
+	struct var_ref { uint64_t at, var; } *vars;
+	size_t n_vars, cap_vars;
 };
 
 /* Per architecture: the ABI, capstone's mode, the decoder. Adding
@@ -864,8 +870,10 @@ struct x86_state {
 	uint64_t bars[8];	/* the ends of the last barriers, a ring */
 	unsigned n_bars;
 	uint64_t movsxd4;	/* where the last movslq from a scaled index was, 0: none */
-	uint64_t ld_at, ld_form;	/* the last mov disp(%reg), %ld_reg in libc: where, slot_form() */
-	uint8_t ld_reg;
+	/* Per register, the last mov disp(%reg), %r in libc: where, and
+	 * its slot_form(). */
+	uint64_t ld_at[16], ld_form[16];
+	uint8_t wide[16];	/* holds a FILE's _wide_data->_wide_vtable */
 	int in_pad;		/* after a barrier, only padding so far */
 	long pad;		/* the event or barrier padding extends, -1: none */
 	int pad_is_bar;
@@ -912,7 +920,8 @@ static void bar_after(struct an *a, uint64_t end, struct x86_state *st)
 	st->in_pad = 1;
 	st->bars[st->n_bars++ % ARRAY_SIZE(st->bars)] = end;
 	st->movsxd4 = 0;
-	st->ld_form = 0;
+	memset(st->ld_form, 0, sizeof(st->ld_form));
+	memset(st->wide, 0, sizeof(st->wide));
 	if (!a->full)
 		return;
 	add_bar(a, end);
@@ -960,9 +969,20 @@ static int is_syscall_stub(const struct an *a, uint64_t addr)
 	return 0;
 }
 
+#define VAR_DEMANGLE (~0ull)
+
+static void add_var(struct an *a, uint64_t at, uint64_t var)
+{
+	a->vars = xgrow(a->vars, &a->cap_vars, a->n_vars + 1, sizeof(*a->vars));
+	a->vars[a->n_vars++] = (struct var_ref){ at, var };
+}
+
 /* An indirect call's target field: 1 + the displacement of a call
  * through a register plus a small one (a jump table's slot: vt_calls()),
  * else 0. */
+#define WIDE_VTABLE 0xe0	/* offsetof(struct _IO_wide_data, _wide_vtable), x86-64 */
+#define FORM_WIDE 0x10000	/* through a wide vtable */
+
 static uint64_t slot_form(const unsigned char *p, const struct xd_insn *d)
 {
 	int64_t disp = d->mod != 3 && d->base != XD_NONE && d->index == XD_NONE && !d->rip_rel ? xd_disp(p, d) : -1;
@@ -974,7 +994,16 @@ static uint64_t slot_form(const unsigned char *p, const struct xd_insn *d)
  * it just before (mov 0x28(%rbp), %rax; ... jmp *%rax). */
 static uint64_t reg_slot_form(const struct xd_insn *d, uint64_t addr, const struct x86_state *st)
 {
-	return st->ld_form && d->rm == st->ld_reg && addr - st->ld_at < 32 ? st->ld_form : 0;
+	return st->ld_form[d->rm & 15] && addr - st->ld_at[d->rm & 15] < 32 ? st->ld_form[d->rm & 15] : 0;
+}
+
+/* The slot_form() of a call through memory, FORM_WIDE when its base
+ * register holds a wide vtable. */
+static uint64_t mem_slot_form(const unsigned char *p, const struct xd_insn *d, const struct x86_state *st)
+{
+	uint64_t form = slot_form(p, d);
+
+	return form && st->wide[d->base & 15] ? form | FORM_WIDE : form;
 }
 
 /* What one decoded instruction adds: events, barriers, padding. */
@@ -1053,10 +1082,24 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 			st->movsxd4 = addr;
 		return;
 	case 0x8b:
-		if (a->vt_hi && d->rex & 8 && (st->ld_form = slot_form(p, d))) {
-			st->ld_reg = d->reg;
-			st->ld_at = addr;
+		if (a->vt_hi && d->rex & 8) {
+			uint64_t form = slot_form(p, d);
+			int w = form && st->wide[d->base & 15];
+
+			st->ld_form[d->reg & 15] = form | (w ? FORM_WIDE : 0);
+			st->ld_at[d->reg & 15] = addr;
+			st->wide[d->reg & 15] = form == WIDE_VTABLE + 1;
 		}
+		/* fall through */
+	case 0x89:
+		if (a->vt_hi && d->rex & 8 && d->rip_rel)
+			add_var(a, addr, end + xd_disp(p, d));
+		return;
+	case 0x33:
+		/* xor %fs:0x30, %reg: PTR_DEMANGLE */
+		if (a->vt_hi && d->seg == 0x64 && d->mod == 0 && d->base == XD_NONE && d->index == XD_NONE &&
+		    xd_disp(p, d) == 0x30)
+			add_var(a, addr, VAR_DEMANGLE);
 		return;
 	case 0x68: case 0xb8 ... 0xbf: case 0xc7:
 		/* Immediates of a non-PIE file may be code addresses. */
@@ -1084,7 +1127,7 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 			return;
 		}
 		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end,
-			   t ? t : d->mod != 3 ? slot_form(p, d) : reg_slot_form(d, addr, st));
+			   t ? t : d->mod != 3 ? mem_slot_form(p, d, st) : reg_slot_form(d, addr, st));
 		st->pad = e - a->ev;
 		st->pad_is_bar = 0;
 		return;
@@ -1099,7 +1142,8 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 				    (d->mod == 3 && st->movsxd4 && addr - st->movsxd4 < 32) || d->seg == 0x3e;
 
 			if (!table)
-				add_ev(a, EV_INDJMP, addr, end, d->mod != 3 ? slot_form(p, d) : reg_slot_form(d, addr, st));
+				add_ev(a, EV_INDJMP, addr, end,
+				       d->mod != 3 ? mem_slot_form(p, d, st) : reg_slot_form(d, addr, st));
 		}
 		bar_after(a, end, st);
 		return;
@@ -1620,7 +1664,10 @@ static const struct sys_fde *label_fde(const struct an *a, uint64_t addr)
  * taken for a vtable call: it reaches the code the section's tables hold
  * (VTABLE), not every indirect target. The other such calls of those
  * functions go through the wide-character vtables, which sit in the same
- * section.
+ * section; glibc 2.36 does not check those, but every FILE libc makes
+ * gets one of its own tables there (_IO_wfile_jumps...): a call through
+ * a register loaded from a FILE's _wide_data->_wide_vtable (offset 0xe0,
+ * then the slot) is a vtable call too, wherever it is (FORM_WIDE).
  */
 static void find_vt_calls(struct an *a)
 {
@@ -1637,7 +1684,7 @@ static void find_vt_calls(struct an *a)
 		struct ev *e = &a->ev[i];
 
 		if ((e->kind == EV_INDCALL || e->kind == EV_INDJMP) && e->target && (e->target - 1) % 8 == 0 &&
-		    (f = sys_fde_of(a->fde, a->n_fde, e->addr)) && checks[f - a->fde])
+		    (e->target & FORM_WIDE || ((f = sys_fde_of(a->fde, a->n_fde, e->addr)) && checks[f - a->fde])))
 			e->kind = EV_VTCALL;
 	}
 	free(checks);
@@ -1655,6 +1702,98 @@ static int call_ends_fde(const struct an *a, const struct ev *e)
 	const struct sys_fde *f = sys_fde_of(a->fde, a->n_fde, e->addr);
 
 	return f && f->hi <= ev_end(e);
+}
+
+/*
+ * Calls of the caller's callbacks in libc. An indirect call reaches the
+ * caller's code when its pointer can only have come from a caller:
+ * - printf's handler tables, which only register_printf_specifier,
+ *   register_printf_function, register_printf_modifier and
+ *   register_printf_type fill, from their arguments (libc registers no
+ *   handler of its own): a call within 96 bytes after a load of a
+ *   variable those functions load or store (8 bytes, rip-relative), no
+ *   barrier between;
+ * - fopencookie's functions, which libio's cookie functions (code
+ *   __libc_IO_vtables holds) call through a demangled pointer
+ *   (xor %fs:0x30 within 32 bytes before; libc opens no cookie FILE of
+ *   its own).
+ * The caller's code is the caller's business: its own sites, or the code
+ * whose address it takes (build_graph()). Such a call (EV_CBCALL) has no
+ * edge in libc's graph.
+ */
+static int near_before(const struct an *a, uint64_t from, uint64_t to)
+{
+	/* No barrier (ret, jmp) in [from, to). */
+	size_t lo = 0, hi = a->n_bar;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->bar[mid].lo <= from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo >= a->n_bar || a->bar[lo].lo > to;
+}
+
+static int cmp_var(const void *x, const void *y)
+{
+	const struct var_ref *p = x, *q = y;
+
+	return p->at < q->at ? -1 : p->at > q->at;
+}
+
+static void find_callbacks(struct an *a)
+{
+	static const char *const reg[] = {
+		"register_printf_specifier", "register_printf_function", "register_printf_modifier",
+		"register_printf_type",
+	};
+	uint64_t *tabs = NULL;
+	size_t n_tabs = 0, cap_tabs = 0, v = 0;
+
+	if (!a->n_vars || !a->n_fde)
+		return;
+	qsort(a->vars, a->n_vars, sizeof(*a->vars), cmp_var);
+	a->n_vt_fns = sort_unique(a->vt_fns, a->n_vt_fns);
+	for (size_t i = 0; i < a->out->n_exports; i++) {
+		const struct sys_fde *f;
+		const char *name = sys_str(a->out, a->out->exports[i].name);
+		int hit = 0;
+
+		for (size_t k = 0; k < ARRAY_SIZE(reg) && !hit; k++)
+			hit = !strcmp(name, reg[k]);
+		if (!hit || !a->exp[i].func || !(f = sys_fde_of(a->fde, a->n_fde, a->exp[i].addr)))
+			continue;
+		for (size_t k = 0; k < a->n_vars; k++)
+			if (a->vars[k].at >= f->lo && a->vars[k].at < f->hi && a->vars[k].var != VAR_DEMANGLE)
+				push_u64(&tabs, &n_tabs, &cap_tabs, a->vars[k].var);
+	}
+	n_tabs = sort_unique(tabs, n_tabs);
+	for (size_t i = 0; i < a->n_ev; i++) {
+		struct ev *e = &a->ev[i];
+		const struct sys_fde *f;
+
+		if (e->kind != EV_INDCALL && e->kind != EV_INDJMP)
+			continue;
+		while (v < a->n_vars && a->vars[v].at < e->addr)
+			v++;
+		/* The loads before it, nearest first. */
+		for (size_t k = v; k-- > 0 && e->addr - a->vars[k].at < 96;) {
+			const struct var_ref *r = &a->vars[k];
+
+			if (!near_before(a, r->at, e->addr))
+				break;
+			if (r->var == VAR_DEMANGLE ? e->addr - r->at < 32 && (f = sys_fde_of(a->fde, a->n_fde, e->addr)) &&
+						     has_u64(a->vt_fns, a->n_vt_fns, f->lo)
+						   : has_u64(tabs, n_tabs, r->var)) {
+				e->kind = EV_CBCALL;
+				break;
+			}
+		}
+	}
+	free(tabs);
 }
 
 static int indirect_target(const struct an *a, uint64_t addr)
@@ -1759,7 +1898,7 @@ static long *stub_imports(const struct an *a)
 		long n = node_of(a, e->addr);
 		const struct slot *s;
 
-		if (n < 0 || n == last || e->kind == EV_AT)
+		if (n < 0 || n == last || e->kind == EV_AT || e->kind == EV_CBCALL)
 			continue;
 		last = n;
 		if (e->kind == EV_SLOTJMP && (s = find_slot(a, e->target)) && s->kind == SLOT_IMPORT &&
@@ -1873,6 +2012,8 @@ static void build_graph(struct an *a, struct graph *g)
 		case EV_VTCALL:
 			if (a->full)
 				edge(g, from, ind + 1);
+			continue;
+		case EV_CBCALL:
 			continue;
 		case EV_INDCALL:
 		case EV_INDJMP:
@@ -2262,6 +2403,7 @@ static void an_release(struct an *a)
 	free(a->gotos);
 	free(a->vt_fns);
 	free(a->vt_checks);
+	free(a->vars);
 }
 
 /* PARAKIT_SYS_WHY (sys_why.c). */
@@ -2398,6 +2540,7 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 	if (a.full) {
 		find_gotos(&a);
 		find_vt_calls(&a);
+		find_callbacks(&a);
 	}
 	build_graph(&a, &g);
 	if (a.full && sys_why_wanted())
