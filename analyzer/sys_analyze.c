@@ -2313,6 +2313,14 @@ static void share_imports(struct sys_info *s, const uint64_t *bits, size_t iw, s
 	x->n_imports = n;
 }
 
+static uint64_t early_init(const struct an *a)
+{
+	for (size_t i = 0; i < a->out->n_exports; i++)
+		if (a->exp[i].func && !strcmp(sys_str(a->out, a->out->exports[i].name), "__libc_early_init"))
+			return a->exp[i].addr;
+	return 0;
+}
+
 static void reach(struct an *a, struct graph *g)
 {
 	struct list_table lists = { 0 };
@@ -2331,7 +2339,9 @@ static void reach(struct an *a, struct graph *g)
 	free(lists.slot);
 	{
 		uint64_t *bits = xcalloc(iw, sizeof(*bits));
-		uint64_t roots[2] = { a->dyn[DT_INIT], a->dyn[DT_FINI] };
+		/* glibc's loader calls libc's __libc_early_init at every
+		 * start, as it runs an initialiser. */
+		uint64_t roots[3] = { a->dyn[DT_INIT], a->dyn[DT_FINI], early_init(a) };
 
 		for (size_t i = 0; i < ARRAY_SIZE(roots) + a->n_inits; i++) {
 			uint64_t r = i < ARRAY_SIZE(roots) ? roots[i] : a->inits[i - ARRAY_SIZE(roots)];

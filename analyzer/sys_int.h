@@ -47,8 +47,8 @@ void sys_relr_each(const unsigned char *p, size_t size, int class64, int msb, vo
  * The debugging aid: with PARAKIT_SYS_WHY=FUNCTION:SYSCALL in the
  * environment, sys_analyze() prints to stderr, for each library it builds
  * a graph for that exports FUNCTION, the shortest path of functions from
- * it to code that issues SYSCALL (a name, or "unknown") within the
- * library, or to an import that may (the imports are bound later:
+ * it to code that issues SYSCALL (a name, "unknown", or "indirect": to
+ * the indirect-call node) within the library, or to an import that may (the imports are bound later:
  * sys_resolve.c). A node is printed as its start and the nearest export
  * at or before it.
  */

@@ -53,7 +53,8 @@ void sys_why_print(const struct sys_why_graph *g)
 	for (unsigned k = 0; k < SYS_MAX && nr == SYS_MAX; k++)
 		if (!strcmp(sys_name(g->info->abi, k), colon + 1))
 			nr = k;
-	if (nr == SYS_MAX)
+	/* "indirect": the path to the indirect-call node. */
+	if (nr == SYS_MAX && strcmp(colon + 1, "indirect"))
 		return;
 	for (size_t i = 0; i < g->info->n_exports && start == UINT32_MAX; i++) {
 		if (!g->exp_addr[i] || strcmp(sys_str(g->info, g->info->exports[i].name), fn))
@@ -73,7 +74,7 @@ void sys_why_print(const struct sys_why_graph *g)
 	while (head < tail && hit == UINT32_MAX) {
 		uint32_t v = queue[head++];
 
-		if (sys_set_has(&g->local[v], nr)) {
+		if (nr == SYS_MAX ? v == g->n_starts : sys_set_has(&g->local[v], nr)) {
 			hit = v;
 			break;
 		}
