@@ -978,7 +978,7 @@ static void add_var(struct an *a, uint64_t at, uint64_t var)
 }
 
 /* An indirect call's target field: 1 + the displacement of a call
- * through a register plus a small one (a jump table's slot: vt_calls()),
+ * through a register plus a small one (a jump table's slot: find_vt_calls()),
  * else 0. */
 #define WIDE_VTABLE 0xe0	/* offsetof(struct _IO_wide_data, _wide_vtable), x86-64 */
 #define FORM_WIDE 0x10000	/* through a wide vtable */
