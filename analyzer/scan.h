@@ -64,6 +64,7 @@ struct elf_info {
 	 * unknown; sys_go "" or its Go version ("go" when it does not say). */
 	int sys_stripped;
 	char sys_go[48];
+	struct sys_req *req;		/* request codes and pseudo-files (sys_req.h) */
 };
 
 struct pkg_dep {
@@ -273,5 +274,12 @@ struct sys_map *scan_writer_sys_map(void *w, const char *hash);
 /* Distinct packages written so far by this writer. */
 size_t scan_writer_packages(struct scan_writer *w);
 void scan_writer_free(struct scan_writer *w);
+/* Its part for request codes and pseudo-files (scan_writer_req.c): rows
+ * counts the rows written. Returns 0 or -1 (the error printed). */
+struct scan_req_writer;
+struct sys_req;
+struct scan_req_writer *scan_req_writer_new(sqlite3 *db);
+void scan_req_writer_free(struct scan_req_writer *w);
+int scan_req_writer_put(struct scan_req_writer *w, long long bin, const struct sys_req *r, size_t *rows);
 
 #endif

@@ -12,13 +12,27 @@ PARAKIT_SRCS += \
 	analyzer/scan_result.c \
 	analyzer/scan_sys.c \
 	analyzer/scan_writer.c \
+	analyzer/scan_writer_req.c \
 	analyzer/sys_analyze.c \
 	analyzer/sys_ehframe.c \
 	analyzer/sys_go.c \
 	analyzer/sys_names.c \
+	analyzer/sys_requests.c \
 	analyzer/sys_resolve.c \
 	analyzer/sys_why.c \
 	analyzer/sys_x86.c
+
+# The catalogue of ioctl/fcntl/prctl request names, from this machine's
+# kernel headers (linux-libc-dev) at build time (analyzer/gen_requests.sh).
+GEN_SRCS += $(O)/analyzer/sys_request_names.c
+DEB_PKGS += linux-libc-dev
+
+$(O)/analyzer/sys_request_names.c: analyzer/gen_requests.sh
+	@mkdir -p $(@D)
+	$(call quiet,GEN,$@)sh analyzer/gen_requests.sh $(CC) > $@
+
+$(O)/analyzer/sys_request_names.o: $(O)/analyzer/sys_request_names.c
+	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # zlib decodes gzip itself (libarchive 3.6 does not check gzip's CRC, see
 # pkg_unpack.c); nettle hashes RPM headers and payloads against their

@@ -3,6 +3,7 @@
  * worker without locks and handed whole to the writer.
  */
 #include "analyzer/scan.h"
+#include "analyzer/sys_req.h"
 #include "common/common.h"
 
 #include <stdarg.h>
@@ -57,6 +58,9 @@ void scan_result_release(struct scan_result *r)
 		sys_info_free(r->elfs[i].sys);
 		free(r->elfs[i].sys);
 		sys_rows_release(&r->elfs[i].sys_rows);
+		if (r->elfs[i].req)
+			sys_req_release(r->elfs[i].req);
+		free(r->elfs[i].req);
 	}
 	free(r->elfs);
 	free(r->sys_used.v);

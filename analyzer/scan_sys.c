@@ -8,6 +8,7 @@
 #include "analyzer/elf.h"
 #include "analyzer/scan.h"
 #include "analyzer/sys.h"
+#include "analyzer/sys_req.h"
 #include "common/common.h"
 #include "common/strmap.h"
 
@@ -68,6 +69,10 @@ void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e)
 	raw = (const unsigned char *)elf_rawfile(e, &size);
 	ei->sys = xcalloc(1, sizeof(*ei->sys));
 	ei->sys_stripped = -1;
+	if (raw) {
+		ei->req = xcalloc(1, sizeof(*ei->req));
+		sys_req_analyze(e, raw, size, ei->req);
+	}
 	if (ei->soname && strcmp(r->kind, "elf") && on_machine(strpool_get(&r->pool, ei->path), ei->hash))
 		flags |= SYS_NO_MAP;
 	if (!raw || sys_analyze(e, raw, size, flags, ei->sys, &why)) {
@@ -127,6 +132,7 @@ void scan_sys_resolve(struct scan_result *r)
 		 * lists it. */
 		sys_resolve(ei->sys, loose ? r->input : strpool_get(&r->pool, ei->path), ei->hash,
 			    loose ? NULL : &m, &ei->sys_rows, NULL, &r->sys_used);
+		sys_req_resolve(ei->req);
 	}
 	for (size_t i = 0; i < r->n_elfs; i++) {
 		sys_info_free(r->elfs[i].sys);

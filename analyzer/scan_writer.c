@@ -80,6 +80,7 @@ struct scan_writer {
 	struct strmap syms, vers, pkgs;
 	struct strmap sets;	/* interned set (its address) -> syscall_set.id */
 	unsigned abis_named;	/* 1 << enum sys_abi: syscall_name holds its names */
+	struct scan_req_writer *req;
 	int in_tx;
 	uint64_t tx_start;
 	size_t tx_rows;
@@ -98,6 +99,10 @@ struct scan_writer *scan_writer_new(sqlite3 *db, long long run_id)
 			scan_writer_free(w);
 			return NULL;
 		}
+	if (!(w->req = scan_req_writer_new(db))) {
+		scan_writer_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -107,6 +112,7 @@ void scan_writer_free(struct scan_writer *w)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(w->st[i]);
+	scan_req_writer_free(w->req);
 	strmap_release(&w->syms);
 	strmap_release(&w->vers);
 	strmap_release(&w->pkgs);
@@ -346,6 +352,8 @@ static void put_sys(struct scan_writer *w, struct elf_info *e, long long bin)
 		bind_text(w, S_INS_BSC, 3, e->sys_rows.v[i].via);
 		step(w, S_INS_BSC, NULL);
 	}
+	if (!w->failed && scan_req_writer_put(w->req, bin, e->req, &w->tx_rows))
+		w->failed = 1;
 }
 
 /* A set's bytes as stored: little-endian, trailing zero bytes cut. */

@@ -1,0 +1,1285 @@
+/*
+ * Request codes and pseudo-files of one ELF file (issue 17, sys_req.h).
+ *
+ * Pseudo-files: every NUL-terminated printable string that starts with
+ * /proc/, /sys/ or /dev/ (after a NUL or at the start of its bytes: a
+ * string of its own, not the middle of a longer one) in the file's
+ * read-only data: its allocated, read-only, non-code sections when it has
+ * section headers (.rodata and its merged-string parts), else (sstripped)
+ * its read-only PT_LOAD segments. Kept as written.
+ *
+ * Request codes (x86-64): a site is a call to ioctl, fcntl or prctl (a
+ * call or tail jump to the import's PLT stub or through its GOT slot, or
+ * to the function of that name the file defines: static binaries, libc), a
+ * call to syscall() whose first argument is ioctl's, fcntl's or prctl's
+ * number, or a syscall instruction whose rax is one of those numbers,
+ * outside the wrappers themselves. The code is the constant in rsi (ioctl,
+ * fcntl; rdx through syscall()) or rdi (prctl; rsi through syscall()),
+ * found by constant propagation over the code before the site, as
+ * sys_analyze.c finds syscall numbers: from the start of the function
+ * that holds it (or its last barrier when that is more than 16 KiB back),
+ * mov $imm, xor/sub of a register with itself and register copies along
+ * fallthrough and jumps inside that range, merged where paths meet; a
+ * call clobbers the caller-saved registers; anything else, a jump from
+ * outside the range, a call target, an endbr64 or address-taken code
+ * makes a register unknown. A code that is not constant is 'unknown',
+ * never guessed. i386 passes arguments on the stack: not read yet.
+ *
+ * Through libraries: a library of this machine that the dynamic linker
+ * would load (DT_NEEDED, breadth first, in the default directories; no
+ * RPATH/RUNPATH yet) is read the same way, and its sites are carried to
+ * its exported functions over its direct calls and jumps (a call graph of
+ * the library's own code, its function starts the symbols and the call
+ * targets). An import of the binary is bound to the first library in load
+ * order that exports its name, and brings that function's codes; a
+ * library's initialisers (DT_INIT, DT_INIT_ARRAY) bring theirs under the
+ * library's name. Not followed, so their codes are missed: indirect calls
+ * (function pointers), and calls from one library into another (a
+ * library function that calls libc's isatty() brings no TCGETS).
+ */
+#include "analyzer/sys_req.h"
+#include "analyzer/scan.h"
+#include "analyzer/sys_x86.h"
+#include "common/common.h"
+
+#include <capstone/capstone.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* x86-64's numbers of the three system calls. */
+static const unsigned call_nr[SYS_REQ_NCALLS] = { 16, 72, 157 };
+static const char *const call_names[SYS_REQ_NCALLS] = { "ioctl", "fcntl", "prctl" };
+
+const char *sys_req_call_name(int call)
+{
+	return call >= 0 && call < SYS_REQ_NCALLS ? call_names[call] : "unknown";
+}
+
+/* ---- pseudo-files ---- */
+
+static void add_path(struct sys_req *r, const char *p, size_t n)
+{
+	for (size_t i = 0; i < r->n_paths; i++)
+		if (strlen(r->paths[i]) == n && !memcmp(r->paths[i], p, n))
+			return;
+	r->paths = xgrow(r->paths, &r->cap_paths, r->n_paths + 1, sizeof(*r->paths));
+	r->paths[r->n_paths] = xmalloc(n + 1);
+	memcpy(r->paths[r->n_paths], p, n);
+	r->paths[r->n_paths++][n] = 0;
+}
+
+static void strings_in(struct sys_req *r, const unsigned char *p, size_t n)
+{
+	static const char *const pre[] = { "/proc/", "/sys/", "/dev/" };
+	const unsigned char *q = p, *end = p + n;
+
+	while ((q = memchr(q, '/', end - q))) {
+		const unsigned char *s = q, *z;
+
+		q++;
+		if (s > p && s[-1])
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(pre); k++) {
+			size_t l = strlen(pre[k]);
+
+			if ((size_t)(end - s) <= l || memcmp(s, pre[k], l))
+				continue;
+			if (!(z = memchr(s, 0, end - s)) || z - s > 4096)
+				break;
+			for (const unsigned char *c = s; c < z; c++)
+				if (*c < 0x20 || *c >= 0x7f)
+					goto next;
+			add_path(r, (const char *)s, z - s);
+			q = z;
+			break;
+		}
+next:;
+	}
+}
+
+static void pseudo_files(Elf *e, const unsigned char *raw, size_t size, struct sys_req *r)
+{
+	Elf_Scn *scn = NULL;
+	size_t phnum;
+	int sections = 0;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		sections = 1;
+		if (sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_flags & (SHF_WRITE | SHF_EXECINSTR) || sh.sh_offset > size ||
+		    sh.sh_size > size - sh.sh_offset)
+			continue;
+		strings_in(r, raw + sh.sh_offset, sh.sh_size);
+	}
+	if (sections || elf_getphdrnum(e, &phnum))
+		return;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || ph.p_flags & PF_W ||
+		    ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+			continue;
+		strings_in(r, raw + ph.p_offset, ph.p_filesz);
+	}
+}
+
+/* ---- the file's code ---- */
+
+/* Kinds of callee: one of the calls, syscall(), or (K_OWN) a function of
+ * the file itself reached through its own PLT (a library calling its
+ * exported function: the graph follows it). */
+enum { K_NONE = -1, K_SCALL = SYS_REQ_NCALLS, K_OWN };
+enum { S_WRAP, S_RAW, S_SCALL };		/* sites */
+
+struct site {
+	uint64_t addr;
+	uint8_t len, type, kind;
+};
+
+struct edge {
+	uint64_t to, from;
+};
+
+struct fnsym {
+	uint64_t addr, size;
+	int kind;
+	const char *name;	/* in the file's bytes */
+	int exported;
+};
+
+struct code {
+	const unsigned char *raw;
+	size_t size;
+	GElf_Phdr load[32];
+	size_t n_load;
+	struct slot { uint64_t addr, target; int kind; } *slots, *stubs;	/* target: K_OWN's */
+	size_t n_slots, cap_slots, n_stubs, cap_stubs;
+	struct fnsym *fns;
+	size_t n_fns, cap_fns;
+	uint64_t init[64];
+	size_t n_init;
+	struct site *sites;
+	size_t n_sites, cap_sites;
+	/* Second sweep, when there are sites. */
+	int collect;
+	struct edge *jumps, *calls;	/* jumps and calls: by target once sorted */
+	size_t n_jumps, cap_jumps, n_calls, cap_calls;
+	uint64_t *entries, *bars;	/* endbr64, lea'd code; ends of barriers */
+	size_t n_entries, cap_entries, n_bars, cap_bars;
+};
+
+static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
+{
+	for (size_t i = 0; i < c->n_load; i++) {
+		const GElf_Phdr *p = &c->load[i];
+
+		if (addr >= p->p_vaddr && addr - p->p_vaddr < p->p_filesz && n <= p->p_filesz - (addr - p->p_vaddr) &&
+		    p->p_offset + (addr - p->p_vaddr) + n <= c->size)
+			return c->raw + p->p_offset + (addr - p->p_vaddr);
+	}
+	return NULL;
+}
+
+static int kind_of_name(const char *n)
+{
+	static const struct { const char *name; int kind; } w[] = {
+		{ "ioctl", SYS_REQ_IOCTL }, { "__ioctl", SYS_REQ_IOCTL }, { "__ioctl_time64", SYS_REQ_IOCTL },
+		{ "fcntl", SYS_REQ_FCNTL }, { "fcntl64", SYS_REQ_FCNTL }, { "__fcntl", SYS_REQ_FCNTL },
+		{ "__fcntl64", SYS_REQ_FCNTL }, { "__libc_fcntl", SYS_REQ_FCNTL }, { "__libc_fcntl64", SYS_REQ_FCNTL },
+		{ "prctl", SYS_REQ_PRCTL }, { "__prctl", SYS_REQ_PRCTL }, { "syscall", K_SCALL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(w); i++)
+		if (!strcmp(n, w[i].name))
+			return w[i].kind;
+	return K_NONE;
+}
+
+static void add_fn(struct code *c, uint64_t addr, uint64_t size, const char *name, int exported)
+{
+	c->fns = xgrow(c->fns, &c->cap_fns, c->n_fns + 1, sizeof(*c->fns));
+	c->fns[c->n_fns++] = (struct fnsym){ addr, size, kind_of_name(name), name, exported };
+}
+
+static const char *str_at(const struct code *c, uint64_t off, uint64_t str_off, uint64_t str_size)
+{
+	if (off >= str_size || !memchr(c->raw + str_off + off, 0, str_size - off))
+		return NULL;
+	return (const char *)c->raw + str_off + off;
+}
+
+static uint64_t file_of(const struct code *c, uint64_t vaddr, uint64_t n)
+{
+	const unsigned char *p = at(c, vaddr, n);
+
+	return p ? (uint64_t)(p - c->raw) : 0;
+}
+
+static void read_relas(struct code *c, uint64_t off, uint64_t sz, const struct elf_dyn_tables *t,
+		       uint64_t init_array, uint64_t init_sz)
+{
+	for (uint64_t k = 0; off && k + sizeof(Elf64_Rela) <= sz; k += sizeof(Elf64_Rela)) {
+		Elf64_Rela rl;
+		Elf64_Sym sym;
+		const char *n;
+		int kind;
+
+		memcpy(&rl, c->raw + off + k, sizeof(rl));
+		if (ELF64_R_TYPE(rl.r_info) == R_X86_64_RELATIVE && rl.r_offset >= init_array &&
+		    rl.r_offset < init_array + init_sz && c->n_init < ARRAY_SIZE(c->init)) {
+			c->init[c->n_init++] = rl.r_addend;
+			continue;
+		}
+		if (ELF64_R_TYPE(rl.r_info) != R_X86_64_JUMP_SLOT && ELF64_R_TYPE(rl.r_info) != R_X86_64_GLOB_DAT &&
+		    ELF64_R_TYPE(rl.r_info) != R_X86_64_64)
+			continue;
+		if (ELF64_R_SYM(rl.r_info) >= t->sym_size)
+			continue;
+		memcpy(&sym, c->raw + t->sym_off + ELF64_R_SYM(rl.r_info) * sizeof(sym), sizeof(sym));
+		/* An initialiser named by its (exported) symbol: libcap's. */
+		if (rl.r_offset >= init_array && rl.r_offset < init_array + init_sz && sym.st_shndx != SHN_UNDEF &&
+		    c->n_init < ARRAY_SIZE(c->init)) {
+			c->init[c->n_init++] = sym.st_value + rl.r_addend;
+			continue;
+		}
+		if (!(n = str_at(c, sym.st_name, t->str_off, t->str_size)))
+			continue;
+		kind = sym.st_shndx != SHN_UNDEF ? (ELF64_ST_TYPE(sym.st_info) == STT_FUNC ? K_OWN : K_NONE) :
+		       kind_of_name(n);
+		if (kind != K_NONE) {
+			c->slots = xgrow(c->slots, &c->cap_slots, c->n_slots + 1, sizeof(*c->slots));
+			c->slots[c->n_slots++] = (struct slot){ rl.r_offset, sym.st_value, kind };
+		}
+	}
+}
+
+static void push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+/* The dynamic section: DT_NEEDED, the import slots, the initialisers, the
+ * dynamic symbols (imports for r, functions for the graph). */
+static void read_dynamic(Elf *e, struct code *c, struct sys_req *r)
+{
+	struct elf_dyn_tables t;
+	const char *why, *n;
+	uint64_t jmprel = 0, pltsz = 0, rela = 0, relasz = 0, init = 0, init_array = 0, init_sz = 0;
+
+	if (elf_dyn_tables(e, &t, &why))
+		return;
+	for (uint64_t k = 0; k + sizeof(Elf64_Dyn) <= t.dyn_size; k += sizeof(Elf64_Dyn)) {
+		Elf64_Dyn d;
+
+		memcpy(&d, c->raw + t.dyn_off + k, sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		switch (d.d_tag) {
+		case DT_NEEDED:
+			if (r && (n = str_at(c, d.d_un.d_val, t.str_off, t.str_size)))
+				push(&r->needed, &r->n_needed, &r->cap_needed, n);
+			break;
+		case DT_JMPREL: jmprel = d.d_un.d_ptr; break;
+		case DT_PLTRELSZ: pltsz = d.d_un.d_val; break;
+		case DT_RELA: rela = d.d_un.d_ptr; break;
+		case DT_RELASZ: relasz = d.d_un.d_val; break;
+		case DT_INIT: init = d.d_un.d_ptr; break;
+		case DT_INIT_ARRAY: init_array = d.d_un.d_ptr; break;
+		case DT_INIT_ARRAYSZ: init_sz = d.d_un.d_val; break;
+		}
+	}
+	if (init)
+		c->init[c->n_init++] = init;
+	for (uint64_t k = 0; init_array && k + 8 <= init_sz && c->n_init < ARRAY_SIZE(c->init); k += 8) {
+		const unsigned char *p = at(c, init_array + k, 8);
+		uint64_t v;
+
+		if (p && (memcpy(&v, p, 8), v))
+			c->init[c->n_init++] = v;
+	}
+	read_relas(c, file_of(c, jmprel, pltsz), pltsz, &t, init_array, init_sz);
+	read_relas(c, file_of(c, rela, relasz), relasz, &t, init_array, init_sz);
+	for (uint64_t i = 1; i < t.sym_size; i++) {
+		Elf64_Sym s;
+
+		memcpy(&s, c->raw + t.sym_off + i * sizeof(s), sizeof(s));
+		if (!(n = str_at(c, s.st_name, t.str_off, t.str_size)) || !*n)
+			continue;
+		if (s.st_shndx == SHN_UNDEF && r &&
+		    (ELF64_ST_TYPE(s.st_info) == STT_FUNC || ELF64_ST_TYPE(s.st_info) == STT_NOTYPE))
+			push(&r->imports, &r->n_imports, &r->cap_imports, n);
+		else if (s.st_shndx != SHN_UNDEF && (ELF64_ST_TYPE(s.st_info) == STT_FUNC ||
+						     ELF64_ST_TYPE(s.st_info) == STT_GNU_IFUNC))
+			add_fn(c, s.st_value, s.st_size, n, 1);
+	}
+}
+
+/* .symtab's functions, when the file has one (static binaries). */
+static void read_symtab(Elf *e, struct code *c)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 1; i < sh.sh_size / sizeof(Elf64_Sym); i++) {
+			GElf_Sym s;
+			const char *n;
+
+			if (!gelf_getsym(d, i, &s) || ELF64_ST_TYPE(s.st_info) != STT_FUNC || !s.st_value ||
+			    !(n = elf_strptr(e, sh.sh_link, s.st_name)))
+				continue;
+			add_fn(c, s.st_value, s.st_size, n, 0);
+		}
+	}
+}
+
+static int stub_kind(const struct code *c, uint64_t t)
+{
+	for (size_t i = 0; i < c->n_stubs; i++)
+		if (c->stubs[i].addr == t && c->stubs[i].kind != K_OWN)
+			return c->stubs[i].kind;
+	for (size_t i = 0; i < c->n_fns; i++)
+		if (c->fns[i].addr == t && c->fns[i].kind != K_NONE)
+			return c->fns[i].kind;
+	return K_NONE;
+}
+
+/* v sorted by address (sort_slots()). */
+static const struct slot *find_slot(const struct slot *v, size_t n, uint64_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t m = (lo + hi) / 2;
+
+		if (v[m].addr < a)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < n && v[lo].addr == a ? &v[lo] : NULL;
+}
+
+static int cmp_slot(const void *x, const void *y)
+{
+	const struct slot *a = x, *b = y;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+static int slot_kind(const struct code *c, uint64_t s)
+{
+	const struct slot *sl = find_slot(c->slots, c->n_slots, s);
+
+	return sl && sl->kind != K_OWN ? sl->kind : K_NONE;
+}
+
+/* Where a call to t goes in the file's own code: t, or the function its
+ * own PLT stub leads to. */
+static uint64_t own_target(const struct code *c, uint64_t t)
+{
+	const struct slot *sl = find_slot(c->stubs, c->n_stubs, t);
+
+	return sl && sl->kind == K_OWN ? sl->target : t;
+}
+
+static void add_stub(struct code *c, uint64_t a, const struct slot *sl)
+{
+	c->stubs = xgrow(c->stubs, &c->cap_stubs, c->n_stubs + 1, sizeof(*c->stubs));
+	c->stubs[c->n_stubs++] = (struct slot){ a, sl->target, sl->kind };
+}
+
+/* The PLT stubs that jump through the wrappers' slots (jmp *slot(%rip),
+ * after a bnd prefix or an endbr64). */
+static void find_stubs(struct code *c)
+{
+	qsort(c->slots, c->n_slots, sizeof(*c->slots), cmp_slot);
+	for (size_t s = 0; s < c->n_load && c->n_slots; s++) {
+		const GElf_Phdr *ph = &c->load[s];
+		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q;
+
+		if (!(ph->p_flags & PF_X) || !p)
+			continue;
+		for (q = p; (q = memchr(q, 0xff, ph->p_filesz - (q - p))) && q + 6 <= p + ph->p_filesz; q++) {
+			uint64_t a = ph->p_vaddr + (q - p);
+			const struct slot *sl;
+			int32_t disp;
+
+			if (q[1] != 0x25)
+				continue;
+			memcpy(&disp, q + 2, 4);
+			if (!(sl = find_slot(c->slots, c->n_slots, a + 6 + disp)))
+				continue;
+			add_stub(c, a, sl);
+			if (q > p && q[-1] == 0xf2)
+				add_stub(c, --a, sl);
+			if (a - ph->p_vaddr >= 4 && !memcmp(p + (a - ph->p_vaddr) - 4, "\xf3\x0f\x1e\xfa", 4))
+				add_stub(c, a - 4, sl);
+		}
+	}
+	qsort(c->stubs, c->n_stubs, sizeof(*c->stubs), cmp_slot);
+}
+
+static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
+{
+	if (c->collect)
+		return;
+	c->sites = xgrow(c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites));
+	c->sites[c->n_sites++] = (struct site){ a, len, type, kind };
+}
+
+static void add_edge(struct edge **v, size_t *n, size_t *cap, uint64_t from, uint64_t to)
+{
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = (struct edge){ to, from };
+}
+
+static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = x;
+}
+
+/* One instruction of the sweep. */
+static void one(struct code *c, const unsigned char *p, const struct xd_insn *d, uint64_t a)
+{
+	uint64_t end = a + d->len, t;
+	int k;
+
+	if (d->map == 1) {
+		if (d->op == 0x05)
+			add_site(c, a, d->len, S_RAW, 0);
+		else if (d->op >= 0x80 && d->op <= 0x8f && c->collect)
+			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, end + xd_imm(p, d));
+		else if (d->op == 0x0b && c->collect)
+			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
+		else if (d->op == 0x1e && d->rep == 0xf3 && d->mod == 3 && c->collect)
+			add_u64(&c->entries, &c->n_entries, &c->cap_entries, a);
+		return;
+	}
+	if (d->map != 0)
+		return;
+	switch (d->op) {
+	case 0xe8:
+	case 0xe9:
+	case 0xeb:
+		t = end + xd_imm(p, d);
+		if ((k = stub_kind(c, t)) != K_NONE)
+			add_site(c, a, d->len, k == K_SCALL ? S_SCALL : S_WRAP, k);
+		if (!c->collect)
+			return;
+		t = own_target(c, t);
+		if (d->op == 0xe8) {
+			add_edge(&c->calls, &c->n_calls, &c->cap_calls, a, t);
+		} else {
+			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, t);
+			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
+		}
+		return;
+	case 0x70 ... 0x7f:
+	case 0xe0 ... 0xe3:
+		if (c->collect)
+			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, end + xd_imm(p, d));
+		return;
+	case 0xc2: case 0xc3: case 0xf4:
+		if (c->collect)
+			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
+		return;
+	case 0x8d:
+		if (c->collect && d->rip_rel)
+			add_u64(&c->entries, &c->n_entries, &c->cap_entries, end + xd_disp(p, d));
+		return;
+	case 0xff:
+		break;
+	default:
+		return;
+	}
+	if ((d->reg & 7) != 2 && (d->reg & 7) != 4)
+		return;
+	/* The PLT stub's own jmp is no site: its callers are. */
+	if (d->mod != 3 && d->rip_rel && (k = slot_kind(c, end + xd_disp(p, d))) != K_NONE &&
+	    stub_kind(c, a) == K_NONE)
+		add_site(c, a, d->len, k == K_SCALL ? S_SCALL : S_WRAP, k);
+	/* A call through the GOT to the file's own function (-fno-plt). */
+	if (d->mod != 3 && d->rip_rel && c->collect && !find_slot(c->stubs, c->n_stubs, a)) {
+		const struct slot *sl = find_slot(c->slots, c->n_slots, end + xd_disp(p, d));
+
+		if (sl && sl->kind == K_OWN)
+			add_edge((d->reg & 7) == 2 ? &c->calls : &c->jumps, (d->reg & 7) == 2 ? &c->n_calls : &c->n_jumps,
+				 (d->reg & 7) == 2 ? &c->cap_calls : &c->cap_jumps, a, sl->target);
+	}
+	if ((d->reg & 7) == 4 && c->collect)
+		add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
+}
+
+static void sweep(struct code *c)
+{
+	for (size_t s = 0; s < c->n_load; s++) {
+		const GElf_Phdr *ph = &c->load[s];
+		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
+		uint64_t a = ph->p_vaddr;
+		size_t left = ph->p_filesz;
+
+		if (!(ph->p_flags & PF_X) || !p)
+			continue;
+		if (c->collect)
+			add_u64(&c->bars, &c->n_bars, &c->cap_bars, a);
+		while (left) {
+			struct xd_insn d;
+			int n = xd_decode(p, left, 1, &d);
+
+			if (n > 0)
+				one(c, p, &d, a);
+			else
+				n = 1;
+			p += n, left -= n, a += n;
+		}
+	}
+}
+
+static int cmp_edge(const void *x, const void *y)
+{
+	const struct edge *a = x, *b = y;
+
+	return a->to < b->to ? -1 : a->to > b->to ? 1 : a->from < b->from ? -1 : a->from > b->from;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The first index of v[0..n) at or after x. */
+static size_t lower_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t m = (lo + hi) / 2;
+
+		if (v[m] < x)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
+static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t m = (lo + hi) / 2;
+
+		if (v[m].to < x)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
+/* ---- constant propagation before a site ---- */
+
+#define NREG 16
+enum { V_NONE, V_CONST, V_UNK };
+struct val {
+	uint8_t k;
+	uint64_t v;
+};
+
+struct cpi {
+	uint64_t addr, target;
+	uint8_t fall, jump, seed;
+	int8_t dst, src;	/* dst <- src, or dst <- imm when src < 0 */
+	uint8_t narrow;		/* a 32-bit destination: the value is zero-extended */
+	uint64_t imm;
+	uint32_t clobber;
+};
+
+static int reg_of(unsigned r, int *narrow)
+{
+	static const unsigned q[NREG] = {
+		X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP, X86_REG_RSI,
+		X86_REG_RDI, X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11, X86_REG_R12, X86_REG_R13,
+		X86_REG_R14, X86_REG_R15,
+	};
+	static const unsigned dw[NREG] = {
+		X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP, X86_REG_EBP, X86_REG_ESI,
+		X86_REG_EDI, X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D, X86_REG_R12D, X86_REG_R13D,
+		X86_REG_R14D, X86_REG_R15D,
+	};
+
+	for (int i = 0; i < NREG; i++) {
+		if (q[i] == r) {
+			*narrow = 0;
+			return i;
+		}
+		if (dw[i] == r) {
+			*narrow = 1;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Any register, whole or part, to its family (for clobbers). */
+static int family(csh h, unsigned r)
+{
+	static const char *const names[NREG] = { "a", "c", "d", "b", "sp", "bp", "si", "di", "r8", "r9", "r10",
+						 "r11", "r12", "r13", "r14", "r15" };
+	const char *n = cs_reg_name(h, r);
+	int narrow;
+
+	if (reg_of(r, &narrow) >= 0)
+		return reg_of(r, &narrow);
+	if (!n)
+		return -1;
+	for (int i = 8; i < NREG; i++)
+		if (!strncmp(n, names[i], strlen(names[i])) && (!n[strlen(names[i])] || strchr("dwb", n[strlen(names[i])])))
+			return i;
+	if (n[0] == 'r' || n[0] == 'e')
+		n++;
+	for (int i = 0; i < 8; i++) {
+		size_t l = strlen(names[i]);
+
+		if (!strncmp(n, names[i], l) && (!n[l] || strchr("xlhw", n[l]) || (i >= 4 && n[l] == 'l')))
+			return i;
+	}
+	return -1;
+}
+
+static void summarise(csh h, const cs_insn *in, struct cpi *c)
+{
+	const cs_x86 *x = &in->detail->x86;
+	cs_regs rd, wr;
+	uint8_t n_rd = 0, n_wr = 0;
+	int narrow, narrow2, r;
+
+	memset(c, 0, sizeof(*c));
+	c->addr = in->address;
+	c->dst = c->src = -1;
+	c->fall = 1;
+	if (cs_insn_group(h, in, CS_GRP_JUMP)) {
+		c->jump = 1;
+		if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+			c->target = x->operands[0].imm;
+		if (in->id == X86_INS_JMP || in->id == X86_INS_LJMP)
+			c->fall = 0;
+		return;
+	}
+	if (cs_insn_group(h, in, CS_GRP_RET) || in->id == X86_INS_HLT || in->id == X86_INS_UD2) {
+		c->fall = 0;
+		return;
+	}
+	if (cs_insn_group(h, in, CS_GRP_CALL)) {
+		c->clobber = 0x0fc7;	/* rax rcx rdx rsi rdi r8-r11 */
+		return;
+	}
+	if (x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	    (r = reg_of(x->operands[0].reg, &narrow)) >= 0) {
+		if (in->id == X86_INS_MOV && x->operands[1].type == X86_OP_IMM) {
+			c->dst = r;
+			c->imm = narrow ? (uint32_t)x->operands[1].imm : (uint64_t)x->operands[1].imm;
+			return;
+		}
+		if ((in->id == X86_INS_XOR || in->id == X86_INS_SUB) && x->operands[1].type == X86_OP_REG &&
+		    x->operands[1].reg == x->operands[0].reg) {
+			c->dst = r;
+			c->imm = 0;
+			return;
+		}
+		if (in->id == X86_INS_MOV && x->operands[1].type == X86_OP_REG &&
+		    reg_of(x->operands[1].reg, &narrow2) >= 0 && narrow2 == narrow) {
+			c->dst = r;
+			c->src = reg_of(x->operands[1].reg, &narrow2);
+			c->narrow = narrow;
+			return;
+		}
+	}
+	if (cs_regs_access(h, in, rd, &n_rd, wr, &n_wr) != CS_ERR_OK) {
+		c->clobber = 0xffff;
+		return;
+	}
+	for (int i = 0; i < n_wr; i++)
+		if ((r = family(h, wr[i])) >= 0)
+			c->clobber |= 1u << r;
+}
+
+static int merge(struct val *dst, const struct val *src)
+{
+	int changed = 0;
+
+	for (int r = 0; r < NREG; r++) {
+		struct val v = dst[r];
+
+		if (src[r].k == V_NONE)
+			continue;
+		if (v.k == V_NONE)
+			v = src[r];
+		else if (v.k != src[r].k || v.v != src[r].v)
+			v.k = V_UNK;
+		if (v.k != dst[r].k || v.v != dst[r].v) {
+			dst[r] = v;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
+static __thread csh cs_handle;
+
+/* Whether addr is a call target, an entry marker or a symbol's start. */
+static int is_entry(const struct code *c, uint64_t addr)
+{
+	size_t i = lower_edge(c->calls, c->n_calls, addr);
+
+	if (i < c->n_calls && c->calls[i].to == addr)
+		return 1;
+	i = lower_u64(c->entries, c->n_entries, addr);
+	return i < c->n_entries && c->entries[i] == addr;
+}
+
+/* The state of the registers before the site at s->addr, read from lo. */
+static int propagate(struct code *c, uint64_t lo, const struct site *s, struct val out[NREG])
+{
+	uint64_t hi = s->addr + s->len, addr = lo;
+	const unsigned char *code = at(c, lo, hi - lo);
+	size_t left = hi - lo, n = 0, cap = 0, *work, n_work = 0;
+	struct cpi *v = NULL;
+	struct val (*in)[NREG], all_unk[NREG];
+	cs_insn *insn;
+	long site = -1;
+
+	if (!code)
+		return -1;
+	if (!cs_handle) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs_handle) != CS_ERR_OK)
+			return -1;
+		cs_option(cs_handle, CS_OPT_DETAIL, CS_OPT_ON);
+	}
+	insn = cs_malloc(cs_handle);
+	while (left) {
+		if (!cs_disasm_iter(cs_handle, &code, &left, &addr, insn)) {
+			code++, left--, addr++;
+			if (n)
+				v[n - 1].fall = 0;
+			continue;
+		}
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		summarise(cs_handle, insn, &v[n++]);
+	}
+	cs_free(insn, 1);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr == s->addr)
+			site = i;
+	if (site < 0) {
+		free(v);
+		return -1;
+	}
+	for (int r = 0; r < NREG; r++)
+		all_unk[r] = (struct val){ V_UNK, 0 };
+	in = xcalloc(n, sizeof(*in));
+	work = xmalloc((4 * n + 1) * sizeof(*work));
+	/* Seeds: the start, and every instruction another way reaches:
+	 * a jump from outside [lo, hi), a call, an indirect branch. */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = lower_edge(c->jumps, c->n_jumps, v[i].addr);
+
+		v[i].seed = i == 0 || is_entry(c, v[i].addr);
+		for (; !v[i].seed && j < c->n_jumps && c->jumps[j].to == v[i].addr; j++)
+			if (c->jumps[j].from < lo || c->jumps[j].from >= hi)
+				v[i].seed = 1;
+		if (v[i].seed) {
+			merge(in[i], all_unk);
+			work[n_work++] = i;
+		}
+	}
+	for (size_t steps = 0; n_work && steps < 64 * (n + 1); steps++) {
+		size_t i = work[--n_work];
+		const struct cpi *ci = &v[i];
+		struct val o[NREG];
+		long t = -1;
+
+		memcpy(o, in[i], sizeof(o));
+		for (int r = 0; r < NREG; r++)
+			if (ci->clobber >> r & 1)
+				o[r] = (struct val){ V_UNK, 0 };
+		if (ci->dst >= 0) {
+			if (ci->src < 0)
+				o[ci->dst] = (struct val){ V_CONST, ci->imm };
+			else
+				o[ci->dst] = (struct val){ o[ci->src].k,
+							   ci->narrow ? (uint32_t)o[ci->src].v : o[ci->src].v };
+		}
+		if (ci->fall && i + 1 < n && merge(in[i + 1], o) && n_work < 4 * n)
+			work[n_work++] = i + 1;
+		if (ci->jump && ci->target)
+			for (size_t k = 0; k < n; k++)
+				if (v[k].addr == ci->target)
+					t = k;
+		if (t >= 0 && merge(in[t], o) && n_work < 4 * n)
+			work[n_work++] = t;
+	}
+	/* Unfinished (the bound): unknown, never a guess. */
+	memcpy(out, n_work ? all_unk : in[site], sizeof(struct val) * NREG);
+	free(work);
+	free(in);
+	free(v);
+	return 0;
+}
+
+/* Where to start reading for a site: the function that holds it, or its
+ * last barrier when the function starts more than 16 KiB before. */
+static uint64_t region_start(const struct code *c, uint64_t addr, const uint64_t *starts, size_t n_starts)
+{
+	size_t i = lower_u64(starts, n_starts, addr + 1), b = lower_u64(c->bars, c->n_bars, addr + 1);
+	uint64_t fn = i ? starts[i - 1] : 0, bar = b ? c->bars[b - 1] : addr;
+
+	if (fn && addr - fn <= 16384)
+		return fn;
+	return bar > fn ? bar : fn ? fn : addr;
+}
+
+static void add_row(struct sys_req *r, int call, int known, uint64_t req, const char *via)
+{
+	int64_t q = call == SYS_REQ_IOCTL ? (int64_t)(uint32_t)req : (int64_t)(int32_t)req;
+
+	if (!known)
+		q = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].call == call && r->v[i].known == known && r->v[i].request == q)
+			return;
+	r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
+	r->v[r->n++] = (struct sys_req_row){ call, known, q, xstrdup(via) };
+}
+
+/* A site's call and code: 0 when it is no site of the three (a syscall
+ * whose number is another one, or unknown: the syscall set says so). */
+static int site_code(const struct site *s, const struct val st[NREG], int *call, int *known, uint64_t *req)
+{
+	int reg;
+
+	if (s->type == S_WRAP) {
+		*call = s->kind;
+	} else {
+		const struct val *nr = &st[s->type == S_RAW ? 0 : 7];
+
+		if (nr->k != V_CONST)
+			return 0;
+		for (*call = 0; *call < SYS_REQ_NCALLS && call_nr[*call] != nr->v; ++*call)
+			;
+		if (*call == SYS_REQ_NCALLS)
+			return 0;
+	}
+	if (s->type == S_SCALL)
+		reg = *call == SYS_REQ_PRCTL ? 6 : 2;
+	else
+		reg = *call == SYS_REQ_PRCTL ? 7 : 6;
+	*known = st[reg].k == V_CONST;
+	*req = st[reg].v;
+	return 1;
+}
+
+/* Whether a syscall instruction lies inside a wrapper the file defines
+ * (its callers are the sites). */
+static int in_wrapper(const struct code *c, uint64_t a)
+{
+	for (size_t i = 0; i < c->n_fns; i++)
+		if (c->fns[i].kind >= 0 && c->fns[i].kind < SYS_REQ_NCALLS && a >= c->fns[i].addr &&
+		    a < c->fns[i].addr + (c->fns[i].size ? c->fns[i].size : 64))
+			return 1;
+	return 0;
+}
+
+/* A site's code, attached: 'direct' rows for a binary; per function for
+ * a library's map. */
+struct found {
+	uint64_t addr;
+	uint8_t call, known;
+	uint64_t req;
+};
+
+static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts_out, struct found **out)
+{
+	uint64_t *starts = NULL;
+	size_t n_starts = 0, cap = 0, n = 0, capf = 0;
+	struct found *f = NULL;
+
+	c->collect = 1;
+	sweep(c);
+	qsort(c->jumps, c->n_jumps, sizeof(*c->jumps), cmp_edge);
+	qsort(c->calls, c->n_calls, sizeof(*c->calls), cmp_edge);
+	qsort(c->bars, c->n_bars, sizeof(*c->bars), cmp_u64);
+	for (size_t i = 0; i < c->n_fns; i++) {
+		add_u64(&starts, &n_starts, &cap, c->fns[i].addr);
+		add_u64(&c->entries, &c->n_entries, &c->cap_entries, c->fns[i].addr);
+	}
+	for (size_t i = 0; i < c->n_init; i++)
+		add_u64(&starts, &n_starts, &cap, c->init[i]);
+	for (size_t i = 0; i < c->n_calls; i++)
+		if (!i || c->calls[i].to != c->calls[i - 1].to)
+			add_u64(&starts, &n_starts, &cap, c->calls[i].to);
+	qsort(starts, n_starts, sizeof(*starts), cmp_u64);
+	qsort(c->entries, c->n_entries, sizeof(*c->entries), cmp_u64);
+	for (size_t i = 0; i < c->n_sites; i++) {
+		const struct site *s = &c->sites[i];
+		struct val st[NREG];
+		uint64_t req;
+		int call, known;
+
+		if (s->type == S_RAW && in_wrapper(c, s->addr))
+			continue;
+		if (propagate(c, region_start(c, s->addr, starts, n_starts), s, st)) {
+			for (int r = 0; r < NREG; r++)
+				st[r] = (struct val){ V_UNK, 0 };
+			/* A wrapper's call without a readable range: unknown. */
+		}
+		if (!site_code(s, st, &call, &known, &req))
+			continue;
+		f = xgrow(f, &capf, n + 1, sizeof(*f));
+		f[n++] = (struct found){ s->addr, call, known, req };
+	}
+	*starts_out = starts;
+	*n_starts_out = n_starts;
+	*out = f;
+	return n;
+}
+
+static int open_code(Elf *e, const unsigned char *raw, size_t size, struct code *c)
+{
+	GElf_Ehdr eh;
+	size_t phnum;
+
+	memset(c, 0, sizeof(*c));
+	c->raw = raw;
+	c->size = size;
+	if (!gelf_getehdr(e, &eh) || eh.e_machine != EM_X86_64 || gelf_getclass(e) != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || elf_getphdrnum(e, &phnum))
+		return -1;
+	for (size_t i = 0; i < phnum && c->n_load < ARRAY_SIZE(c->load); i++)
+		if (gelf_getphdr(e, i, &c->load[c->n_load]) && c->load[c->n_load].p_type == PT_LOAD)
+			c->n_load++;
+	xd_init();
+	return 0;
+}
+
+static void code_release(struct code *c)
+{
+	free(c->slots);
+	free(c->stubs);
+	free(c->fns);
+	free(c->sites);
+	free(c->jumps);
+	free(c->calls);
+	free(c->entries);
+	free(c->bars);
+}
+
+void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
+{
+	struct code c;
+	struct found *f = NULL;
+	uint64_t *starts = NULL;
+	size_t n_starts, n;
+
+	pseudo_files(e, raw, size, out);
+	if (open_code(e, raw, size, &c))
+		return;
+	out->class64 = 1;
+	read_dynamic(e, &c, out);
+	read_symtab(e, &c);
+	find_stubs(&c);
+	sweep(&c);
+	out->n_sites = c.n_sites;
+	if (c.n_sites) {
+		n = find_codes(&c, &starts, &n_starts, &f);
+		for (size_t i = 0; i < n; i++)
+			add_row(out, f[i].call, f[i].known, f[i].req, "direct");
+	}
+	free(f);
+	free(starts);
+	code_release(&c);
+}
+
+/* ---- library maps ---- */
+
+struct lib_fn {
+	const char *name;
+	struct found *codes;	/* shared with the map's list */
+	size_t n;
+};
+
+struct lib_map {
+	char *path;
+	char *strs;		/* the names */
+	struct lib_fn *fn;	/* sorted by name */
+	size_t n_fn;
+	struct found *init;
+	size_t n_init;
+	char **needed;
+	size_t n_needed;
+	struct found **lists;
+	size_t n_lists;
+};
+
+static int cmp_fn(const void *x, const void *y)
+{
+	return strcmp(((const struct lib_fn *)x)->name, ((const struct lib_fn *)y)->name);
+}
+
+static long node_of(const uint64_t *starts, size_t n, uint64_t a)
+{
+	size_t i = lower_u64(starts, n, a + 1);
+
+	return i ? (long)i - 1 : -1;
+}
+
+/* Adds the codes of the nodes each node reaches: reverse search from each
+ * node that holds a site, over the direct calls and jumps between nodes. */
+static void carry(const struct code *c, const uint64_t *starts, size_t n_starts, const struct found *f,
+		  size_t n_f, struct found ***codes, size_t **n_codes)
+{
+	struct edge *rev = NULL;
+	size_t n_rev = 0, cap = 0, *stack = xmalloc((n_starts + 1) * sizeof(*stack));
+	uint8_t *seen = xmalloc(n_starts + 1);
+	const struct edge *lists[2] = { c->calls, c->jumps };
+	size_t ns[2] = { c->n_calls, c->n_jumps };
+
+	*codes = xcalloc(n_starts + 1, sizeof(**codes));
+	*n_codes = xcalloc(n_starts + 1, sizeof(**n_codes));
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < ns[l]; i++) {
+			long a = node_of(starts, n_starts, lists[l][i].from), b = node_of(starts, n_starts, lists[l][i].to);
+
+			if (a >= 0 && b >= 0 && a != b)
+				add_edge(&rev, &n_rev, &cap, a, b);	/* to: callee, from: caller */
+		}
+	qsort(rev, n_rev, sizeof(*rev), cmp_edge);
+	for (size_t k = 0; k < n_f; k++) {
+		long s = node_of(starts, n_starts, f[k].addr);
+		size_t sp = 0;
+
+		if (s < 0)
+			continue;
+		memset(seen, 0, n_starts + 1);
+		seen[s] = 1;
+		stack[sp++] = s;
+		while (sp) {
+			size_t nd = stack[--sp];
+
+			(*codes)[nd] = xrealloc((*codes)[nd], ((*n_codes)[nd] + 1) * sizeof(***codes));
+			(*codes)[nd][(*n_codes)[nd]++] = f[k];
+			for (size_t j = lower_edge(rev, n_rev, nd); j < n_rev && rev[j].to == nd; j++)
+				if (!seen[rev[j].from]) {
+					seen[rev[j].from] = 1;
+					stack[sp++] = rev[j].from;
+				}
+		}
+	}
+	free(rev);
+	free(stack);
+	free(seen);
+}
+
+static struct lib_map *map_file(const char *path)
+{
+	struct lib_map *m = xcalloc(1, sizeof(*m));
+	struct sys_req r = { 0 };
+	struct found *f = NULL, **codes = NULL;
+	uint64_t *starts = NULL;
+	size_t n_starts = 0, n_f = 0, *n_codes = NULL, strs_len = 0;
+	struct code c;
+	struct stat st;
+	void *raw = MAP_FAILED;
+	Elf *e = NULL;
+	int fd;
+
+	m->path = xstrdup(path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return m;
+	if (fstat(fd, &st) || st.st_size < 64 ||
+	    (raw = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED ||
+	    !(e = elf_memory(raw, st.st_size)) || open_code(e, raw, st.st_size, &c))
+		goto out;
+	read_dynamic(e, &c, &r);
+	read_symtab(e, &c);
+	find_stubs(&c);
+	sweep(&c);
+	m->needed = r.needed;
+	m->n_needed = r.n_needed;
+	r.needed = NULL;
+	r.n_needed = 0;
+	if (c.n_sites) {
+		n_f = find_codes(&c, &starts, &n_starts, &f);
+		carry(&c, starts, n_starts, f, n_f, &codes, &n_codes);
+		for (size_t i = 0; i < c.n_fns; i++)
+			if (c.fns[i].exported)
+				strs_len += strlen(c.fns[i].name) + 1;
+		m->strs = xmalloc(strs_len + 1);
+		m->fn = xcalloc(c.n_fns + 1, sizeof(*m->fn));
+		strs_len = 0;
+		for (size_t i = 0; i < c.n_fns; i++) {
+			long nd = node_of(starts, n_starts, c.fns[i].addr);
+
+			if (!c.fns[i].exported || nd < 0 || !n_codes[nd])
+				continue;
+			m->fn[m->n_fn].name = strcpy(m->strs + strs_len, c.fns[i].name);
+			strs_len += strlen(c.fns[i].name) + 1;
+			m->fn[m->n_fn].codes = codes[nd];
+			m->fn[m->n_fn++].n = n_codes[nd];
+		}
+		qsort(m->fn, m->n_fn, sizeof(*m->fn), cmp_fn);
+		for (size_t i = 0; i < c.n_init; i++) {
+			long nd = node_of(starts, n_starts, c.init[i]);
+
+			for (size_t k = 0; nd >= 0 && k < n_codes[nd]; k++) {
+				m->init = xrealloc(m->init, (m->n_init + 1) * sizeof(*m->init));
+				m->init[m->n_init++] = codes[nd][k];
+			}
+		}
+		m->lists = codes;
+		m->n_lists = n_starts + 1;
+	}
+	free(n_codes);
+	free(f);
+	free(starts);
+	code_release(&c);
+out:
+	sys_req_release(&r);
+	if (e)
+		elf_end(e);
+	if (raw != MAP_FAILED)
+		munmap(raw, st.st_size);
+	close(fd);
+	return m;
+}
+
+/* The process's maps, by path: made once, never freed (as sys_resolve.c's
+ * cache). */
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lib_map **maps;
+static size_t n_maps, cap_maps;
+
+static const struct lib_map *map_of(const char *path)
+{
+	struct lib_map *m = NULL;
+
+	pthread_mutex_lock(&maps_lock);
+	for (size_t i = 0; i < n_maps && !m; i++)
+		if (!strcmp(maps[i]->path, path))
+			m = maps[i];
+	pthread_mutex_unlock(&maps_lock);
+	if (m)
+		return m;
+	/* Made outside the lock (two threads may both make it: one is kept). */
+	m = map_file(path);
+	pthread_mutex_lock(&maps_lock);
+	maps = xgrow(maps, &cap_maps, n_maps + 1, sizeof(*maps));
+	maps[n_maps++] = m;
+	pthread_mutex_unlock(&maps_lock);
+	return m;
+}
+
+/* The library the dynamic linker would find for a DT_NEEDED name, in the
+ * default directories of x86-64 Debian (no RPATH, RUNPATH, ld.so.cache
+ * extras). */
+static int find_lib(const char *name, char *out, size_t size)
+{
+	static const char *const dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
+					    "/usr/lib64", "/lib", "/usr/lib" };
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		snprintf(out, size, "%s", name);
+		return !stat(out, &st) && S_ISREG(st.st_mode);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(out, size, "%s/%s", dirs[i], name);
+		if (!stat(out, &st) && S_ISREG(st.st_mode))
+			return 1;
+	}
+	return 0;
+}
+
+void sys_req_resolve(struct sys_req *r)
+{
+	const struct lib_map *load[256];
+	const char *names[256];
+	size_t n_load = 0;
+	char path[4096];
+
+	if (!r->class64)
+		return;
+	/* Breadth first, as ld.so loads them. */
+	for (size_t i = 0; i < r->n_needed && n_load < ARRAY_SIZE(load); i++) {
+		names[n_load] = r->needed[i];
+		if (find_lib(r->needed[i], path, sizeof(path)))
+			load[n_load++] = map_of(path);
+	}
+	for (size_t k = 0; k < n_load; k++)
+		for (size_t i = 0; i < load[k]->n_needed && n_load < ARRAY_SIZE(load); i++) {
+			const char *nm = load[k]->needed[i];
+			const struct lib_map *m;
+			size_t j;
+
+			if (!find_lib(nm, path, sizeof(path)))
+				continue;
+			m = map_of(path);
+			for (j = 0; j < n_load && load[j] != m; j++)
+				;
+			if (j == n_load) {
+				names[n_load] = nm;
+				load[n_load++] = m;
+			}
+		}
+	for (size_t i = 0; i < r->n_imports; i++)
+		for (size_t k = 0; k < n_load; k++) {
+			struct lib_fn key = { .name = r->imports[i] };
+			const struct lib_fn *fn = load[k]->n_fn ?
+				bsearch(&key, load[k]->fn, load[k]->n_fn, sizeof(key), cmp_fn) : NULL;
+
+			if (!fn)
+				continue;
+			for (size_t q = 0; q < fn->n; q++)
+				add_row(r, fn->codes[q].call, fn->codes[q].known, fn->codes[q].req, r->imports[i]);
+			break;
+		}
+	for (size_t k = 0; k < n_load; k++)
+		for (size_t q = 0; q < load[k]->n_init; q++)
+			add_row(r, load[k]->init[q].call, load[k]->init[q].known, load[k]->init[q].req, names[k]);
+}
+
+void sys_req_release(struct sys_req *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].via);
+	for (size_t i = 0; i < r->n_paths; i++)
+		free(r->paths[i]);
+	for (size_t i = 0; i < r->n_imports; i++)
+		free(r->imports[i]);
+	for (size_t i = 0; i < r->n_needed; i++)
+		free(r->needed[i]);
+	free(r->v);
+	free(r->paths);
+	free(r->imports);
+	free(r->needed);
+	memset(r, 0, sizeof(*r));
+}
