@@ -132,7 +132,7 @@ void scan_sys_resolve(struct scan_result *r)
 		 * lists it. */
 		sys_resolve(ei->sys, loose ? r->input : strpool_get(&r->pool, ei->path), ei->hash,
 			    loose ? NULL : &m, &ei->sys_rows, NULL, &r->sys_used);
-		sys_req_resolve(ei->req);
+		sys_req_resolve(ei->req, loose ? r->input : strpool_get(&r->pool, ei->path));
 	}
 	for (size_t i = 0; i < r->n_elfs; i++) {
 		sys_info_free(r->elfs[i].sys);

@@ -44,6 +44,7 @@ struct sys_req {
 	size_t n_imports, cap_imports;
 	char **needed;
 	size_t n_needed, cap_needed;
+	char *runpath;		/* DT_RUNPATH, else DT_RPATH; NULL: none */
 	int class64;
 	size_t n_sites;		/* call sites found (for the tests) */
 };
@@ -61,10 +62,11 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 
 /*
  * Adds to @r the requests its imports pass inside the libraries the
- * dynamic linker would load on this machine (each library read once per
- * process, thread-safe), and the ones their initialisers pass.
+ * dynamic linker would load on this machine for the file at @path (its
+ * $ORIGIN), each library read once per process (thread-safe), and the ones
+ * their initialisers pass.
  */
-void sys_req_resolve(struct sys_req *r);
+void sys_req_resolve(struct sys_req *r, const char *path);
 
 void sys_req_release(struct sys_req *r);
 

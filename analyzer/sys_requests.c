@@ -26,8 +26,9 @@
  * never guessed. i386 passes arguments on the stack: not read yet.
  *
  * Through libraries: a library of this machine that the dynamic linker
- * would load (DT_NEEDED, breadth first, in the default directories; no
- * RPATH/RUNPATH yet) is read the same way, and its sites are carried to
+ * would load (DT_NEEDED, breadth first; RUNPATH, else RPATH, with
+ * $ORIGIN, then the default directories; not ld.so.cache's extra ones nor
+ * LD_LIBRARY_PATH) is read the same way, and its sites are carried to
  * its exported functions over its direct calls and jumps (a call graph of
  * the library's own code, its function starts the symbols and the call
  * targets). An import of the binary is bound to the first library in load
@@ -140,9 +141,12 @@ static void pseudo_files(Elf *e, const unsigned char *raw, size_t size, struct s
 enum { K_NONE = -1, K_SCALL = SYS_REQ_NCALLS, K_OWN };
 enum { S_WRAP, S_RAW, S_SCALL };		/* sites */
 
+/* reg: where a wrapper found in the file's code takes the code (-1: the
+ * call's own register). */
 struct site {
 	uint64_t addr;
 	uint8_t len, type, kind;
+	int8_t reg;
 };
 
 struct edge {
@@ -163,6 +167,8 @@ struct code {
 	size_t n_load;
 	struct slot { uint64_t addr, target; int kind; } *slots, *stubs;	/* target: K_OWN's */
 	size_t n_slots, cap_slots, n_stubs, cap_stubs;
+	struct slot *wraps;	/* the wrappers' addresses, sorted (stub_kind()) */
+	size_t n_wraps, cap_wraps;
 	struct fnsym *fns;
 	size_t n_fns, cap_fns;
 	uint64_t init[64];
@@ -175,7 +181,17 @@ struct code {
 	size_t n_jumps, cap_jumps, n_calls, cap_calls;
 	uint64_t *entries, *bars;	/* endbr64, lea'd code; ends of barriers */
 	size_t n_entries, cap_entries, n_bars, cap_bars;
+	uint64_t *taken, *indirect;	/* address-taken code; indirect calls and jumps */
+	size_t n_taken, cap_taken, n_indirect, cap_indirect;
+	uint64_t movsxd4;		/* the last movslq from a scaled index (jump tables) */
+	int want_graph;			/* a library's map: indirect calls matter */
 };
+
+static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = x;
+}
 
 static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
 {
@@ -187,6 +203,14 @@ static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
 			return c->raw + p->p_offset + (addr - p->p_vaddr);
 	}
 	return NULL;
+}
+
+static int in_exec(const struct code *c, uint64_t a)
+{
+	for (size_t i = 0; i < c->n_load; i++)
+		if (c->load[i].p_flags & PF_X && a >= c->load[i].p_vaddr && a - c->load[i].p_vaddr < c->load[i].p_filesz)
+			return 1;
+	return 0;
 }
 
 static int kind_of_name(const char *n)
@@ -239,6 +263,10 @@ static void read_relas(struct code *c, uint64_t off, uint64_t sz, const struct e
 			c->init[c->n_init++] = rl.r_addend;
 			continue;
 		}
+		if (ELF64_R_TYPE(rl.r_info) == R_X86_64_RELATIVE || ELF64_R_TYPE(rl.r_info) == R_X86_64_IRELATIVE) {
+			add_u64(&c->taken, &c->n_taken, &c->cap_taken, rl.r_addend);
+			continue;
+		}
 		if (ELF64_R_TYPE(rl.r_info) != R_X86_64_JUMP_SLOT && ELF64_R_TYPE(rl.r_info) != R_X86_64_GLOB_DAT &&
 		    ELF64_R_TYPE(rl.r_info) != R_X86_64_64)
 			continue;
@@ -255,6 +283,8 @@ static void read_relas(struct code *c, uint64_t off, uint64_t sz, const struct e
 			continue;
 		kind = sym.st_shndx != SHN_UNDEF ? (ELF64_ST_TYPE(sym.st_info) == STT_FUNC ? K_OWN : K_NONE) :
 		       kind_of_name(n);
+		if (kind == K_OWN)
+			add_u64(&c->taken, &c->n_taken, &c->cap_taken, sym.st_value);
 		if (kind != K_NONE) {
 			c->slots = xgrow(c->slots, &c->cap_slots, c->n_slots + 1, sizeof(*c->slots));
 			c->slots[c->n_slots++] = (struct slot){ rl.r_offset, sym.st_value, kind };
@@ -275,6 +305,7 @@ static void read_dynamic(Elf *e, struct code *c, struct sys_req *r)
 	struct elf_dyn_tables t;
 	const char *why, *n;
 	uint64_t jmprel = 0, pltsz = 0, rela = 0, relasz = 0, init = 0, init_array = 0, init_sz = 0;
+	uint64_t runpath = 0, rpath = 0;
 
 	if (elf_dyn_tables(e, &t, &why))
 		return;
@@ -296,8 +327,12 @@ static void read_dynamic(Elf *e, struct code *c, struct sys_req *r)
 		case DT_INIT: init = d.d_un.d_ptr; break;
 		case DT_INIT_ARRAY: init_array = d.d_un.d_ptr; break;
 		case DT_INIT_ARRAYSZ: init_sz = d.d_un.d_val; break;
+		case DT_RUNPATH: runpath = d.d_un.d_val + 1; break;
+		case DT_RPATH: rpath = d.d_un.d_val + 1; break;
 		}
 	}
+	if (r && (runpath || rpath) && (n = str_at(c, (runpath ? runpath : rpath) - 1, t.str_off, t.str_size)))
+		r->runpath = xstrdup(n);
 	if (init)
 		c->init[c->n_init++] = init;
 	for (uint64_t k = 0; init_array && k + 8 <= init_sz && c->n_init < ARRAY_SIZE(c->init); k += 8) {
@@ -347,17 +382,6 @@ static void read_symtab(Elf *e, struct code *c)
 	}
 }
 
-static int stub_kind(const struct code *c, uint64_t t)
-{
-	for (size_t i = 0; i < c->n_stubs; i++)
-		if (c->stubs[i].addr == t && c->stubs[i].kind != K_OWN)
-			return c->stubs[i].kind;
-	for (size_t i = 0; i < c->n_fns; i++)
-		if (c->fns[i].addr == t && c->fns[i].kind != K_NONE)
-			return c->fns[i].kind;
-	return K_NONE;
-}
-
 /* v sorted by address (sort_slots()). */
 static const struct slot *find_slot(const struct slot *v, size_t n, uint64_t a)
 {
@@ -379,6 +403,15 @@ static int cmp_slot(const void *x, const void *y)
 	const struct slot *a = x, *b = y;
 
 	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/* What a call to t calls: one of the wrappers (their PLT stubs, or the
+ * file's own functions of those names), or K_NONE. */
+static int stub_kind(const struct code *c, uint64_t t)
+{
+	const struct slot *w = find_slot(c->wraps, c->n_wraps, t);
+
+	return w ? w->kind : K_NONE;
 }
 
 static int slot_kind(const struct code *c, uint64_t s)
@@ -432,6 +465,17 @@ static void find_stubs(struct code *c)
 		}
 	}
 	qsort(c->stubs, c->n_stubs, sizeof(*c->stubs), cmp_slot);
+	for (size_t i = 0; i < c->n_stubs + c->n_fns; i++) {
+		const struct slot *st = i < c->n_stubs ? &c->stubs[i] : NULL;
+		const struct fnsym *f = st ? NULL : &c->fns[i - c->n_stubs];
+		int kind = st ? st->kind : f->kind;
+
+		if (kind == K_NONE || kind == K_OWN)
+			continue;
+		c->wraps = xgrow(c->wraps, &c->cap_wraps, c->n_wraps + 1, sizeof(*c->wraps));
+		c->wraps[c->n_wraps++] = (struct slot){ st ? st->addr : f->addr, 0, kind };
+	}
+	qsort(c->wraps, c->n_wraps, sizeof(*c->wraps), cmp_slot);
 }
 
 static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
@@ -439,19 +483,13 @@ static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
 	if (c->collect)
 		return;
 	c->sites = xgrow(c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites));
-	c->sites[c->n_sites++] = (struct site){ a, len, type, kind };
+	c->sites[c->n_sites++] = (struct site){ a, len, type, kind, -1 };
 }
 
 static void add_edge(struct edge **v, size_t *n, size_t *cap, uint64_t from, uint64_t to)
 {
 	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = (struct edge){ to, from };
-}
-
-static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
-{
-	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = x;
 }
 
 /* One instruction of the sweep. */
@@ -467,8 +505,10 @@ static void one(struct code *c, const unsigned char *p, const struct xd_insn *d,
 			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, end + xd_imm(p, d));
 		else if (d->op == 0x0b && c->collect)
 			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
-		else if (d->op == 0x1e && d->rep == 0xf3 && d->mod == 3 && c->collect)
+		else if (d->op == 0x1e && d->rep == 0xf3 && d->mod == 3 && c->collect) {
 			add_u64(&c->entries, &c->n_entries, &c->cap_entries, a);
+			add_u64(&c->taken, &c->n_taken, &c->cap_taken, a);
+		}
 		return;
 	}
 	if (d->map != 0)
@@ -500,8 +540,14 @@ static void one(struct code *c, const unsigned char *p, const struct xd_insn *d,
 			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
 		return;
 	case 0x8d:
-		if (c->collect && d->rip_rel)
+		if (c->collect && d->rip_rel) {
 			add_u64(&c->entries, &c->n_entries, &c->cap_entries, end + xd_disp(p, d));
+			add_u64(&c->taken, &c->n_taken, &c->cap_taken, end + xd_disp(p, d));
+		}
+		return;
+	case 0x63:
+		if (d->rex & 8 && d->has_sib && d->scale == 4)
+			c->movsxd4 = a;
 		return;
 	case 0xff:
 		break;
@@ -524,6 +570,16 @@ static void one(struct code *c, const unsigned char *p, const struct xd_insn *d,
 	}
 	if ((d->reg & 7) == 4 && c->collect)
 		add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
+	/* Indirect calls, and indirect jumps that are no jump table (as
+	 * sys_analyze.c tells them) nor a slot of the GOT. */
+	if (c->collect && c->want_graph && !(d->mod != 3 && d->rip_rel && find_slot(c->slots, c->n_slots, end + xd_disp(p, d)))) {
+		int table = (d->reg & 7) == 4 &&
+			    ((d->mod != 3 && d->index != XD_NONE && d->base == XD_NONE && d->scale == 8) ||
+			     (d->mod == 3 && c->movsxd4 && a - c->movsxd4 < 32) || d->seg == 0x3e);
+
+		if (!table)
+			add_u64(&c->indirect, &c->n_indirect, &c->cap_indirect, a);
+	}
 }
 
 static void sweep(struct code *c)
@@ -599,7 +655,8 @@ static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
 /* ---- constant propagation before a site ---- */
 
 #define NREG 16
-enum { V_NONE, V_CONST, V_UNK };
+/* V_ENTRY: the value register v had when the function was entered. */
+enum { V_NONE, V_CONST, V_UNK, V_ENTRY };
 struct val {
 	uint8_t k;
 	uint64_t v;
@@ -757,8 +814,10 @@ static int is_entry(const struct code *c, uint64_t addr)
 	return i < c->n_entries && c->entries[i] == addr;
 }
 
-/* The state of the registers before the site at s->addr, read from lo. */
-static int propagate(struct code *c, uint64_t lo, const struct site *s, struct val out[NREG])
+/* The state of the registers before the site at s->addr, read from lo;
+ * from_entry: lo is the start of a function, whose registers are its
+ * caller's (V_ENTRY). */
+static int propagate(struct code *c, uint64_t lo, int from_entry, const struct site *s, struct val out[NREG])
 {
 	uint64_t hi = s->addr + s->len, addr = lo;
 	const unsigned char *code = at(c, lo, hi - lo);
@@ -803,6 +862,13 @@ static int propagate(struct code *c, uint64_t lo, const struct site *s, struct v
 	for (size_t i = 0; i < n; i++) {
 		size_t j = lower_edge(c->jumps, c->n_jumps, v[i].addr);
 
+		if (i == 0 && from_entry) {
+			/* Whoever calls or jumps here passes its registers. */
+			for (int r = 0; r < NREG; r++)
+				in[0][r] = (struct val){ V_ENTRY, r };
+			work[n_work++] = 0;
+			continue;
+		}
 		v[i].seed = i == 0 || is_entry(c, v[i].addr);
 		for (; !v[i].seed && j < c->n_jumps && c->jumps[j].to == v[i].addr; j++)
 			if (c->jumps[j].from < lo || c->jumps[j].from >= hi)
@@ -825,6 +891,8 @@ static int propagate(struct code *c, uint64_t lo, const struct site *s, struct v
 		if (ci->dst >= 0) {
 			if (ci->src < 0)
 				o[ci->dst] = (struct val){ V_CONST, ci->imm };
+			else if (o[ci->src].k == V_ENTRY && ci->narrow)
+				o[ci->dst] = o[ci->src];	/* the callee reads 32 bits of it */
 			else
 				o[ci->dst] = (struct val){ o[ci->src].k,
 							   ci->narrow ? (uint32_t)o[ci->src].v : o[ci->src].v };
@@ -848,12 +916,14 @@ static int propagate(struct code *c, uint64_t lo, const struct site *s, struct v
 
 /* Where to start reading for a site: the function that holds it, or its
  * last barrier when the function starts more than 16 KiB before. */
-static uint64_t region_start(const struct code *c, uint64_t addr, const uint64_t *starts, size_t n_starts)
+static uint64_t region_start(const struct code *c, uint64_t addr, const uint64_t *starts, size_t n_starts,
+			     int *from_entry)
 {
 	size_t i = lower_u64(starts, n_starts, addr + 1), b = lower_u64(c->bars, c->n_bars, addr + 1);
 	uint64_t fn = i ? starts[i - 1] : 0, bar = b ? c->bars[b - 1] : addr;
 
-	if (fn && addr - fn <= 16384)
+	*from_entry = fn && addr - fn <= 16384;
+	if (*from_entry)
 		return fn;
 	return bar > fn ? bar : fn ? fn : addr;
 }
@@ -873,10 +943,8 @@ static void add_row(struct sys_req *r, int call, int known, uint64_t req, const 
 
 /* A site's call and code: 0 when it is no site of the three (a syscall
  * whose number is another one, or unknown: the syscall set says so). */
-static int site_code(const struct site *s, const struct val st[NREG], int *call, int *known, uint64_t *req)
+static int site_code(const struct site *s, const struct val st[NREG], int *call, int *reg)
 {
-	int reg;
-
 	if (s->type == S_WRAP) {
 		*call = s->kind;
 	} else {
@@ -889,13 +957,50 @@ static int site_code(const struct site *s, const struct val st[NREG], int *call,
 		if (*call == SYS_REQ_NCALLS)
 			return 0;
 	}
-	if (s->type == S_SCALL)
-		reg = *call == SYS_REQ_PRCTL ? 6 : 2;
+	if (s->reg >= 0)
+		*reg = s->reg;
+	else if (s->type == S_SCALL)
+		*reg = *call == SYS_REQ_PRCTL ? 6 : 2;
 	else
-		reg = *call == SYS_REQ_PRCTL ? 7 : 6;
-	*known = st[reg].k == V_CONST;
-	*req = st[reg].v;
+		*reg = *call == SYS_REQ_PRCTL ? 7 : 6;
 	return 1;
+}
+
+static int has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t i = lower_u64(v, n, x);
+
+	return i < n && v[i] == x;
+}
+
+static int is_exported(const struct code *c, uint64_t a)
+{
+	for (size_t i = 0; i < c->n_fns; i++)
+		if (c->fns[i].addr == a && c->fns[i].exported)
+			return 1;
+	return 0;
+}
+
+/* The function at fn passes its caller's register reg as call's code:
+ * each direct call or jump to it is a site. Returns how many. */
+static size_t add_callers(struct code *c, uint64_t fn, int call, int reg)
+{
+	const struct edge *lists[2] = { c->calls, c->jumps };
+	size_t ns[2] = { c->n_calls, c->n_jumps }, added = 0;
+
+	for (int l = 0; l < 2; l++)
+		for (size_t j = lower_edge(lists[l], ns[l], fn); j < ns[l] && lists[l][j].to == fn; j++) {
+			const unsigned char *p = at(c, lists[l][j].from, 1);
+			struct xd_insn d;
+			int len;
+
+			if (!p || (len = xd_decode(p, c->raw + c->size - p, 1, &d)) <= 0)
+				continue;
+			c->sites = xgrow(c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites));
+			c->sites[c->n_sites++] = (struct site){ lists[l][j].from, len, S_WRAP, call, reg };
+			added++;
+		}
+	return added;
 }
 
 /* Whether a syscall instruction lies inside a wrapper the file defines
@@ -919,8 +1024,9 @@ struct found {
 
 static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts_out, struct found **out)
 {
+	struct wrapper { uint64_t fn; int call, reg; } *wr = NULL;
 	uint64_t *starts = NULL;
-	size_t n_starts = 0, cap = 0, n = 0, capf = 0;
+	size_t n_starts = 0, cap = 0, n = 0, capf = 0, n_wr = 0, cap_wr = 0;
 	struct found *f = NULL;
 
 	c->collect = 1;
@@ -939,24 +1045,46 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 			add_u64(&starts, &n_starts, &cap, c->calls[i].to);
 	qsort(starts, n_starts, sizeof(*starts), cmp_u64);
 	qsort(c->entries, c->n_entries, sizeof(*c->entries), cmp_u64);
-	for (size_t i = 0; i < c->n_sites; i++) {
-		const struct site *s = &c->sites[i];
-		struct val st[NREG];
-		uint64_t req;
-		int call, known;
+	qsort(c->taken, c->n_taken, sizeof(*c->taken), cmp_u64);
+	/* Sites found on the way (the callers of a wrapper) join the list:
+	 * bounded, as wrappers of wrappers nest a few deep. */
+	for (size_t i = 0; i < c->n_sites && i < 65536; i++) {
+		struct site s = c->sites[i];
+		struct val st[NREG], *v;
+		uint64_t lo;
+		int call, reg, from_entry;
 
-		if (s->type == S_RAW && in_wrapper(c, s->addr))
+		if (s.type == S_RAW && in_wrapper(c, s.addr))
 			continue;
-		if (propagate(c, region_start(c, s->addr, starts, n_starts), s, st)) {
+		lo = region_start(c, s.addr, starts, n_starts, &from_entry);
+		if (propagate(c, lo, from_entry, &s, st))
 			for (int r = 0; r < NREG; r++)
 				st[r] = (struct val){ V_UNK, 0 };
-			/* A wrapper's call without a readable range: unknown. */
-		}
-		if (!site_code(s, st, &call, &known, &req))
+		if (!site_code(&s, st, &call, &reg))
 			continue;
+		v = &st[reg];
+		if (v->k == V_ENTRY) {
+			/* A wrapper of the file's own (glibc's internal
+			 * __fcntl64_nocancel): its callers pass the code.
+			 * Unknown too when others may call it (an export,
+			 * address-taken code) or no call to it is seen. */
+			size_t k;
+
+			for (k = 0; k < n_wr && (wr[k].fn != lo || wr[k].call != call || wr[k].reg != (int)v->v); k++)
+				;
+			if (k < n_wr)
+				continue;
+			wr = xgrow(wr, &cap_wr, n_wr + 1, sizeof(*wr));
+			wr[n_wr++] = (struct wrapper){ lo, call, v->v };
+			if (!add_callers(c, lo, call, v->v) || is_exported(c, lo) || has_u64(c->taken, c->n_taken, lo))
+				v->k = V_UNK;
+			if (v->k == V_ENTRY)
+				continue;
+		}
 		f = xgrow(f, &capf, n + 1, sizeof(*f));
-		f[n++] = (struct found){ s->addr, call, known, req };
+		f[n++] = (struct found){ s.addr, call, v->k == V_CONST, v->v };
 	}
+	free(wr);
 	*starts_out = starts;
 	*n_starts_out = n_starts;
 	*out = f;
@@ -985,12 +1113,15 @@ static void code_release(struct code *c)
 {
 	free(c->slots);
 	free(c->stubs);
+	free(c->wraps);
 	free(c->fns);
 	free(c->sites);
 	free(c->jumps);
 	free(c->calls);
 	free(c->entries);
 	free(c->bars);
+	free(c->taken);
+	free(c->indirect);
 }
 
 void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
@@ -1036,6 +1167,7 @@ struct lib_map {
 	size_t n_init;
 	char **needed;
 	size_t n_needed;
+	char *runpath;
 	struct found **lists;
 	size_t n_lists;
 };
@@ -1052,10 +1184,23 @@ static long node_of(const uint64_t *starts, size_t n, uint64_t a)
 	return i ? (long)i - 1 : -1;
 }
 
-/* Adds the codes of the nodes each node reaches: reverse search from each
- * node that holds a site, over the direct calls and jumps between nodes. */
-static void carry(const struct code *c, const uint64_t *starts, size_t n_starts, const struct found *f,
-		  size_t n_f, struct found ***codes, size_t **n_codes)
+static int cmp_found(const void *x, const void *y)
+{
+	const struct found *a = x, *b = y;
+
+	if (a->call != b->call)
+		return a->call - b->call;
+	if (a->known != b->known)
+		return a->known - b->known;
+	return a->req < b->req ? -1 : a->req > b->req;
+}
+
+/* Gives each wanted node (an export's, an initialiser's) the codes of
+ * the nodes it reaches: one reverse search per distinct code, from the
+ * nodes that hold its sites, over the direct calls and jumps between
+ * nodes and the indirect ones. f is sorted by code on return. */
+static void carry(const struct code *c, const uint64_t *starts, size_t n_starts, struct found *f,
+		  size_t n_f, const uint8_t *wanted, struct found ***codes, size_t **n_codes)
 {
 	struct edge *rev = NULL;
 	size_t n_rev = 0, cap = 0, *stack = xmalloc((n_starts + 1) * sizeof(*stack));
@@ -1072,21 +1217,41 @@ static void carry(const struct code *c, const uint64_t *starts, size_t n_starts,
 			if (a >= 0 && b >= 0 && a != b)
 				add_edge(&rev, &n_rev, &cap, a, b);	/* to: callee, from: caller */
 		}
+	/* Indirect calls lead to every address-taken function (sysfilter's
+	 * policy, as sys_analyze.c's): through one node, n_starts. */
+	for (size_t i = 0; i < c->n_indirect; i++) {
+		long a = node_of(starts, n_starts, c->indirect[i]);
+
+		if (a >= 0)
+			add_edge(&rev, &n_rev, &cap, a, n_starts);
+	}
+	for (size_t i = 0; i < c->n_taken; i++) {
+		long b = node_of(starts, n_starts, c->taken[i]);
+
+		if (b >= 0 && in_exec(c, c->taken[i]) && (!i || c->taken[i] != c->taken[i - 1]))
+			add_edge(&rev, &n_rev, &cap, n_starts, b);
+	}
 	qsort(rev, n_rev, sizeof(*rev), cmp_edge);
-	for (size_t k = 0; k < n_f; k++) {
-		long s = node_of(starts, n_starts, f[k].addr);
+	qsort(f, n_f, sizeof(*f), cmp_found);
+	for (size_t k = 0, g; k < n_f; k = g) {
 		size_t sp = 0;
 
-		if (s < 0)
-			continue;
 		memset(seen, 0, n_starts + 1);
-		seen[s] = 1;
-		stack[sp++] = s;
+		for (g = k; g < n_f && !cmp_found(&f[g], &f[k]); g++) {
+			long s = node_of(starts, n_starts, f[g].addr);
+
+			if (s >= 0 && !seen[s]) {
+				seen[s] = 1;
+				stack[sp++] = s;
+			}
+		}
 		while (sp) {
 			size_t nd = stack[--sp];
 
-			(*codes)[nd] = xrealloc((*codes)[nd], ((*n_codes)[nd] + 1) * sizeof(***codes));
-			(*codes)[nd][(*n_codes)[nd]++] = f[k];
+			if (wanted[nd]) {
+				(*codes)[nd] = xrealloc((*codes)[nd], ((*n_codes)[nd] + 1) * sizeof(***codes));
+				(*codes)[nd][(*n_codes)[nd]++] = f[k];
+			}
 			for (size_t j = lower_edge(rev, n_rev, nd); j < n_rev && rev[j].to == nd; j++)
 				if (!seen[rev[j].from]) {
 					seen[rev[j].from] = 1;
@@ -1119,17 +1284,30 @@ static struct lib_map *map_file(const char *path)
 	    (raw = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED ||
 	    !(e = elf_memory(raw, st.st_size)) || open_code(e, raw, st.st_size, &c))
 		goto out;
+	c.want_graph = 1;
 	read_dynamic(e, &c, &r);
 	read_symtab(e, &c);
 	find_stubs(&c);
 	sweep(&c);
 	m->needed = r.needed;
 	m->n_needed = r.n_needed;
+	m->runpath = r.runpath;
 	r.needed = NULL;
 	r.n_needed = 0;
+	r.runpath = NULL;
 	if (c.n_sites) {
+		uint8_t *wanted;
+
 		n_f = find_codes(&c, &starts, &n_starts, &f);
-		carry(&c, starts, n_starts, f, n_f, &codes, &n_codes);
+		wanted = xcalloc(n_starts + 1, 1);
+		for (size_t i = 0; i < c.n_fns + c.n_init; i++) {
+			long nd = node_of(starts, n_starts, i < c.n_fns ? c.fns[i].addr : c.init[i - c.n_fns]);
+
+			if (nd >= 0 && (i >= c.n_fns || c.fns[i].exported))
+				wanted[nd] = 1;
+		}
+		carry(&c, starts, n_starts, f, n_f, wanted, &codes, &n_codes);
+		free(wanted);
 		for (size_t i = 0; i < c.n_fns; i++)
 			if (c.fns[i].exported)
 				strs_len += strlen(c.fns[i].name) + 1;
@@ -1201,25 +1379,59 @@ static const struct lib_map *map_of(const char *path)
 /* The library the dynamic linker would find for a DT_NEEDED name, in the
  * default directories of x86-64 Debian (no RPATH, RUNPATH, ld.so.cache
  * extras). */
-static int find_lib(const char *name, char *out, size_t size)
+static int is_file(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+/* In the directories of a RUNPATH, $ORIGIN the directory of from. */
+static int in_runpath(const char *name, const char *runpath, const char *from, char *out, size_t size)
+{
+	const char *slash = from ? strrchr(from, '/') : NULL;
+	int olen = slash ? (int)(slash - from) : 1;
+	const char *origin = slash ? from : ".";
+
+	for (const char *p = runpath; p && *p;) {
+		const char *e = strchr(p, ':');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		char dir[4096];
+
+		if (l >= 7 && !strncmp(p, "$ORIGIN", 7))
+			snprintf(dir, sizeof(dir), "%.*s%.*s", olen, origin, (int)(l - 7), p + 7);
+		else if (l >= 9 && !strncmp(p, "${ORIGIN}", 9))
+			snprintf(dir, sizeof(dir), "%.*s%.*s", olen, origin, (int)(l - 9), p + 9);
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)l, p);
+		l = snprintf(out, size, "%s/%s", dir, name);
+		if (l < size && is_file(out))
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static int find_lib(const char *name, const char *runpath, const char *from, char *out, size_t size)
 {
 	static const char *const dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
 					    "/usr/lib64", "/lib", "/usr/lib" };
-	struct stat st;
 
 	if (strchr(name, '/')) {
 		snprintf(out, size, "%s", name);
-		return !stat(out, &st) && S_ISREG(st.st_mode);
+		return is_file(out);
 	}
+	if (in_runpath(name, runpath, from, out, size))
+		return 1;
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		snprintf(out, size, "%s/%s", dirs[i], name);
-		if (!stat(out, &st) && S_ISREG(st.st_mode))
+		if (is_file(out))
 			return 1;
 	}
 	return 0;
 }
 
-void sys_req_resolve(struct sys_req *r)
+void sys_req_resolve(struct sys_req *r, const char *from)
 {
 	const struct lib_map *load[256];
 	const char *names[256];
@@ -1231,7 +1443,7 @@ void sys_req_resolve(struct sys_req *r)
 	/* Breadth first, as ld.so loads them. */
 	for (size_t i = 0; i < r->n_needed && n_load < ARRAY_SIZE(load); i++) {
 		names[n_load] = r->needed[i];
-		if (find_lib(r->needed[i], path, sizeof(path)))
+		if (find_lib(r->needed[i], r->runpath, from, path, sizeof(path)))
 			load[n_load++] = map_of(path);
 	}
 	for (size_t k = 0; k < n_load; k++)
@@ -1240,7 +1452,7 @@ void sys_req_resolve(struct sys_req *r)
 			const struct lib_map *m;
 			size_t j;
 
-			if (!find_lib(nm, path, sizeof(path)))
+			if (!find_lib(nm, load[k]->runpath, load[k]->path, path, sizeof(path)))
 				continue;
 			m = map_of(path);
 			for (j = 0; j < n_load && load[j] != m; j++)
@@ -1277,6 +1489,7 @@ void sys_req_release(struct sys_req *r)
 		free(r->imports[i]);
 	for (size_t i = 0; i < r->n_needed; i++)
 		free(r->needed[i]);
+	free(r->runpath);
 	free(r->v);
 	free(r->paths);
 	free(r->imports);

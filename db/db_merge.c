@@ -98,6 +98,13 @@ static const char merge_sql[] =
 	" SELECT m.id, f.name, f.version, f.is_default, s.new FROM src.syscall_lib_fn f"
 	" JOIN lib_fresh l ON l.id = f.lib_id JOIN main.syscall_lib m ON m.hash = l.hash"
 	" JOIN m_set s ON s.old = f.set_id;"
+	/* Request codes and pseudo-files (015) go with the binary's set. */
+	"INSERT OR IGNORE INTO main.catalog_request(syscall, request, name)"
+	" SELECT syscall, request, name FROM src.catalog_request;"
+	"INSERT OR IGNORE INTO main.binary_request(binary_id, syscall, request, via)"
+	" SELECT f.new, r.syscall, r.request, r.via FROM src.binary_request r JOIN sys_fresh f ON f.old = r.binary_id;"
+	"INSERT OR IGNORE INTO main.binary_pseudo_file(binary_id, path)"
+	" SELECT f.new, q.path FROM src.binary_pseudo_file q JOIN sys_fresh f ON f.old = q.binary_id;"
 
 	"INSERT INTO main.artifact(path, kind, size, hash, package_id, run_id, errors)"
 	" SELECT a.path, a.kind, a.size, a.hash, p.new, r.new, a.errors FROM src.artifact a"
