@@ -25,7 +25,8 @@ PARAKIT_SRCS += \
 # The catalogue of ioctl/fcntl/prctl request names, from this machine's
 # kernel headers (linux-libc-dev) at build time (analyzer/gen_requests.sh).
 GEN_SRCS += $(O)/analyzer/sys_request_names.c
-DEB_PKGS += linux-libc-dev
+# The request test checks recall against strace (issue 17).
+DEB_PKGS += linux-libc-dev strace
 
 $(O)/analyzer/sys_request_names.c: analyzer/gen_requests.sh
 	@mkdir -p $(@D)
