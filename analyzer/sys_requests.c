@@ -184,6 +184,11 @@ struct code {
 	uint64_t *taken, *indirect;	/* address-taken code; indirect calls and jumps */
 	size_t n_taken, cap_taken, n_indirect, cap_indirect;
 	uint64_t movsxd4;		/* the last movslq from a scaled index (jump tables) */
+	int windowed;			/* keep() */
+	uint64_t *anchors;		/* sorted: the sites the windows are kept for */
+	size_t n_anchors, cap_anchors;
+	uint64_t *taken_relocs;		/* the relocations' part of taken */
+	size_t n_taken_relocs;
 	int want_graph;			/* a library's map: indirect calls matter */
 };
 
@@ -270,7 +275,7 @@ static void read_relas(struct code *c, uint64_t off, uint64_t sz, const struct e
 		if (ELF64_R_TYPE(rl.r_info) != R_X86_64_JUMP_SLOT && ELF64_R_TYPE(rl.r_info) != R_X86_64_GLOB_DAT &&
 		    ELF64_R_TYPE(rl.r_info) != R_X86_64_64)
 			continue;
-		if (ELF64_R_SYM(rl.r_info) >= t->sym_size)
+		if (ELF64_R_SYM(rl.r_info) >= t->sym_size / sizeof(Elf64_Sym))
 			continue;
 		memcpy(&sym, c->raw + t->sym_off + ELF64_R_SYM(rl.r_info) * sizeof(sym), sizeof(sym));
 		/* An initialiser named by its (exported) symbol: libcap's. */
@@ -344,7 +349,7 @@ static void read_dynamic(Elf *e, struct code *c, struct sys_req *r)
 	}
 	read_relas(c, file_of(c, jmprel, pltsz), pltsz, &t, init_array, init_sz);
 	read_relas(c, file_of(c, rela, relasz), relasz, &t, init_array, init_sz);
-	for (uint64_t i = 1; i < t.sym_size; i++) {
+	for (uint64_t i = 1; i < t.sym_size / sizeof(Elf64_Sym); i++) {
 		Elf64_Sym s;
 
 		memcpy(&s, c->raw + t.sym_off + i * sizeof(s), sizeof(s));
@@ -492,121 +497,6 @@ static void add_edge(struct edge **v, size_t *n, size_t *cap, uint64_t from, uin
 	(*v)[(*n)++] = (struct edge){ to, from };
 }
 
-/* One instruction of the sweep. */
-static void one(struct code *c, const unsigned char *p, const struct xd_insn *d, uint64_t a)
-{
-	uint64_t end = a + d->len, t;
-	int k;
-
-	if (d->map == 1) {
-		if (d->op == 0x05)
-			add_site(c, a, d->len, S_RAW, 0);
-		else if (d->op >= 0x80 && d->op <= 0x8f && c->collect)
-			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, end + xd_imm(p, d));
-		else if (d->op == 0x0b && c->collect)
-			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
-		else if (d->op == 0x1e && d->rep == 0xf3 && d->mod == 3 && c->collect) {
-			add_u64(&c->entries, &c->n_entries, &c->cap_entries, a);
-			add_u64(&c->taken, &c->n_taken, &c->cap_taken, a);
-		}
-		return;
-	}
-	if (d->map != 0)
-		return;
-	switch (d->op) {
-	case 0xe8:
-	case 0xe9:
-	case 0xeb:
-		t = end + xd_imm(p, d);
-		if ((k = stub_kind(c, t)) != K_NONE)
-			add_site(c, a, d->len, k == K_SCALL ? S_SCALL : S_WRAP, k);
-		if (!c->collect)
-			return;
-		t = own_target(c, t);
-		if (d->op == 0xe8) {
-			add_edge(&c->calls, &c->n_calls, &c->cap_calls, a, t);
-		} else {
-			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, t);
-			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
-		}
-		return;
-	case 0x70 ... 0x7f:
-	case 0xe0 ... 0xe3:
-		if (c->collect)
-			add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, a, end + xd_imm(p, d));
-		return;
-	case 0xc2: case 0xc3: case 0xf4:
-		if (c->collect)
-			add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
-		return;
-	case 0x8d:
-		if (c->collect && d->rip_rel) {
-			add_u64(&c->entries, &c->n_entries, &c->cap_entries, end + xd_disp(p, d));
-			add_u64(&c->taken, &c->n_taken, &c->cap_taken, end + xd_disp(p, d));
-		}
-		return;
-	case 0x63:
-		if (d->rex & 8 && d->has_sib && d->scale == 4)
-			c->movsxd4 = a;
-		return;
-	case 0xff:
-		break;
-	default:
-		return;
-	}
-	if ((d->reg & 7) != 2 && (d->reg & 7) != 4)
-		return;
-	/* The PLT stub's own jmp is no site: its callers are. */
-	if (d->mod != 3 && d->rip_rel && (k = slot_kind(c, end + xd_disp(p, d))) != K_NONE &&
-	    stub_kind(c, a) == K_NONE)
-		add_site(c, a, d->len, k == K_SCALL ? S_SCALL : S_WRAP, k);
-	/* A call through the GOT to the file's own function (-fno-plt). */
-	if (d->mod != 3 && d->rip_rel && c->collect && !find_slot(c->stubs, c->n_stubs, a)) {
-		const struct slot *sl = find_slot(c->slots, c->n_slots, end + xd_disp(p, d));
-
-		if (sl && sl->kind == K_OWN)
-			add_edge((d->reg & 7) == 2 ? &c->calls : &c->jumps, (d->reg & 7) == 2 ? &c->n_calls : &c->n_jumps,
-				 (d->reg & 7) == 2 ? &c->cap_calls : &c->cap_jumps, a, sl->target);
-	}
-	if ((d->reg & 7) == 4 && c->collect)
-		add_u64(&c->bars, &c->n_bars, &c->cap_bars, end);
-	/* Indirect calls, and indirect jumps that are no jump table (as
-	 * sys_analyze.c tells them) nor a slot of the GOT. */
-	if (c->collect && c->want_graph && !(d->mod != 3 && d->rip_rel && find_slot(c->slots, c->n_slots, end + xd_disp(p, d)))) {
-		int table = (d->reg & 7) == 4 &&
-			    ((d->mod != 3 && d->index != XD_NONE && d->base == XD_NONE && d->scale == 8) ||
-			     (d->mod == 3 && c->movsxd4 && a - c->movsxd4 < 32) || d->seg == 0x3e);
-
-		if (!table)
-			add_u64(&c->indirect, &c->n_indirect, &c->cap_indirect, a);
-	}
-}
-
-static void sweep(struct code *c)
-{
-	for (size_t s = 0; s < c->n_load; s++) {
-		const GElf_Phdr *ph = &c->load[s];
-		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
-		uint64_t a = ph->p_vaddr;
-		size_t left = ph->p_filesz;
-
-		if (!(ph->p_flags & PF_X) || !p)
-			continue;
-		if (c->collect)
-			add_u64(&c->bars, &c->n_bars, &c->cap_bars, a);
-		while (left) {
-			struct xd_insn d;
-			int n = xd_decode(p, left, 1, &d);
-
-			if (n > 0)
-				one(c, p, &d, a);
-			else
-				n = 1;
-			p += n, left -= n, a += n;
-		}
-	}
-}
-
 static int cmp_edge(const void *x, const void *y)
 {
 	const struct edge *a = x, *b = y;
@@ -650,6 +540,164 @@ static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
 			hi = m;
 	}
 	return lo;
+}
+
+/*
+ * What the second sweep keeps. A library's map needs the whole graph; a
+ * binary's sites need only what lies near them (windowed): the jumps and
+ * calls into, the barriers and the entries of the WINDOW bytes before each
+ * site (a site's range starts at most 16 KiB before it), so that a large
+ * binary with a few sites does not hold every jump it has.
+ */
+#define WINDOW (16384 + 64)
+
+static int keep(const struct code *c, uint64_t a)
+{
+	size_t i;
+
+	if (!c->windowed)
+		return 1;
+	i = lower_u64(c->anchors, c->n_anchors, a >= 16 ? a - 16 : 0);
+	return i < c->n_anchors && c->anchors[i] <= a + WINDOW;
+}
+
+static void col_jump(struct code *c, uint64_t from, uint64_t to)
+{
+	if (keep(c, to))
+		add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, from, to);
+}
+
+static void col_call(struct code *c, uint64_t from, uint64_t to)
+{
+	if (keep(c, to))
+		add_edge(&c->calls, &c->n_calls, &c->cap_calls, from, to);
+}
+
+static void col_bar(struct code *c, uint64_t a)
+{
+	if (keep(c, a))
+		add_u64(&c->bars, &c->n_bars, &c->cap_bars, a);
+}
+
+/* endbr64, or code whose address an instruction takes. */
+static void col_entry(struct code *c, uint64_t a)
+{
+	if (!keep(c, a))
+		return;
+	add_u64(&c->entries, &c->n_entries, &c->cap_entries, a);
+	add_u64(&c->taken, &c->n_taken, &c->cap_taken, a);
+}
+
+/* One instruction of the sweep. */
+static void one(struct code *c, const unsigned char *p, const struct xd_insn *d, uint64_t a)
+{
+	uint64_t end = a + d->len, t;
+	int k;
+
+	if (d->map == 1) {
+		if (d->op == 0x05)
+			add_site(c, a, d->len, S_RAW, 0);
+		else if (d->op >= 0x80 && d->op <= 0x8f && c->collect)
+			col_jump(c, a, end + xd_imm(p, d));
+		else if (d->op == 0x0b && c->collect)
+			col_bar(c, end);
+		else if (d->op == 0x1e && d->rep == 0xf3 && d->mod == 3 && c->collect) {
+			col_entry(c, a);
+		}
+		return;
+	}
+	if (d->map != 0)
+		return;
+	switch (d->op) {
+	case 0xe8:
+	case 0xe9:
+	case 0xeb:
+		t = end + xd_imm(p, d);
+		if ((k = stub_kind(c, t)) != K_NONE)
+			add_site(c, a, d->len, k == K_SCALL ? S_SCALL : S_WRAP, k);
+		if (!c->collect)
+			return;
+		t = own_target(c, t);
+		if (d->op == 0xe8) {
+			col_call(c, a, t);
+		} else {
+			col_jump(c, a, t);
+			col_bar(c, end);
+		}
+		return;
+	case 0x70 ... 0x7f:
+	case 0xe0 ... 0xe3:
+		if (c->collect)
+			col_jump(c, a, end + xd_imm(p, d));
+		return;
+	case 0xc2: case 0xc3: case 0xf4:
+		if (c->collect)
+			col_bar(c, end);
+		return;
+	case 0x8d:
+		if (c->collect && d->rip_rel) {
+			col_entry(c, end + xd_disp(p, d));
+		}
+		return;
+	case 0x63:
+		if (d->rex & 8 && d->has_sib && d->scale == 4)
+			c->movsxd4 = a;
+		return;
+	case 0xff:
+		break;
+	default:
+		return;
+	}
+	if ((d->reg & 7) != 2 && (d->reg & 7) != 4)
+		return;
+	/* The PLT stub's own jmp is no site: its callers are. */
+	if (d->mod != 3 && d->rip_rel && (k = slot_kind(c, end + xd_disp(p, d))) != K_NONE &&
+	    stub_kind(c, a) == K_NONE)
+		add_site(c, a, d->len, k == K_SCALL ? S_SCALL : S_WRAP, k);
+	/* A call through the GOT to the file's own function (-fno-plt). */
+	if (d->mod != 3 && d->rip_rel && c->collect && !find_slot(c->stubs, c->n_stubs, a)) {
+		const struct slot *sl = find_slot(c->slots, c->n_slots, end + xd_disp(p, d));
+
+		if (sl && sl->kind == K_OWN)
+			((d->reg & 7) == 2 ? col_call : col_jump)(c, a, sl->target);
+	}
+	if ((d->reg & 7) == 4 && c->collect)
+		col_bar(c, end);
+	/* Indirect calls, and indirect jumps that are no jump table (as
+	 * sys_analyze.c tells them) nor a slot of the GOT. */
+	if (c->collect && c->want_graph && !(d->mod != 3 && d->rip_rel && find_slot(c->slots, c->n_slots, end + xd_disp(p, d)))) {
+		int table = (d->reg & 7) == 4 &&
+			    ((d->mod != 3 && d->index != XD_NONE && d->base == XD_NONE && d->scale == 8) ||
+			     (d->mod == 3 && c->movsxd4 && a - c->movsxd4 < 32) || d->seg == 0x3e);
+
+		if (!table)
+			add_u64(&c->indirect, &c->n_indirect, &c->cap_indirect, a);
+	}
+}
+
+static void sweep(struct code *c)
+{
+	for (size_t s = 0; s < c->n_load; s++) {
+		const GElf_Phdr *ph = &c->load[s];
+		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
+		uint64_t a = ph->p_vaddr;
+		size_t left = ph->p_filesz;
+
+		if (!(ph->p_flags & PF_X) || !p)
+			continue;
+		if (c->collect)
+			col_bar(c, a);
+		while (left) {
+			struct xd_insn d;
+			int n = xd_decode(p, left, 1, &d);
+
+			if (n > 0)
+				one(c, p, &d, a);
+			else
+				n = 1;
+			p += n, left -= n, a += n;
+		}
+	}
 }
 
 /* ---- constant propagation before a site ---- */
@@ -1022,6 +1070,40 @@ struct found {
 	uint64_t req;
 };
 
+/* The second sweep: what the sites from the first'th on need (windowed:
+ * their windows are added), sorted for searching; starts are the function
+ * starts the file knows (symbols, initialisers, call targets). */
+static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_starts, size_t *cap)
+{
+	if (c->windowed) {
+		for (size_t i = first; i < c->n_sites; i++)
+			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sites[i].addr);
+		qsort(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+	}
+	c->n_jumps = c->n_calls = c->n_bars = c->n_entries = c->n_indirect = 0;
+	c->n_taken = 0;
+	for (size_t i = 0; i < c->n_taken_relocs; i++)
+		add_u64(&c->taken, &c->n_taken, &c->cap_taken, c->taken_relocs[i]);
+	*n_starts = 0;
+	c->collect = 1;
+	sweep(c);
+	qsort(c->jumps, c->n_jumps, sizeof(*c->jumps), cmp_edge);
+	qsort(c->calls, c->n_calls, sizeof(*c->calls), cmp_edge);
+	qsort(c->bars, c->n_bars, sizeof(*c->bars), cmp_u64);
+	for (size_t i = 0; i < c->n_fns; i++) {
+		add_u64(starts, n_starts, cap, c->fns[i].addr);
+		add_u64(&c->entries, &c->n_entries, &c->cap_entries, c->fns[i].addr);
+	}
+	for (size_t i = 0; i < c->n_init; i++)
+		add_u64(starts, n_starts, cap, c->init[i]);
+	for (size_t i = 0; i < c->n_calls; i++)
+		if (!i || c->calls[i].to != c->calls[i - 1].to)
+			add_u64(starts, n_starts, cap, c->calls[i].to);
+	qsort(*starts, *n_starts, sizeof(**starts), cmp_u64);
+	qsort(c->entries, c->n_entries, sizeof(*c->entries), cmp_u64);
+	qsort(c->taken, c->n_taken, sizeof(*c->taken), cmp_u64);
+}
+
 static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts_out, struct found **out)
 {
 	struct wrapper { uint64_t fn; int call, reg; } *wr = NULL;
@@ -1029,35 +1111,33 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 	size_t n_starts = 0, cap = 0, n = 0, capf = 0, n_wr = 0, cap_wr = 0;
 	struct found *f = NULL;
 
-	c->collect = 1;
-	sweep(c);
-	qsort(c->jumps, c->n_jumps, sizeof(*c->jumps), cmp_edge);
-	qsort(c->calls, c->n_calls, sizeof(*c->calls), cmp_edge);
-	qsort(c->bars, c->n_bars, sizeof(*c->bars), cmp_u64);
-	for (size_t i = 0; i < c->n_fns; i++) {
-		add_u64(&starts, &n_starts, &cap, c->fns[i].addr);
-		add_u64(&c->entries, &c->n_entries, &c->cap_entries, c->fns[i].addr);
-	}
-	for (size_t i = 0; i < c->n_init; i++)
-		add_u64(&starts, &n_starts, &cap, c->init[i]);
-	for (size_t i = 0; i < c->n_calls; i++)
-		if (!i || c->calls[i].to != c->calls[i - 1].to)
-			add_u64(&starts, &n_starts, &cap, c->calls[i].to);
-	qsort(starts, n_starts, sizeof(*starts), cmp_u64);
-	qsort(c->entries, c->n_entries, sizeof(*c->entries), cmp_u64);
-	qsort(c->taken, c->n_taken, sizeof(*c->taken), cmp_u64);
+	int rounds = 0;
+
+	c->n_taken_relocs = c->n_taken;
+	c->taken_relocs = xmalloc((c->n_taken + 1) * sizeof(*c->taken_relocs));
+	if (c->n_taken)
+		memcpy(c->taken_relocs, c->taken, c->n_taken * sizeof(*c->taken));
+	gather(c, 0, &starts, &n_starts, &cap);
 	/* Sites found on the way (the callers of a wrapper) join the list:
 	 * bounded, as wrappers of wrappers nest a few deep. */
 	for (size_t i = 0; i < c->n_sites && i < 65536; i++) {
-		struct site s = c->sites[i];
+		struct site s;
 		struct val st[NREG], *v;
 		uint64_t lo;
-		int call, reg, from_entry;
+		int call, reg, from_entry, unread = 0;
 
+		/* A caller found outside the windows: sweep again with
+		 * windows for it and the others found so far. */
+		if (c->windowed && !keep(c, c->sites[i].addr)) {
+			if (rounds++ < 8)
+				gather(c, i, &starts, &n_starts, &cap);
+			unread = !keep(c, c->sites[i].addr);
+		}
+		s = c->sites[i];
 		if (s.type == S_RAW && in_wrapper(c, s.addr))
 			continue;
 		lo = region_start(c, s.addr, starts, n_starts, &from_entry);
-		if (propagate(c, lo, from_entry, &s, st))
+		if (unread || propagate(c, lo, from_entry, &s, st))
 			for (int r = 0; r < NREG; r++)
 				st[r] = (struct val){ V_UNK, 0 };
 		if (!site_code(&s, st, &call, &reg))
@@ -1122,6 +1202,8 @@ static void code_release(struct code *c)
 	free(c->bars);
 	free(c->taken);
 	free(c->indirect);
+	free(c->anchors);
+	free(c->taken_relocs);
 }
 
 void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
@@ -1140,6 +1222,7 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	find_stubs(&c);
 	sweep(&c);
 	out->n_sites = c.n_sites;
+	c.windowed = 1;
 	if (c.n_sites) {
 		n = find_codes(&c, &starts, &n_starts, &f);
 		for (size_t i = 0; i < n; i++)
