@@ -17,7 +17,7 @@
  * fcntl; rdx through syscall()) or rdi (prctl; rsi through syscall()),
  * found by constant propagation over the code before the site, as
  * sys_analyze.c finds syscall numbers: from the start of the function
- * that holds it (or its last barrier when that is more than 16 KiB back),
+ * that holds it (or its last barrier when that is more than 4 KiB back),
  * mov $imm, xor/sub of a register with itself and register copies along
  * fallthrough and jumps inside that range, merged where paths meet; a
  * call clobbers the caller-saved registers; anything else, a jump from
@@ -185,6 +185,8 @@ struct code {
 	size_t n_taken, cap_taken, n_indirect, cap_indirect;
 	uint64_t movsxd4;		/* the last movslq from a scaled index (jump tables) */
 	int windowed;			/* keep() */
+	int adding;			/* the sweep adds the sites it meets */
+	uint64_t code_size;		/* the executable segments' bytes */
 	uint64_t *anchors;		/* sorted: the sites the windows are kept for */
 	size_t n_anchors, cap_anchors;
 	uint64_t *taken_relocs;		/* the relocations' part of taken */
@@ -485,7 +487,7 @@ static void find_stubs(struct code *c)
 
 static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
 {
-	if (c->collect)
+	if (!c->adding)
 		return;
 	c->sites = xgrow(c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites));
 	c->sites[c->n_sites++] = (struct site){ a, len, type, kind, -1 };
@@ -547,9 +549,12 @@ static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
  * binary's sites need only what lies near them (windowed): the jumps and
  * calls into, the barriers and the entries of the WINDOW bytes before each
  * site (a site's range starts at most 16 KiB before it), so that a large
- * binary with a few sites does not hold every jump it has.
+ * binary with a few sites does not hold every jump it has (a random 0f 05
+ * is a candidate every 64 KiB: small windows keep that small).
  */
-#define WINDOW (16384 + 64)
+#define REGION 4096
+#define BIG_LIB (8u << 20)	/* a library map without a graph; no second rounds */
+#define WINDOW (REGION + 64)
 
 static int keep(const struct code *c, uint64_t a)
 {
@@ -963,17 +968,19 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 }
 
 /* Where to start reading for a site: the function that holds it, or its
- * last barrier when the function starts more than 16 KiB before. */
+ * last barrier when the function starts more than REGION bytes before. */
 static uint64_t region_start(const struct code *c, uint64_t addr, const uint64_t *starts, size_t n_starts,
 			     int *from_entry)
 {
 	size_t i = lower_u64(starts, n_starts, addr + 1), b = lower_u64(c->bars, c->n_bars, addr + 1);
 	uint64_t fn = i ? starts[i - 1] : 0, bar = b ? c->bars[b - 1] : addr;
 
-	*from_entry = fn && addr - fn <= 16384;
+	*from_entry = fn && addr - fn <= REGION;
 	if (*from_entry)
 		return fn;
-	return bar > fn ? bar : fn ? fn : addr;
+	/* Not further back than the window: what lies beyond is not kept.
+	 * Nothing near: the site alone, whose registers are unknown. */
+	return bar > fn && addr - bar <= REGION ? bar : addr;
 }
 
 static void add_row(struct sys_req *r, int call, int known, uint64_t req, const char *via)
@@ -1070,16 +1077,70 @@ struct found {
 	uint64_t req;
 };
 
-/* The second sweep: what the sites from the first'th on need (windowed:
- * their windows are added), sorted for searching; starts are the function
- * starts the file knows (symbols, initialisers, call targets). */
+/*
+ * Where sites may be, from the bytes alone, before anything is decoded:
+ * a syscall (0f 05), a call or jump whose target is a wrapper (e8, e9,
+ * eb), a call or jump through a wrapper's slot (ff 15, ff 25). Every site
+ * has its bytes (a superset: most are inside other instructions), so a
+ * file without any is done without a sweep, and a binary's sweep keeps
+ * only the windows around them.
+ */
+static void candidates(struct code *c)
+{
+	for (size_t s = 0; s < c->n_load; s++) {
+		const GElf_Phdr *ph = &c->load[s];
+		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
+		uint64_t n = ph->p_filesz, va = ph->p_vaddr;
+
+		if (!(ph->p_flags & PF_X) || !p)
+			continue;
+		for (uint64_t i = 0; i + 1 < n; i++) {
+			int32_t rel;
+			int hit = 0;
+
+			switch (p[i]) {
+			case 0x0f:
+				hit = p[i + 1] == 0x05;
+				break;
+			case 0xe8:
+			case 0xe9:
+				if (c->n_wraps && i + 5 <= n) {
+					memcpy(&rel, p + i + 1, 4);
+					hit = stub_kind(c, va + i + 5 + rel) != K_NONE;
+				}
+				break;
+			case 0xeb:
+				hit = c->n_wraps && stub_kind(c, va + i + 2 + (int8_t)p[i + 1]) != K_NONE;
+				break;
+			case 0xff:
+				if (c->n_slots && (p[i + 1] == 0x15 || p[i + 1] == 0x25) && i + 6 <= n) {
+					memcpy(&rel, p + i + 2, 4);
+					hit = slot_kind(c, va + i + 6 + rel) != K_NONE;
+				}
+				break;
+			}
+			if (hit)
+				add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, va + i);
+		}
+	}
+	/* Segments in address order keep them sorted; sort anyway. */
+	qsort(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+}
+
+/* The sweep that finds the sites (first 0) and what they need, or again
+ * for the sites from the first'th on (windowed: their windows are added);
+ * sorted for searching; starts are the function starts the file knows
+ * (symbols, initialisers, call targets). */
 static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_starts, size_t *cap)
 {
-	if (c->windowed) {
+	if (first) {
 		for (size_t i = first; i < c->n_sites; i++)
 			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sites[i].addr);
 		qsort(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
 	}
+	/* The first sweep finds the sites (about the candidates); later
+	 * ones only widen the windows for the callers of wrappers. */
+	c->adding = !first;
 	c->n_jumps = c->n_calls = c->n_bars = c->n_entries = c->n_indirect = 0;
 	c->n_taken = 0;
 	for (size_t i = 0; i < c->n_taken_relocs; i++)
@@ -1129,7 +1190,9 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 		/* A caller found outside the windows: sweep again with
 		 * windows for it and the others found so far. */
 		if (c->windowed && !keep(c, c->sites[i].addr)) {
-			if (rounds++ < 8)
+			/* Each round sweeps the file again: not for a large
+			 * one (its wrappers' codes are unknown). */
+			if (rounds++ < (c->code_size > BIG_LIB ? 0 : 3))
 				gather(c, i, &starts, &n_starts, &cap);
 			unread = !keep(c, c->sites[i].addr);
 		}
@@ -1182,9 +1245,15 @@ static int open_code(Elf *e, const unsigned char *raw, size_t size, struct code 
 	if (!gelf_getehdr(e, &eh) || eh.e_machine != EM_X86_64 || gelf_getclass(e) != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB || elf_getphdrnum(e, &phnum))
 		return -1;
-	for (size_t i = 0; i < phnum && c->n_load < ARRAY_SIZE(c->load); i++)
-		if (gelf_getphdr(e, i, &c->load[c->n_load]) && c->load[c->n_load].p_type == PT_LOAD)
-			c->n_load++;
+	for (size_t i = 0; i < phnum && c->n_load < ARRAY_SIZE(c->load); i++) {
+		GElf_Phdr *ph = &c->load[c->n_load];
+
+		if (!gelf_getphdr(e, i, ph) || ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_flags & PF_X)
+			c->code_size += ph->p_filesz;
+		c->n_load++;
+	}
 	xd_init();
 	return 0;
 }
@@ -1220,20 +1289,21 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	read_dynamic(e, &c, out);
 	read_symtab(e, &c);
 	find_stubs(&c);
-	sweep(&c);
-	out->n_sites = c.n_sites;
+	candidates(&c);
 	c.windowed = 1;
-	if (c.n_sites) {
+	if (c.n_anchors) {
 		n = find_codes(&c, &starts, &n_starts, &f);
 		for (size_t i = 0; i < n; i++)
 			add_row(out, f[i].call, f[i].known, f[i].req, "direct");
 	}
+	out->n_sites = c.n_sites;
 	free(f);
 	free(starts);
 	code_release(&c);
 }
 
 /* ---- library maps ---- */
+
 
 struct lib_fn {
 	const char *name;
@@ -1347,6 +1417,42 @@ static void carry(const struct code *c, const uint64_t *starts, size_t n_starts,
 	free(seen);
 }
 
+static int cmp_list(const void *x, const void *y, void *arg)
+{
+	struct found **codes = ((void **)arg)[0];
+	size_t *n = ((void **)arg)[1], a = *(const size_t *)x, b = *(const size_t *)y;
+
+	if (n[a] != n[b])
+		return n[a] < n[b] ? -1 : 1;
+	for (size_t i = 0; i < n[a]; i++) {
+		int d = cmp_found(&codes[a][i], &codes[b][i]);
+
+		if (d)
+			return d;
+	}
+	return 0;
+}
+
+/* Equal lists, one copy: most exports of a library reach the same codes
+ * (everything its indirect calls reach), and a map lives as long as the
+ * process. */
+static void share_lists(struct found **codes, size_t *n, size_t count)
+{
+	size_t *ord = xmalloc((count + 1) * sizeof(*ord)), k = 0;
+	void *arg[2] = { codes, n };
+
+	for (size_t i = 0; i < count; i++)
+		if (n[i])
+			ord[k++] = i;
+	qsort_r(ord, k, sizeof(*ord), cmp_list, arg);
+	for (size_t i = 1; i < k; i++)
+		if (!cmp_list(&ord[i - 1], &ord[i], arg)) {
+			free(codes[ord[i]]);
+			codes[ord[i]] = codes[ord[i - 1]];
+		}
+	free(ord);
+}
+
 static struct lib_map *map_file(const char *path)
 {
 	struct lib_map *m = xcalloc(1, sizeof(*m));
@@ -1367,21 +1473,31 @@ static struct lib_map *map_file(const char *path)
 	    (raw = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED ||
 	    !(e = elf_memory(raw, st.st_size)) || open_code(e, raw, st.st_size, &c))
 		goto out;
-	c.want_graph = 1;
+	/* A library of more code than BIG_LIB gives each export all the
+	 * codes it holds: no graph, which would hold hundreds of MB for
+	 * libLLVM (a coarse answer, not a wrong one). */
+	c.want_graph = c.code_size <= BIG_LIB;
+	c.windowed = !c.want_graph;
 	read_dynamic(e, &c, &r);
 	read_symtab(e, &c);
 	find_stubs(&c);
-	sweep(&c);
+	candidates(&c);
 	m->needed = r.needed;
 	m->n_needed = r.n_needed;
 	m->runpath = r.runpath;
 	r.needed = NULL;
 	r.n_needed = 0;
 	r.runpath = NULL;
-	if (c.n_sites) {
+	if (c.n_anchors) {
 		uint8_t *wanted;
 
 		n_f = find_codes(&c, &starts, &n_starts, &f);
+		if (!c.want_graph || !n_starts) {
+			/* One node: every address is in it. */
+			free(starts);
+			starts = xcalloc(1, sizeof(*starts));
+			n_starts = 1;
+		}
 		wanted = xcalloc(n_starts + 1, 1);
 		for (size_t i = 0; i < c.n_fns + c.n_init; i++) {
 			long nd = node_of(starts, n_starts, i < c.n_fns ? c.fns[i].addr : c.init[i - c.n_fns]);
@@ -1391,6 +1507,7 @@ static struct lib_map *map_file(const char *path)
 		}
 		carry(&c, starts, n_starts, f, n_f, wanted, &codes, &n_codes);
 		free(wanted);
+		share_lists(codes, n_codes, n_starts + 1);
 		for (size_t i = 0; i < c.n_fns; i++)
 			if (c.fns[i].exported)
 				strs_len += strlen(c.fns[i].name) + 1;
