@@ -46,6 +46,7 @@
 #include <capstone/capstone.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -187,6 +188,8 @@ struct code {
 	int windowed;			/* keep() */
 	int adding;			/* the sweep adds the sites it meets */
 	uint64_t code_size;		/* the executable segments' bytes */
+	int drop;			/* drop_upto() */
+	uint64_t rel_off[2], rel_sz[2];	/* DT_JMPREL's and DT_RELA's relocations in the file */
 	uint64_t *anchors;		/* sorted: the sites the windows are kept for */
 	size_t n_anchors, cap_anchors;
 	uint64_t *taken_relocs;		/* the relocations' part of taken */
@@ -199,6 +202,8 @@ static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = x;
 }
+
+static void drop_upto(const struct code *c, const unsigned char **done, const unsigned char *p);
 
 static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
 {
@@ -270,8 +275,12 @@ static void read_relas(struct code *c, uint64_t off, uint64_t sz, const struct e
 			c->init[c->n_init++] = rl.r_addend;
 			continue;
 		}
+		/* Code pointers in data: a map's indirect calls reach them. A
+		 * binary asks only of its wrappers (is_taken()): chromium
+		 * has a million of them. */
 		if (ELF64_R_TYPE(rl.r_info) == R_X86_64_RELATIVE || ELF64_R_TYPE(rl.r_info) == R_X86_64_IRELATIVE) {
-			add_u64(&c->taken, &c->n_taken, &c->cap_taken, rl.r_addend);
+			if (c->want_graph)
+				add_u64(&c->taken, &c->n_taken, &c->cap_taken, rl.r_addend);
 			continue;
 		}
 		if (ELF64_R_TYPE(rl.r_info) != R_X86_64_JUMP_SLOT && ELF64_R_TYPE(rl.r_info) != R_X86_64_GLOB_DAT &&
@@ -349,8 +358,12 @@ static void read_dynamic(Elf *e, struct code *c, struct sys_req *r)
 		if (p && (memcpy(&v, p, 8), v))
 			c->init[c->n_init++] = v;
 	}
-	read_relas(c, file_of(c, jmprel, pltsz), pltsz, &t, init_array, init_sz);
-	read_relas(c, file_of(c, rela, relasz), relasz, &t, init_array, init_sz);
+	c->rel_off[0] = file_of(c, jmprel, pltsz);
+	c->rel_sz[0] = pltsz;
+	c->rel_off[1] = file_of(c, rela, relasz);
+	c->rel_sz[1] = relasz;
+	for (int i = 0; i < 2; i++)
+		read_relas(c, c->rel_off[i], c->rel_sz[i], &t, init_array, init_sz);
 	for (uint64_t i = 1; i < t.sym_size / sizeof(Elf64_Sym); i++) {
 		Elf64_Sym s;
 
@@ -450,7 +463,7 @@ static void find_stubs(struct code *c)
 	qsort(c->slots, c->n_slots, sizeof(*c->slots), cmp_slot);
 	for (size_t s = 0; s < c->n_load && c->n_slots; s++) {
 		const GElf_Phdr *ph = &c->load[s];
-		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q;
+		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q, *done = p;
 
 		if (!(ph->p_flags & PF_X) || !p)
 			continue;
@@ -459,6 +472,7 @@ static void find_stubs(struct code *c)
 			const struct slot *sl;
 			int32_t disp;
 
+			drop_upto(c, &done, q);
 			if (q[1] != 0x25)
 				continue;
 			memcpy(&disp, q + 2, 4);
@@ -542,6 +556,55 @@ static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
 			hi = m;
 	}
 	return lo;
+}
+
+/*
+ * A large file's pages are dropped as a sweep leaves them, as
+ * sys_analyze.c does (two workers on 250 MB binaries stay small; the few
+ * ranges read again fault back in). Only a private file mapping: on
+ * anonymous memory MADV_DONTNEED would zero them.
+ */
+#define DROP_CHUNK (8u << 20)
+
+static int file_backed(const void *addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int ret = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, ino = 0;
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &ino) == 4 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
+			ret = ino != 0 && perms[3] == 'p';
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+static void drop_upto(const struct code *c, const unsigned char **done, const unsigned char *p)
+{
+	uintptr_t from = ((uintptr_t)*done + DROP_CHUNK - 1) & ~(uintptr_t)(DROP_CHUNK - 1);
+	uintptr_t to = (uintptr_t)p & ~(uintptr_t)(DROP_CHUNK - 1);
+
+	if (!c->drop || to <= from)
+		return;
+	madvise((void *)from, to - from, MADV_DONTNEED);
+	*done = (const unsigned char *)to;
+}
+
+/* Drops the whole pages of a large file mapping once read (see above). */
+static void drop_all(const unsigned char *raw, size_t size)
+{
+	uintptr_t from = ((uintptr_t)raw + 4095) & ~(uintptr_t)4095, to = ((uintptr_t)raw + size) & ~(uintptr_t)4095;
+
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 /*
@@ -684,7 +747,7 @@ static void sweep(struct code *c)
 {
 	for (size_t s = 0; s < c->n_load; s++) {
 		const GElf_Phdr *ph = &c->load[s];
-		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
+		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *done = p;
 		uint64_t a = ph->p_vaddr;
 		size_t left = ph->p_filesz;
 
@@ -701,6 +764,8 @@ static void sweep(struct code *c)
 			else
 				n = 1;
 			p += n, left -= n, a += n;
+			if (((uintptr_t)p & (DROP_CHUNK - 1)) < 16)
+				drop_upto(c, &done, p);
 		}
 	}
 }
@@ -1028,6 +1093,24 @@ static int has_u64(const uint64_t *v, size_t n, uint64_t x)
 	return i < n && v[i] == x;
 }
 
+/* Whether code at a has its address taken: by an instruction, or by a
+ * relocation (searched here for a binary, which does not keep them). */
+static int is_taken(const struct code *c, uint64_t a)
+{
+	if (has_u64(c->taken, c->n_taken, a))
+		return 1;
+	for (int i = 0; i < 2 && !c->want_graph; i++)
+		for (uint64_t k = 0; c->rel_off[i] && k + sizeof(Elf64_Rela) <= c->rel_sz[i]; k += sizeof(Elf64_Rela)) {
+			Elf64_Rela rl;
+
+			memcpy(&rl, c->raw + c->rel_off[i] + k, sizeof(rl));
+			if ((ELF64_R_TYPE(rl.r_info) == R_X86_64_RELATIVE || ELF64_R_TYPE(rl.r_info) == R_X86_64_IRELATIVE) &&
+			    (uint64_t)rl.r_addend == a)
+				return 1;
+		}
+	return 0;
+}
+
 static int is_exported(const struct code *c, uint64_t a)
 {
 	for (size_t i = 0; i < c->n_fns; i++)
@@ -1092,12 +1175,16 @@ static void candidates(struct code *c)
 		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
 		uint64_t n = ph->p_filesz, va = ph->p_vaddr;
 
+		const unsigned char *done = p;
+
 		if (!(ph->p_flags & PF_X) || !p)
 			continue;
 		for (uint64_t i = 0; i + 1 < n; i++) {
 			int32_t rel;
 			int hit = 0;
 
+			if (!((uintptr_t)(p + i) & (DROP_CHUNK - 1)))
+				drop_upto(c, &done, p + i);
 			switch (p[i]) {
 			case 0x0f:
 				hit = p[i + 1] == 0x05;
@@ -1219,7 +1306,7 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 				continue;
 			wr = xgrow(wr, &cap_wr, n_wr + 1, sizeof(*wr));
 			wr[n_wr++] = (struct wrapper){ lo, call, v->v };
-			if (!add_callers(c, lo, call, v->v) || is_exported(c, lo) || has_u64(c->taken, c->n_taken, lo))
+			if (!add_callers(c, lo, call, v->v) || is_exported(c, lo) || is_taken(c, lo))
 				v->k = V_UNK;
 			if (v->k == V_ENTRY)
 				continue;
@@ -1254,6 +1341,7 @@ static int open_code(Elf *e, const unsigned char *raw, size_t size, struct code 
 			c->code_size += ph->p_filesz;
 		c->n_load++;
 	}
+	c->drop = size >= 4 * DROP_CHUNK && file_backed(raw);
 	xd_init();
 	return 0;
 }
@@ -1281,8 +1369,11 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	struct found *f = NULL;
 	uint64_t *starts = NULL;
 	size_t n_starts, n;
+	int drop = size >= 4 * DROP_CHUNK && file_backed(raw);
 
 	pseudo_files(e, raw, size, out);
+	if (drop)
+		drop_all(raw, size);
 	if (open_code(e, raw, size, &c))
 		return;
 	out->class64 = 1;
@@ -1300,6 +1391,8 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	free(f);
 	free(starts);
 	code_release(&c);
+	if (drop)
+		drop_all(raw, size);
 }
 
 /* ---- library maps ---- */
