@@ -24,17 +24,22 @@ struct scan_req_writer {
 	int catalogued;
 };
 
+/* The statements are prepared at the first binary written with a
+ * footprint: a scan without --syscalls needs none of these tables. */
 struct scan_req_writer *scan_req_writer_new(sqlite3 *db)
 {
 	struct scan_req_writer *w = xcalloc(1, sizeof(*w));
 
 	w->db = db;
-	for (int i = 0; i < R_COUNT; i++)
-		if (!(w->st[i] = db_prepare(db, sql[i]))) {
-			scan_req_writer_free(w);
-			return NULL;
-		}
 	return w;
+}
+
+static int prepare(struct scan_req_writer *w)
+{
+	for (int i = 0; i < R_COUNT; i++)
+		if (!w->st[i] && !(w->st[i] = db_prepare(w->db, sql[i])))
+			return -1;
+	return 0;
 }
 
 void scan_req_writer_free(struct scan_req_writer *w)
@@ -76,7 +81,7 @@ static int catalogue(struct scan_req_writer *w)
 
 int scan_req_writer_put(struct scan_req_writer *w, long long bin, const struct sys_req *r, size_t *rows)
 {
-	if (!w->catalogued && catalogue(w))
+	if (!w->catalogued && (prepare(w) || catalogue(w)))
 		return -1;
 	for (size_t i = 0; r && i < r->n; i++) {
 		sqlite3_stmt *st = w->st[R_REQ];
