@@ -921,6 +921,22 @@ static int merge(struct val *dst, const struct val *src)
 
 static __thread csh cs_handle;
 
+/* The index of the instruction at addr in v[0..n) (sorted), or -1. */
+static long insn_at(const struct cpi *v, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t m = (lo + hi) / 2;
+
+		if (v[m].addr < addr)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < n && v[lo].addr == addr ? (long)lo : -1;
+}
+
 /* Whether addr is a call target, an entry marker or a symbol's start. */
 static int is_entry(const struct code *c, uint64_t addr)
 {
@@ -942,6 +958,7 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 	size_t left = hi - lo, n = 0, cap = 0, *work, n_work = 0;
 	struct cpi *v = NULL;
 	struct val (*in)[NREG], all_unk[NREG];
+	uint8_t *queued;
 	cs_insn *insn;
 	long site = -1;
 
@@ -974,7 +991,8 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 	for (int r = 0; r < NREG; r++)
 		all_unk[r] = (struct val){ V_UNK, 0 };
 	in = xcalloc(n, sizeof(*in));
-	work = xmalloc((4 * n + 1) * sizeof(*work));
+	work = xmalloc((n + 1) * sizeof(*work));
+	queued = xcalloc(n + 1, 1);
 	/* Seeds: the start, and every instruction another way reaches:
 	 * a jump from outside [lo, hi), a call, an indirect branch. */
 	for (size_t i = 0; i < n; i++) {
@@ -984,6 +1002,7 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 			/* Whoever calls or jumps here passes its registers. */
 			for (int r = 0; r < NREG; r++)
 				in[0][r] = (struct val){ V_ENTRY, r };
+			queued[0] = 1;
 			work[n_work++] = 0;
 			continue;
 		}
@@ -993,14 +1012,31 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 				v[i].seed = 1;
 		if (v[i].seed) {
 			merge(in[i], all_unk);
+			queued[i] = 1;
 			work[n_work++] = i;
 		}
 	}
-	for (size_t steps = 0; n_work && steps < 64 * (n + 1); steps++) {
-		size_t i = work[--n_work];
-		const struct cpi *ci = &v[i];
+	/* Bounded: each state only falls (none, constant, unknown). Code no
+	 * path reaches (after a barrier: a jump table's target) starts with
+	 * every register unknown, once the rest is done, as in cp_run(). */
+	for (size_t steps = 0, seed = 1; steps < 64 * (n + 1); steps++) {
+		size_t i;
+		const struct cpi *ci;
 		struct val o[NREG];
 		long t = -1;
+
+		if (!n_work) {
+			for (; seed < n && (in[seed][0].k != V_NONE || v[seed - 1].fall); seed++)
+				;
+			if (seed >= n)
+				break;
+			merge(in[seed], all_unk);
+			queued[seed] = 1;
+			work[n_work++] = seed;
+		}
+		i = work[--n_work];
+		queued[i] = 0;
+		ci = &v[i];
 
 		memcpy(o, in[i], sizeof(o));
 		for (int r = 0; r < NREG; r++)
@@ -1015,17 +1051,22 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 				o[ci->dst] = (struct val){ o[ci->src].k,
 							   ci->narrow ? (uint32_t)o[ci->src].v : o[ci->src].v };
 		}
-		if (ci->fall && i + 1 < n && merge(in[i + 1], o) && n_work < 4 * n)
+		if (ci->fall && i + 1 < n && merge(in[i + 1], o) && !queued[i + 1]) {
+			queued[i + 1] = 1;
 			work[n_work++] = i + 1;
+		}
 		if (ci->jump && ci->target)
-			for (size_t k = 0; k < n; k++)
-				if (v[k].addr == ci->target)
-					t = k;
-		if (t >= 0 && merge(in[t], o) && n_work < 4 * n)
+			t = insn_at(v, n, ci->target);
+		if (t >= 0 && merge(in[t], o) && !queued[t]) {
+			queued[t] = 1;
 			work[n_work++] = t;
+		}
+		if (!n_work && seed >= n)
+			break;
 	}
 	/* Unfinished (the bound): unknown, never a guess. */
-	memcpy(out, n_work ? all_unk : in[site], sizeof(struct val) * NREG);
+	memcpy(out, n_work || in[site][0].k == V_NONE ? all_unk : in[site], sizeof(struct val) * NREG);
+	free(queued);
 	free(work);
 	free(in);
 	free(v);
@@ -1284,8 +1325,6 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 			unread = !keep(c, c->sites[i].addr);
 		}
 		s = c->sites[i];
-		if (s.type == S_RAW && in_wrapper(c, s.addr))
-			continue;
 		lo = region_start(c, s.addr, starts, n_starts, &from_entry);
 		if (unread || propagate(c, lo, from_entry, &s, st))
 			for (int r = 0; r < NREG; r++)
@@ -1293,6 +1332,12 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 		if (!site_code(&s, st, &call, &reg))
 			continue;
 		v = &st[reg];
+		/* Inside ioctl(), fcntl() or prctl() itself, only a constant
+		 * is its own (glibc's fcntl turns F_GETOWN into F_GETOWN_EX):
+		 * the rest is its caller's code, spilled and reloaded or
+		 * passed on, and its callers are the sites. */
+		if (v->k != V_CONST && in_wrapper(c, s.addr))
+			continue;
 		if (v->k == V_ENTRY) {
 			/* A wrapper of the file's own (glibc's internal
 			 * __fcntl64_nocancel): its callers pass the code.
