@@ -203,6 +203,13 @@ static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	(*v)[(*n)++] = x;
 }
 
+/* qsort(), which must not be handed NULL even for no elements. */
+static void sort_v(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(v, n, size, cmp);
+}
+
 static void drop_upto(const struct code *c, const unsigned char **done, const unsigned char *p);
 
 static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
@@ -460,7 +467,7 @@ static void add_stub(struct code *c, uint64_t a, const struct slot *sl)
  * after a bnd prefix or an endbr64). */
 static void find_stubs(struct code *c)
 {
-	qsort(c->slots, c->n_slots, sizeof(*c->slots), cmp_slot);
+	sort_v(c->slots, c->n_slots, sizeof(*c->slots), cmp_slot);
 	for (size_t s = 0; s < c->n_load && c->n_slots; s++) {
 		const GElf_Phdr *ph = &c->load[s];
 		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q, *done = p;
@@ -485,7 +492,7 @@ static void find_stubs(struct code *c)
 				add_stub(c, a - 4, sl);
 		}
 	}
-	qsort(c->stubs, c->n_stubs, sizeof(*c->stubs), cmp_slot);
+	sort_v(c->stubs, c->n_stubs, sizeof(*c->stubs), cmp_slot);
 	for (size_t i = 0; i < c->n_stubs + c->n_fns; i++) {
 		const struct slot *st = i < c->n_stubs ? &c->stubs[i] : NULL;
 		const struct fnsym *f = st ? NULL : &c->fns[i - c->n_stubs];
@@ -496,7 +503,7 @@ static void find_stubs(struct code *c)
 		c->wraps = xgrow(c->wraps, &c->cap_wraps, c->n_wraps + 1, sizeof(*c->wraps));
 		c->wraps[c->n_wraps++] = (struct slot){ st ? st->addr : f->addr, 0, kind };
 	}
-	qsort(c->wraps, c->n_wraps, sizeof(*c->wraps), cmp_slot);
+	sort_v(c->wraps, c->n_wraps, sizeof(*c->wraps), cmp_slot);
 }
 
 static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
@@ -1252,7 +1259,7 @@ static void candidates(struct code *c)
 		}
 	}
 	/* Segments in address order keep them sorted; sort anyway. */
-	qsort(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+	sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
 }
 
 /* The sweep that finds the sites (first 0) and what they need, or again
@@ -1264,7 +1271,7 @@ static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_st
 	if (first) {
 		for (size_t i = first; i < c->n_sites; i++)
 			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sites[i].addr);
-		qsort(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+		sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
 	}
 	/* The first sweep finds the sites (about the candidates); later
 	 * ones only widen the windows for the callers of wrappers. */
@@ -1276,9 +1283,9 @@ static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_st
 	*n_starts = 0;
 	c->collect = 1;
 	sweep(c);
-	qsort(c->jumps, c->n_jumps, sizeof(*c->jumps), cmp_edge);
-	qsort(c->calls, c->n_calls, sizeof(*c->calls), cmp_edge);
-	qsort(c->bars, c->n_bars, sizeof(*c->bars), cmp_u64);
+	sort_v(c->jumps, c->n_jumps, sizeof(*c->jumps), cmp_edge);
+	sort_v(c->calls, c->n_calls, sizeof(*c->calls), cmp_edge);
+	sort_v(c->bars, c->n_bars, sizeof(*c->bars), cmp_u64);
 	for (size_t i = 0; i < c->n_fns; i++) {
 		add_u64(starts, n_starts, cap, c->fns[i].addr);
 		add_u64(&c->entries, &c->n_entries, &c->cap_entries, c->fns[i].addr);
@@ -1288,9 +1295,9 @@ static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_st
 	for (size_t i = 0; i < c->n_calls; i++)
 		if (!i || c->calls[i].to != c->calls[i - 1].to)
 			add_u64(starts, n_starts, cap, c->calls[i].to);
-	qsort(*starts, *n_starts, sizeof(**starts), cmp_u64);
-	qsort(c->entries, c->n_entries, sizeof(*c->entries), cmp_u64);
-	qsort(c->taken, c->n_taken, sizeof(*c->taken), cmp_u64);
+	sort_v(*starts, *n_starts, sizeof(**starts), cmp_u64);
+	sort_v(c->entries, c->n_entries, sizeof(*c->entries), cmp_u64);
+	sort_v(c->taken, c->n_taken, sizeof(*c->taken), cmp_u64);
 }
 
 static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts_out, struct found **out)
@@ -1522,8 +1529,8 @@ static void carry(const struct code *c, const uint64_t *starts, size_t n_starts,
 		if (b >= 0 && in_exec(c, c->taken[i]) && (!i || c->taken[i] != c->taken[i - 1]))
 			add_edge(&rev, &n_rev, &cap, n_starts, b);
 	}
-	qsort(rev, n_rev, sizeof(*rev), cmp_edge);
-	qsort(f, n_f, sizeof(*f), cmp_found);
+	sort_v(rev, n_rev, sizeof(*rev), cmp_edge);
+	sort_v(f, n_f, sizeof(*f), cmp_found);
 	for (size_t k = 0, g; k < n_f; k = g) {
 		size_t sp = 0;
 
@@ -1662,7 +1669,7 @@ static struct lib_map *map_file(const char *path)
 			m->fn[m->n_fn].codes = codes[nd];
 			m->fn[m->n_fn++].n = n_codes[nd];
 		}
-		qsort(m->fn, m->n_fn, sizeof(*m->fn), cmp_fn);
+		sort_v(m->fn, m->n_fn, sizeof(*m->fn), cmp_fn);
 		for (size_t i = 0; i < c.n_init; i++) {
 			long nd = node_of(starts, n_starts, c.init[i]);
 
