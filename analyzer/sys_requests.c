@@ -12,10 +12,15 @@
  * call or tail jump to the import's PLT stub or through its GOT slot, or
  * to the function of that name the file defines: static binaries, libc), a
  * call to syscall() whose first argument is ioctl's, fcntl's or prctl's
- * number, or a syscall instruction whose rax is one of those numbers,
- * outside the wrappers themselves. The code is the constant in rsi (ioctl,
- * fcntl; rdx through syscall()) or rdi (prctl; rsi through syscall()),
- * found by constant propagation over the code before the site, as
+ * number, or a syscall instruction whose rax is one of those numbers.
+ * Candidates come from the bytes first (candidates(): 0f 05, e8/e9/eb to
+ * a wrapper, ff 15/25 through its slot); a file with none is done. One
+ * sweep with the length decoder (sys_x86.c) then finds the sites and
+ * keeps, for a binary, only what lies within 4 KiB before them (keep()):
+ * jumps and calls into that range, barriers, entry markers. The code is
+ * the constant in rsi (ioctl, fcntl; rdx through syscall()) or rdi
+ * (prctl; rsi through syscall()), found by constant propagation over the
+ * code before the site, decoded by capstone with details, as
  * sys_analyze.c finds syscall numbers: from the start of the function
  * that holds it (or its last barrier when that is more than 4 KiB back),
  * mov $imm, xor/sub of a register with itself and register copies along
@@ -23,20 +28,35 @@
  * call clobbers the caller-saved registers; anything else, a jump from
  * outside the range, a call target, an endbr64 or address-taken code
  * makes a register unknown. A code that is not constant is 'unknown',
- * never guessed. i386 passes arguments on the stack: not read yet.
+ * never guessed. A register still holding its value from the function's
+ * entry makes the function a wrapper (glibc's internal
+ * __fcntl64_nocancel, a stripped static binary's ioctl): its direct
+ * callers become sites (a binary is swept again, at most three times, for
+ * their windows), and 'unknown' is added when others may call it (an
+ * export, address-taken code). Inside ioctl(), fcntl() and prctl()
+ * themselves only constants count (the rest is their caller's code).
+ * i386 passes arguments on the stack, Go's stubs take the code as an
+ * argument: neither is read yet.
  *
  * Through libraries: a library of this machine that the dynamic linker
  * would load (DT_NEEDED, breadth first; RUNPATH, else RPATH, with
  * $ORIGIN, then the default directories; not ld.so.cache's extra ones nor
- * LD_LIBRARY_PATH) is read the same way, and its sites are carried to
- * its exported functions over its direct calls and jumps (a call graph of
- * the library's own code, its function starts the symbols and the call
- * targets). An import of the binary is bound to the first library in load
- * order that exports its name, and brings that function's codes; a
- * library's initialisers (DT_INIT, DT_INIT_ARRAY) bring theirs under the
- * library's name. Not followed, so their codes are missed: indirect calls
- * (function pointers), and calls from one library into another (a
- * library function that calls libc's isatty() brings no TCGETS).
+ * LD_LIBRARY_PATH) is read the same way, and its sites are carried to its
+ * exported functions and initialisers over its call graph: nodes are the
+ * function starts it tells (symbols, initialisers, call targets), edges
+ * its direct calls and jumps (through its own PLT too), and indirect
+ * calls reach every address-taken function (sysfilter's policy, as the
+ * syscall sets). A library of more than 8 MiB of code (libLLVM) has no
+ * graph: each export gets all its codes. An import of the binary is bound
+ * to the first library in load order that exports its name, and brings
+ * that function's codes; a library's initialisers (DT_INIT,
+ * DT_INIT_ARRAY) bring theirs under the library's name. Not followed:
+ * calls from one library into another (a library function that calls
+ * libc's isatty() brings no TCGETS of its own; the binary's import of
+ * isatty does).
+ *
+ * A large file's pages are dropped behind each pass, as sys_analyze.c's
+ * are, so that two workers on chromium stay small.
  */
 #include "analyzer/sys_req.h"
 #include "analyzer/scan.h"
