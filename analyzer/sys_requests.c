@@ -210,6 +210,7 @@ struct code {
 	uint64_t code_size;		/* the executable segments' bytes */
 	int drop;			/* drop_upto() */
 	uint64_t rel_off[2], rel_sz[2];	/* DT_JMPREL's and DT_RELA's relocations in the file */
+	csh cs;				/* capstone with details, opened at the first site */
 	uint64_t *anchors;		/* sorted: the sites the windows are kept for */
 	size_t n_anchors, cap_anchors;
 	uint64_t *taken_relocs;		/* the relocations' part of taken */
@@ -946,7 +947,6 @@ static int merge(struct val *dst, const struct val *src)
 	return changed;
 }
 
-static __thread csh cs_handle;
 
 /* The index of the instruction at addr in v[0..n) (sorted), or -1. */
 static long insn_at(const struct cpi *v, size_t n, uint64_t addr)
@@ -991,21 +991,21 @@ static int propagate(struct code *c, uint64_t lo, int from_entry, const struct s
 
 	if (!code)
 		return -1;
-	if (!cs_handle) {
-		if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs_handle) != CS_ERR_OK)
+	if (!c->cs) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) != CS_ERR_OK)
 			return -1;
-		cs_option(cs_handle, CS_OPT_DETAIL, CS_OPT_ON);
+		cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
 	}
-	insn = cs_malloc(cs_handle);
+	insn = cs_malloc(c->cs);
 	while (left) {
-		if (!cs_disasm_iter(cs_handle, &code, &left, &addr, insn)) {
+		if (!cs_disasm_iter(c->cs, &code, &left, &addr, insn)) {
 			code++, left--, addr++;
 			if (n)
 				v[n - 1].fall = 0;
 			continue;
 		}
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		summarise(cs_handle, insn, &v[n++]);
+		summarise(c->cs, insn, &v[n++]);
 	}
 	cs_free(insn, 1);
 	for (size_t i = 0; i < n; i++)
@@ -1420,6 +1420,8 @@ static int open_code(Elf *e, const unsigned char *raw, size_t size, struct code 
 
 static void code_release(struct code *c)
 {
+	if (c->cs)
+		cs_close(&c->cs);
 	free(c->slots);
 	free(c->stubs);
 	free(c->wraps);
