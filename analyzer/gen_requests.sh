@@ -1,5 +1,5 @@
 #!/bin/sh
-# Writes the catalogue of request names (issue 17, 015-scan-requests.sql)
+# Writes the catalogue of request names (issue 17, 018-scan-requests.sql)
 # as C: { syscall, request, "NAME" } for each object-like macro of the
 # kernel's UAPI headers on this machine (linux-libc-dev) that names an
 # ioctl request, a fcntl command or a prctl option, its value computed by

@@ -1,6 +1,6 @@
 /*
  * The writer's part for request codes and pseudo-files (issue 17,
- * 015-scan-requests.sql): a binary's rows, written with its syscall set,
+ * 018-scan-requests.sql): a binary's rows, written with its syscall set,
  * and the catalogue of request names, once per database.
  */
 #include "analyzer/scan.h"

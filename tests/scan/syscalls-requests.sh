@@ -1,6 +1,6 @@
 #!/bin/bash
 # Description: ioctl, fcntl and prctl request codes and pseudo-file paths
-# (issue 17, migration 015) under scan --syscalls. Fixtures with known
+# (issue 17, migration 018) under scan --syscalls. Fixtures with known
 # answers: a program passing TCGETS and FIONREAD to ioctl, F_SETFL to
 # fcntl, PR_SET_NAME to prctl, a code read from its arguments (unknown,
 # never guessed), and holding "/proc/self/maps" and "/sys/class/net"; the
