@@ -98,7 +98,7 @@ static const char merge_sql[] =
 	" SELECT m.id, f.name, f.version, f.is_default, s.new FROM src.syscall_lib_fn f"
 	" JOIN lib_fresh l ON l.id = f.lib_id JOIN main.syscall_lib m ON m.hash = l.hash"
 	" JOIN m_set s ON s.old = f.set_id;"
-	/* Request codes and pseudo-files (015) go with the binary's set. */
+	/* Request codes and pseudo-files (018) go with the binary's set. */
 	"INSERT OR IGNORE INTO main.catalog_request(syscall, request, name)"
 	" SELECT syscall, request, name FROM src.catalog_request;"
 	"INSERT OR IGNORE INTO main.binary_request(binary_id, syscall, request, via)"
