@@ -101,9 +101,17 @@ $(O)/%.o: %.c
 $(O)/db/embedded.o: $(O)/db/embedded.c
 	$(call quiet,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/db/embedded.c: db/embed.sh $(EMBEDDED)
+$(O)/db/embedded.c: db/embed.sh $(EMBEDDED) $(O)/db/embedded.list
 	@mkdir -p $(@D)
 	$(call quiet,GEN,$@)sh db/embed.sh $(EMBEDDED) > $@
+
+# The names embedded, rewritten only when they change: a migration renamed
+# (git mv keeps its old time) or removed must embed again too.
+$(O)/db/embedded.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(EMBEDDED)' | cmp -s - $@ || echo '$(EMBEDDED)' > $@
+
+.PHONY: FORCE
 
 # Tests: the parts' test programs (PART_TESTS, built by their fragments)
 # and the shell tests (tests/*/*.sh), which run as they are.
