@@ -1152,9 +1152,6 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 
 static __thread csh x86_handle[2];
 
-/* Code is read in chunks of this; see file_backed(). */
-#define PAGEOUT_CHUNK (8u << 20)
-
 /* Whether addr lies in a private mapping of a file, whose clean pages
  * MADV_DONTNEED drops and a later read faults back in (on anonymous
  * memory it would zero them). */
@@ -1179,16 +1176,28 @@ static int file_backed(const void *addr)
 	return ret;
 }
 
-/* Drops the file pages of the whole chunks in [*done, p) (a->drop). */
-static void drop_upto(const struct an *a, const unsigned char **done, const unsigned char *p)
+int sys_may_drop(const unsigned char *raw, size_t size)
+{
+	return size >= 4 * PAGEOUT_CHUNK && file_backed(raw);
+}
+
+void sys_drop_upto(int drop, const unsigned char **done, const unsigned char *p)
 {
 	uintptr_t from = ((uintptr_t)*done + PAGEOUT_CHUNK - 1) & ~(uintptr_t)(PAGEOUT_CHUNK - 1);
 	uintptr_t to = (uintptr_t)p & ~(uintptr_t)(PAGEOUT_CHUNK - 1);
 
-	if (!a->drop || to <= from)
+	if (!drop || to <= from)
 		return;
 	madvise((void *)from, to - from, MADV_DONTNEED);
 	*done = (const unsigned char *)to;
+}
+
+void sys_drop_all(const unsigned char *raw, size_t size)
+{
+	uintptr_t from = ((uintptr_t)raw + 4095) & ~(uintptr_t)4095, to = ((uintptr_t)raw + size) & ~(uintptr_t)4095;
+
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 static void add_stub(struct an *a, uint64_t addr)
@@ -1212,7 +1221,7 @@ static void find_syscall_stubs(struct an *a)
 			uint64_t at = lo + (q - p), slot;
 			int32_t disp;
 
-			drop_upto(a, &done, q);
+			sys_drop_upto(a->drop, &done, q);
 			if (q[1] != 0x25 && !(q[1] == 0xa3 && !a->class64))
 				continue;
 			memcpy(&disp, q + 2, 4);
@@ -1236,7 +1245,7 @@ static int x86_decode(struct an *a)
 	size_t n_sync, k = 0;
 
 	xd_init();
-	a->drop = a->size >= 4 * PAGEOUT_CHUNK && file_backed(a->raw);
+	a->drop = sys_may_drop(a->raw, a->size);
 	if (!a->full)
 		find_syscall_stubs(a);
 	/* The starts known before the sweep (symbols, the entry point,
@@ -1281,7 +1290,7 @@ static int x86_decode(struct an *a)
 			 * workers on 300 MB binaries stay small (the few
 			 * functions read again fault back in). */
 			if (((uintptr_t)code & (PAGEOUT_CHUNK - 1)) < 16)
-				drop_upto(a, &done, code);
+				sys_drop_upto(a->drop, &done, code);
 
 			if (n > 0) {
 				st.in_pad &= (d.map == 0 && (d.op == 0x90 || d.op == 0xcc)) || (d.map == 1 && d.op == 0x1f);

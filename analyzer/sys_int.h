@@ -12,6 +12,20 @@
 
 #include "analyzer/sys.h"
 
+/*
+ * A large file's pages are dropped as a sweep leaves them (two workers on
+ * 250 MB binaries stay small; the few ranges read again fault back in):
+ * sys_may_drop() says whether raw[0..size) is large and a private file
+ * mapping (on anonymous memory MADV_DONTNEED would zero it);
+ * sys_drop_upto() drops the whole chunks of PAGEOUT_CHUNK in [*done, p)
+ * when drop is set and moves *done on; sys_drop_all() drops every whole
+ * page of raw[0..size).
+ */
+#define PAGEOUT_CHUNK (8u << 20)
+int sys_may_drop(const unsigned char *raw, size_t size);
+void sys_drop_upto(int drop, const unsigned char **done, const unsigned char *p);
+void sys_drop_all(const unsigned char *raw, size_t size);
+
 /* A function's extent, [lo, hi), as an FDE of .eh_frame gives it. */
 struct sys_fde {
 	uint64_t lo, hi;

@@ -58,6 +58,7 @@
  * A large file's pages are dropped behind each pass, as sys_analyze.c's
  * are, so that two workers on chromium stay small.
  */
+#include "analyzer/sys_int.h"
 #include "analyzer/sys_req.h"
 #include "analyzer/scan.h"
 #include "analyzer/sys_x86.h"
@@ -208,7 +209,7 @@ struct code {
 	int windowed;			/* keep() */
 	int adding;			/* the sweep adds the sites it meets */
 	uint64_t code_size;		/* the executable segments' bytes */
-	int drop;			/* drop_upto() */
+	int drop;			/* sys_drop_upto() */
 	uint64_t rel_off[2], rel_sz[2];	/* DT_JMPREL's and DT_RELA's relocations in the file */
 	csh cs;				/* capstone with details, opened at the first site */
 	uint64_t *anchors;		/* sorted: the sites the windows are kept for */
@@ -231,7 +232,6 @@ static void sort_v(void *v, size_t n, size_t size, int (*cmp)(const void *, cons
 		qsort(v, n, size, cmp);
 }
 
-static void drop_upto(const struct code *c, const unsigned char **done, const unsigned char *p);
 
 static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
 {
@@ -500,7 +500,7 @@ static void find_stubs(struct code *c)
 			const struct slot *sl;
 			int32_t disp;
 
-			drop_upto(c, &done, q);
+			sys_drop_upto(c->drop, &done, q);
 			if (q[1] != 0x25)
 				continue;
 			memcpy(&disp, q + 2, 4);
@@ -584,55 +584,6 @@ static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
 			hi = m;
 	}
 	return lo;
-}
-
-/*
- * A large file's pages are dropped as a sweep leaves them, as
- * sys_analyze.c does (two workers on 250 MB binaries stay small; the few
- * ranges read again fault back in). Only a private file mapping: on
- * anonymous memory MADV_DONTNEED would zero them.
- */
-#define DROP_CHUNK (8u << 20)
-
-static int file_backed(const void *addr)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	int ret = 0;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi, ino = 0;
-		char perms[8];
-
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &ino) == 4 &&
-		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
-			ret = ino != 0 && perms[3] == 'p';
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return ret;
-}
-
-static void drop_upto(const struct code *c, const unsigned char **done, const unsigned char *p)
-{
-	uintptr_t from = ((uintptr_t)*done + DROP_CHUNK - 1) & ~(uintptr_t)(DROP_CHUNK - 1);
-	uintptr_t to = (uintptr_t)p & ~(uintptr_t)(DROP_CHUNK - 1);
-
-	if (!c->drop || to <= from)
-		return;
-	madvise((void *)from, to - from, MADV_DONTNEED);
-	*done = (const unsigned char *)to;
-}
-
-/* Drops the whole pages of a large file mapping once read (see above). */
-static void drop_all(const unsigned char *raw, size_t size)
-{
-	uintptr_t from = ((uintptr_t)raw + 4095) & ~(uintptr_t)4095, to = ((uintptr_t)raw + size) & ~(uintptr_t)4095;
-
-	if (to > from)
-		madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
 /*
@@ -792,8 +743,8 @@ static void sweep(struct code *c)
 			else
 				n = 1;
 			p += n, left -= n, a += n;
-			if (((uintptr_t)p & (DROP_CHUNK - 1)) < 16)
-				drop_upto(c, &done, p);
+			if (((uintptr_t)p & (PAGEOUT_CHUNK - 1)) < 16)
+				sys_drop_upto(c->drop, &done, p);
 		}
 	}
 }
@@ -1251,8 +1202,8 @@ static void candidates(struct code *c)
 			int32_t rel;
 			int hit = 0;
 
-			if (!((uintptr_t)(p + i) & (DROP_CHUNK - 1)))
-				drop_upto(c, &done, p + i);
+			if (!((uintptr_t)(p + i) & (PAGEOUT_CHUNK - 1)))
+				sys_drop_upto(c->drop, &done, p + i);
 			switch (p[i]) {
 			case 0x0f:
 				hit = p[i + 1] == 0x05;
@@ -1413,7 +1364,7 @@ static int open_code(Elf *e, const unsigned char *raw, size_t size, struct code 
 			c->code_size += ph->p_filesz;
 		c->n_load++;
 	}
-	c->drop = size >= 4 * DROP_CHUNK && file_backed(raw);
+	c->drop = sys_may_drop(raw, size);
 	xd_init();
 	return 0;
 }
@@ -1443,11 +1394,11 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	struct found *f = NULL;
 	uint64_t *starts = NULL;
 	size_t n_starts, n;
-	int drop = size >= 4 * DROP_CHUNK && file_backed(raw);
+	int drop = sys_may_drop(raw, size);
 
 	pseudo_files(e, raw, size, out);
 	if (drop)
-		drop_all(raw, size);
+		sys_drop_all(raw, size);
 	if (open_code(e, raw, size, &c))
 		return;
 	out->class64 = 1;
@@ -1466,7 +1417,7 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	free(starts);
 	code_release(&c);
 	if (drop)
-		drop_all(raw, size);
+		sys_drop_all(raw, size);
 }
 
 /* ---- library maps ---- */

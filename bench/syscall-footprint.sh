@@ -25,29 +25,15 @@ mb=$(xargs -d '\n' du -cb <"$tmp/debs" | tail -1 | awk '{ printf "%.0f", $1 / 1e
 echo "debs: $(wc -l <"$tmp/debs") of $dir ($mb MB)"
 xargs -d '\n' cat <"$tmp/debs" >/dev/null	# warm the page cache
 
-# cpu_time VAR CMD...: b_time, and VAR_cpu the user + system seconds (on
-# a shared machine the CPU time moves less with the load than the wall).
-cpu_time() {
-	local var=$1 out
-	shift
-	out=$(mktemp)
-	/usr/bin/time -f '%e %U %S %M' -o "$out" "$@" >/dev/null || true
-	read -r secs user sys kb <"$out"
-	rm -f "$out"
-	printf -v "$var" '%s' "$secs"
-	printf -v "${var}_cpu" '%s' "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
-	printf -v "${var}_rss" '%s' "$((kb / 1024))"
-}
-
 with=0 without=0 with_cpu=0 without_cpu=0 with_rss=0 without_rss=0
 for r in $(seq "$rounds"); do
 	rm -f "$tmp"/w.db* "$tmp"/o.db*
 	if [ $((r % 2)) -eq 1 ]; then
-		cpu_time t_o "$parakit" scan --json --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
-		cpu_time t_w "$parakit" scan --json --syscalls --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
+		b_cpu_time t_o "$parakit" scan --json --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
+		b_cpu_time t_w "$parakit" scan --json --syscalls --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
 	else
-		cpu_time t_w "$parakit" scan --json --syscalls --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
-		cpu_time t_o "$parakit" scan --json --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
+		b_cpu_time t_w "$parakit" scan --json --syscalls --jobs 2 --db "$tmp/w.db" --files-from "$tmp/debs"
+		b_cpu_time t_o "$parakit" scan --json --jobs 2 --db "$tmp/o.db" --files-from "$tmp/debs"
 	fi
 	echo "round $r: without ${t_o} s, ${t_o_cpu} CPU s (${t_o_rss} MB); with ${t_w} s, ${t_w_cpu} CPU s (${t_w_rss} MB); load $(cut -d' ' -f1-3 /proc/loadavg)"
 	with=$(awk -v a="$with" -v b="$t_w" 'BEGIN { print a + b }')

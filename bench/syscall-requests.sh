@@ -25,18 +25,10 @@ mb=$(xargs -d '\n' du -cb <"$tmp/debs" | tail -1 | awk '{ printf "%.0f", $1 / 1e
 echo "debs: $(wc -l <"$tmp/debs") of $dir ($mb MB)"
 xargs -d '\n' cat <"$tmp/debs" >/dev/null	# warm the page cache
 
-# run VAR BIN: VAR (wall s), VAR_cpu (user + system s), VAR_rss (MB).
+# run VAR BIN: b_cpu_time of BIN's scan --syscalls of the .debs, into a fresh database.
 run() {
-	local var=$1 out
-	out=$(mktemp)
 	rm -f "$tmp"/s.db*
-	/usr/bin/time -f '%e %U %S %M' -o "$out" "$2" scan --json --syscalls --jobs 2 --db "$tmp/s.db" \
-		--files-from "$tmp/debs" >/dev/null || true
-	read -r secs user sys kb <"$out"
-	rm -f "$out"
-	printf -v "$var" '%s' "$secs"
-	printf -v "${var}_cpu" '%s' "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
-	printf -v "${var}_rss" '%s' "$((kb / 1024))"
+	b_cpu_time "$1" "$2" scan --json --syscalls --jobs 2 --db "$tmp/s.db" --files-from "$tmp/debs"
 }
 
 b=0 n=0 b_cpu=0 n_cpu=0 b_rss=0 n_rss=0
