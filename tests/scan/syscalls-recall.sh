@@ -84,24 +84,7 @@ head -c 1024 /dev/urandom > "$pre/html/1k"
 head -c $((1 << 20)) /dev/urandom > "$pre/html/1m"
 chmod -R a+rX "$pre"
 port=$((20000 + RANDOM % 40000))
-cat > "$pre/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $pre/nginx.pid;
-error_log $pre/error.log;
-events { worker_connections 64; }
-http {
-	access_log $pre/access.log;
-	sendfile on;
-	client_body_temp_path $pre/tmp/body;
-	proxy_temp_path $pre/tmp/proxy;
-	fastcgi_temp_path $pre/tmp/fastcgi;
-	uwsgi_temp_path $pre/tmp/uwsgi;
-	scgi_temp_path $pre/tmp/scgi;
-	server { listen 127.0.0.1:$port; root $pre/html; }
-}
-EOF
+tr_nginx_conf "$pre" "$port" "$pre/access.log" > "$pre/nginx.conf"
 "$PARAKIT" trace --db "$tdb" -o /dev/null -- nginx -p "$pre" -e "$pre/error.log" -c "$pre/nginx.conf" \
 	</dev/null >/dev/null 2>"$T_TMP/nginx-trace.err" &
 tracer=$!

@@ -214,24 +214,7 @@ tr_nginx_start()
 tr_nginx_try()
 {
 	local pre=$T_TMP/nginx
-	cat > "$pre/nginx.conf" <<-EOF
-	daemon off;
-	master_process on;
-	worker_processes 2;
-	pid $pre/nginx.pid;
-	error_log $pre/error.log;
-	events { worker_connections 64; }
-	http {
-		access_log off;
-		sendfile on;
-		client_body_temp_path $pre/tmp/body;
-		proxy_temp_path $pre/tmp/proxy;
-		fastcgi_temp_path $pre/tmp/fastcgi;
-		uwsgi_temp_path $pre/tmp/uwsgi;
-		scgi_temp_path $pre/tmp/scgi;
-		server { listen 127.0.0.1:$TR_PORT; root $pre/html; }
-	}
-	EOF
+	tr_nginx_conf "$pre" "$TR_PORT" off > "$pre/nginx.conf"
 	nginx -p "$pre" -e "$pre/error.log" -c "$pre/nginx.conf" </dev/null >/dev/null 2>&1 &
 	TR_NGINX=$!
 	for _ in $(seq 100); do
@@ -241,6 +224,32 @@ tr_nginx_try()
 		sleep 0.1
 	done
 	return 1
+}
+
+# tr_nginx_conf PREFIX PORT ACCESS_LOG: an nginx.conf on stdout: in the
+# foreground, a master and two workers, its files under PREFIX (html/ the
+# root, tmp/ its temporary files), listening on 127.0.0.1:PORT, sendfile
+# on, the access log ACCESS_LOG ("off", or a file).
+tr_nginx_conf()
+{
+	cat <<-EOF
+	daemon off;
+	master_process on;
+	worker_processes 2;
+	pid $1/nginx.pid;
+	error_log $1/error.log;
+	events { worker_connections 64; }
+	http {
+		access_log $3;
+		sendfile on;
+		client_body_temp_path $1/tmp/body;
+		proxy_temp_path $1/tmp/proxy;
+		fastcgi_temp_path $1/tmp/fastcgi;
+		uwsgi_temp_path $1/tmp/uwsgi;
+		scgi_temp_path $1/tmp/scgi;
+		server { listen 127.0.0.1:$2; root $1/html; }
+	}
+	EOF
 }
 
 # tr_nginx_stop: a graceful shutdown (SIGQUIT), waited for.
