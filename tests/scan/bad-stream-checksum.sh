@@ -34,13 +34,17 @@ size=$(stat -c %s "$in/checksum.tar.zst")
 printf '\x55\x55\x55\x55' | dd of="$in/checksum.tar.zst" bs=1 seek=$((size - 4)) conv=notrunc status=none
 t_ok "zstd -t finds the XXH64 wrong" eval '! zstd -q -t "$in/checksum.tar.zst" 2>/dev/null'
 
-# xz_bad_crc FILE: flips a byte of the last block's CRC64 (xz --robot -lvv:
-# the block's offset and total size, its check closing it).
+# xz_bad_crc FILE: inverts a byte of the last block's CRC64 (xz --robot
+# -lvv: the block's offset and total size, its check closing it). Inverted,
+# not overwritten: the archive holds the time it was made, so its CRC
+# differs from run to run and a fixed byte would be the CRC's own once in
+# 256 runs.
 xz_bad_crc()
 {
-	local off total
+	local off total b
 	read -r off total < <(xz --robot -lvv "$1" | awk -F'\t' '$1 == "block" { o = $5; t = $7 } END { print o, t }')
-	printf '\x55' | dd of="$1" bs=1 seek=$((off + total - 8)) conv=notrunc status=none
+	b=$(od -An -tu1 -j $((off + total - 8)) -N1 "$1" | tr -d ' ')
+	printf "\\x$(printf %02x $((b ^ 0xff)))" | dd of="$1" bs=1 seek=$((off + total - 8)) conv=notrunc status=none
 }
 xz < "$T_TMP/t.tar" > "$in/checksum.tar.xz"
 xz_bad_crc "$in/checksum.tar.xz"
