@@ -33,7 +33,8 @@ systemd	the alternative to binfmt-support, not needed either
 chromium-sandbox	headless Chromium runs with --no-sandbox (tests/lib/report.sh)
 xauth	X11 forwarding: parallel'"'"'s ssh logins (tests/contrib/parallel.sh) run commands, no X
 ncurses-term	terminal descriptions for interactive ssh logins: parallel'"'"'s run commands without a terminal
-psmisc	procps'"'"' companions (killall, fuser, pstree): the tests use pgrep, pkill and ps'
+psmisc	procps'"'"' companions (killall, fuser, pstree): the tests use pgrep, pkill and ps
+criu	runc'"'"'s checkpoint and restore: tests/scan/syscalls-go.sh runs runc list, spec and state, no container'
 
 # Under make test, the outer make's flags (its jobserver) are not ours.
 pkgs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -n -C "$root" deps |
