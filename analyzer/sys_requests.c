@@ -383,7 +383,10 @@ static void read_dynamic(Elf *e, struct code *c, struct sys_req *r)
 		const unsigned char *p = at(c, init_array + k, 8);
 		uint64_t v;
 
-		if (p && (memcpy(&v, p, 8), v))
+		if (!p)
+			break;	/* the array ends where the file does (a hostile DT_INIT_ARRAYSZ) */
+		memcpy(&v, p, 8);
+		if (v)
 			c->init[c->n_init++] = v;
 	}
 	c->rel_off[0] = file_of(c, jmprel, pltsz);

@@ -41,7 +41,7 @@ for h in $harnesses; do
 			in=$T_TMP/regress-input
 			bash "$f" > "$in" && [ -s "$in" ] || { t_fail "$name writes its input"; continue; }
 		fi
-		"$fuzz/bin/$h" -malloc_limit_mb=64 -close_fd_mask=2 "$in" > "$T_TMP/regress.log" 2>&1
+		"$fuzz/bin/$h" -malloc_limit_mb=64 -timeout=30 -close_fd_mask=2 "$in" > "$T_TMP/regress.log" 2>&1
 		rc=$?
 		if [ $rc -eq 0 ]; then
 			t_pass "$name runs clean"
