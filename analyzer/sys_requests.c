@@ -238,9 +238,12 @@ static const unsigned char *at(const struct code *c, uint64_t addr, uint64_t n)
 	for (size_t i = 0; i < c->n_load; i++) {
 		const GElf_Phdr *p = &c->load[i];
 
-		if (addr >= p->p_vaddr && addr - p->p_vaddr < p->p_filesz && n <= p->p_filesz - (addr - p->p_vaddr) &&
-		    p->p_offset + (addr - p->p_vaddr) + n <= c->size)
-			return c->raw + p->p_offset + (addr - p->p_vaddr);
+		uint64_t d = addr - p->p_vaddr;
+
+		/* Each sum checked apart: a hostile p_offset near 2^64 wraps. */
+		if (addr >= p->p_vaddr && d < p->p_filesz && n <= p->p_filesz - d && p->p_offset <= c->size &&
+		    d <= c->size - p->p_offset && n <= c->size - p->p_offset - d)
+			return c->raw + p->p_offset + d;
 	}
 	return NULL;
 }
