@@ -2447,6 +2447,7 @@ static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
 int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out, const char **why)
 {
 	uint64_t code = 0;
+	size_t cap_sys = 0;
 	int big;
 	struct an a = { .e = e, .raw = raw, .size = size, .out = out };
 	struct elf_dyn_tables t;
@@ -2546,6 +2547,13 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		sys_info_free(out);
 		return -1;
 	}
+	if (flags & SYS_KEEP_SITES) {
+		for (size_t i = 0; i < a.n_ev; i++)
+			if (a.ev[i].kind == EV_SYS)
+				push_u64(&out->sys_addrs, &out->n_sys_addrs, &cap_sys, a.ev[i].addr);
+		out->n_sys_addrs = sort_unique(out->sys_addrs, out->n_sys_addrs);
+		out->has_sys_addrs = 1;
+	}
 	/* Call targets and address-taken code start functions too. */
 	for (size_t i = 0; i < a.n_ev; i++)
 		if ((a.ev[i].kind == EV_CALL || a.ev[i].kind == EV_AT) && in_exec(&a, a.ev[i].target))
@@ -2588,5 +2596,6 @@ void sys_info_free(struct sys_info *s)
 	free(s->entry_imports);
 	free(s->init_imports);
 	free(s->strs);
+	free(s->sys_addrs);
 	memset(s, 0, sizeof(*s));
 }

@@ -52,13 +52,20 @@ struct sys_req {
 /* "ioctl", "fcntl", "prctl". */
 const char *sys_req_call_name(int call);
 
+struct sys_info;
+
 /*
  * Reads the ELF file @e (bytes raw[0..size)) into *out (zeroed by the
  * caller): its pseudo-file strings (any machine) and, for x86-64, its own
  * request sites ('direct' rows) and what it imports, for
- * sys_req_resolve(). Never fails: what cannot be read adds nothing.
+ * sys_req_resolve(). @sys, when not NULL, is what sys_analyze() found in
+ * the same file with SYS_KEEP_SITES: its syscall instructions are the
+ * only raw syscall sites, and a file that neither has one nor imports or
+ * defines ioctl, fcntl, prctl or syscall() is not swept again. Never
+ * fails: what cannot be read adds nothing.
  */
-void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out);
+void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, const struct sys_info *sys,
+		     struct sys_req *out);
 
 /*
  * Adds to @r the requests its imports pass inside the libraries the

@@ -217,6 +217,11 @@ struct code {
 	uint64_t *taken_relocs;		/* the relocations' part of taken */
 	size_t n_taken_relocs;
 	int want_graph;			/* a library's map: indirect calls matter */
+	/* The syscall instructions sys_analyze()'s sweep found (sorted), when
+	 * it ran: the only 0f 05 that can be sites. */
+	const uint64_t *sys_addrs;
+	size_t n_sys_addrs;
+	int sys_known;
 };
 
 static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
@@ -577,6 +582,13 @@ static size_t lower_u64(const uint64_t *v, size_t n, uint64_t x)
 	return lo;
 }
 
+static int has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t i = lower_u64(v, n, x);
+
+	return i < n && v[i] == x;
+}
+
 static size_t lower_edge(const struct edge *v, size_t n, uint64_t x)
 {
 	size_t lo = 0, hi = n;
@@ -648,7 +660,7 @@ static void one(struct code *c, const unsigned char *p, const struct xd_insn *d,
 	int k;
 
 	if (d->map == 1) {
-		if (d->op == 0x05)
+		if (d->op == 0x05 && (!c->sys_known || has_u64(c->sys_addrs, c->n_sys_addrs, a)))
 			add_site(c, a, d->len, S_RAW, 0);
 		else if (d->op >= 0x80 && d->op <= 0x8f && c->collect)
 			col_jump(c, a, end + xd_imm(p, d));
@@ -1111,13 +1123,6 @@ static int site_code(const struct site *s, const struct val st[NREG], int *call,
 	return 1;
 }
 
-static int has_u64(const uint64_t *v, size_t n, uint64_t x)
-{
-	size_t i = lower_u64(v, n, x);
-
-	return i < n && v[i] == x;
-}
-
 /* Whether code at a has its address taken: by an instruction, or by a
  * relocation (searched here for a binary, which does not keep them). */
 static int is_taken(const struct code *c, uint64_t a)
@@ -1195,6 +1200,19 @@ struct found {
  */
 static void candidates(struct code *c)
 {
+	/* sys_analyze()'s sweep has found the syscall instructions (in
+	 * code sections only, at its instruction boundaries): only calls
+	 * remain to be looked for, and none without a wrapper. */
+	if (c->sys_known) {
+		for (size_t i = 0; i < c->n_sys_addrs; i++) {
+			const unsigned char *p = at(c, c->sys_addrs[i], 2);
+
+			if (p && p[0] == 0x0f && p[1] == 0x05 && in_exec(c, c->sys_addrs[i]))
+				add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sys_addrs[i]);
+		}
+		if (!c->n_wraps && !c->n_slots)
+			return;
+	}
 	for (size_t s = 0; s < c->n_load; s++) {
 		const GElf_Phdr *ph = &c->load[s];
 		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz);
@@ -1212,7 +1230,7 @@ static void candidates(struct code *c)
 				sys_drop_upto(c->drop, &done, p + i);
 			switch (p[i]) {
 			case 0x0f:
-				hit = p[i + 1] == 0x05;
+				hit = !c->sys_known && p[i + 1] == 0x05;
 				break;
 			case 0xe8:
 			case 0xe9:
@@ -1394,7 +1412,8 @@ static void code_release(struct code *c)
 	free(c->taken_relocs);
 }
 
-void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
+void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, const struct sys_info *sys,
+		     struct sys_req *out)
 {
 	struct code c;
 	struct found *f = NULL;
@@ -1411,6 +1430,11 @@ void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_r
 	read_dynamic(e, &c, out);
 	read_symtab(e, &c);
 	find_stubs(&c);
+	if (sys && sys->has_sys_addrs) {
+		c.sys_addrs = sys->sys_addrs;
+		c.n_sys_addrs = sys->n_sys_addrs;
+		c.sys_known = 1;
+	}
 	candidates(&c);
 	c.windowed = 1;
 	if (c.n_anchors) {
