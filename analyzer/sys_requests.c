@@ -14,7 +14,12 @@
  * call to syscall() whose first argument is ioctl's, fcntl's or prctl's
  * number, or a syscall instruction whose rax is one of those numbers.
  * Candidates come from the bytes first (candidates(): 0f 05, e8/e9/eb to
- * a wrapper, ff 15/25 through its slot); a file with none is done. One
+ * a wrapper, ff 15/25 through its slot); a file with none is done. Under
+ * scan, the syscall instructions come from sys_analyze()'s own sweep
+ * (SYS_KEEP_SITES) instead: a 0f 05 is a site only where that sweep
+ * decoded one (code sections, its instruction boundaries), so a file
+ * with no such instruction and no wrapper to call (two thirds of
+ * /usr/bin) is done without reading its code again. One
  * sweep with the length decoder (sys_x86.c) then finds the sites and
  * keeps, for a binary, only what lies within 4 KiB before them (keep()):
  * jumps and calls into that range, barriers, entry markers. The code is
@@ -1190,6 +1195,35 @@ struct found {
 	uint64_t req;
 };
 
+/* Whether the file calls a wrapper: its PLT stub or its own function
+ * (c->wraps), or through a GOT slot (-fno-plt). */
+static int has_wrapper(const struct code *c)
+{
+	if (c->n_wraps)
+		return 1;
+	for (size_t i = 0; i < c->n_slots; i++)
+		if (c->slots[i].kind != K_OWN && c->slots[i].kind != K_NONE)
+			return 1;
+	return 0;
+}
+
+/* Whether the sweep meets a syscall instruction (the only sites of a
+ * file without wrappers): a sweep that collects nothing, cheaper than
+ * the one that builds a library's graph, and most libraries have none. */
+static int has_raw_sites(struct code *c)
+{
+	size_t n;
+
+	c->adding = 1;
+	c->collect = 0;
+	sweep(c);
+	n = c->n_sites;
+	c->n_sites = 0;
+	c->adding = 0;
+	c->movsxd4 = 0;
+	return n > 0;
+}
+
 /*
  * Where sites may be, from the bytes alone, before anything is decoded:
  * a syscall (0f 05), a call or jump whose target is a wrapper (e8, e9,
@@ -1210,7 +1244,7 @@ static void candidates(struct code *c)
 			if (p && p[0] == 0x0f && p[1] == 0x05 && in_exec(c, c->sys_addrs[i]))
 				add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sys_addrs[i]);
 		}
-		if (!c->n_wraps && !c->n_slots)
+		if (!has_wrapper(c))
 			return;
 	}
 	for (size_t s = 0; s < c->n_load; s++) {
@@ -1629,7 +1663,11 @@ static struct lib_map *map_file(const char *path)
 	read_dynamic(e, &c, &r);
 	read_symtab(e, &c);
 	find_stubs(&c);
-	candidates(&c);
+	/* Without a wrapper to call, a library's sites can only be syscall
+	 * instructions (random 0f 05 bytes make nearly every library a
+	 * candidate): none, no sites, and no graph to build. */
+	if (has_wrapper(&c) || has_raw_sites(&c))
+		candidates(&c);
 	m->needed = r.needed;
 	m->n_needed = r.n_needed;
 	m->runpath = r.runpath;
