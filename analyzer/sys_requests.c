@@ -52,7 +52,9 @@
  * its direct calls and jumps (through its own PLT too), and indirect
  * calls reach every address-taken function (sysfilter's policy, as the
  * syscall sets). A library of more than 8 MiB of code (libLLVM) has no
- * graph: each export gets all its codes. An import of the binary is bound
+ * graph: each export gets all its codes. A library with no wrapper to
+ * call is first swept for syscall instructions alone: without one it has
+ * no site, and no graph is built. An import of the binary is bound
  * to the first library in load order that exports its name, and brings
  * that function's codes; a library's initialisers (DT_INIT,
  * DT_INIT_ARRAY) bring theirs under the library's name. Not followed:
