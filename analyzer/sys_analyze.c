@@ -1337,7 +1337,7 @@ void sys_thread_release(void)
 #define GPR_N 16
 #define V_NONE INT32_MIN	/* not reached (yet) */
 
-static int gpr(unsigned r)
+int sys_cs_gpr(unsigned r)
 {
 	static const unsigned fam[GPR_N][5] = {
 		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
@@ -1365,10 +1365,9 @@ static int gpr(unsigned r)
 	return -1;
 }
 
-/* A whole register of 32 or 64 bits (a write to it defines all of it). */
-static int gpr_whole(unsigned r)
+int sys_cs_gpr_whole(unsigned r)
 {
-	int g = gpr(r);
+	int g = sys_cs_gpr(r);
 
 	if (g < 0)
 		return -1;
@@ -1432,19 +1431,19 @@ static void cp_summarise(csh h, const cs_insn *insn, struct cp_insn *c, int clas
 		return;
 	}
 	if (x86_const(insn, X86_REG_RAX, &v) || x86_const(insn, X86_REG_RDI, &v) ||
-	    (x->op_count == 2 && x->operands[0].type == X86_OP_REG && gpr_whole(x->operands[0].reg) >= 0 &&
+	    (x->op_count == 2 && x->operands[0].type == X86_OP_REG && sys_cs_gpr_whole(x->operands[0].reg) >= 0 &&
 	     ((insn->id == X86_INS_MOV && x->operands[1].type == X86_OP_IMM && (v = x->operands[1].imm, 1)) ||
 	      ((insn->id == X86_INS_XOR || insn->id == X86_INS_SUB) && x->operands[1].type == X86_OP_REG &&
 	       x->operands[1].reg == x->operands[0].reg && (v = 0, 1))))) {
-		c->dst = gpr(x->operands[0].reg);
+		c->dst = sys_cs_gpr(x->operands[0].reg);
 		c->imm = v >= 0 && v < SYS_UNKNOWN ? (int32_t)v : -1;
 		return;
 	}
 	if (insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-	    x->operands[1].type == X86_OP_REG && gpr_whole(x->operands[0].reg) >= 0 &&
-	    gpr_whole(x->operands[1].reg) >= 0) {
-		c->dst = gpr(x->operands[0].reg);
-		c->src = gpr(x->operands[1].reg);
+	    x->operands[1].type == X86_OP_REG && sys_cs_gpr_whole(x->operands[0].reg) >= 0 &&
+	    sys_cs_gpr_whole(x->operands[1].reg) >= 0) {
+		c->dst = sys_cs_gpr(x->operands[0].reg);
+		c->src = sys_cs_gpr(x->operands[1].reg);
 		return;
 	}
 	if (cs_regs_access(h, insn, rd, &n_rd, wr, &n_wr) != CS_ERR_OK) {
@@ -1452,8 +1451,8 @@ static void cp_summarise(csh h, const cs_insn *insn, struct cp_insn *c, int clas
 		return;
 	}
 	for (int i = 0; i < n_wr; i++)
-		if (gpr(wr[i]) >= 0)
-			c->clobber |= 1u << gpr(wr[i]);
+		if (sys_cs_gpr(wr[i]) >= 0)
+			c->clobber |= 1u << sys_cs_gpr(wr[i]);
 }
 
 static long cp_index(const struct cp_fn *f, uint64_t addr)

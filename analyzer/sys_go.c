@@ -39,6 +39,7 @@
  * make constants); gccgo's binaries call libc and have no pclntab.
  */
 #include "analyzer/sys_go.h"
+#include "analyzer/sys_int.h"
 #include "common/common.h"
 
 #include <capstone/capstone.h>
@@ -606,44 +607,6 @@ int sys_go_passes(const struct sys_go *g, uint64_t addr)
 #define V_NONE INT32_MIN	/* not reached */
 #define V_UNK (-1)
 
-static int reg_no(unsigned r)
-{
-	static const unsigned fam[16][5] = {
-		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
-		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
-		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
-		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
-		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_SPL },
-		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_BPL },
-		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_SIL },
-		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_DIL },
-		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_R8B },
-		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_R9B },
-		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_R10B },
-		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_R11B },
-		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_R12B },
-		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_R13B },
-		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_R14B },
-		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_R15B },
-	};
-
-	for (int i = 0; i < 16; i++)
-		for (int k = 0; k < 5; k++)
-			if (fam[i][k] == r)
-				return i;
-	return -1;
-}
-
-/* Whether r is a whole 32- or 64-bit register (a write defines all of it). */
-static int reg_whole(unsigned r)
-{
-	return (r >= X86_REG_R8 && r <= X86_REG_R15) || (r >= X86_REG_R8D && r <= X86_REG_R15D) ||
-	       r == X86_REG_RAX || r == X86_REG_EAX || r == X86_REG_RCX || r == X86_REG_ECX ||
-	       r == X86_REG_RDX || r == X86_REG_EDX || r == X86_REG_RBX || r == X86_REG_EBX ||
-	       r == X86_REG_RSI || r == X86_REG_ESI || r == X86_REG_RDI || r == X86_REG_EDI ||
-	       r == X86_REG_RBP || r == X86_REG_EBP;
-}
-
 /* What one instruction does to the tracked values. */
 struct go_insn {
 	uint64_t addr, target;
@@ -693,8 +656,8 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 	if (x->op_count == 2 && (insn->id == X86_INS_MOV || insn->id == X86_INS_XOR || insn->id == X86_INS_SUB)) {
 		const cs_x86_op *d = &x->operands[0], *s = &x->operands[1];
 
-		if (d->type == X86_OP_REG && reg_whole(d->reg)) {
-			c->dst = reg_no(d->reg);
+		if (d->type == X86_OP_REG && sys_cs_gpr_whole(d->reg) >= 0) {
+			c->dst = sys_cs_gpr(d->reg);
 			if (insn->id == X86_INS_MOV && s->type == X86_OP_IMM) {
 				v = s->imm;
 				c->imm = v >= 0 && v < INT32_MAX ? (int32_t)v : V_UNK;
@@ -704,8 +667,8 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 				c->imm = 0;
 				return;
 			}
-			if (insn->id == X86_INS_MOV && s->type == X86_OP_REG && reg_whole(s->reg)) {
-				c->src = reg_no(s->reg);
+			if (insn->id == X86_INS_MOV && s->type == X86_OP_REG && sys_cs_gpr_whole(s->reg) >= 0) {
+				c->src = sys_cs_gpr(s->reg);
 				return;
 			}
 			if (insn->id == X86_INS_MOV && at_slot0(s) && s->mem.disp == 0 && s->size == word) {
@@ -720,8 +683,8 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 				c->imm = v >= 0 && v < INT32_MAX ? (int32_t)v : V_UNK;
 				return;
 			}
-			if (s->type == X86_OP_REG && reg_whole(s->reg)) {
-				c->src = reg_no(s->reg);
+			if (s->type == X86_OP_REG && sys_cs_gpr_whole(s->reg) >= 0) {
+				c->src = sys_cs_gpr(s->reg);
 				return;
 			}
 			c->dst = -1;
@@ -737,7 +700,7 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 		return;
 	}
 	for (int i = 0; i < n_wr; i++) {
-		int r = reg_no(wr[i]);
+		int r = sys_cs_gpr(wr[i]);
 
 		if (r >= 0)
 			c->clobber |= 1u << r;

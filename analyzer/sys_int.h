@@ -26,6 +26,15 @@ int sys_may_drop(const unsigned char *raw, size_t size);
 void sys_drop_upto(int drop, const unsigned char **done, const unsigned char *p);
 void sys_drop_all(const unsigned char *raw, size_t size);
 
+/*
+ * capstone's x86 registers by family: the index (0-15, rax rcx rdx rbx
+ * rsp rbp rsi rdi r8-r15) of r's 64-bit register, whatever its width, or
+ * -1; sys_cs_gpr_whole() the same for a register of 32 or 64 bits alone
+ * (a write to it defines all of it), -1 for the narrower ones.
+ */
+int sys_cs_gpr(unsigned r);
+int sys_cs_gpr_whole(unsigned r);
+
 /* A function's extent, [lo, hi), as an FDE of .eh_frame gives it. */
 struct sys_fde {
 	uint64_t lo, hi;
