@@ -60,6 +60,7 @@ out:
 void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e)
 {
 	const unsigned char *raw;
+	struct sys_req_pass *rp = NULL;
 	const char *why = NULL;
 	int flags = 0;
 	size_t size;
@@ -71,25 +72,20 @@ void scan_sys_analyze(struct scan_result *r, struct elf_info *ei, Elf *e)
 	ei->sys_stripped = -1;
 	if (ei->soname && strcmp(r->kind, "elf") && on_machine(strpool_get(&r->pool, ei->path), ei->hash))
 		flags |= SYS_NO_MAP;
-	/* The request codes take the syscall instructions from the
-	 * footprint's sweep (one sweep fewer for most files). */
-	if (!raw || sys_analyze(e, raw, size, flags | SYS_KEEP_SITES, ei->sys, &why)) {
-		if (raw) {
-			ei->req = xcalloc(1, sizeof(*ei->req));
-			sys_req_analyze(e, raw, size, NULL, ei->req);
-		}
+	/* The request codes read the footprint's sweep: one decoding. */
+	if (raw) {
+		ei->req = xcalloc(1, sizeof(*ei->req));
+		rp = sys_req_begin(e, raw, size, ei->req);
+	}
+	if (!raw || sys_analyze_hooked(e, raw, size, flags, ei->sys, &why, sys_req_hook(rp))) {
+		sys_req_end(rp, NULL);
 		sys_info_free(ei->sys);
 		free(ei->sys);
 		ei->sys = NULL;
 		ei->sys_status = why ? why : "cannot read the file";
 		return;
 	}
-	ei->req = xcalloc(1, sizeof(*ei->req));
-	sys_req_analyze(e, raw, size, ei->sys, ei->req);
-	free(ei->sys->sys_addrs);
-	ei->sys->sys_addrs = NULL;
-	ei->sys->n_sys_addrs = 0;
-	ei->sys->has_sys_addrs = 0;
+	sys_req_end(rp, ei->sys);
 	ei->sys_status = "ok";
 	ei->sys_abi = ei->sys->abi;
 	ei->sys_sites = ei->sys->n_sites;

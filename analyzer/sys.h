@@ -127,13 +127,6 @@ struct sys_info {
 	char go_version[48];
 	/* Figures for the curious (and the tests). */
 	size_t n_insns, n_nodes, n_sites, n_unknown_sites;
-	/* With SYS_KEEP_SITES: where the sweep decoded a syscall instruction
-	 * (0f 05, int 0x80...), sorted, so that the request codes
-	 * (sys_requests.c) need not look for them again; has_sys_addrs says
-	 * the sweep ran. */
-	uint64_t *sys_addrs;
-	size_t n_sys_addrs;
-	int has_sys_addrs;
 };
 
 static inline const char *sys_str(const struct sys_info *s, uint32_t off)
@@ -151,10 +144,26 @@ static inline const char *sys_str(const struct sys_info *s, uint32_t off)
  * code cannot be read, with *why set (static storage).
  */
 #define SYS_NO_MAP 1	/* a library whose map is to come from this machine's copy */
-#define SYS_KEEP_SITES 2	/* fill sys_addrs */
 int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out,
 		const char **why);
 void sys_info_free(struct sys_info *s);
+
+/*
+ * A second reader of sys_analyze()'s sweep (the request codes,
+ * sys_requests.c), so that a file's code is decoded once: range() at the
+ * start of each stretch of code the sweep reads, insn() for each
+ * instruction it decodes there (sys_x86.h), in address order. x86 only.
+ */
+struct xd_insn;
+struct sys_hook {
+	void (*range)(void *ctx, uint64_t lo);
+	void (*insn)(void *ctx, const unsigned char *p, const struct xd_insn *d, uint64_t addr);
+	void *ctx;
+};
+
+/* sys_analyze(), with hook (NULL: none) reading its sweep. */
+int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out,
+		       const char **why, const struct sys_hook *hook);
 
 /*
  * A library's map after binding: each exported symbol's final set, sorted

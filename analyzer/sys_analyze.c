@@ -112,6 +112,7 @@ struct an {
 	const struct sys_arch *arch;
 	struct sys_info *out;
 	int full;	/* the call graph is wanted (else only syscall sites and syscall() calls) */
+	const struct sys_hook *hook;	/* reads the sweep too */
 	uint64_t syscall_slot[4];	/* the GOT slots of the import syscall */
 	uint64_t syscall_stub[16];	/* the PLT stubs that jump through them */
 	int n_syscall_slot, n_syscall_stub;
@@ -1263,6 +1264,8 @@ static int x86_decode(struct an *a)
 
 		if (!code)
 			continue;
+		if (a->hook)
+			a->hook->range(a->hook->ctx, addr);
 		while (left) {
 			int n;
 
@@ -1295,6 +1298,8 @@ static int x86_decode(struct an *a)
 			if (n > 0) {
 				st.in_pad &= (d.map == 0 && (d.op == 0x90 || d.op == 0xcc)) || (d.map == 1 && d.op == 0x1f);
 				x86_one(a, code, &d, addr, &st);
+				if (a->hook)
+					a->hook->insn(a->hook->ctx, code, &d, addr);
 			} else {
 				/* Not an instruction: step over a byte, or to the
 				 * start. */
@@ -2445,10 +2450,15 @@ static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out, const char **why)
 {
+	return sys_analyze_hooked(e, raw, size, flags, out, why, NULL);
+}
+
+int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out,
+		       const char **why, const struct sys_hook *hook)
+{
 	uint64_t code = 0;
-	size_t cap_sys = 0;
 	int big;
-	struct an a = { .e = e, .raw = raw, .size = size, .out = out };
+	struct an a = { .e = e, .raw = raw, .size = size, .out = out, .hook = hook };
 	struct elf_dyn_tables t;
 	struct graph g = { 0 };
 	struct sys_go go;
@@ -2546,13 +2556,6 @@ int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct
 		sys_info_free(out);
 		return -1;
 	}
-	if (flags & SYS_KEEP_SITES) {
-		for (size_t i = 0; i < a.n_ev; i++)
-			if (a.ev[i].kind == EV_SYS)
-				push_u64(&out->sys_addrs, &out->n_sys_addrs, &cap_sys, a.ev[i].addr);
-		out->n_sys_addrs = sort_unique(out->sys_addrs, out->n_sys_addrs);
-		out->has_sys_addrs = 1;
-	}
 	/* Call targets and address-taken code start functions too. */
 	for (size_t i = 0; i < a.n_ev; i++)
 		if ((a.ev[i].kind == EV_CALL || a.ev[i].kind == EV_AT) && in_exec(&a, a.ev[i].target))
@@ -2595,6 +2598,5 @@ void sys_info_free(struct sys_info *s)
 	free(s->entry_imports);
 	free(s->init_imports);
 	free(s->strs);
-	free(s->sys_addrs);
 	memset(s, 0, sizeof(*s));
 }

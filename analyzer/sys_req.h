@@ -52,20 +52,25 @@ struct sys_req {
 /* "ioctl", "fcntl", "prctl". */
 const char *sys_req_call_name(int call);
 
-struct sys_info;
-
 /*
  * Reads the ELF file @e (bytes raw[0..size)) into *out (zeroed by the
  * caller): its pseudo-file strings (any machine) and, for x86-64, its own
  * request sites ('direct' rows) and what it imports, for
- * sys_req_resolve(). @sys, when not NULL, is what sys_analyze() found in
- * the same file with SYS_KEEP_SITES: its syscall instructions are the
- * only raw syscall sites, and a file that neither has one nor imports or
- * defines ioctl, fcntl, prctl or syscall() is not swept again. Never
- * fails: what cannot be read adds nothing.
+ * sys_req_resolve(). In three steps, so that the code is decoded once:
+ * sys_req_begin() reads what comes before the code, sys_req_hook() is
+ * handed to sys_analyze_hooked() to read its sweep (NULL when the file
+ * has no code to read), and sys_req_end() finds the codes at the sites
+ * the sweep met; @sys is what sys_analyze() found (NULL: nothing, it did
+ * not run, and the pass sweeps the code itself). sys_req_analyze() is
+ * the pass alone. Never fails: what cannot be read adds nothing.
  */
-void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, const struct sys_info *sys,
-		     struct sys_req *out);
+struct sys_req_pass;
+struct sys_hook;
+struct sys_info;
+struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out);
+const struct sys_hook *sys_req_hook(struct sys_req_pass *p);
+void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys);
+void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out);
 
 /*
  * Adds to @r the requests its imports pass inside the libraries the

@@ -229,6 +229,22 @@ struct code {
 	const uint64_t *sys_addrs;
 	size_t n_sys_addrs;
 	int sys_known;
+	/* Streaming (sys_req_begin()): the sweep is sys_analyze()'s, and a
+	 * site's window is known only when the sweep meets the site, so
+	 * what may fall in a window still to come waits in pend (a heap by
+	 * target) until a site claims it or the sweep is past it. */
+	int streaming, swept;
+	uint64_t cur;			/* the instruction the sweep is at */
+	struct pend *pend;
+	size_t n_pend, cap_pend;
+};
+
+/* What the sweep collects for the windows: a jump, a call (from, to), a
+ * barrier's end or an entry (to). */
+enum { C_JUMP, C_CALL, C_BAR, C_ENTRY };
+struct pend {
+	uint64_t to, from;
+	uint8_t what, kept;
 };
 
 static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
@@ -545,13 +561,6 @@ static void find_stubs(struct code *c)
 	sort_v(c->wraps, c->n_wraps, sizeof(*c->wraps), cmp_slot);
 }
 
-static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
-{
-	if (!c->adding)
-		return;
-	c->sites = xgrow(c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites));
-	c->sites[c->n_sites++] = (struct site){ a, len, type, kind, -1 };
-}
 
 static void add_edge(struct edge **v, size_t *n, size_t *cap, uint64_t from, uint64_t to)
 {
@@ -633,31 +642,117 @@ static int keep(const struct code *c, uint64_t a)
 	return i < c->n_anchors && c->anchors[i] <= a + WINDOW;
 }
 
+static void take(struct code *c, int what, uint64_t from, uint64_t to)
+{
+	switch (what) {
+	case C_JUMP:
+		add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, from, to);
+		break;
+	case C_CALL:
+		add_edge(&c->calls, &c->n_calls, &c->cap_calls, from, to);
+		break;
+	case C_BAR:
+		add_u64(&c->bars, &c->n_bars, &c->cap_bars, to);
+		break;
+	case C_ENTRY:
+		add_u64(&c->entries, &c->n_entries, &c->cap_entries, to);
+		add_u64(&c->taken, &c->n_taken, &c->cap_taken, to);
+		break;
+	}
+}
+
+static void pend_push(struct code *c, int what, uint64_t from, uint64_t to)
+{
+	size_t i;
+
+	c->pend = xgrow(c->pend, &c->cap_pend, c->n_pend + 1, sizeof(*c->pend));
+	for (i = c->n_pend++; i && c->pend[(i - 1) / 2].to > to; i = (i - 1) / 2)
+		c->pend[i] = c->pend[(i - 1) / 2];
+	c->pend[i] = (struct pend){ to, from, what, 0 };
+}
+
+static void pend_pop(struct code *c)
+{
+	struct pend last = c->pend[--c->n_pend];
+	size_t i = 0, k;
+
+	while ((k = 2 * i + 1) < c->n_pend) {
+		if (k + 1 < c->n_pend && c->pend[k + 1].to < c->pend[k].to)
+			k++;
+		if (c->pend[k].to >= last.to)
+			break;
+		c->pend[i] = c->pend[k];
+		i = k;
+	}
+	if (c->n_pend)
+		c->pend[i] = last;
+}
+
+/* Takes what waits in [lo, hi]: the heap's nodes up to hi (a subtree
+ * past hi holds nothing smaller). */
+static void pend_claim(struct code *c, size_t i, uint64_t lo, uint64_t hi)
+{
+	if (i >= c->n_pend || c->pend[i].to > hi)
+		return;
+	if (c->pend[i].to >= lo && !c->pend[i].kept) {
+		take(c, c->pend[i].what, c->pend[i].from, c->pend[i].to);
+		c->pend[i].kept = 1;
+	}
+	pend_claim(c, 2 * i + 1, lo, hi);
+	pend_claim(c, 2 * i + 2, lo, hi);
+}
+
+/* What the sweep meets that a window may need: kept when it falls in
+ * one; streaming, held while a site still to come may want it (one at
+ * or after cur: its window starts at most WINDOW bytes before). */
+static void col(struct code *c, int what, uint64_t from, uint64_t to)
+{
+	if (keep(c, to)) {
+		take(c, what, from, to);
+		return;
+	}
+	if (!c->streaming)
+		return;
+	while (c->n_pend && c->cur > WINDOW && c->pend[0].to < c->cur - WINDOW)
+		pend_pop(c);
+	if (c->cur <= WINDOW || to >= c->cur - WINDOW)
+		pend_push(c, what, from, to);
+}
+
 static void col_jump(struct code *c, uint64_t from, uint64_t to)
 {
-	if (keep(c, to))
-		add_edge(&c->jumps, &c->n_jumps, &c->cap_jumps, from, to);
+	col(c, C_JUMP, from, to);
 }
 
 static void col_call(struct code *c, uint64_t from, uint64_t to)
 {
-	if (keep(c, to))
-		add_edge(&c->calls, &c->n_calls, &c->cap_calls, from, to);
+	col(c, C_CALL, from, to);
 }
 
 static void col_bar(struct code *c, uint64_t a)
 {
-	if (keep(c, a))
-		add_u64(&c->bars, &c->n_bars, &c->cap_bars, a);
+	col(c, C_BAR, a, a);
 }
 
 /* endbr64, or code whose address an instruction takes. */
 static void col_entry(struct code *c, uint64_t a)
 {
-	if (!keep(c, a))
+	col(c, C_ENTRY, a, a);
+}
+
+static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
+{
+	if (!c->adding)
 		return;
-	add_u64(&c->entries, &c->n_entries, &c->cap_entries, a);
-	add_u64(&c->taken, &c->n_taken, &c->cap_taken, a);
+	c->sites = xgrow(c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites));
+	c->sites[c->n_sites++] = (struct site){ a, len, type, kind, -1 };
+	if (!c->streaming || !c->collect)
+		return;
+	/* Its window from now on, and what waits for it. */
+	add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, a);
+	if (c->n_anchors > 1 && c->anchors[c->n_anchors - 2] > a)
+		sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+	pend_claim(c, 0, a >= WINDOW ? a - WINDOW : 0, a + 16);
 }
 
 /* One instruction of the sweep. */
@@ -1293,27 +1388,21 @@ static void candidates(struct code *c)
 	sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
 }
 
-/* The sweep that finds the sites (first 0) and what they need, or again
- * for the sites from the first'th on (windowed: their windows are added);
- * sorted for searching; starts are the function starts the file knows
- * (symbols, initialisers, call targets). */
-static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_starts, size_t *cap)
+/* Before a sweep that collects: what it fills starts empty, but for the
+ * relocations' part of taken. */
+static void gather_reset(struct code *c)
 {
-	if (first) {
-		for (size_t i = first; i < c->n_sites; i++)
-			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sites[i].addr);
-		sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
-	}
-	/* The first sweep finds the sites (about the candidates); later
-	 * ones only widen the windows for the callers of wrappers. */
-	c->adding = !first;
 	c->n_jumps = c->n_calls = c->n_bars = c->n_entries = c->n_indirect = 0;
 	c->n_taken = 0;
 	for (size_t i = 0; i < c->n_taken_relocs; i++)
 		add_u64(&c->taken, &c->n_taken, &c->cap_taken, c->taken_relocs[i]);
+}
+
+/* After it: sorted for searching; starts are the function starts the
+ * file knows (symbols, initialisers, call targets). */
+static void gather_done(struct code *c, uint64_t **starts, size_t *n_starts, size_t *cap)
+{
 	*n_starts = 0;
-	c->collect = 1;
-	sweep(c);
 	sort_v(c->jumps, c->n_jumps, sizeof(*c->jumps), cmp_edge);
 	sort_v(c->calls, c->n_calls, sizeof(*c->calls), cmp_edge);
 	sort_v(c->bars, c->n_bars, sizeof(*c->bars), cmp_u64);
@@ -1331,7 +1420,37 @@ static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_st
 	sort_v(c->taken, c->n_taken, sizeof(*c->taken), cmp_u64);
 }
 
-static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts_out, struct found **out)
+/* The pass's own sweep that finds the sites (first 0) and what they
+ * need, or again for the sites from the first'th on (windowed: their
+ * windows are added). */
+static void gather(struct code *c, size_t first, uint64_t **starts, size_t *n_starts, size_t *cap)
+{
+	if (first) {
+		for (size_t i = first; i < c->n_sites; i++)
+			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sites[i].addr);
+		sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+	}
+	/* The first sweep finds the sites (about the candidates); later
+	 * ones only widen the windows for the callers of wrappers. */
+	c->adding = !first;
+	gather_reset(c);
+	c->collect = 1;
+	sweep(c);
+	gather_done(c, starts, n_starts, cap);
+}
+
+static void save_taken_relocs(struct code *c)
+{
+	c->n_taken_relocs = c->n_taken;
+	c->taken_relocs = xmalloc((c->n_taken + 1) * sizeof(*c->taken_relocs));
+	if (c->n_taken)
+		memcpy(c->taken_relocs, c->taken, c->n_taken * sizeof(*c->taken));
+}
+
+/* The codes at the sites: swept, the sites and their windows are
+ * collected already (streaming), else the pass sweeps for them. */
+static size_t find_codes(struct code *c, int swept, uint64_t **starts_out, size_t *n_starts_out,
+			 struct found **out)
 {
 	struct wrapper { uint64_t fn; int call, reg; } *wr = NULL;
 	uint64_t *starts = NULL;
@@ -1340,11 +1459,13 @@ static size_t find_codes(struct code *c, uint64_t **starts_out, size_t *n_starts
 
 	int rounds = 0;
 
-	c->n_taken_relocs = c->n_taken;
-	c->taken_relocs = xmalloc((c->n_taken + 1) * sizeof(*c->taken_relocs));
-	if (c->n_taken)
-		memcpy(c->taken_relocs, c->taken, c->n_taken * sizeof(*c->taken));
-	gather(c, 0, &starts, &n_starts, &cap);
+	if (swept) {
+		gather_done(c, &starts, &n_starts, &cap);
+	} else {
+		if (!c->taken_relocs)
+			save_taken_relocs(c);
+		gather(c, 0, &starts, &n_starts, &cap);
+	}
 	/* Sites found on the way (the callers of a wrapper) join the list:
 	 * bounded, as wrappers of wrappers nest a few deep. */
 	for (size_t i = 0; i < c->n_sites && i < 65536; i++) {
@@ -1446,44 +1567,140 @@ static void code_release(struct code *c)
 	free(c->indirect);
 	free(c->anchors);
 	free(c->taken_relocs);
+	free(c->pend);
 }
 
-void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, const struct sys_info *sys,
-		     struct sys_req *out)
-{
+/* ---- a binary's own sites ---- */
+
+struct sys_req_pass {
 	struct code c;
+	struct sys_hook hook;
+	struct sys_req *out;
+	const unsigned char *raw;
+	size_t size;
+	int has_code, drop;
+	uint64_t *raw_sites;
+};
+
+static void hook_range(void *ctx, uint64_t lo)
+{
+	struct code *c = ctx;
+
+	c->swept = 1;
+	c->cur = lo;
+	if (c->collect)
+		col_bar(c, lo);
+}
+
+static void hook_insn(void *ctx, const unsigned char *p, const struct xd_insn *d, uint64_t a)
+{
+	struct code *c = ctx;
+
+	c->cur = a;
+	one(c, p, d, a);
+}
+
+struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
+{
+	struct sys_req_pass *p = xcalloc(1, sizeof(*p));
+	struct code *c = &p->c;
+
+	p->out = out;
+	p->raw = raw;
+	p->size = size;
+	p->drop = sys_may_drop(raw, size);
+	pseudo_files(e, raw, size, out);
+	if (p->drop)
+		sys_drop_all(raw, size);
+	if (open_code(e, raw, size, c))
+		return p;
+	p->has_code = 1;
+	out->class64 = 1;
+	read_dynamic(e, c, out);
+	read_symtab(e, c);
+	find_stubs(c);
+	save_taken_relocs(c);
+	/* Without a wrapper to call, the only sites are syscall
+	 * instructions: the sweep notes them and keeps nothing else. */
+	c->streaming = c->adding = c->windowed = 1;
+	c->collect = has_wrapper(c);
+	p->hook = (struct sys_hook){ hook_range, hook_insn, c };
+	return p;
+}
+
+const struct sys_hook *sys_req_hook(struct sys_req_pass *p)
+{
+	return p && p->has_code ? &p->hook : NULL;
+}
+
+/* Whether a syscall instruction of the file may be one of the three:
+ * its number ioctl's, fcntl's, prctl's or not a constant. */
+static int may_request(const struct sys_info *sys)
+{
+	if (!sys)
+		return 1;
+	for (int i = 0; i < SYS_REQ_NCALLS; i++)
+		if (sys_set_has(&sys->direct, call_nr[i]))
+			return 1;
+	return sys_set_has(&sys->direct, SYS_UNKNOWN);
+}
+
+void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys)
+{
+	struct code *c;
 	struct found *f = NULL;
 	uint64_t *starts = NULL;
-	size_t n_starts, n;
-	int drop = sys_may_drop(raw, size);
+	size_t n_starts, n = 0;
 
-	pseudo_files(e, raw, size, out);
-	if (drop)
-		sys_drop_all(raw, size);
-	if (open_code(e, raw, size, &c))
+	if (!p)
 		return;
-	out->class64 = 1;
-	read_dynamic(e, &c, out);
-	read_symtab(e, &c);
-	find_stubs(&c);
-	if (sys && sys->has_sys_addrs) {
-		c.sys_addrs = sys->sys_addrs;
-		c.n_sys_addrs = sys->n_sys_addrs;
-		c.sys_known = 1;
+	c = &p->c;
+	if (!p->has_code)
+		goto out;
+	c->streaming = 0;
+	free(c->pend);
+	c->pend = NULL;
+	c->n_pend = c->cap_pend = 0;
+	if (!c->swept) {
+		/* No sweep of sys_analyze()'s to read: the pass's own. */
+		candidates(c);
+		if (c->n_anchors)
+			n = find_codes(c, 0, &starts, &n_starts, &f);
+	} else if (c->collect) {
+		if (c->n_sites)
+			n = find_codes(c, 1, &starts, &n_starts, &f);
+	} else if (c->n_sites && may_request(sys)) {
+		/* Syscall instructions alone, and one of them may be a
+		 * site: a sweep of the windows before them. */
+		p->raw_sites = xmalloc(c->n_sites * sizeof(*p->raw_sites));
+		for (size_t i = 0; i < c->n_sites; i++)
+			p->raw_sites[i] = c->sites[i].addr;
+		sort_v(p->raw_sites, c->n_sites, sizeof(*p->raw_sites), cmp_u64);
+		c->sys_addrs = p->raw_sites;
+		c->n_sys_addrs = c->n_sites;
+		c->sys_known = 1;
+		c->n_anchors = 0;
+		for (size_t i = 0; i < c->n_sites; i++)
+			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, p->raw_sites[i]);
+		c->n_sites = 0;
+		n = find_codes(c, 0, &starts, &n_starts, &f);
 	}
-	candidates(&c);
-	c.windowed = 1;
-	if (c.n_anchors) {
-		n = find_codes(&c, &starts, &n_starts, &f);
-		for (size_t i = 0; i < n; i++)
-			add_row(out, f[i].call, f[i].known, f[i].req, "direct");
-	}
-	out->n_sites = c.n_sites;
+	for (size_t i = 0; i < n; i++)
+		add_row(p->out, f[i].call, f[i].known, f[i].req, "direct");
+	p->out->n_sites = c->n_sites;
 	free(f);
 	free(starts);
-	code_release(&c);
-	if (drop)
-		sys_drop_all(raw, size);
+	free(p->raw_sites);
+	code_release(c);
+	if (p->drop)
+		sys_drop_all(p->raw, p->size);
+out:
+	free(p);
+}
+
+void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
+{
+	sys_req_end(sys_req_begin(e, raw, size, out), NULL);
 }
 
 /* ---- library maps ---- */
@@ -1679,7 +1896,7 @@ static struct lib_map *map_file(const char *path)
 	if (c.n_anchors) {
 		uint8_t *wanted;
 
-		n_f = find_codes(&c, &starts, &n_starts, &f);
+		n_f = find_codes(&c, 0, &starts, &n_starts, &f);
 		if (!c.want_graph || !n_starts) {
 			/* One node: every address is in it. */
 			free(starts);
