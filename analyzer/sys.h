@@ -152,13 +152,18 @@ void sys_info_free(struct sys_info *s);
  * A second reader of sys_analyze()'s sweep (the request codes,
  * sys_requests.c), so that a file's code is decoded once: range() at the
  * start of each stretch of code the sweep reads, insn() for each
- * instruction it decodes there (sys_x86.h), in address order. x86 only.
+ * instruction it decodes there (sys_x86.h), in address order, that
+ * may branch or end a path (jumps, calls, returns, hlt, ud2), enter the
+ * kernel (syscall), mark an entry (endbr64), take an address (lea) or
+ * index a jump table (movslq); with syscalls_only, for syscall alone.
+ * x86 only.
  */
 struct xd_insn;
 struct sys_hook {
 	void (*range)(void *ctx, uint64_t lo);
 	void (*insn)(void *ctx, const unsigned char *p, const struct xd_insn *d, uint64_t addr);
 	void *ctx;
+	int syscalls_only;
 };
 
 /* sys_analyze(), with hook (NULL: none) reading its sweep. */

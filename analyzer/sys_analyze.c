@@ -1238,6 +1238,22 @@ static void find_syscall_stubs(struct an *a)
 	}
 }
 
+/* Whether the hook reads d (sys.h says which). */
+static int hook_wants(const struct sys_hook *h, const struct xd_insn *d)
+{
+	if (d->map == 1)
+		return d->op == 0x05 || (!h->syscalls_only && ((d->op >= 0x80 && d->op <= 0x8f) || d->op == 0x0b ||
+							       d->op == 0x1e));
+	if (d->map || h->syscalls_only)
+		return 0;
+	switch (d->op) {
+	case 0x70 ... 0x7f: case 0xe0 ... 0xe3: case 0xe8: case 0xe9: case 0xeb:
+	case 0xc2: case 0xc3: case 0xf4: case 0x8d: case 0x63: case 0xff:
+		return 1;
+	}
+	return 0;
+}
+
 static int x86_decode(struct an *a)
 {
 	struct xd_insn d;
@@ -1298,7 +1314,7 @@ static int x86_decode(struct an *a)
 			if (n > 0) {
 				st.in_pad &= (d.map == 0 && (d.op == 0x90 || d.op == 0xcc)) || (d.map == 1 && d.op == 0x1f);
 				x86_one(a, code, &d, addr, &st);
-				if (a->hook)
+				if (a->hook && hook_wants(a->hook, &d))
 					a->hook->insn(a->hook->ctx, code, &d, addr);
 			} else {
 				/* Not an instruction: step over a byte, or to the

@@ -73,6 +73,19 @@ void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys);
 void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out);
 
 /*
+ * A library of this machine that sys_resolve.c reads for its map is read
+ * for its request codes in the same sweep: sys_req_lib_begin() (NULL
+ * when its codes are known already, or it is no x86-64 file), the hook
+ * for sys_analyze_hooked(), and sys_req_lib_end() (swept 0 when the
+ * analysis failed: the pass reads the file alone), which keeps the map
+ * for sys_req_resolve().
+ */
+struct sys_req_lib;
+struct sys_req_lib *sys_req_lib_begin(const char *path, int fd, Elf *e, const unsigned char *raw, size_t size);
+const struct sys_hook *sys_req_lib_hook(struct sys_req_lib *l);
+void sys_req_lib_end(struct sys_req_lib *l, int swept);
+
+/*
  * Adds to @r the requests its imports pass inside the libraries the
  * dynamic linker would load on this machine for the file at @path (its
  * $ORIGIN), each library read once per process (thread-safe), and the ones

@@ -229,23 +229,29 @@ struct code {
 	const uint64_t *sys_addrs;
 	size_t n_sys_addrs;
 	int sys_known;
-	/* Streaming (sys_req_begin()): the sweep is sys_analyze()'s, and a
-	 * site's window is known only when the sweep meets the site, so
-	 * what may fall in a window still to come waits in pend (a heap by
-	 * target) until a site claims it or the sweep is past it. */
-	int streaming, swept;
+	/*
+	 * Streaming (sys_req_begin()): the sweep is sys_analyze()'s, and a
+	 * site's window is known only when the sweep meets the site. A
+	 * call, a lea'd address, an endbr64 and a jump of more than FAR
+	 * bytes set a bit of their target (bm_call, bm_seed: a bit per byte
+	 * of code, from bm_lo): in a window, a far jump's target can only be
+	 * reached from outside it. Near jumps and barriers wait in a ring
+	 * until the sweep is FAR bytes past every site whose window they may
+	 * fall in (claim()). Calls so found have no 'from' (approx): a
+	 * wrapper's callers take the pass's own sweep.
+	 */
+	int streaming, swept, approx;
 	uint64_t cur;			/* the instruction the sweep is at */
-	struct pend *pend;
-	size_t n_pend, cap_pend;
+	uint64_t bm_lo, bm_n;
+	uint64_t *bm_call, *bm_seed;
+	struct near { uint64_t to, from; uint8_t what, kept; } *ring;
+	size_t ring_head, ring_n, ring_cap;
+	size_t n_claimed;		/* anchors whose windows took from the ring */
 };
 
 /* What the sweep collects for the windows: a jump, a call (from, to), a
  * barrier's end or an entry (to). */
 enum { C_JUMP, C_CALL, C_BAR, C_ENTRY };
-struct pend {
-	uint64_t to, from;
-	uint8_t what, kept;
-};
 
 static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
@@ -661,62 +667,99 @@ static void take(struct code *c, int what, uint64_t from, uint64_t to)
 	}
 }
 
-static void pend_push(struct code *c, int what, uint64_t from, uint64_t to)
-{
-	size_t i;
+/* Jumps farther than FAR leave any window they land in (a site's range
+ * is at most REGION + 15 bytes); the ring holds what a site not yet
+ * claimed may want. */
+#define FAR (WINDOW + 32)
+#define RING_SPAN (2 * FAR + WINDOW + 64)
 
-	c->pend = xgrow(c->pend, &c->cap_pend, c->n_pend + 1, sizeof(*c->pend));
-	for (i = c->n_pend++; i && c->pend[(i - 1) / 2].to > to; i = (i - 1) / 2)
-		c->pend[i] = c->pend[(i - 1) / 2];
-	c->pend[i] = (struct pend){ to, from, what, 0 };
+static void bm_set(const struct code *c, uint64_t *bm, uint64_t a)
+{
+	if (a - c->bm_lo < c->bm_n)
+		bm[(a - c->bm_lo) / 64] |= 1ull << ((a - c->bm_lo) % 64);
 }
 
-static void pend_pop(struct code *c)
+static int bm_has(const struct code *c, const uint64_t *bm, uint64_t a)
 {
-	struct pend last = c->pend[--c->n_pend];
-	size_t i = 0, k;
+	return a - c->bm_lo < c->bm_n && (bm[(a - c->bm_lo) / 64] >> ((a - c->bm_lo) % 64) & 1);
+}
 
-	while ((k = 2 * i + 1) < c->n_pend) {
-		if (k + 1 < c->n_pend && c->pend[k + 1].to < c->pend[k].to)
-			k++;
-		if (c->pend[k].to >= last.to)
+/* The ring's entries in [lo, hi], taken once each. */
+static void ring_claim(struct code *c, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = c->ring_head; i < c->ring_n; i++)
+		if (c->ring[i].to >= lo && c->ring[i].to <= hi && !c->ring[i].kept) {
+			take(c, c->ring[i].what, c->ring[i].from, c->ring[i].to);
+			c->ring[i].kept = 1;
+		}
+}
+
+static uint64_t window_lo(uint64_t x)
+{
+	return x >= WINDOW ? x - WINDOW : 0;
+}
+
+/* The windows of the anchors the sweep is FAR bytes past (all of them
+ * when all), from the ring. */
+static void claim(struct code *c, int all)
+{
+	for (; c->n_claimed < c->n_anchors; c->n_claimed++) {
+		uint64_t x = c->anchors[c->n_claimed];
+
+		if (!all && c->cur - x <= FAR + 16)
 			break;
-		c->pend[i] = c->pend[k];
-		i = k;
+		ring_claim(c, window_lo(x), x + 16);
 	}
-	if (c->n_pend)
-		c->pend[i] = last;
 }
 
-/* Takes what waits in [lo, hi]: the heap's nodes up to hi (a subtree
- * past hi holds nothing smaller). */
-static void pend_claim(struct code *c, size_t i, uint64_t lo, uint64_t hi)
+static void ring_push(struct code *c, int what, uint64_t from, uint64_t to)
 {
-	if (i >= c->n_pend || c->pend[i].to > hi)
-		return;
-	if (c->pend[i].to >= lo && !c->pend[i].kept) {
-		take(c, c->pend[i].what, c->pend[i].from, c->pend[i].to);
-		c->pend[i].kept = 1;
+	while (c->ring_head < c->ring_n && c->cur - c->ring[c->ring_head].from > RING_SPAN)
+		c->ring_head++;
+	if (c->ring_head > c->ring_n / 2) {
+		memmove(c->ring, c->ring + c->ring_head, (c->ring_n - c->ring_head) * sizeof(*c->ring));
+		c->ring_n -= c->ring_head;
+		c->ring_head = 0;
 	}
-	pend_claim(c, 2 * i + 1, lo, hi);
-	pend_claim(c, 2 * i + 2, lo, hi);
+	c->ring = xgrow(c->ring, &c->ring_cap, c->ring_n + 1, sizeof(*c->ring));
+	c->ring[c->ring_n++] = (struct near){ to, from, what, 0 };
 }
 
 /* What the sweep meets that a window may need: kept when it falls in
- * one; streaming, held while a site still to come may want it (one at
- * or after cur: its window starts at most WINDOW bytes before). */
+ * one; streaming, marked or held (above). */
 static void col(struct code *c, int what, uint64_t from, uint64_t to)
 {
-	if (keep(c, to)) {
-		take(c, what, from, to);
+	if (c->streaming) {
+		if (what == C_CALL)
+			bm_set(c, c->bm_call, to);
+		else if (what == C_ENTRY || (what == C_JUMP && (to > from ? to - from : from - to) > FAR))
+			bm_set(c, c->bm_seed, to);
+		else
+			ring_push(c, what, from, to);
 		return;
 	}
-	if (!c->streaming)
-		return;
-	while (c->n_pend && c->cur > WINDOW && c->pend[0].to < c->cur - WINDOW)
-		pend_pop(c);
-	if (c->cur <= WINDOW || to >= c->cur - WINDOW)
-		pend_push(c, what, from, to);
+	if (keep(c, to))
+		take(c, what, from, to);
+}
+
+/* Once streamed: the windows' calls and entries from the bitmaps. */
+static void stream_done(struct code *c)
+{
+	uint64_t done = 0;
+
+	claim(c, 1);
+	for (size_t i = 0; i < c->n_anchors; i++) {
+		uint64_t a = window_lo(c->anchors[i]);
+
+		for (a = a > done ? a : done; a <= c->anchors[i] + 16; a++) {
+			if (bm_has(c, c->bm_call, a))
+				take(c, C_CALL, 0, a);
+			if (bm_has(c, c->bm_seed, a))
+				take(c, C_ENTRY, a, a);
+		}
+		done = a;
+	}
+	c->approx = c->n_anchors > 0;
 }
 
 static void col_jump(struct code *c, uint64_t from, uint64_t to)
@@ -748,11 +791,9 @@ static void add_site(struct code *c, uint64_t a, int len, int type, int kind)
 	c->sites[c->n_sites++] = (struct site){ a, len, type, kind, -1 };
 	if (!c->streaming || !c->collect)
 		return;
-	/* Its window from now on, and what waits for it. */
-	add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, a);
-	if (c->n_anchors > 1 && c->anchors[c->n_anchors - 2] > a)
-		sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
-	pend_claim(c, 0, a >= WINDOW ? a - WINDOW : 0, a + 16);
+	/* In order, as the sweep goes (claim()). */
+	if (!c->n_anchors || c->anchors[c->n_anchors - 1] < a)
+		add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, a);
 }
 
 /* One instruction of the sweep. */
@@ -1497,6 +1538,16 @@ static size_t find_codes(struct code *c, int swept, uint64_t **starts_out, size_
 		 * passed on, and its callers are the sites. */
 		if (v->k != V_CONST && in_wrapper(c, s.addr))
 			continue;
+		if (v->k == V_ENTRY && c->approx) {
+			/* Its callers are wanted, which the streamed calls
+			 * do not tell: the pass's own sweep of the windows,
+			 * and the sites read again. */
+			c->approx = 0;
+			gather(c, c->n_sites, &starts, &n_starts, &cap);
+			n = n_wr = 0;
+			i = (size_t)-1;
+			continue;
+		}
 		if (v->k == V_ENTRY) {
 			/* A wrapper of the file's own (glibc's internal
 			 * __fcntl64_nocancel): its callers pass the code.
@@ -1567,7 +1618,9 @@ static void code_release(struct code *c)
 	free(c->indirect);
 	free(c->anchors);
 	free(c->taken_relocs);
-	free(c->pend);
+	free(c->ring);
+	free(c->bm_call);
+	free(c->bm_seed);
 }
 
 /* ---- a binary's own sites ---- */
@@ -1578,9 +1631,31 @@ struct sys_req_pass {
 	struct sys_req *out;
 	const unsigned char *raw;
 	size_t size;
-	int has_code, drop;
+	int has_code, shared, drop;
 	uint64_t *raw_sites;
 };
+
+/* The executable segments' extent, [*lo, *lo + *n): 0 when it is more
+ * than 1 GiB (a hostile file: no bitmaps of it). */
+static int code_extent(const struct code *c, uint64_t *lo, uint64_t *n)
+{
+	uint64_t l = UINT64_MAX, h = 0;
+
+	for (size_t i = 0; i < c->n_load; i++)
+		if (c->load[i].p_flags & PF_X && c->load[i].p_filesz) {
+			uint64_t end = c->load[i].p_vaddr + c->load[i].p_filesz;
+
+			if (end < c->load[i].p_vaddr)
+				return 0;
+			l = c->load[i].p_vaddr < l ? c->load[i].p_vaddr : l;
+			h = end > h ? end : h;
+		}
+	if (h <= l || h - l > (1ull << 30))
+		return 0;
+	*lo = l;
+	*n = h - l;
+	return 1;
+}
 
 static void hook_range(void *ctx, uint64_t lo)
 {
@@ -1597,6 +1672,8 @@ static void hook_insn(void *ctx, const unsigned char *p, const struct xd_insn *d
 	struct code *c = ctx;
 
 	c->cur = a;
+	if (c->n_claimed < c->n_anchors)
+		claim(c, 0);
 	one(c, p, d, a);
 }
 
@@ -1624,13 +1701,21 @@ struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size
 	 * instructions: the sweep notes them and keeps nothing else. */
 	c->streaming = c->adding = c->windowed = 1;
 	c->collect = has_wrapper(c);
-	p->hook = (struct sys_hook){ hook_range, hook_insn, c };
+	if (c->collect && code_extent(c, &c->bm_lo, &c->bm_n)) {
+		c->bm_call = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
+		c->bm_seed = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
+	} else if (c->collect) {
+		/* No sweep to share: the pass's own (sys_req_end()). */
+		return p;
+	}
+	p->shared = 1;
+	p->hook = (struct sys_hook){ hook_range, hook_insn, c, !c->collect };
 	return p;
 }
 
 const struct sys_hook *sys_req_hook(struct sys_req_pass *p)
 {
-	return p && p->has_code ? &p->hook : NULL;
+	return p && p->shared ? &p->hook : NULL;
 }
 
 /* Whether a syscall instruction of the file may be one of the three:
@@ -1658,15 +1743,15 @@ void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys)
 	if (!p->has_code)
 		goto out;
 	c->streaming = 0;
-	free(c->pend);
-	c->pend = NULL;
-	c->n_pend = c->cap_pend = 0;
 	if (!c->swept) {
 		/* No sweep of sys_analyze()'s to read: the pass's own. */
 		candidates(c);
 		if (c->n_anchors)
 			n = find_codes(c, 0, &starts, &n_starts, &f);
 	} else if (c->collect) {
+		c->streaming = 1;
+		stream_done(c);
+		c->streaming = 0;
 		if (c->n_sites)
 			n = find_codes(c, 1, &starts, &n_starts, &f);
 	} else if (c->n_sites && may_request(sys)) {
@@ -1714,6 +1799,8 @@ struct lib_fn {
 
 struct lib_map {
 	char *path;
+	dev_t dev;
+	ino_t ino;		/* 0: not known */
 	char *strs;		/* the names */
 	struct lib_fn *fn;	/* sorted by name */
 	size_t n_fn;
@@ -1854,13 +1941,102 @@ static void share_lists(struct found **codes, size_t *n, size_t count)
 	free(ord);
 }
 
-static struct lib_map *map_file(const char *path)
+/* A map's reading of its file: what comes before the code. */
+static void map_begin(struct lib_map *m, Elf *e, struct code *c)
 {
-	struct lib_map *m = xcalloc(1, sizeof(*m));
 	struct sys_req r = { 0 };
+
+	/* A library of more code than BIG_LIB gives each export all the
+	 * codes it holds: no graph, which would hold hundreds of MB for
+	 * libLLVM (a coarse answer, not a wrong one). */
+	c->want_graph = c->code_size <= BIG_LIB;
+	c->windowed = !c->want_graph;
+	read_dynamic(e, c, &r);
+	read_symtab(e, c);
+	find_stubs(c);
+	save_taken_relocs(c);
+	m->needed = r.needed;
+	m->n_needed = r.n_needed;
+	m->runpath = r.runpath;
+	r.needed = NULL;
+	r.n_needed = 0;
+	r.runpath = NULL;
+	sys_req_release(&r);
+}
+
+/* The codes at the sites, carried to the exports and initialisers: the
+ * sites and what they need collected already (swept), else found by the
+ * pass's own sweeps. */
+static void map_finish(struct lib_map *m, struct code *c, int swept)
+{
 	struct found *f = NULL, **codes = NULL;
 	uint64_t *starts = NULL;
 	size_t n_starts = 0, n_f = 0, *n_codes = NULL, strs_len = 0;
+	uint8_t *wanted;
+
+	n_f = find_codes(c, swept, &starts, &n_starts, &f);
+	if (!c->want_graph || !n_starts) {
+		/* One node: every address is in it. */
+		free(starts);
+		starts = xcalloc(1, sizeof(*starts));
+		n_starts = 1;
+	}
+	wanted = xcalloc(n_starts + 1, 1);
+	for (size_t i = 0; i < c->n_fns + c->n_init; i++) {
+		long nd = node_of(starts, n_starts, i < c->n_fns ? c->fns[i].addr : c->init[i - c->n_fns]);
+
+		if (nd >= 0 && (i >= c->n_fns || c->fns[i].exported))
+			wanted[nd] = 1;
+	}
+	carry(c, starts, n_starts, f, n_f, wanted, &codes, &n_codes);
+	free(wanted);
+	share_lists(codes, n_codes, n_starts + 1);
+	for (size_t i = 0; i < c->n_fns; i++)
+		if (c->fns[i].exported)
+			strs_len += strlen(c->fns[i].name) + 1;
+	m->strs = xmalloc(strs_len + 1);
+	m->fn = xcalloc(c->n_fns + 1, sizeof(*m->fn));
+	strs_len = 0;
+	for (size_t i = 0; i < c->n_fns; i++) {
+		long nd = node_of(starts, n_starts, c->fns[i].addr);
+
+		if (!c->fns[i].exported || nd < 0 || !n_codes[nd])
+			continue;
+		m->fn[m->n_fn].name = strcpy(m->strs + strs_len, c->fns[i].name);
+		strs_len += strlen(c->fns[i].name) + 1;
+		m->fn[m->n_fn].codes = codes[nd];
+		m->fn[m->n_fn++].n = n_codes[nd];
+	}
+	sort_v(m->fn, m->n_fn, sizeof(*m->fn), cmp_fn);
+	for (size_t i = 0; i < c->n_init; i++) {
+		long nd = node_of(starts, n_starts, c->init[i]);
+
+		for (size_t k = 0; nd >= 0 && k < n_codes[nd]; k++) {
+			m->init = xrealloc(m->init, (m->n_init + 1) * sizeof(*m->init));
+			m->init[m->n_init++] = codes[nd][k];
+		}
+	}
+	m->lists = codes;
+	m->n_lists = n_starts + 1;
+	free(n_codes);
+	free(f);
+	free(starts);
+}
+
+/* Without a wrapper to call, a library's sites can only be syscall
+ * instructions (random 0f 05 bytes make nearly every library a
+ * candidate): none, no sites, and no graph to build. */
+static void map_alone(struct lib_map *m, struct code *c)
+{
+	if (has_wrapper(c) || has_raw_sites(c))
+		candidates(c);
+	if (c->n_anchors)
+		map_finish(m, c, 0);
+}
+
+static struct lib_map *map_file(const char *path)
+{
+	struct lib_map *m = xcalloc(1, sizeof(*m));
 	struct code c;
 	struct stat st;
 	void *raw = MAP_FAILED;
@@ -1874,79 +2050,12 @@ static struct lib_map *map_file(const char *path)
 	    (raw = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED ||
 	    !(e = elf_memory(raw, st.st_size)) || open_code(e, raw, st.st_size, &c))
 		goto out;
-	/* A library of more code than BIG_LIB gives each export all the
-	 * codes it holds: no graph, which would hold hundreds of MB for
-	 * libLLVM (a coarse answer, not a wrong one). */
-	c.want_graph = c.code_size <= BIG_LIB;
-	c.windowed = !c.want_graph;
-	read_dynamic(e, &c, &r);
-	read_symtab(e, &c);
-	find_stubs(&c);
-	/* Without a wrapper to call, a library's sites can only be syscall
-	 * instructions (random 0f 05 bytes make nearly every library a
-	 * candidate): none, no sites, and no graph to build. */
-	if (has_wrapper(&c) || has_raw_sites(&c))
-		candidates(&c);
-	m->needed = r.needed;
-	m->n_needed = r.n_needed;
-	m->runpath = r.runpath;
-	r.needed = NULL;
-	r.n_needed = 0;
-	r.runpath = NULL;
-	if (c.n_anchors) {
-		uint8_t *wanted;
-
-		n_f = find_codes(&c, 0, &starts, &n_starts, &f);
-		if (!c.want_graph || !n_starts) {
-			/* One node: every address is in it. */
-			free(starts);
-			starts = xcalloc(1, sizeof(*starts));
-			n_starts = 1;
-		}
-		wanted = xcalloc(n_starts + 1, 1);
-		for (size_t i = 0; i < c.n_fns + c.n_init; i++) {
-			long nd = node_of(starts, n_starts, i < c.n_fns ? c.fns[i].addr : c.init[i - c.n_fns]);
-
-			if (nd >= 0 && (i >= c.n_fns || c.fns[i].exported))
-				wanted[nd] = 1;
-		}
-		carry(&c, starts, n_starts, f, n_f, wanted, &codes, &n_codes);
-		free(wanted);
-		share_lists(codes, n_codes, n_starts + 1);
-		for (size_t i = 0; i < c.n_fns; i++)
-			if (c.fns[i].exported)
-				strs_len += strlen(c.fns[i].name) + 1;
-		m->strs = xmalloc(strs_len + 1);
-		m->fn = xcalloc(c.n_fns + 1, sizeof(*m->fn));
-		strs_len = 0;
-		for (size_t i = 0; i < c.n_fns; i++) {
-			long nd = node_of(starts, n_starts, c.fns[i].addr);
-
-			if (!c.fns[i].exported || nd < 0 || !n_codes[nd])
-				continue;
-			m->fn[m->n_fn].name = strcpy(m->strs + strs_len, c.fns[i].name);
-			strs_len += strlen(c.fns[i].name) + 1;
-			m->fn[m->n_fn].codes = codes[nd];
-			m->fn[m->n_fn++].n = n_codes[nd];
-		}
-		sort_v(m->fn, m->n_fn, sizeof(*m->fn), cmp_fn);
-		for (size_t i = 0; i < c.n_init; i++) {
-			long nd = node_of(starts, n_starts, c.init[i]);
-
-			for (size_t k = 0; nd >= 0 && k < n_codes[nd]; k++) {
-				m->init = xrealloc(m->init, (m->n_init + 1) * sizeof(*m->init));
-				m->init[m->n_init++] = codes[nd][k];
-			}
-		}
-		m->lists = codes;
-		m->n_lists = n_starts + 1;
-	}
-	free(n_codes);
-	free(f);
-	free(starts);
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	map_begin(m, e, &c);
+	map_alone(m, &c);
 	code_release(&c);
 out:
-	sys_req_release(&r);
 	if (e)
 		elf_end(e);
 	if (raw != MAP_FAILED)
@@ -1955,30 +2064,147 @@ out:
 	return m;
 }
 
-/* The process's maps, by path: made once, never freed (as sys_resolve.c's
- * cache). */
+/* The process's maps, by path and by file: made once, never freed (as
+ * sys_resolve.c's cache). */
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lib_map **maps;
 static size_t n_maps, cap_maps;
 
+static struct lib_map *find_map(const char *path, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < n_maps; i++)
+		if ((path && !strcmp(maps[i]->path, path)) || (ino && maps[i]->ino == ino && maps[i]->dev == dev))
+			return maps[i];
+	return NULL;
+}
+
+static void add_map(struct lib_map *m)
+{
+	pthread_mutex_lock(&maps_lock);
+	maps = xgrow(maps, &cap_maps, n_maps + 1, sizeof(*maps));
+	maps[n_maps++] = m;
+	pthread_mutex_unlock(&maps_lock);
+}
+
 static const struct lib_map *map_of(const char *path)
 {
-	struct lib_map *m = NULL;
+	struct lib_map *m;
+	struct stat st;
+	int known = !stat(path, &st);
 
 	pthread_mutex_lock(&maps_lock);
-	for (size_t i = 0; i < n_maps && !m; i++)
-		if (!strcmp(maps[i]->path, path))
-			m = maps[i];
+	m = find_map(path, known ? st.st_dev : 0, known ? st.st_ino : 0);
 	pthread_mutex_unlock(&maps_lock);
 	if (m)
 		return m;
 	/* Made outside the lock (two threads may both make it: one is kept). */
 	m = map_file(path);
-	pthread_mutex_lock(&maps_lock);
-	maps = xgrow(maps, &cap_maps, n_maps + 1, sizeof(*maps));
-	maps[n_maps++] = m;
-	pthread_mutex_unlock(&maps_lock);
+	add_map(m);
 	return m;
+}
+
+/* ---- a library's map beside sys_resolve.c's ---- */
+
+struct sys_req_lib {
+	struct lib_map *m;
+	struct code c;
+	struct sys_hook hook;
+};
+
+static void lib_hook_range(void *ctx, uint64_t lo)
+{
+	hook_range(&((struct sys_req_lib *)ctx)->c, lo);
+}
+
+static void lib_hook_insn(void *ctx, const unsigned char *p, const struct xd_insn *d, uint64_t a)
+{
+	hook_insn(&((struct sys_req_lib *)ctx)->c, p, d, a);
+}
+
+struct sys_req_lib *sys_req_lib_begin(const char *path, int fd, Elf *e, const unsigned char *raw, size_t size)
+{
+	struct sys_req_lib *l;
+	struct code *c;
+	struct stat st;
+	int have;
+
+	if (fstat(fd, &st))
+		return NULL;
+	pthread_mutex_lock(&maps_lock);
+	have = find_map(NULL, st.st_dev, st.st_ino) != NULL;
+	pthread_mutex_unlock(&maps_lock);
+	if (have)
+		return NULL;
+	l = xcalloc(1, sizeof(*l));
+	c = &l->c;
+	if (open_code(e, raw, size, c)) {
+		free(l);
+		return NULL;
+	}
+	l->m = xcalloc(1, sizeof(*l->m));
+	l->m->path = xstrdup(path);
+	l->m->dev = st.st_dev;
+	l->m->ino = st.st_ino;
+	map_begin(l->m, e, c);
+	c->adding = 1;
+	/* With a wrapper the sweep collects (a large library's windows
+	 * stream, as a binary's); without one it notes syscalls alone. */
+	c->collect = has_wrapper(c);
+	if (c->collect && c->windowed) {
+		if (!code_extent(c, &c->bm_lo, &c->bm_n)) {
+			c->collect = 0;
+			l->hook.insn = NULL;
+			return l;
+		}
+		c->streaming = 1;
+		c->bm_call = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
+		c->bm_seed = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
+	}
+	l->hook = (struct sys_hook){ lib_hook_range, lib_hook_insn, l, !c->collect };
+	return l;
+}
+
+const struct sys_hook *sys_req_lib_hook(struct sys_req_lib *l)
+{
+	return l && l->hook.insn ? &l->hook : NULL;
+}
+
+void sys_req_lib_end(struct sys_req_lib *l, int swept)
+{
+	struct code *c;
+
+	if (!l)
+		return;
+	c = &l->c;
+	if (!swept || !c->swept || !l->hook.insn) {
+		/* Not read beside: alone, from the start. */
+		c->n_sites = 0;
+		c->n_anchors = c->n_claimed = 0;
+		c->streaming = 0;
+		c->collect = 0;
+		gather_reset(c);
+		map_alone(l->m, c);
+	} else if (c->collect) {
+		if (c->streaming)
+			stream_done(c);
+		c->streaming = 0;
+		if (c->n_sites)
+			map_finish(l->m, c, 1);
+	} else if (c->n_sites) {
+		/* Syscall instructions alone: they are the candidates. */
+		c->n_anchors = 0;
+		for (size_t i = 0; i < c->n_sites; i++)
+			add_u64(&c->anchors, &c->n_anchors, &c->cap_anchors, c->sites[i].addr);
+		sort_v(c->anchors, c->n_anchors, sizeof(*c->anchors), cmp_u64);
+		c->sys_addrs = c->anchors;
+		c->n_sys_addrs = c->n_anchors;
+		c->sys_known = 1;
+		c->n_sites = 0;
+		map_finish(l->m, c, 0);
+	}
+	code_release(c);
+	add_map(l->m);
+	free(l);
 }
 
 /* The library the dynamic linker would find for a DT_NEEDED name, in the

@@ -30,6 +30,7 @@
  * of a library reach the same set.
  */
 #include "analyzer/sys.h"
+#include "analyzer/sys_req.h"
 #include "analyzer/elf.h"
 #include "common/common.h"
 #include "common/strmap.h"
@@ -326,9 +327,11 @@ static const struct sys_map *known_map(const char *hash)
 static const struct sys_map *file_map(struct ctx *c, int fd, size_t size, const char *path)
 {
 	const struct sys_map *m = NULL;
+	struct sys_req_lib *rl;
 	struct sys_info info;
 	const char *why;
 	char hash[33];
+	int ret;
 	void *raw;
 	Elf *e;
 
@@ -342,7 +345,11 @@ static const struct sys_map *file_map(struct ctx *c, int fd, size_t size, const 
 			m = NULL;
 		goto out;
 	}
-	if (sys_analyze(e, raw, size, 0, &info, &why))
+	/* Its request codes, in the same sweep (sys_requests.c). */
+	rl = sys_req_lib_begin(path, fd, e, raw, size);
+	ret = sys_analyze_hooked(e, raw, size, 0, &info, &why, sys_req_lib_hook(rl));
+	sys_req_lib_end(rl, !ret);
+	if (ret)
 		goto out;
 	if (info.abi == c->abi)
 		m = make_map(c, &info, path, hash);
