@@ -7,7 +7,8 @@
 # same program static (libc's own wrappers) and both sstripped (read
 # through the program headers); a library whose export passes TIOCGWINSZ
 # through its PLT and whose constructor passes PR_GET_DUMPABLE, used by a
-# program through $ORIGIN. Nothing without --syscalls; db merge carries the
+# program through $ORIGIN; a program's own wrapper of ioctl, far from its
+# callers. Nothing without --syscalls; db merge carries the
 # rows. Recall on real Debian commands: every request strace sees them pass
 # (ls, stty, ip link, ps, df, tar...; stdin and stdout /dev/null) is a
 # constant of the static set; a miss is listed with the command.
@@ -71,7 +72,32 @@ int main(void)
 	return fx_winsize(0) > 0;
 }
 EOF
-t_ok "the fixtures build" eval 'gcc -O2 -o "$fx/req" "$T_TMP/req.c" &&
+# A wrapper of the program's own, far (10 KB of code) from its callers:
+# the codes are its callers' constants (the streamed windows cannot tell
+# callers: the pass sweeps for them).
+cat > "$T_TMP/wrap.c" <<'EOF'
+#include <sys/ioctl.h>
+
+__attribute__((noinline, noipa)) void pad(void)
+{
+	__asm__ volatile(".skip 10000, 0x90");
+}
+
+__attribute__((noinline, noipa)) int my_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg);
+}
+
+int main(void)
+{
+	int n = 0;
+
+	pad();
+	my_ioctl(0, TIOCOUTQ, &n);
+	return my_ioctl(1, TIOCGPGRP, &n) > 0;
+}
+EOF
+t_ok "the fixtures build" eval 'gcc -O2 -o "$fx/wrap" "$T_TMP/wrap.c" && gcc -O2 -o "$fx/req" "$T_TMP/req.c" &&
 	gcc -O2 -static -o "$fx/req-static" "$T_TMP/req.c" &&
 	gcc -O2 -shared -fPIC -Wl,-soname,libfxreq.so.1 -o "$fx/lib/libfxreq.so.1" "$T_TMP/lib.c" &&
 	gcc -O2 -o "$fx/use" "$T_TMP/use.c" -L"$fx/lib" -l:libfxreq.so.1 -Wl,-rpath,"\$ORIGIN/lib"'
@@ -104,6 +130,8 @@ for f in "$fx/req-static" "$T_TMP/ss/req-static-ss"; do
 	t_is "$(t_sql "$db" "SELECT count(*) FROM v_syscall_requests WHERE member_path = '$f' AND via <> 'direct'")" 0 \
 		"$(basename "$f"): a static binary's codes are all direct"
 done
+t_is "$(codes "$fx/wrap" direct)" "ioctl 21519,ioctl 21521" \
+	"wrap: TIOCGPGRP and TIOCOUTQ, its callers' codes through its own wrapper, no unknown"
 t_is "$(t_sql "$db" "SELECT request FROM v_syscall_requests WHERE member_path = '$fx/req' AND syscall = 'prctl' AND via = 'direct'")" 15 \
 	"req: prctl's only own code is PR_SET_NAME (the code from argv is ioctl's)"
 t_like "$(codes "$fx/req")" "ioctl 21505" "req: isatty-like codes through libc are kept too"
