@@ -231,19 +231,20 @@ struct code {
 	int sys_known;
 	/*
 	 * Streaming (sys_req_begin()): the sweep is sys_analyze()'s, and a
-	 * site's window is known only when the sweep meets the site. A
-	 * call, a lea'd address, an endbr64 and a jump of more than FAR
-	 * bytes set a bit of their target (bm_call, bm_seed: a bit per byte
-	 * of code, from bm_lo): in a window, a far jump's target can only be
-	 * reached from outside it. Near jumps and barriers wait in a ring
-	 * until the sweep is FAR bytes past every site whose window they may
-	 * fall in (claim()). Calls so found have no 'from' (approx): a
-	 * wrapper's callers take the pass's own sweep.
+	 * site's window is known only when the sweep meets the site. The
+	 * targets of calls, and those of lea, endbr64 and jumps of more than
+	 * FAR bytes (in a window, a far jump's target can only be reached
+	 * from outside it), go to two sets (offsets from bm_lo: the sets
+	 * hold what a code's size in bits would, in a fraction of the
+	 * space). Near jumps and barriers wait in a ring until the sweep is
+	 * FAR bytes past every site whose window they may fall in
+	 * (claim()). Calls so found have no 'from' (approx): a wrapper's
+	 * callers take the pass's own sweep.
 	 */
-	int streaming, swept, approx;
+	int streaming, swept, approx, disorder;	/* disorder: ranges out of order */
 	uint64_t cur;			/* the instruction the sweep is at */
 	uint64_t bm_lo, bm_n;
-	uint64_t *bm_call, *bm_seed;
+	struct tset { uint32_t *v; size_t n, cap; } calls_to, seeds;
 	struct near { uint64_t to, from; uint8_t what, kept; } *ring;
 	size_t ring_head, ring_n, ring_cap;
 	size_t n_claimed;		/* anchors whose windows took from the ring */
@@ -673,15 +674,50 @@ static void take(struct code *c, int what, uint64_t from, uint64_t to)
 #define FAR (WINDOW + 32)
 #define RING_SPAN (2 * FAR + WINDOW + 64)
 
-static void bm_set(const struct code *c, uint64_t *bm, uint64_t a)
+/* A set of code offsets (below 2^30), open addressing: 0 is empty, an
+ * offset is stored plus one. */
+static size_t tset_slot(const struct tset *t, uint32_t k)
 {
-	if (a - c->bm_lo < c->bm_n)
-		bm[(a - c->bm_lo) / 64] |= 1ull << ((a - c->bm_lo) % 64);
+	/* Fibonacci hashing: the product's high bits (code offsets share
+	 * their low ones). */
+	size_t i = (size_t)(((uint64_t)k * 0x9e3779b97f4a7c15ull) >> 32) & (t->cap - 1);
+
+	while (t->v[i] && t->v[i] != k)
+		i = (i + 1) & (t->cap - 1);
+	return i;
 }
 
-static int bm_has(const struct code *c, const uint64_t *bm, uint64_t a)
+static void tset_add(struct tset *t, uint32_t off)
 {
-	return a - c->bm_lo < c->bm_n && (bm[(a - c->bm_lo) / 64] >> ((a - c->bm_lo) % 64) & 1);
+	uint32_t k = off + 1;
+	size_t i;
+
+	if (2 * (t->n + 1) > t->cap) {
+		struct tset o = *t;
+
+		t->cap = o.cap ? 2 * o.cap : 1024;
+		t->v = xcalloc(t->cap, sizeof(*t->v));
+		for (size_t j = 0; j < o.cap; j++)
+			if (o.v[j])
+				t->v[tset_slot(t, o.v[j])] = o.v[j];
+		free(o.v);
+	}
+	i = tset_slot(t, k);
+	if (!t->v[i]) {
+		t->v[i] = k;
+		t->n++;
+	}
+}
+
+static int tset_has(const struct tset *t, uint32_t off)
+{
+	return t->n && t->v[tset_slot(t, off + 1)];
+}
+
+static void bm_set(struct code *c, struct tset *t, uint64_t a)
+{
+	if (a - c->bm_lo < c->bm_n)
+		tset_add(t, (uint32_t)(a - c->bm_lo));
 }
 
 /* The ring's entries in [lo, hi], taken once each. */
@@ -731,9 +767,9 @@ static void col(struct code *c, int what, uint64_t from, uint64_t to)
 {
 	if (c->streaming) {
 		if (what == C_CALL)
-			bm_set(c, c->bm_call, to);
+			bm_set(c, &c->calls_to, to);
 		else if (what == C_ENTRY || (what == C_JUMP && (to > from ? to - from : from - to) > FAR))
-			bm_set(c, c->bm_seed, to);
+			bm_set(c, &c->seeds, to);
 		else
 			ring_push(c, what, from, to);
 		return;
@@ -742,22 +778,27 @@ static void col(struct code *c, int what, uint64_t from, uint64_t to)
 		take(c, what, from, to);
 }
 
-/* Once streamed: the windows' calls and entries from the bitmaps. */
+/* Once streamed: the windows' calls and entries from the sets (as
+ * offsets from bm_lo, which cannot wrap: the extent was checked). */
 static void stream_done(struct code *c)
 {
 	uint64_t done = 0;
 
 	claim(c, 1);
 	for (size_t i = 0; i < c->n_anchors; i++) {
-		uint64_t a = window_lo(c->anchors[i]);
+		uint64_t x = c->anchors[i] - c->bm_lo, o, hi;
 
-		for (a = a > done ? a : done; a <= c->anchors[i] + 16; a++) {
-			if (bm_has(c, c->bm_call, a))
-				take(c, C_CALL, 0, a);
-			if (bm_has(c, c->bm_seed, a))
-				take(c, C_ENTRY, a, a);
+		if (x >= c->bm_n)
+			continue;
+		o = x >= WINDOW ? x - WINDOW : 0;
+		hi = x + 16 < c->bm_n ? x + 16 : c->bm_n - 1;
+		for (o = o > done ? o : done; o <= hi; o++) {
+			if (tset_has(&c->calls_to, o))
+				take(c, C_CALL, 0, c->bm_lo + o);
+			if (tset_has(&c->seeds, o))
+				take(c, C_ENTRY, c->bm_lo + o, c->bm_lo + o);
 		}
-		done = a;
+		done = o;
 	}
 	c->approx = c->n_anchors > 0;
 }
@@ -1619,8 +1660,8 @@ static void code_release(struct code *c)
 	free(c->anchors);
 	free(c->taken_relocs);
 	free(c->ring);
-	free(c->bm_call);
-	free(c->bm_seed);
+	free(c->calls_to.v);
+	free(c->seeds.v);
 }
 
 /* ---- a binary's own sites ---- */
@@ -1636,7 +1677,7 @@ struct sys_req_pass {
 };
 
 /* The executable segments' extent, [*lo, *lo + *n): 0 when it is more
- * than 1 GiB (a hostile file: no bitmaps of it). */
+ * than 1 GiB (a hostile file: offsets of 30 bits, tset). */
 static int code_extent(const struct code *c, uint64_t *lo, uint64_t *n)
 {
 	uint64_t l = UINT64_MAX, h = 0;
@@ -1661,10 +1702,24 @@ static void hook_range(void *ctx, uint64_t lo)
 {
 	struct code *c = ctx;
 
+	if (c->swept && lo < c->cur)
+		c->disorder = 1;
 	c->swept = 1;
 	c->cur = lo;
 	if (c->collect)
 		col_bar(c, lo);
+}
+
+/* A stream not to be read (none, or out of order): the pass starts
+ * afresh with its own sweeps. */
+static int stream_unread(struct code *c)
+{
+	if (c->swept && !c->disorder)
+		return 0;
+	c->n_sites = c->n_anchors = c->n_claimed = 0;
+	c->streaming = c->collect = c->approx = 0;
+	gather_reset(c);
+	return 1;
 }
 
 static void hook_insn(void *ctx, const unsigned char *p, const struct xd_insn *d, uint64_t a)
@@ -1701,10 +1756,7 @@ struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size
 	 * instructions: the sweep notes them and keeps nothing else. */
 	c->streaming = c->adding = c->windowed = 1;
 	c->collect = has_wrapper(c);
-	if (c->collect && code_extent(c, &c->bm_lo, &c->bm_n)) {
-		c->bm_call = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
-		c->bm_seed = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
-	} else if (c->collect) {
+	if (c->collect && !code_extent(c, &c->bm_lo, &c->bm_n)) {
 		/* No sweep to share: the pass's own (sys_req_end()). */
 		return p;
 	}
@@ -1743,7 +1795,7 @@ void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys)
 	if (!p->has_code)
 		goto out;
 	c->streaming = 0;
-	if (!c->swept) {
+	if (stream_unread(c)) {
 		/* No sweep of sys_analyze()'s to read: the pass's own. */
 		candidates(c);
 		if (c->n_anchors)
@@ -2157,8 +2209,6 @@ struct sys_req_lib *sys_req_lib_begin(const char *path, int fd, Elf *e, const un
 			return l;
 		}
 		c->streaming = 1;
-		c->bm_call = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
-		c->bm_seed = xcalloc(c->bm_n / 64 + 1, sizeof(uint64_t));
 	}
 	l->hook = (struct sys_hook){ lib_hook_range, lib_hook_insn, l, !c->collect };
 	return l;
@@ -2176,13 +2226,10 @@ void sys_req_lib_end(struct sys_req_lib *l, int swept)
 	if (!l)
 		return;
 	c = &l->c;
-	if (!swept || !c->swept || !l->hook.insn) {
+	if (!swept || !l->hook.insn || stream_unread(c)) {
 		/* Not read beside: alone, from the start. */
-		c->n_sites = 0;
-		c->n_anchors = c->n_claimed = 0;
-		c->streaming = 0;
-		c->collect = 0;
-		gather_reset(c);
+		c->swept = 0;
+		stream_unread(c);
 		map_alone(l->m, c);
 	} else if (c->collect) {
 		if (c->streaming)
