@@ -1212,30 +1212,46 @@ static void add_stub(struct an *a, uint64_t addr)
  * .text): jmp *slot(%rip) (ff 25), i386's jmp *slot (ff 25, absolute) or
  * jmp *off(%ebx) (ff a3), with a bnd prefix or an endbr64 before them.
  */
+static void syscall_stubs_in(struct an *a, uint64_t lo, uint64_t n)
+{
+	const unsigned char *p = at_addr(a, lo, n), *q, *done = p;
+
+	for (q = p; p && (q = memchr(q, 0xff, n - (q - p))) && q + 6 <= p + n; q++) {
+		uint64_t at = lo + (q - p), slot;
+		int32_t disp;
+
+		sys_drop_upto(a->drop, &done, q);
+		if (q[1] != 0x25 && !(q[1] == 0xa3 && !a->class64))
+			continue;
+		memcpy(&disp, q + 2, 4);
+		slot = q[1] == 0xa3 ? a->pltgot + disp : a->class64 ? at + 6 + disp : (uint32_t)disp;
+		if (!is_syscall_slot(a, slot))
+			continue;
+		add_stub(a, at);
+		if (q > p && q[-1] == 0xf2)
+			add_stub(a, --at);
+		if (at - lo >= 4 && !memcmp(p + (at - lo) - 4, "\xf3\x0f\x1e\xfa", 4))
+			add_stub(a, at - 4);
+	}
+}
+
 static void find_syscall_stubs(struct an *a)
 {
-	for (size_t s = 0; s < a->n_exec && a->n_syscall_slot; s++) {
-		uint64_t lo = a->exec[s].lo, n = a->exec[s].hi - lo;
-		const unsigned char *p = at_addr(a, lo, n), *q, *done = p;
+	uint64_t plt[8][2];
+	int n_plt = a->n_syscall_slot ? sys_plt_ranges(a->e, plt, ARRAY_SIZE(plt)) : 0;
 
-		for (q = p; p && (q = memchr(q, 0xff, n - (q - p))) && q + 6 <= p + n; q++) {
-			uint64_t at = lo + (q - p), slot;
-			int32_t disp;
+	for (size_t s = 0; s < a->n_exec && a->n_syscall_slot; s++)
+		for (int r = 0; r < (n_plt < 0 ? 1 : n_plt); r++) {
+			uint64_t lo = a->exec[s].lo, hi = a->exec[s].hi;
 
-			sys_drop_upto(a->drop, &done, q);
-			if (q[1] != 0x25 && !(q[1] == 0xa3 && !a->class64))
-				continue;
-			memcpy(&disp, q + 2, 4);
-			slot = q[1] == 0xa3 ? a->pltgot + disp : a->class64 ? at + 6 + disp : (uint32_t)disp;
-			if (!is_syscall_slot(a, slot))
-				continue;
-			add_stub(a, at);
-			if (q > p && q[-1] == 0xf2)
-				add_stub(a, --at);
-			if (at - lo >= 4 && !memcmp(p + (at - lo) - 4, "\xf3\x0f\x1e\xfa", 4))
-				add_stub(a, at - 4);
+			/* Within the PLT sections when the file tells them. */
+			if (n_plt >= 0) {
+				lo = plt[r][0] > lo ? plt[r][0] : lo;
+				hi = plt[r][1] < hi ? plt[r][1] : hi;
+			}
+			if (lo < hi)
+				syscall_stubs_in(a, lo, hi - lo);
 		}
-	}
 }
 
 /* Whether the hook reads d (sys.h says which). */
@@ -1878,6 +1894,21 @@ static long node_of(const struct an *a, uint64_t addr)
 	return (long)lo - 1;
 }
 
+/* node_of() of an event's address (in the code: no range to check), for
+ * events met in address order: from *hint, the last answer, on. */
+static long node_near(const struct an *a, uint64_t addr, long *hint)
+{
+	size_t i = *hint >= 0 ? (size_t)*hint : 0;
+
+	if (i < a->n_starts && a->starts[i] <= addr) {
+		for (int k = 0; k < 4 && i + 1 < a->n_starts && a->starts[i + 1] <= addr; k++)
+			i++;
+		if (i + 1 == a->n_starts || addr < a->starts[i + 1])
+			return *hint = (long)i;
+	}
+	return *hint = node_of(a, addr);
+}
+
 struct edge {
 	uint32_t from, to;
 };
@@ -1918,13 +1949,13 @@ static int cmp_edge(const void *x, const void *y)
 static long *stub_imports(const struct an *a)
 {
 	long *st = xmalloc((a->n_starts + 1) * sizeof(*st));
-	long last = -2;
+	long last = -2, hint = -1;
 
 	for (size_t i = 0; i <= a->n_starts; i++)
 		st[i] = -1;
 	for (size_t i = 0; i < a->n_ev; i++) {
 		const struct ev *e = &a->ev[i];
-		long n = node_of(a, e->addr);
+		long n = node_near(a, e->addr, &hint);
 		const struct slot *s;
 
 		if (n < 0 || n == last || e->kind == EV_AT || e->kind == EV_CBCALL)
@@ -1962,7 +1993,7 @@ static void label_edges(const struct an *a, struct graph *g, long from, const st
 static void build_graph(struct an *a, struct graph *g)
 {
 	long *stub = stub_imports(a);
-	long ind = a->n_starts;
+	long ind = a->n_starts, hint = -1;
 	const struct sys_fde *fde;
 	struct cp_fn cp = { 0 };
 
@@ -1973,7 +2004,7 @@ static void build_graph(struct an *a, struct graph *g)
 
 	for (size_t i = 0; i < a->n_ev; i++) {
 		struct ev *e = &a->ev[i];
-		long from = node_of(a, e->addr), to = -1, im = -1;
+		long from = node_near(a, e->addr, &hint), to = -1, im = -1;
 		const struct slot *s;
 		int32_t arg;
 

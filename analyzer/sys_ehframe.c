@@ -356,3 +356,27 @@ void sys_relr_each(const unsigned char *p, size_t size, int class64, int msb, vo
 		next += (uint64_t)bits * w;
 	}
 }
+
+int sys_plt_ranges(Elf *e, uint64_t (*out)[2], int max)
+{
+	size_t shstrndx, shnum;
+	int n = 0;
+
+	if (elf_getshdrnum(e, &shnum) || !shnum || elf_getshdrstrndx(e, &shstrndx))
+		return -1;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    (strncmp(name, ".plt", 4) && strncmp(name, ".iplt", 5)) || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    !sh.sh_size)
+			continue;
+		if (n == max)
+			return -1;
+		out[n][0] = sh.sh_addr;
+		out[n][1] = sh.sh_addr + sh.sh_size < sh.sh_addr ? UINT64_MAX : sh.sh_addr + sh.sh_size;
+		n++;
+	}
+	return n;
+}

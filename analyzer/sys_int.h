@@ -61,6 +61,14 @@ const struct sys_fde *sys_fde_of(const struct sys_fde *fde, size_t n, uint64_t a
  */
 int sys_libio_vtables(Elf *e, uint64_t *lo, uint64_t *hi);
 
+/*
+ * Where a file's PLT stubs are: its executable sections named .plt* or
+ * .iplt* as address ranges [out[i][0], out[i][1]), at most max; returns
+ * their number, or -1 when the file has no section headers (sstripped) or
+ * more such sections: then the stubs may be anywhere in its code.
+ */
+int sys_plt_ranges(Elf *e, uint64_t (*out)[2], int max);
+
 /* Calls fn(ctx, addr) for each address the DT_RELR table p[0..size)
  * relocates (sys_ehframe.c). */
 void sys_relr_each(const unsigned char *p, size_t size, int class64, int msb, void (*fn)(void *, uint64_t),

@@ -241,6 +241,8 @@ struct code {
 	 * (claim()). Calls so found have no 'from' (approx): a wrapper's
 	 * callers take the pass's own sweep.
 	 */
+	uint64_t plt[8][2];		/* where the PLT stubs are (find_stubs()) */
+	int n_plt;			/* -1: anywhere */
 	int streaming, swept, approx, disorder;	/* disorder: ranges out of order */
 	uint64_t cur;			/* the instruction the sweep is at */
 	uint64_t bm_lo, bm_n;
@@ -525,35 +527,50 @@ static void add_stub(struct code *c, uint64_t a, const struct slot *sl)
 	c->stubs[c->n_stubs++] = (struct slot){ a, sl->target, sl->kind };
 }
 
+/* The stubs in segment ph: within its r'th PLT section when the file
+ * tells them (sys_plt_ranges()), else anywhere in it. */
+static void stubs_in(struct code *c, const GElf_Phdr *ph, int r)
+{
+	const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q, *done, *end;
+	uint64_t lo = ph->p_vaddr, hi = ph->p_vaddr + ph->p_filesz;
+
+	if (!(ph->p_flags & PF_X) || !p)
+		return;
+	if (c->n_plt >= 0) {
+		lo = c->plt[r][0] > lo ? c->plt[r][0] : lo;
+		hi = c->plt[r][1] < hi ? c->plt[r][1] : hi;
+		if (lo >= hi)
+			return;
+	}
+	done = q = p + (lo - ph->p_vaddr);
+	end = p + (hi - ph->p_vaddr);
+	for (; (q = memchr(q, 0xff, end - q)) && q + 6 <= end; q++) {
+		uint64_t a = ph->p_vaddr + (q - p);
+		const struct slot *sl;
+		int32_t disp;
+
+		sys_drop_upto(c->drop, &done, q);
+		if (q[1] != 0x25)
+			continue;
+		memcpy(&disp, q + 2, 4);
+		if (!(sl = find_slot(c->slots, c->n_slots, a + 6 + disp)))
+			continue;
+		add_stub(c, a, sl);
+		if (q > p && q[-1] == 0xf2)
+			add_stub(c, --a, sl);
+		if (a - ph->p_vaddr >= 4 && !memcmp(p + (a - ph->p_vaddr) - 4, "\xf3\x0f\x1e\xfa", 4))
+			add_stub(c, a - 4, sl);
+	}
+}
+
 /* The PLT stubs that jump through the wrappers' slots (jmp *slot(%rip),
  * after a bnd prefix or an endbr64). */
 static void find_stubs(struct code *c)
 {
 	sort_v(c->slots, c->n_slots, sizeof(*c->slots), cmp_slot);
-	for (size_t s = 0; s < c->n_load && c->n_slots; s++) {
-		const GElf_Phdr *ph = &c->load[s];
-		const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q, *done = p;
-
-		if (!(ph->p_flags & PF_X) || !p)
-			continue;
-		for (q = p; (q = memchr(q, 0xff, ph->p_filesz - (q - p))) && q + 6 <= p + ph->p_filesz; q++) {
-			uint64_t a = ph->p_vaddr + (q - p);
-			const struct slot *sl;
-			int32_t disp;
-
-			sys_drop_upto(c->drop, &done, q);
-			if (q[1] != 0x25)
-				continue;
-			memcpy(&disp, q + 2, 4);
-			if (!(sl = find_slot(c->slots, c->n_slots, a + 6 + disp)))
-				continue;
-			add_stub(c, a, sl);
-			if (q > p && q[-1] == 0xf2)
-				add_stub(c, --a, sl);
-			if (a - ph->p_vaddr >= 4 && !memcmp(p + (a - ph->p_vaddr) - 4, "\xf3\x0f\x1e\xfa", 4))
-				add_stub(c, a - 4, sl);
-		}
-	}
+	for (size_t s = 0; s < c->n_load && c->n_slots; s++)
+		for (int r = 0; r < (c->n_plt < 0 ? 1 : c->n_plt); r++)
+			stubs_in(c, &c->load[s], r);
 	sort_v(c->stubs, c->n_stubs, sizeof(*c->stubs), cmp_slot);
 	for (size_t i = 0; i < c->n_stubs + c->n_fns; i++) {
 		const struct slot *st = i < c->n_stubs ? &c->stubs[i] : NULL;
@@ -1638,6 +1655,7 @@ static int open_code(Elf *e, const unsigned char *raw, size_t size, struct code 
 		c->n_load++;
 	}
 	c->drop = sys_may_drop(raw, size);
+	c->n_plt = sys_plt_ranges(e, c->plt, ARRAY_SIZE(c->plt));
 	xd_init();
 	return 0;
 }
