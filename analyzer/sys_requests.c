@@ -13,19 +13,21 @@
  * to the function of that name the file defines: static binaries, libc), a
  * call to syscall() whose first argument is ioctl's, fcntl's or prctl's
  * number, or a syscall instruction whose rax is one of those numbers.
- * Candidates come from the bytes first (candidates(): 0f 05, e8/e9/eb to
- * a wrapper, ff 15/25 through its slot); a file with none is done. Under
- * scan, the syscall instructions come from sys_analyze()'s own sweep
- * (SYS_KEEP_SITES) instead: a 0f 05 is a site only where that sweep
- * decoded one (code sections, its instruction boundaries), so a file
- * with no such instruction and no wrapper to call (two thirds of
- * /usr/bin) is done without reading its code again. One
- * sweep with the length decoder (sys_x86.c) then finds the sites and
- * keeps, for a binary, only what lies within 4 KiB before them (keep()):
- * jumps and calls into that range, barriers, entry markers. The code is
- * the constant in rsi (ioctl, fcntl; rdx through syscall()) or rdi
- * (prctl; rsi through syscall()), found by constant propagation over the
- * code before the site, decoded by capstone with details, as
+ * Under scan the code is decoded once: the pass reads sys_analyze()'s
+ * sweep (sys_req_begin(), struct sys_hook), and meets the sites as the
+ * sweep does. A binary keeps only what lies within 4 KiB before them
+ * (keep(), the windows): jumps and calls into that range, barriers,
+ * entry markers. As a window is known only once the sweep reaches its
+ * site, what it needs is held as the sweep goes (struct code: sets of
+ * call targets and far targets, a ring of near jumps and barriers). A
+ * file with nothing to call has only syscall instructions for sites: the
+ * sweep notes them and nothing else, and they are read only when one of
+ * their numbers (sys_analyze()'s) may be ioctl's, fcntl's, prctl's or
+ * unknown (then the pass sweeps the windows itself, as it does for a
+ * file whose sweep it could not read: candidates(), from the bytes).
+ * The code is the constant in rsi (ioctl, fcntl; rdx through syscall())
+ * or rdi (prctl; rsi through syscall()), found by constant propagation
+ * over the code before the site, decoded by capstone with details, as
  * sys_analyze.c finds syscall numbers: from the start of the function
  * that holds it (or its last barrier when that is more than 4 KiB back),
  * mov $imm, xor/sub of a register with itself and register copies along
@@ -52,11 +54,12 @@
  * its direct calls and jumps (through its own PLT too), and indirect
  * calls reach every address-taken function (sysfilter's policy, as the
  * syscall sets). A library of more than 8 MiB of code (libLLVM) has no
- * graph: each export gets all its codes. A library with no wrapper to
- * call is first swept for syscall instructions alone: without one it has
- * no site, and no graph is built. An import of the binary is bound
- * to the first library in load order that exports its name, and brings
- * that function's codes; a library's initialisers (DT_INIT,
+ * graph: each export gets all its codes. A library sys_resolve.c reads
+ * for its syscall map is read in the same sweep (sys_req_lib_begin()); a
+ * library with no wrapper to call has only syscall instructions for
+ * sites, and without one no graph is built. An import of the binary is
+ * bound to the first library in load order that exports its name, and
+ * brings that function's codes; a library's initialisers (DT_INIT,
  * DT_INIT_ARRAY) bring theirs under the library's name. Not followed:
  * calls from one library into another (a library function that calls
  * libc's isatty() brings no TCGETS of its own; the binary's import of
@@ -528,7 +531,9 @@ static void add_stub(struct code *c, uint64_t a, const struct slot *sl)
 }
 
 /* The stubs in segment ph: within its r'th PLT section when the file
- * tells them (sys_plt_ranges()), else anywhere in it. */
+ * tells them (sys_plt_ranges()), else anywhere in it. Outside them, a
+ * jmp through a wrapper's slot is a tail call, a site (librsvg's Rust
+ * code passes PR_SET_NAME so), not a stub. */
 static void stubs_in(struct code *c, const GElf_Phdr *ph, int r)
 {
 	const unsigned char *p = at(c, ph->p_vaddr, ph->p_filesz), *q, *done, *end;
