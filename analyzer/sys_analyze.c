@@ -225,19 +225,11 @@ static void push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	(*v)[(*n)++] = x;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static size_t sort_unique(uint64_t *v, size_t n)
 {
 	size_t k = 0;
 
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_u64);
+	sys_sort_u64(v, n);
 	for (size_t i = 0; i < n; i++)
 		if (!k || v[k - 1] != v[i])
 			v[k++] = v[i];
@@ -1923,6 +1915,19 @@ struct graph {
 	uint32_t *first;	/* CSR: edges of node i are e[first[i]..first[i+1]) */
 };
 
+/* By from, then to: as keys of 64 bits, radix sorted. */
+static void sort_edges(struct edge *e, size_t n)
+{
+	uint64_t *k = xmalloc((n + 1) * sizeof(*k));
+
+	for (size_t i = 0; i < n; i++)
+		k[i] = (uint64_t)e[i].from << 32 | e[i].to;
+	sys_sort_u64(k, n);
+	for (size_t i = 0; i < n; i++)
+		e[i] = (struct edge){ k[i] >> 32, (uint32_t)k[i] };
+	free(k);
+}
+
 static void edge(struct graph *g, long from, long to)
 {
 	if (from < 0 || to < 0 || from == to)
@@ -1935,13 +1940,6 @@ static void imp_bit(struct graph *g, long node, uint32_t im)
 {
 	if (node >= 0)
 		g->limp[node * g->iw + im / 64] |= 1ull << (im % 64);
-}
-
-static int cmp_edge(const void *x, const void *y)
-{
-	const struct edge *p = x, *q = y;
-
-	return p->from != q->from ? (p->from < q->from ? -1 : 1) : (p->to < q->to ? -1 : p->to > q->to);
 }
 
 /* The import a node is a stub for (a PLT entry: its first event jumps
@@ -2191,8 +2189,7 @@ counted:
 	}
 out:
 	free(stub);
-	if (g->n_e)
-		qsort(g->e, g->n_e, sizeof(*g->e), cmp_edge);
+	sort_edges(g->e, g->n_e);
 	g->first = xcalloc(g->n + 1, sizeof(*g->first));
 	for (size_t i = 0; i < g->n_e; i++)
 		g->first[g->e[i].from + 1]++;

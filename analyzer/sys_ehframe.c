@@ -380,3 +380,48 @@ int sys_plt_ranges(Elf *e, uint64_t (*out)[2], int max)
 	}
 	return n;
 }
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+void sys_sort_u64(uint64_t *v, size_t n)
+{
+	size_t count[8][256] = { { 0 } };
+	uint64_t *tmp, *src = v, *dst;
+
+	if (n < 256) {
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_u64);
+		return;
+	}
+	/* LSD radix, a byte at a time; a byte all keys share is skipped
+	 * (addresses differ in their low four or five bytes only). */
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++)
+			count[b][v[i] >> (8 * b) & 0xff]++;
+	tmp = xmalloc(n * sizeof(*tmp));
+	dst = tmp;
+	for (int b = 0; b < 8; b++) {
+		size_t pos = 0;
+
+		if (count[b][src[0] >> (8 * b) & 0xff] == n)
+			continue;
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[b][d];
+
+			count[b][d] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[b][src[i] >> (8 * b) & 0xff]++] = src[i];
+		dst = src;
+		src = src == v ? tmp : v;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+}

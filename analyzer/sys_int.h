@@ -69,6 +69,10 @@ int sys_libio_vtables(Elf *e, uint64_t *lo, uint64_t *hi);
  */
 int sys_plt_ranges(Elf *e, uint64_t (*out)[2], int max);
 
+/* Sorts v[0..n) ascending (a radix sort: the sets of addresses are
+ * large, and qsort's calls per comparison showed). */
+void sys_sort_u64(uint64_t *v, size_t n);
+
 /* Calls fn(ctx, addr) for each address the DT_RELR table p[0..size)
  * relocates (sys_ehframe.c). */
 void sys_relr_each(const unsigned char *p, size_t size, int class64, int msb, void (*fn)(void *, uint64_t),

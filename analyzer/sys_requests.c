@@ -266,8 +266,14 @@ static void add_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 }
 
 /* qsort(), which must not be handed NULL even for no elements. */
+static int cmp_u64(const void *x, const void *y);
+
 static void sort_v(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
+	if (cmp == cmp_u64) {
+		sys_sort_u64(v, n);
+		return;
+	}
 	if (n)
 		qsort(v, n, size, cmp);
 }
