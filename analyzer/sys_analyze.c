@@ -2489,7 +2489,7 @@ static void print_why(const struct an *a, const struct graph *g)
 	free(exp_addr);
 }
 
-#define BIG_CODE (32u << 20)
+#define BIG_CODE (16u << 20)
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out, const char **why)
@@ -2585,8 +2585,9 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 	for (size_t i = 0; i < a.n_exec; i++)
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.exec[i].lo);
 	/* One worker at a time builds the graph of a very large library
-	 * (libLLVM's 58 MB of code take some 200 MB of events and nodes):
-	 * the peak stays one such graph whatever --jobs says. */
+	 * (libLLVM's 58 MB of code take some 200 MB of events and nodes,
+	 * Vulkan's validation layer's 16 MB some 60): the peak stays one
+	 * such graph whatever --jobs says. */
 	for (size_t i = 0; i < a.n_exec; i++)
 		code += a.exec[i].hi - a.exec[i].lo;
 	if ((big = a.full && code > BIG_CODE))
