@@ -155,13 +155,15 @@ void sys_info_free(struct sys_info *s);
  * instruction it decodes there (sys_x86.h), in address order, that
  * may branch or end a path (jumps, calls, returns, hlt, ud2), enter the
  * kernel (syscall), mark an entry (endbr64), take an address (lea) or
- * index a jump table (movslq); with syscalls_only, for syscall alone.
- * x86 only.
+ * index a jump table (movslq); with syscalls_only, for syscall alone;
+ * done() once the sweep is over, so that what the reader held for it can
+ * go before the call graph takes its memory. x86 only.
  */
 struct xd_insn;
 struct sys_hook {
 	void (*range)(void *ctx, uint64_t lo);
 	void (*insn)(void *ctx, const unsigned char *p, const struct xd_insn *d, uint64_t addr);
+	void (*done)(void *ctx);	/* the sweep is over (before the graph is built) */
 	void *ctx;
 	int syscalls_only;
 };

@@ -2601,6 +2601,8 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 		sys_info_free(out);
 		return -1;
 	}
+	if (hook && hook->done)
+		hook->done(hook->ctx);
 	/* Call targets and address-taken code start functions too. */
 	for (size_t i = 0; i < a.n_ev; i++)
 		if ((a.ev[i].kind == EV_CALL || a.ev[i].kind == EV_AT) && in_exec(&a, a.ev[i].target))

@@ -247,6 +247,7 @@ struct code {
 	uint64_t plt[8][2];		/* where the PLT stubs are (find_stubs()) */
 	int n_plt;			/* -1: anywhere */
 	int streaming, swept, approx, disorder;	/* disorder: ranges out of order */
+	int streamed;			/* stream_done() ran */
 	uint64_t cur;			/* the instruction the sweep is at */
 	uint64_t bm_lo, bm_n;
 	struct tset { uint32_t *v; size_t n, cap; } calls_to, seeds;
@@ -812,6 +813,9 @@ static void stream_done(struct code *c)
 {
 	uint64_t done = 0;
 
+	if (c->streamed)
+		return;
+	c->streamed = 1;
 	claim(c, 1);
 	for (size_t i = 0; i < c->n_anchors; i++) {
 		uint64_t x = c->anchors[i] - c->bm_lo, o, hi;
@@ -829,6 +833,13 @@ static void stream_done(struct code *c)
 		done = o;
 	}
 	c->approx = c->n_anchors > 0;
+	free(c->ring);
+	free(c->calls_to.v);
+	free(c->seeds.v);
+	c->ring = NULL;
+	c->ring_head = c->ring_n = c->ring_cap = 0;
+	memset(&c->calls_to, 0, sizeof(c->calls_to));
+	memset(&c->seeds, 0, sizeof(c->seeds));
 }
 
 static void col_jump(struct code *c, uint64_t from, uint64_t to)
@@ -1761,6 +1772,16 @@ static void hook_insn(void *ctx, const unsigned char *p, const struct xd_insn *d
 	one(c, p, d, a);
 }
 
+/* The sweep is over: the windows take what they need, and the sets and
+ * the ring go before sys_analyze() builds its graph. */
+static void hook_done(void *ctx)
+{
+	struct code *c = ctx;
+
+	if (c->collect && c->streaming && c->swept && !c->disorder)
+		stream_done(c);
+}
+
 struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
 {
 	struct sys_req_pass *p = xcalloc(1, sizeof(*p));
@@ -1790,7 +1811,7 @@ struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size
 		return p;
 	}
 	p->shared = 1;
-	p->hook = (struct sys_hook){ hook_range, hook_insn, c, !c->collect };
+	p->hook = (struct sys_hook){ hook_range, hook_insn, hook_done, c, !c->collect };
 	return p;
 }
 
@@ -2202,6 +2223,11 @@ static void lib_hook_insn(void *ctx, const unsigned char *p, const struct xd_ins
 	hook_insn(&((struct sys_req_lib *)ctx)->c, p, d, a);
 }
 
+static void lib_hook_done(void *ctx)
+{
+	hook_done(&((struct sys_req_lib *)ctx)->c);
+}
+
 struct sys_req_lib *sys_req_lib_begin(const char *path, int fd, Elf *e, const unsigned char *raw, size_t size)
 {
 	struct sys_req_lib *l;
@@ -2239,7 +2265,7 @@ struct sys_req_lib *sys_req_lib_begin(const char *path, int fd, Elf *e, const un
 		}
 		c->streaming = 1;
 	}
-	l->hook = (struct sys_hook){ lib_hook_range, lib_hook_insn, l, !c->collect };
+	l->hook = (struct sys_hook){ lib_hook_range, lib_hook_insn, lib_hook_done, l, !c->collect };
 	return l;
 }
 
