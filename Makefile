@@ -139,7 +139,7 @@ test-slow: deps all
 # The main job on this machine's own files. scan exits 1 when some inputs
 # were recorded as errors: that is a finding, not a failure of the demo.
 demo: deps all
-	$(O)/parakit scan --db parakit.db /usr /var/cache/apt/archives || [ $$? -eq 1 ]
+	$(O)/parakit scan --syscalls --db parakit.db /usr /var/cache/apt/archives || [ $$? -eq 1 ]
 	$(O)/parakit src --db parakit.db examples/pcp
 	$(O)/parakit db summary parakit.db
 	$(O)/parakit report --db parakit.db --out parakit-report --title 'POSIX usage of this machine'

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -541,13 +540,6 @@ int cmd_scan(int argc, char **argv)
 		return 2;
 	}
 
-	/* The footprint's large arrays (a library's graph, hundreds of MB
-	 * for libLLVM) go back to the system when freed: by default malloc
-	 * raises its thresholds on seeing such blocks and keeps up to 64 MB
-	 * free per arena, which beside the next graph made the peak (the
-	 * apt cache: 400 MB at 4 MB, 495 by default; 3 % more CPU time). */
-	if (opts.syscalls)
-		mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	if (db_open(opts.db, &db))
 		return 2;
 	db_alias_init();
