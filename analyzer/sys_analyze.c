@@ -63,7 +63,6 @@
 #include "common/common.h"
 
 #include <capstone/capstone.h>
-#include <malloc.h>
 #include <xxhash.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -2493,19 +2492,6 @@ static void print_why(const struct an *a, const struct graph *g)
 #define BIG_CODE (16u << 20)
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/*
- * A large graph's arrays go back to the system when freed: while one is
- * built, blocks of 4 MB and more are mapped on their own. Otherwise
- * malloc's threshold stays at the 32 MB its default grows to: freed into
- * an arena, hundreds of MB of a graph stayed there beside the next one
- * (the apt cache's peak, 495-527 MB; 4 MB for the whole run: 420 MB,
- * and 5 % more CPU time).
- */
-static void big_malloc(int building)
-{
-	mallopt(M_MMAP_THRESHOLD, building ? 4 << 20 : 32 << 20);
-}
-
 int sys_analyze(Elf *e, const unsigned char *raw, size_t size, int flags, struct sys_info *out, const char **why)
 {
 	return sys_analyze_hooked(e, raw, size, flags, out, why, NULL);
@@ -2604,15 +2590,11 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 	 * such graph whatever --jobs says. */
 	for (size_t i = 0; i < a.n_exec; i++)
 		code += a.exec[i].hi - a.exec[i].lo;
-	if ((big = a.full && code > BIG_CODE)) {
+	if ((big = a.full && code > BIG_CODE))
 		pthread_mutex_lock(&big_lock);
-		big_malloc(1);
-	}
 	if (a.arch->decode(&a)) {
-		if (big) {
-			big_malloc(0);
+		if (big)
 			pthread_mutex_unlock(&big_lock);
-		}
 		*why = "cannot start the disassembler";
 		an_release(&a);
 		sys_go_release(&go);
@@ -2645,10 +2627,8 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 	an_release(&a);
 	sys_go_cache_release(&a.go_cache);
 	sys_go_release(&go);
-	if (big) {
-		big_malloc(0);
+	if (big)
 		pthread_mutex_unlock(&big_lock);
-	}
 	return 0;
 }
 
