@@ -61,8 +61,8 @@ const char *sys_req_call_name(int call);
  * handed to sys_analyze_hooked() to read its sweep (NULL when the file
  * has no code to read), and sys_req_end() finds the codes at the sites
  * the sweep met; @sys is what sys_analyze() found (NULL: nothing, it did
- * not run, and the pass sweeps the code itself). sys_req_analyze() is
- * the pass alone. Never fails: what cannot be read adds nothing.
+ * not run, and the pass sweeps the code itself). Never fails: what
+ * cannot be read adds nothing.
  */
 struct sys_req_pass;
 struct sys_hook;
@@ -70,7 +70,6 @@ struct sys_info;
 struct sys_req_pass *sys_req_begin(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out);
 const struct sys_hook *sys_req_hook(struct sys_req_pass *p);
 void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys);
-void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out);
 
 /*
  * A library of this machine that sys_resolve.c reads for its map is read

@@ -1885,11 +1885,6 @@ out:
 	free(p);
 }
 
-void sys_req_analyze(Elf *e, const unsigned char *raw, size_t size, struct sys_req *out)
-{
-	sys_req_end(sys_req_begin(e, raw, size, out), NULL);
-}
-
 /* ---- library maps ---- */
 
 
@@ -2281,10 +2276,10 @@ void sys_req_lib_end(struct sys_req_lib *l, int swept)
 	if (!l)
 		return;
 	c = &l->c;
-	if (!swept || !l->hook.insn || stream_unread(c)) {
+	if (!swept || !l->hook.insn)
+		c->swept = 0;	/* the analysis failed, or the pass had no hook to give */
+	if (stream_unread(c)) {
 		/* Not read beside: alone, from the start. */
-		c->swept = 0;
-		stream_unread(c);
 		map_alone(l->m, c);
 	} else if (c->collect) {
 		if (c->streaming)
