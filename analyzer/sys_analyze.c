@@ -77,20 +77,21 @@ enum ev_kind {
 	EV_SYS, EV_CALL, EV_JMP, EV_SLOTCALL, EV_SLOTJMP, EV_INDCALL, EV_INDJMP, EV_AT, EV_SCALL, EV_VTCALL, EV_CBCALL
 };
 
-/* One event of the code. val: the syscall number at EV_SYS, -1 until
- * known. end: after the instruction and any padding that follows it. */
+/*
+ * One event of the code, in 16 bytes (libMLIR has 1.9 million). at: its
+ * address less the lowest code address (code spans under 4 GiB). target:
+ * what the kind says (a call's target, a slot's address, an indirect
+ * call's slot form, where a number is read from). len: to the end of the
+ * instruction and any padding that follows it (at most 64 KiB: a shorter
+ * end only keeps an edge that falling through would add).
+ */
 struct ev {
-	uint64_t addr, target;
-	uint32_t end_delta;
-	int16_t val;
-	uint8_t kind;
-	uint8_t foreign;	/* EV_SYS of another ABI's numbers (int 0x80 in 64-bit code) */
+	uint64_t target;
+	uint32_t at;
+	uint16_t len;
+	uint8_t kind : 4;
+	uint8_t foreign : 1;	/* EV_SYS of another ABI's numbers (int 0x80 in 64-bit code) */
 };
-
-static uint64_t ev_end(const struct ev *e)
-{
-	return e->addr + e->end_delta;
-}
 
 /* A slot of the GOT (or any word a relocation fills) and what it holds. */
 enum { SLOT_IMPORT, SLOT_CODE, SLOT_RESOLVER };
@@ -121,6 +122,7 @@ struct an {
 	size_t n_load;
 	struct range *exec;
 	size_t n_exec;
+	uint64_t code_base;	/* the lowest code address: events' origin */
 	/* Dynamic section. */
 	uint64_t dyn[DT_NUM];
 	uint64_t pltgot, init_array, init_arraysz, fini_array, fini_arraysz, preinit, preinitsz;
@@ -223,6 +225,16 @@ static void push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
 	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = x;
+}
+
+/* An array grown by doubling, cut to its n elements: of libMLIR's 2 M
+ * starts pushed (call targets, with repeats), 194,000 remain. */
+static void *shrink(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n == *cap || !n)
+		return p;
+	*cap = n;
+	return xrealloc(p, n * size);
 }
 
 static size_t sort_unique(uint64_t *v, size_t n)
@@ -872,18 +884,30 @@ struct x86_state {
 	int pad_is_bar;
 };
 
+static uint64_t ev_addr(const struct an *a, const struct ev *e)
+{
+	return a->code_base + e->at;
+}
+
+static uint64_t ev_end(const struct an *a, const struct ev *e)
+{
+	return ev_addr(a, e) + e->len;
+}
+
+static void ev_pad_to(const struct an *a, struct ev *e, uint64_t end)
+{
+	uint64_t len = end - ev_addr(a, e);
+
+	e->len = len > UINT16_MAX ? UINT16_MAX : len;
+}
+
 static struct ev *add_ev(struct an *a, int kind, uint64_t addr, uint64_t end, uint64_t target)
 {
 	struct ev *e;
 
 	a->ev = xgrow(a->ev, &a->cap_ev, a->n_ev + 1, sizeof(*a->ev));
 	e = &a->ev[a->n_ev++];
-	e->kind = kind;
-	e->addr = addr;
-	e->end_delta = end - addr;
-	e->target = target;
-	e->val = -1;
-	e->foreign = 0;
+	*e = (struct ev){ .target = target, .at = addr - a->code_base, .kind = kind, .len = end - addr };
 	return e;
 }
 
@@ -1011,7 +1035,7 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 		if (st->pad_is_bar)
 			a->bar[st->pad].hi = end;
 		else
-			a->ev[st->pad].end_delta = end - a->ev[st->pad].addr;
+			ev_pad_to(a, &a->ev[st->pad], end);
 		return;
 	}
 	st->pad = -1;
@@ -1301,7 +1325,7 @@ static int x86_decode(struct an *a)
 				if (st.pad >= 0 && st.pad_is_bar)
 					a->bar[st.pad].hi = addr;
 				else if (st.pad >= 0)
-					a->ev[st.pad].end_delta = addr - a->ev[st.pad].addr;
+					ev_pad_to(a, &a->ev[st.pad], addr);
 				continue;
 			}
 			n = xd_decode(code, left, a->class64, &d);
@@ -1721,7 +1745,7 @@ static void find_vt_calls(struct an *a)
 		struct ev *e = &a->ev[i];
 
 		if ((e->kind == EV_INDCALL || e->kind == EV_INDJMP) && e->target && (e->target - 1) % 8 == 0 &&
-		    (e->target & FORM_WIDE || ((f = sys_fde_of(a->fde, a->n_fde, e->addr)) && checks[f - a->fde])))
+		    (e->target & FORM_WIDE || ((f = sys_fde_of(a->fde, a->n_fde, ev_addr(a, e))) && checks[f - a->fde])))
 			e->kind = EV_VTCALL;
 	}
 	free(checks);
@@ -1736,9 +1760,9 @@ static void find_vt_calls(struct an *a)
  */
 static int call_ends_fde(const struct an *a, const struct ev *e)
 {
-	const struct sys_fde *f = sys_fde_of(a->fde, a->n_fde, e->addr);
+	const struct sys_fde *f = sys_fde_of(a->fde, a->n_fde, ev_addr(a, e));
 
-	return f && f->hi <= ev_end(e);
+	return f && f->hi <= ev_end(a, e);
 }
 
 /*
@@ -1814,15 +1838,15 @@ static void find_callbacks(struct an *a)
 
 		if (e->kind != EV_INDCALL && e->kind != EV_INDJMP)
 			continue;
-		while (v < a->n_vars && a->vars[v].at < e->addr)
+		while (v < a->n_vars && a->vars[v].at < ev_addr(a, e))
 			v++;
 		/* The loads before it, nearest first. */
-		for (size_t k = v; k-- > 0 && e->addr - a->vars[k].at < 96;) {
+		for (size_t k = v; k-- > 0 && ev_addr(a, e) - a->vars[k].at < 96;) {
 			const struct var_ref *r = &a->vars[k];
 
-			if (!near_before(a, r->at, e->addr))
+			if (!near_before(a, r->at, ev_addr(a, e)))
 				break;
-			if (r->var == VAR_DEMANGLE ? e->addr - r->at < 32 && (f = sys_fde_of(a->fde, a->n_fde, e->addr)) &&
+			if (r->var == VAR_DEMANGLE ? ev_addr(a, e) - r->at < 32 && (f = sys_fde_of(a->fde, a->n_fde, ev_addr(a, e))) &&
 						     has_u64(a->vt_fns, a->n_vt_fns, f->lo)
 						   : has_u64(tabs, n_tabs, r->var)) {
 				e->kind = EV_CBCALL;
@@ -1901,31 +1925,28 @@ static long node_near(const struct an *a, uint64_t addr, long *hint)
 	return *hint = node_of(a, addr);
 }
 
-struct edge {
-	uint32_t from, to;
-};
+/*
+ * What a node does itself, as keys node << 32 | fact: a fact below SYS_MAX
+ * is a system call's number, SYS_MAX + i a call to import i. A list, not a
+ * set per node: libMLIR's 194,000 nodes do some 40,000 things, and a set
+ * of its 1,154 imports per node took 30 MB.
+ */
+#define FACT_IMPORT SYS_MAX
 
 struct graph {
 	size_t n;		/* nodes, INDIRECT included (the last) */
-	struct sys_set *local;
-	uint64_t *limp;		/* n * iw words: imports reached directly */
-	size_t iw;
-	struct edge *e;
+	uint64_t *own;		/* sorted, unique */
+	size_t n_own, cap_own;
+	uint32_t *own_first;	/* CSR: node i's facts are own[own_first[i]..own_first[i+1]) */
+	size_t iw;		/* words of a set of imports */
+	uint64_t *e;		/* from << 32 | to, sorted */
 	size_t n_e, cap_e;
 	uint32_t *first;	/* CSR: edges of node i are e[first[i]..first[i+1]) */
 };
 
-/* By from, then to: as keys of 64 bits, radix sorted. */
-static void sort_edges(struct edge *e, size_t n)
+static uint32_t edge_to(uint64_t e)
 {
-	uint64_t *k = xmalloc((n + 1) * sizeof(*k));
-
-	for (size_t i = 0; i < n; i++)
-		k[i] = (uint64_t)e[i].from << 32 | e[i].to;
-	sys_sort_u64(k, n);
-	for (size_t i = 0; i < n; i++)
-		e[i] = (struct edge){ k[i] >> 32, (uint32_t)k[i] };
-	free(k);
+	return (uint32_t)e;
 }
 
 static void edge(struct graph *g, long from, long to)
@@ -1933,13 +1954,21 @@ static void edge(struct graph *g, long from, long to)
 	if (from < 0 || to < 0 || from == to)
 		return;
 	g->e = xgrow(g->e, &g->cap_e, g->n_e + 1, sizeof(*g->e));
-	g->e[g->n_e++] = (struct edge){ from, to };
+	g->e[g->n_e++] = (uint64_t)from << 32 | (uint64_t)to;
 }
 
-static void imp_bit(struct graph *g, long node, uint32_t im)
+static void own(struct graph *g, long node, uint32_t fact)
 {
-	if (node >= 0)
-		g->limp[node * g->iw + im / 64] |= 1ull << (im % 64);
+	if (node < 0)
+		return;
+	g->own = xgrow(g->own, &g->cap_own, g->n_own + 1, sizeof(*g->own));
+	g->own[g->n_own++] = (uint64_t)node << 32 | fact;
+}
+
+/* nr < 0: a number not known. */
+static void own_syscall(struct graph *g, long node, int nr)
+{
+	own(g, node, nr < 0 || nr >= SYS_MAX ? SYS_UNKNOWN : (unsigned)nr);
 }
 
 /* The import a node is a stub for (a PLT entry: its first event jumps
@@ -1953,14 +1982,14 @@ static long *stub_imports(const struct an *a)
 		st[i] = -1;
 	for (size_t i = 0; i < a->n_ev; i++) {
 		const struct ev *e = &a->ev[i];
-		long n = node_near(a, e->addr, &hint);
+		long n = node_near(a, ev_addr(a, e), &hint);
 		const struct slot *s;
 
 		if (n < 0 || n == last || e->kind == EV_AT || e->kind == EV_CBCALL)
 			continue;
 		last = n;
 		if (e->kind == EV_SLOTJMP && (s = find_slot(a, e->target)) && s->kind == SLOT_IMPORT &&
-		    e->addr - a->starts[n] < 16)
+		    ev_addr(a, e) - a->starts[n] < 16)
 			st[n] = s->value;
 	}
 	return st;
@@ -1997,33 +2026,26 @@ static void build_graph(struct an *a, struct graph *g)
 
 	g->n = a->n_starts + 2;	/* INDIRECT, then VTABLE */
 	g->iw = (a->out->n_imports + 63) / 64;
-	g->local = xcalloc(g->n, sizeof(*g->local));
-	g->limp = xcalloc(g->n * (g->iw ? g->iw : 1), sizeof(*g->limp));
 
 	for (size_t i = 0; i < a->n_ev; i++) {
 		struct ev *e = &a->ev[i];
-		long from = node_near(a, e->addr, &hint), to = -1, im = -1;
+		long from = node_near(a, ev_addr(a, e), &hint), to = -1, im = -1;
 		const struct slot *s;
 		int32_t arg;
 
 		switch (e->kind) {
 		case EV_SYS:
-			if (!e->foreign)
-				e->val = a->full ? cp_value(a, from, e->addr, 0, &cp)
-						 : cp_range(a, e->target, ev_end(e), e->addr, 0, &cp);
-			if (e->val < 0 && a->full && sys_go_passes(a->go, e->addr)) {
+			arg = e->foreign ? -1
+				: a->full ? cp_value(a, from, ev_addr(a, e), 0, &cp)
+					  : cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), 0, &cp);
+			if (arg < 0 && a->full && sys_go_passes(a->go, ev_addr(a, e))) {
 				/* A Go stub's number: counted at its callers'
 				 * (calls are events only with the graph). */
-				if (from >= 0 && sys_go_taken(a->go, e->addr))
-					sys_set_add(&g->local[from], SYS_UNKNOWN);
+				if (sys_go_taken(a->go, ev_addr(a, e)))
+					own_syscall(g, from, -1);
 				continue;
 			}
-			a->out->n_sites++;
-			a->out->n_unknown_sites += e->val < 0;
-			if (from >= 0)
-				sys_set_add(&g->local[from], e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
-			sys_set_add(&a->out->direct, e->val < 0 ? SYS_UNKNOWN : (unsigned)e->val);
-			continue;
+			goto counted;
 		case EV_CALL:
 		case EV_JMP:
 			to = node_of(a, e->target);
@@ -2032,10 +2054,10 @@ static void build_graph(struct an *a, struct graph *g)
 			if (e->kind == EV_JMP && to == from)
 				continue;
 			if (sys_go_stub(a->go, e->target)) {
-				arg = sys_go_number(a->go, e->addr, sys_go_stub(a->go, e->target), &a->go_cache);
+				arg = sys_go_number(a->go, ev_addr(a, e), sys_go_stub(a->go, e->target), &a->go_cache);
 				/* A stub calling another passes its caller's
 				 * number on. */
-				if (arg < 0 && sys_go_passes(a->go, e->addr))
+				if (arg < 0 && sys_go_passes(a->go, ev_addr(a, e)))
 					continue;
 				goto counted;
 			}
@@ -2060,7 +2082,7 @@ static void build_graph(struct an *a, struct graph *g)
 				im = s->value;
 				if (is_syscall_import(a, im) && stub[from] != im)
 					goto syscall_call;
-				imp_bit(g, from, im);
+				own(g, from, FACT_IMPORT + im);
 				a->out->imports[im].reached = 1;
 				continue;
 			}
@@ -2075,7 +2097,7 @@ static void build_graph(struct an *a, struct graph *g)
 			continue;
 		case EV_INDCALL:
 		case EV_INDJMP:
-			if (a->full && e->kind == EV_INDJMP && (fde = goto_fde(a, e->addr))) {
+			if (a->full && e->kind == EV_INDJMP && (fde = goto_fde(a, ev_addr(a, e)))) {
 				label_edges(a, g, from, fde);
 				continue;
 			}
@@ -2083,7 +2105,7 @@ static void build_graph(struct an *a, struct graph *g)
 				edge(g, from, ind);
 			continue;
 		case EV_SCALL:
-			arg = a->class64 ? cp_range(a, e->target, ev_end(e), e->addr, 7, &cp) : -1;
+			arg = a->class64 ? cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), 7, &cp) : -1;
 			goto counted;
 		case EV_AT:
 			/* Code whose address a function takes is code it
@@ -2099,12 +2121,11 @@ static void build_graph(struct an *a, struct graph *g)
 syscall_call:
 		/* syscall(SYS_x, ...): the number is the first argument
 		 * (i386 passes it on the stack: unknown there). */
-		arg = a->class64 ? cp_value(a, from, e->addr, 7, &cp) : -1;
+		arg = a->class64 ? cp_value(a, from, ev_addr(a, e), 7, &cp) : -1;
 counted:
 		a->out->n_sites++;
 		a->out->n_unknown_sites += arg < 0;
-		if (from >= 0)
-			sys_set_add(&g->local[from], arg < 0 ? SYS_UNKNOWN : (unsigned)arg);
+		own_syscall(g, from, arg);
 		sys_set_add(&a->out->direct, arg < 0 ? SYS_UNKNOWN : (unsigned)arg);
 		if (im >= 0)
 			a->out->imports[im].reached = 1;
@@ -2136,7 +2157,7 @@ counted:
 	for (size_t i = 0; i < a->n_labels; i++)
 		edge(g, node_of(a, sys_fde_of(a->fde, a->n_fde, a->labels[i])->lo), node_of(a, a->labels[i]));
 	for (size_t i = 0; i < a->n_at_imports; i++) {
-		imp_bit(g, ind, a->at_imports[i]);
+		own(g, ind, FACT_IMPORT + a->at_imports[i]);
 		a->out->imports[a->at_imports[i]].reached = 1;
 	}
 
@@ -2159,13 +2180,13 @@ counted:
 				b++;
 			for (size_t k = b; k < a->n_bar && a->bar[k].lo <= s && !stops; k++)
 				stops = a->bar[k].hi >= s;
-			while (c < n_calls && ev_end(calls[c]) < s)
+			while (c < n_calls && ev_end(a, calls[c]) < s)
 				c++;
-			for (size_t k = c; k < n_calls && calls[k]->addr < s && !stops; k++) {
+			for (size_t k = c; k < n_calls && ev_addr(a, calls[k]) < s && !stops; k++) {
 				const struct ev *e = calls[k];
 				long t;
 
-				if (ev_end(e) < s)
+				if (ev_end(a, e) < s)
 					continue;
 				if (e->kind == EV_CALL) {
 					t = node_of(a, e->target);
@@ -2189,38 +2210,134 @@ counted:
 	}
 out:
 	free(stub);
-	sort_edges(g->e, g->n_e);
+	g->e = shrink(g->e, &g->cap_e, g->n_e, sizeof(*g->e));
+	sys_sort_u64(g->e, g->n_e);
 	g->first = xcalloc(g->n + 1, sizeof(*g->first));
 	for (size_t i = 0; i < g->n_e; i++)
-		g->first[g->e[i].from + 1]++;
+		g->first[(g->e[i] >> 32) + 1]++;
 	for (size_t i = 0; i < g->n; i++)
 		g->first[i + 1] += g->first[i];
+	g->n_own = sort_unique(g->own, g->n_own);
+	g->own_first = xcalloc(g->n + 1, sizeof(*g->own_first));
+	for (size_t i = 0; i < g->n_own; i++)
+		g->own_first[(g->own[i] >> 32) + 1]++;
+	for (size_t i = 0; i < g->n; i++)
+		g->own_first[i + 1] += g->own_first[i];
+}
+
+/*
+ * What a component reaches: a set of system calls, then a set of imports,
+ * in one value of SW + iw words. Each distinct value is kept once: with
+ * indirect calls over-approximated most of a large library's components
+ * reach one of a few thousand values, and a value per component took
+ * libMLIR 40 MB.
+ */
+#define SW (SYS_MAX / 64)
+
+struct values {
+	uint64_t *v;		/* n values of w words; value 0 is empty */
+	size_t n, cap, w;
+	uint32_t *slot;		/* open addressing: index + 1, 0 free */
+	size_t cap_slot;
+};
+
+static void values_rehash(struct values *t)
+{
+	t->cap_slot = t->cap_slot ? 2 * t->cap_slot : 1024;
+	free(t->slot);
+	t->slot = xcalloc(t->cap_slot, sizeof(*t->slot));
+	for (size_t k = 0; k < t->n; k++) {
+		size_t i = XXH3_64bits(&t->v[k * t->w], t->w * 8) & (t->cap_slot - 1);
+
+		while (t->slot[i])
+			i = (i + 1) & (t->cap_slot - 1);
+		t->slot[i] = k + 1;
+	}
+}
+
+static uint32_t value_id(struct values *t, const uint64_t *v)
+{
+	size_t i;
+
+	if (2 * (t->n + 1) > t->cap_slot)
+		values_rehash(t);
+	for (i = XXH3_64bits(v, t->w * 8) & (t->cap_slot - 1); t->slot[i]; i = (i + 1) & (t->cap_slot - 1))
+		if (!memcmp(&t->v[(t->slot[i] - 1) * t->w], v, t->w * 8))
+			return t->slot[i] - 1;
+	t->v = xgrow(t->v, &t->cap, (t->n + 1) * t->w, sizeof(*t->v));
+	memcpy(&t->v[t->n * t->w], v, t->w * 8);
+	t->slot[i] = ++t->n;
+	return t->n - 1;
 }
 
 /*
  * Tarjan's strongly connected components, iteratively: each component is
  * complete when its root is popped, after every component it reaches, so
- * its value (its nodes' own, and its successors') is final then.
+ * its value (its nodes' own facts, and its successors' values) is final
+ * then.
  */
 struct closure {
 	uint32_t *comp;		/* node -> component */
-	struct sys_set *set;	/* per component */
-	uint64_t *imp;		/* per component, iw words */
-	size_t n_comp;
+	uint32_t *val;		/* component -> value */
+	struct values vals;
 };
+
+static const uint64_t *value_of(const struct closure *c, long node)
+{
+	return &c->vals.v[c->val[c->comp[node]] * c->vals.w];
+}
+
+/* Component k's value: what its nodes do, and what the components they
+ * call reach (all complete); one successor's value alone is taken as it
+ * is, without hashing. */
+static uint32_t fold(const struct graph *g, struct closure *c, uint32_t k, const uint32_t *nodes, size_t n,
+		     const uint8_t *on, uint64_t *acc)
+{
+	uint32_t last = UINT32_MAX;
+	size_t w = c->vals.w, distinct = 0, facts = 0;
+
+	memset(acc, 0, w * sizeof(*acc));
+	for (size_t j = 0; j < n; j++) {
+		uint32_t v = nodes[j];
+
+		for (uint32_t x = g->own_first[v]; x < g->own_first[v + 1]; x++, facts++) {
+			uint32_t f = (uint32_t)g->own[x];
+
+			acc[f / 64] |= 1ull << (f % 64);
+		}
+		for (uint32_t x = g->first[v]; x < g->first[v + 1]; x++) {
+			uint32_t t = c->comp[edge_to(g->e[x])], id;
+			const uint64_t *sv;
+
+			if (t == k || on[edge_to(g->e[x])] || (id = c->val[t]) == last || !id)
+				continue;
+			last = id;
+			distinct++;
+			sv = &c->vals.v[id * w];
+			for (size_t q = 0; q < w; q++)
+				acc[q] |= sv[q];
+		}
+	}
+	if (!facts && distinct <= 1)
+		return distinct ? last : 0;
+	return value_id(&c->vals, acc);
+}
 
 static void close_graph(const struct graph *g, struct closure *c)
 {
-	size_t n = g->n, iw = g->iw ? g->iw : 1, sp = 0, csp = 0, idx = 0, cap = 0;
+	size_t n = g->n, sp = 0, csp = 0, idx = 0, n_comp = 0;
 	uint32_t *index = xmalloc(n * sizeof(*index)), *low = xmalloc(n * sizeof(*low));
 	uint32_t *stack = xmalloc(n * sizeof(*stack)), *cstack = xmalloc(n * sizeof(*cstack));
 	uint32_t *it = xmalloc(n * sizeof(*it));
 	uint8_t *on = xcalloc(n, 1);
+	uint64_t *acc;
 
+	memset(c, 0, sizeof(*c));
+	c->vals.w = SW + g->iw;
+	acc = xcalloc(c->vals.w, sizeof(*acc));
+	value_id(&c->vals, acc);	/* 0: nothing */
 	c->comp = xmalloc(n * sizeof(*c->comp));
-	c->set = NULL;
-	c->imp = NULL;
-	c->n_comp = 0;
+	c->val = xmalloc(n * sizeof(*c->val));
 	for (size_t i = 0; i < n; i++)
 		index[i] = UINT32_MAX;
 	for (size_t root = 0; root < n; root++) {
@@ -2232,10 +2349,11 @@ static void close_graph(const struct graph *g, struct closure *c)
 		stack[sp++] = root;
 		on[root] = 1;
 		while (csp) {
-			uint32_t v = cstack[csp - 1];
+			uint32_t v = cstack[csp - 1], k;
+			size_t top = sp;
 
 			if (it[v] < g->first[v + 1]) {
-				uint32_t w = g->e[it[v]++].to;
+				uint32_t w = edge_to(g->e[it[v]++]);
 
 				if (index[w] == UINT32_MAX) {
 					index[w] = low[w] = idx++;
@@ -2253,53 +2371,40 @@ static void close_graph(const struct graph *g, struct closure *c)
 				low[cstack[csp - 1]] = low[v];
 			if (low[v] != index[v])
 				continue;
-			/* v roots a component: pop it, then fold in its own
-			 * and its successors' (already complete) values. */
-			{
-				size_t k = c->n_comp++, top = sp;
-				struct sys_set *s;
-				uint64_t *im;
+			/* v roots a component: pop it, then fold. */
+			k = n_comp++;
+			do {
+				uint32_t w = stack[--sp];
 
-				if (c->n_comp > cap) {
-					cap = cap ? 2 * cap : 64;
-					c->set = xrealloc(c->set, cap * sizeof(*c->set));
-					c->imp = xrealloc(c->imp, cap * iw * sizeof(*c->imp));
-				}
-				s = &c->set[k];
-				im = &c->imp[k * iw];
-				memset(s, 0, sizeof(*s));
-				memset(im, 0, iw * sizeof(*im));
-				do {
-					uint32_t w = stack[--sp];
-
-					on[w] = 0;
-					c->comp[w] = k;
-				} while (stack[sp] != v);
-				for (size_t j = sp; j < top; j++) {
-					uint32_t w = stack[j];
-
-					sys_set_or(s, &g->local[w]);
-					for (size_t q = 0; q < g->iw; q++)
-						im[q] |= g->limp[w * g->iw + q];
-					for (uint32_t x = g->first[w]; x < g->first[w + 1]; x++) {
-						uint32_t t = c->comp[g->e[x].to];
-
-						if (t == k || on[g->e[x].to])
-							continue;
-						sys_set_or(s, &c->set[t]);
-						for (size_t q = 0; q < g->iw; q++)
-							im[q] |= c->imp[t * iw + q];
-					}
-				}
-			}
+				on[w] = 0;
+				c->comp[w] = k;
+			} while (stack[sp] != v);
+			c->val[k] = fold(g, c, k, &stack[sp], top - sp, on, acc);
 		}
 	}
+	free(acc);
 	free(index);
 	free(low);
 	free(stack);
 	free(cstack);
 	free(it);
 	free(on);
+}
+
+static void value_or(uint64_t *acc, const struct closure *c, long node)
+{
+	const uint64_t *v = value_of(c, node);
+
+	for (size_t q = 0; q < c->vals.w; q++)
+		acc[q] |= v[q];
+}
+
+static void closure_release(struct closure *c)
+{
+	free(c->comp);
+	free(c->val);
+	free(c->vals.v);
+	free(c->vals.slot);
 }
 
 static void imports_of(const uint64_t *bits, size_t iw, uint32_t **out, uint32_t *n)
@@ -2327,19 +2432,16 @@ struct list_table {
 	size_t cap;
 };
 
-static void share_imports(struct sys_info *s, const uint64_t *bits, size_t iw, struct sys_export *x,
-			  struct list_table *t)
+/* The list in s->lists of the imports bits holds, as index + 1; 0: none. */
+static uint32_t share_imports(struct sys_info *s, const uint64_t *bits, size_t iw, struct list_table *t)
 {
 	uint32_t *v, n;
 	uint64_t h;
 	size_t i;
 
 	imports_of(bits, iw, &v, &n);
-	if (!n) {
-		x->imports = NULL;
-		x->n_imports = 0;
-		return;
-	}
+	if (!n)
+		return 0;
 	if (2 * (s->n_lists + 1) > t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 256;
 		free(t->slot);
@@ -2358,16 +2460,13 @@ static void share_imports(struct sys_info *s, const uint64_t *bits, size_t iw, s
 
 		if (l->n == n && !memcmp(l->v, v, n * sizeof(*v))) {
 			free(v);
-			x->imports = l->v;
-			x->n_imports = n;
-			return;
+			return t->slot[i];
 		}
 	}
 	s->lists = xrealloc(s->lists, (s->n_lists + 1) * sizeof(*s->lists));
 	s->lists[s->n_lists] = (struct sys_list){ v, n };
 	t->slot[i] = ++s->n_lists;
-	x->imports = v;
-	x->n_imports = n;
+	return s->n_lists;
 }
 
 static uint64_t early_init(const struct an *a)
@@ -2383,19 +2482,29 @@ static void reach(struct an *a, struct graph *g)
 	struct list_table lists = { 0 };
 	struct closure c;
 	struct sys_info *s = a->out;
-	size_t iw = g->iw ? g->iw : 1;
+	uint32_t *list;		/* per value: its imports' list + 1, 0 not yet */
 	long n;
 
 	close_graph(g, &c);
+	list = xcalloc(c.vals.n, sizeof(*list));
 	for (size_t i = 0; i < s->n_exports; i++) {
+		struct sys_export *x = &s->exports[i];
+		uint32_t id, l;
+
 		if (!a->exp[i].func || (n = node_of(a, a->exp[i].addr)) < 0)
 			continue;
-		s->exports[i].set = c.set[c.comp[n]];
-		share_imports(s, &c.imp[c.comp[n] * iw], g->iw, &s->exports[i], &lists);
+		id = c.val[c.comp[n]];
+		memcpy(&x->set, value_of(&c, n), sizeof(x->set));
+		if (!list[id])
+			list[id] = share_imports(s, value_of(&c, n) + SW, g->iw, &lists) + 1;
+		l = list[id] - 1;
+		x->imports = l ? s->lists[l - 1].v : NULL;
+		x->n_imports = l ? s->lists[l - 1].n : 0;
 	}
+	free(list);
 	free(lists.slot);
 	{
-		uint64_t *bits = xcalloc(iw, sizeof(*bits));
+		uint64_t *acc = xcalloc(c.vals.w, sizeof(*acc));
 		/* glibc's loader calls libc's __libc_early_init at every
 		 * start, as it runs an initialiser. */
 		uint64_t roots[3] = { a->dyn[DT_INIT], a->dyn[DT_FINI], early_init(a) };
@@ -2403,46 +2512,35 @@ static void reach(struct an *a, struct graph *g)
 		for (size_t i = 0; i < ARRAY_SIZE(roots) + a->n_inits; i++) {
 			uint64_t r = i < ARRAY_SIZE(roots) ? roots[i] : a->inits[i - ARRAY_SIZE(roots)];
 
-			if (!r || (n = node_of(a, r)) < 0)
-				continue;
-			sys_set_or(&s->init, &c.set[c.comp[n]]);
-			for (size_t q = 0; q < g->iw; q++)
-				bits[q] |= c.imp[c.comp[n] * iw + q];
+			if (r && (n = node_of(a, r)) >= 0)
+				value_or(acc, &c, n);
 		}
-		imports_of(bits, g->iw, &s->init_imports, &s->n_init_imports);
-		free(bits);
+		memcpy(&s->init, acc, sizeof(s->init));
+		imports_of(acc + SW, g->iw, &s->init_imports, &s->n_init_imports);
+		free(acc);
 	}
 	if (s->has_entry) {
-		uint64_t *bits = xcalloc(iw, sizeof(*bits));
+		uint64_t *acc = xcalloc(c.vals.w, sizeof(*acc));
 		uint64_t roots[4] = { a->eh.e_entry, a->dyn[DT_INIT], a->dyn[DT_FINI], 0 };
 
-		for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-			if (!roots[i] || (n = node_of(a, roots[i])) < 0)
-				continue;
-			sys_set_or(&s->entry, &c.set[c.comp[n]]);
-			for (size_t q = 0; q < g->iw; q++)
-				bits[q] |= c.imp[c.comp[n] * iw + q];
-		}
+		for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+			if (roots[i] && (n = node_of(a, roots[i])) >= 0)
+				value_or(acc, &c, n);
 		/* The initialiser arrays are address-taken: INDIRECT reaches
 		 * them, and the startup code calls through it. */
-		n = a->n_starts;
-		if (a->init_arraysz || a->preinitsz) {
-			sys_set_or(&s->entry, &c.set[c.comp[n]]);
-			for (size_t q = 0; q < g->iw; q++)
-				bits[q] |= c.imp[c.comp[n] * iw + q];
-		}
-		imports_of(bits, g->iw, &s->entry_imports, &s->n_entry_imports);
-		free(bits);
+		if (a->init_arraysz || a->preinitsz)
+			value_or(acc, &c, a->n_starts);
+		memcpy(&s->entry, acc, sizeof(s->entry));
+		imports_of(acc + SW, g->iw, &s->entry_imports, &s->n_entry_imports);
+		free(acc);
 	}
-	free(c.comp);
-	free(c.set);
-	free(c.imp);
+	closure_release(&c);
 }
 
 static void graph_release(struct graph *g)
 {
-	free(g->local);
-	free(g->limp);
+	free(g->own);
+	free(g->own_first);
 	free(g->e);
 	free(g->first);
 }
@@ -2479,7 +2577,7 @@ static void print_why(const struct an *a, const struct graph *g)
 	uint64_t *exp_addr = xcalloc(a->out->n_exports + 1, sizeof(*exp_addr));
 	struct sys_why_graph w = {
 		.n = g->n, .starts = a->starts, .n_starts = a->n_starts, .first = g->first,
-		.pairs = (const uint32_t *)g->e, .local = g->local, .limp = g->limp, .iw = g->iw,
+		.edges = g->e, .own = g->own, .own_first = g->own_first,
 		.info = a->out, .exp_addr = exp_addr,
 	};
 
@@ -2588,8 +2686,19 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 	 * (libLLVM's 58 MB of code take some 200 MB of events and nodes,
 	 * Vulkan's validation layer's 16 MB some 60): the peak stays one
 	 * such graph whatever --jobs says. */
-	for (size_t i = 0; i < a.n_exec; i++)
+	for (size_t i = 0; i < a.n_exec; i++) {
 		code += a.exec[i].hi - a.exec[i].lo;
+		if (!i || a.exec[i].lo < a.code_base)
+			a.code_base = a.exec[i].lo;
+	}
+	for (size_t i = 0; i < a.n_exec; i++)
+		if (a.exec[i].hi - a.code_base > UINT32_MAX) {
+			*why = "code spans over 4 GiB of addresses";
+			an_release(&a);
+			sys_go_release(&go);
+			sys_info_free(out);
+			return -1;
+		}
 	if ((big = a.full && code > BIG_CODE))
 		pthread_mutex_lock(&big_lock);
 	if (a.arch->decode(&a)) {
@@ -2610,6 +2719,7 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 	for (size_t i = 0; i < a.n_at; i++)
 		push_u64(&a.starts, &a.n_starts, &a.cap_starts, a.at[i]);
 	a.n_starts = sort_unique(a.starts, a.n_starts);
+	a.starts = shrink(a.starts, &a.cap_starts, a.n_starts, sizeof(*a.starts));
 	a.n_noret = sort_unique(a.noret, a.n_noret);
 	a.n_syscall_fns = sort_unique(a.syscall_fns, a.n_syscall_fns);
 	out->n_nodes = a.n_starts;

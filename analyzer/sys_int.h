@@ -91,11 +91,10 @@ struct sys_why_graph {
 	size_t n;			/* nodes; the last ones are the indirect-call nodes */
 	const uint64_t *starts;		/* n_starts of them */
 	size_t n_starts;
-	const uint32_t *first;		/* CSR: node i's edges are pairs[2k..2k+1], */
-	const uint32_t *pairs;		/* (from, to), k in first[i]..first[i+1) */
-	const struct sys_set *local;
-	const uint64_t *limp;		/* n * iw words */
-	size_t iw;
+	const uint32_t *first;		/* CSR: node i's edges are edges[k], */
+	const uint64_t *edges;		/* from << 32 | to, k in first[i]..first[i+1) */
+	const uint32_t *own_first;	/* CSR: node i's own facts are */
+	const uint64_t *own;		/* own[own_first[i]..own_first[i+1]) */
 	const struct sys_info *info;
 	const uint64_t *exp_addr;	/* per export, 0 when not a function */
 };

@@ -39,6 +39,16 @@ static void node_name(const struct sys_why_graph *g, uint32_t v, char *buf, size
 	snprintf(buf, len, "%#llx (%s+%#llx)", (unsigned long long)at, name, (unsigned long long)(at - best));
 }
 
+/* Node v issues system call nr itself (its facts' low halves: a number,
+ * or SYS_MAX + an import). */
+static int issues(const struct sys_why_graph *g, uint32_t v, unsigned nr)
+{
+	for (uint32_t k = g->own_first[v]; k < g->own_first[v + 1]; k++)
+		if ((uint32_t)g->own[k] == nr)
+			return 1;
+	return 0;
+}
+
 void sys_why_print(const struct sys_why_graph *g)
 {
 	const char *w = sys_why_wanted(), *colon;
@@ -74,12 +84,12 @@ void sys_why_print(const struct sys_why_graph *g)
 	while (head < tail && hit == UINT32_MAX) {
 		uint32_t v = queue[head++];
 
-		if (nr == SYS_MAX ? v == g->n_starts : sys_set_has(&g->local[v], nr)) {
+		if (nr == SYS_MAX ? v == g->n_starts : issues(g, v, nr)) {
 			hit = v;
 			break;
 		}
 		for (uint32_t k = g->first[v]; k < g->first[v + 1]; k++) {
-			uint32_t t = g->pairs[2 * k + 1];
+			uint32_t t = (uint32_t)g->edges[k];
 
 			if (prev[t] == UINT32_MAX) {
 				prev[t] = v;
