@@ -85,6 +85,13 @@ struct sys_import {
 	unsigned reached : 1;	/* some code calls or takes it (else only a data reference) */
 };
 
+/* A request code the analysis read itself (Go's stubs, sys_go.c):
+ * call is an enum sys_req_call (sys_req.h); known 0: not a constant. */
+struct sys_req_site {
+	uint8_t call, known;
+	uint64_t req;
+};
+
 /*
  * What sys_analyze() finds in one ELF file, self-contained (its own
  * strings), so that a library read from the machine outlives the result
@@ -125,6 +132,10 @@ struct sys_info {
 	 * version, "" when the file does not say). */
 	int stripped, is_go;
 	char go_version[48];
+	/* Request codes read with the numbers (sys_requests.c adds them as
+	 * the binary's own). */
+	struct sys_req_site *req_sites;
+	size_t n_req_sites, cap_req_sites;
 	/* Figures for the curious (and the tests). */
 	size_t n_insns, n_nodes, n_sites, n_unknown_sites;
 };

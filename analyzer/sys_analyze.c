@@ -2055,6 +2055,9 @@ static void build_graph(struct an *a, struct graph *g)
 				continue;
 			if (sys_go_stub(a->go, e->target)) {
 				arg = sys_go_number(a->go, ev_addr(a, e), sys_go_stub(a->go, e->target), &a->go_cache);
+				if (arg >= 0)
+					sys_go_request(a->go, ev_addr(a, e), sys_go_stub(a->go, e->target), arg,
+						       &a->go_cache, a->out);
 				/* A stub calling another passes its caller's
 				 * number on. */
 				if (arg < 0 && sys_go_passes(a->go, ev_addr(a, e)))
@@ -2131,6 +2134,8 @@ counted:
 			a->out->imports[im].reached = 1;
 	}
 	cp_release(&cp);
+	if (a->go)
+		sys_go_requests_done(a->go, &a->go_cache, a->out);
 	if (!a->full)
 		goto out;
 
@@ -2755,5 +2760,6 @@ void sys_info_free(struct sys_info *s)
 	free(s->entry_imports);
 	free(s->init_imports);
 	free(s->strs);
+	free(s->req_sites);
 	memset(s, 0, sizeof(*s));
 }

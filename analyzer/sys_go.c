@@ -40,6 +40,8 @@
  */
 #include "analyzer/sys_go.h"
 #include "analyzer/sys_int.h"
+#include "analyzer/sys_req.h"
+#include "analyzer/sys_x86.h"
 #include "common/common.h"
 
 #include <capstone/capstone.h>
@@ -161,7 +163,7 @@ static const char *name_at(const unsigned char *tab, size_t n, uint64_t off)
 	return (const char *)tab + off;
 }
 
-static void add_fn(struct sys_go *g, uint64_t entry, const char *name, size_t *cap)
+static void add_fn(struct sys_go *g, uint64_t entry, const char *name, uint32_t args, size_t *cap)
 {
 	g->fn = xgrow(g->fn, cap, g->n_fn + 1, sizeof(*g->fn));
 	g->fn[g->n_fn].entry = entry;
@@ -169,6 +171,7 @@ static void add_fn(struct sys_go *g, uint64_t entry, const char *name, size_t *c
 	g->fn[g->n_fn].kind = 0;
 	g->fn[g->n_fn].taken = 0;
 	g->fn[g->n_fn].conv = 0;
+	g->fn[g->n_fn].args = args;
 	g->n_fn++;
 }
 
@@ -217,6 +220,7 @@ static int read_pclntab(struct sys_go *g, const unsigned char *p, size_t n, uint
 		const unsigned char *f = p + ftab + i * w, *fn;
 		const char *name = NULL;
 		uint64_t base = magic == PCLN_12 ? 0 : ftab;	/* where funcoff counts from */
+		uint32_t args;
 
 		if (magic == PCLN_118 || magic == PCLN_120) {
 			ent = text_start + rd(f, 4);
@@ -234,16 +238,20 @@ static int read_pclntab(struct sys_go *g, const unsigned char *p, size_t n, uint
 			continue;
 		fn = p + base + fo;
 		/* _func: entry (an offset from Go 1.18, a pointer before),
-		 * then the name's offset (int32). */
+		 * then the name's offset (int32), then the size of the
+		 * arguments and results on the stack (int32). */
 		{
-			uint64_t noff = rd(fn + (magic == PCLN_118 || magic == PCLN_120 ? 4 : ps), 4);
+			int w4 = magic == PCLN_118 || magic == PCLN_120;
+			uint64_t noff = rd(fn + (w4 ? 4 : ps), 4);
+
+			args = rd(fn + (w4 ? 8 : ps + 4), 4);
 
 			if (magic == PCLN_12)
 				name = name_at(p, n, noff);
 			else if (fnames <= n)
 				name = name_at(p + fnames, n - fnames, noff);
 		}
-		add_fn(g, ent, name ? name : "", &cap);
+		add_fn(g, ent, name ? name : "", args < (1u << 20) ? args : UINT32_MAX, &cap);
 	}
 	return 0;
 }
@@ -528,6 +536,8 @@ int sys_go_read(Elf *e, const unsigned char *raw, size_t size, struct sys_go *g)
 	}
 	if (pcln)
 		g->is_go = 1;
+	g->pcln = pcln;
+	g->pcln_n = pcln_n;
 	if (!g->is_go)
 		return 0;
 	if (pcln && (eh.e_machine == EM_X86_64 || eh.e_machine == EM_386))
@@ -553,6 +563,7 @@ void sys_go_release(struct sys_go *g)
 		return;
 	free(g->fn);
 	free(g->load);
+	free(g->wrappers);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -600,40 +611,75 @@ int sys_go_passes(const struct sys_go *g, uint64_t addr)
 	return f && f->kind != 0;
 }
 
-/* ---- the number at a call site ---- */
+/* ---- values at a call site ---- */
 
-#define NREG 17		/* 16 registers and 0(SP) */
-#define SLOT0 16
-#define V_NONE INT32_MIN	/* not reached */
+/*
+ * The tracked values: the 16 registers, then up to MAX_KEYS words of the
+ * stack at fixed offsets from the stack pointer (the "keys" of the
+ * function: 0(SP) where ABI0 takes the number, the next words where it
+ * takes the arguments, and the spill slots where the register ABI keeps
+ * an argument across a call: x/sys's IoctlGetTermios spills its request
+ * around runtime.newobject before it calls ioctlPtr). A Go function sets
+ * its frame once (SUBQ $N, SP) and addresses every slot from SP, so an
+ * offset names one slot between the prologue and the epilogue; any other
+ * write of SP forgets them all.
+ */
+#define MAX_KEYS 32
+#define GO_NVAL (16 + MAX_KEYS)
+#define NO_KEY INT32_MIN
+#define V_NONE INT64_MIN	/* not reached */
 #define V_UNK (-1)
+/* The value register r had when the function was entered (r < 16). */
+#define V_ENTRY(r) (-2 - (int64_t)(r))
+#define IS_ENTRY(v) ((v) <= -2 && (v) >= -17)
 
 /* What one instruction does to the tracked values. */
 struct go_insn {
 	uint64_t addr, target;
-	uint8_t fall, jump, call;
-	int8_t dst, src;	/* dst <- src, or <- imm when src < 0 */
-	int32_t imm;
-	uint32_t clobber;	/* bit i: value i becomes unknown */
+	uint8_t fall, jump, call, restart;	/* restart: morestack's jump back to the entry */
+	int8_t dst, src;	/* registers, or -1 */
+	int32_t dst_mem, src_mem;	/* a word at that offset from SP, or NO_KEY */
+	int8_t has_imm;
+	int64_t imm;		/* a constant, as a value (const_value()) */
+	uint32_t clobber;	/* registers otherwise written */
+	int32_t wr_lo, wr_hi;	/* bytes of the stack written otherwise, [lo, hi) */
+	uint8_t wr_other, sp_write;	/* a write through another pointer; SP itself written */
+	uint32_t call_args;	/* the callee's argument area, UINT32_MAX when not known */
 };
 
-/* A memory operand at 0(SP) (base rsp or esp, no index, its bytes
- * covering offset 0). */
-static int at_slot0(const cs_x86_op *o)
+/* A constant as a value: 32 bits and less as unsigned, sign-extended
+ * 32-bit immediates as their low 32 bits (the request of an ioctl is an
+ * unsigned int); anything wider is unknown. Numbers are below 4096: no
+ * constant of 2^31 or more can pass for one. */
+static int64_t const_value(int64_t v)
 {
-	return o->type == X86_OP_MEM && (o->mem.base == X86_REG_RSP || o->mem.base == X86_REG_ESP) &&
-	       o->mem.index == X86_REG_INVALID && o->mem.disp <= 0 && o->mem.disp + o->size > 0;
+	if (v >= 0 && v <= (int64_t)UINT32_MAX)
+		return v;
+	if (v < 0 && v >= INT32_MIN)
+		return (uint32_t)v;
+	return V_UNK;
 }
 
-static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
+/* The offset from SP of a memory operand (base SP, no index), or NO_KEY. */
+static int32_t sp_off(const cs_x86_op *o)
+{
+	if (o->type != X86_OP_MEM || (o->mem.base != X86_REG_RSP && o->mem.base != X86_REG_ESP) ||
+	    o->mem.index != X86_REG_INVALID || o->mem.segment != X86_REG_INVALID ||
+	    o->mem.disp < -(1 << 20) || o->mem.disp > (1 << 20))
+		return NO_KEY;
+	return (int32_t)o->mem.disp;
+}
+
+static void summarise(const struct sys_go *g, csh h, const cs_insn *insn, struct go_insn *c, int word)
 {
 	const cs_x86 *x = &insn->detail->x86;
 	cs_regs rd_, wr;
 	uint8_t n_rd = 0, n_wr = 0;
-	int64_t v;
 
 	memset(c, 0, sizeof(*c));
 	c->addr = insn->address;
 	c->dst = c->src = -1;
+	c->dst_mem = c->src_mem = NO_KEY;
 	c->fall = 1;
 	c->jump = cs_insn_group(h, insn, CS_GRP_JUMP);
 	c->call = cs_insn_group(h, insn, CS_GRP_CALL);
@@ -650,7 +696,15 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 		return;
 	}
 	if (c->call) {
+		const struct sys_go_fn *f;
+
 		c->clobber = ~0u & ~(1u << 4);	/* Go's ABI saves no register */
+		c->call_args = UINT32_MAX;
+		if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+		    (f = sys_go_fn_at(g, x->operands[0].imm)) && f->entry == (uint64_t)x->operands[0].imm) {
+			c->target = f->entry;
+			c->call_args = f->args;
+		}
 		return;
 	}
 	if (x->op_count == 2 && (insn->id == X86_INS_MOV || insn->id == X86_INS_XOR || insn->id == X86_INS_SUB)) {
@@ -659,44 +713,65 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 		if (d->type == X86_OP_REG && sys_cs_gpr_whole(d->reg) >= 0) {
 			c->dst = sys_cs_gpr(d->reg);
 			if (insn->id == X86_INS_MOV && s->type == X86_OP_IMM) {
-				v = s->imm;
-				c->imm = v >= 0 && v < INT32_MAX ? (int32_t)v : V_UNK;
+				c->has_imm = 1;
+				c->imm = d->size == 4 ? (int64_t)(uint32_t)s->imm : const_value(s->imm);
 				return;
 			}
 			if (insn->id != X86_INS_MOV && s->type == X86_OP_REG && s->reg == d->reg) {
+				c->has_imm = 1;
 				c->imm = 0;
 				return;
 			}
-			if (insn->id == X86_INS_MOV && s->type == X86_OP_REG && sys_cs_gpr_whole(s->reg) >= 0) {
+			if (insn->id == X86_INS_MOV && s->type == X86_OP_REG && sys_cs_gpr_whole(s->reg) >= 0 &&
+			    s->size == d->size) {
 				c->src = sys_cs_gpr(s->reg);
 				return;
 			}
-			if (insn->id == X86_INS_MOV && at_slot0(s) && s->mem.disp == 0 && s->size == word) {
-				c->src = SLOT0;
+			if (insn->id == X86_INS_MOV && s->size == word && (c->src_mem = sp_off(s)) != NO_KEY)
 				return;
-			}
 			c->dst = -1;
-		} else if (insn->id == X86_INS_MOV && at_slot0(d) && d->mem.disp == 0 && d->size == word) {
-			c->dst = SLOT0;
+		} else if (insn->id == X86_INS_MOV && d->size == word && (c->dst_mem = sp_off(d)) != NO_KEY) {
 			if (s->type == X86_OP_IMM) {
-				v = s->imm;
-				c->imm = v >= 0 && v < INT32_MAX ? (int32_t)v : V_UNK;
+				c->has_imm = 1;
+				c->imm = const_value(s->imm);
 				return;
 			}
-			if (s->type == X86_OP_REG && sys_cs_gpr_whole(s->reg) >= 0) {
+			if (s->type == X86_OP_REG && sys_cs_gpr_whole(s->reg) >= 0 && s->size == word) {
 				c->src = sys_cs_gpr(s->reg);
 				return;
 			}
-			c->dst = -1;
+			c->dst_mem = NO_KEY;
 		}
 	}
-	/* Anything else: what it writes is unknown; a write to 0(SP), or to
-	 * the stack pointer, loses the slot. */
-	for (int i = 0; i < x->op_count; i++)
-		if (at_slot0(&x->operands[i]) && (x->operands[i].access & CS_AC_WRITE))
-			c->clobber |= 1u << SLOT0;
+	/* Anything else: what it writes is unknown; a write to the stack
+	 * loses the words it covers (all of them when its extent is not
+	 * known), a write through another pointer those whose address the
+	 * function has taken, a write to SP every one. */
+	c->wr_lo = c->wr_hi = 0;
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *o = &x->operands[i];
+		int32_t off;
+
+		if (o->type != X86_OP_MEM || !(o->access & CS_AC_WRITE))
+			continue;
+		if ((off = sp_off(o)) == NO_KEY) {
+			if (o->mem.base == X86_REG_RSP || o->mem.base == X86_REG_ESP)
+				c->sp_write = 1;
+			else
+				c->wr_other = 1;
+			continue;
+		}
+		c->wr_lo = off;
+		c->wr_hi = off + (o->size ? o->size : 64);
+	}
+	/* String stores, pushes and the like write memory they do not name. */
+	if (insn->id == X86_INS_STOSB || insn->id == X86_INS_STOSW || insn->id == X86_INS_STOSD ||
+	    insn->id == X86_INS_STOSQ || insn->id == X86_INS_MOVSB || insn->id == X86_INS_MOVSW ||
+	    insn->id == X86_INS_MOVSD || insn->id == X86_INS_MOVSQ)
+		c->wr_other = 1;
 	if (cs_regs_access(h, insn, rd_, &n_rd, wr, &n_wr) != CS_ERR_OK) {
 		c->clobber = ~0u;
+		c->sp_write = 1;
 		return;
 	}
 	for (int i = 0; i < n_wr; i++) {
@@ -705,7 +780,7 @@ static void summarise(csh h, const cs_insn *insn, struct go_insn *c, int word)
 		if (r >= 0)
 			c->clobber |= 1u << r;
 		if (r == 4)
-			c->clobber |= 1u << SLOT0;
+			c->sp_write = 1;
 	}
 }
 
@@ -724,12 +799,12 @@ static long find_insn(const struct go_insn *v, size_t n, uint64_t addr)
 	return lo < n && v[lo].addr == addr ? (long)lo : -1;
 }
 
-static int merge(int32_t *dst, const int32_t *src)
+static int merge(int64_t *dst, const int64_t *src)
 {
 	int changed = 0;
 
-	for (int r = 0; r < NREG; r++) {
-		int32_t v = dst[r] == V_NONE ? src[r] : dst[r] == src[r] ? dst[r] : V_UNK;
+	for (int r = 0; r < GO_NVAL; r++) {
+		int64_t v = dst[r] == V_NONE ? src[r] : dst[r] == src[r] ? dst[r] : V_UNK;
 
 		if (v != dst[r]) {
 			dst[r] = v;
@@ -744,6 +819,79 @@ void sys_go_cache_release(struct sys_go_cache *c)
 	free(c->insn);
 	free(c->in);
 	memset(c, 0, sizeof(*c));
+}
+
+/* The key of offset off (a word at off(SP)), or -1. */
+static int key_of(const struct sys_go_cache *c, int32_t off)
+{
+	for (int k = 0; k < c->n_keys; k++)
+		if (c->keys[k] == off)
+			return k;
+	return -1;
+}
+
+static void add_key(struct sys_go_cache *c, int32_t off)
+{
+	if (off != NO_KEY && off >= 0 && key_of(c, off) < 0 && c->n_keys < MAX_KEYS)
+		c->keys[c->n_keys++] = off;
+}
+
+/*
+ * The jumps back to the entry after a call to runtime.morestack: Go's
+ * prologue grows the stack there with the arguments spilled and reloaded
+ * around the call, so the registers are the entry's again, and a merge
+ * would lose them.
+ */
+static void mark_restarts(const struct sys_go *g, struct go_insn *v, size_t n, uint64_t lo)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sys_go_fn *f;
+
+		if (!v[i].jump || v[i].fall || v[i].target != lo)
+			continue;
+		for (size_t k = i; k-- > 0 && i - k < 16 && v[k].fall && !v[k].jump;)
+			if (v[k].call) {
+				f = v[k].target ? sys_go_fn_at(g, v[k].target) : NULL;
+				v[i].restart = f && !strncmp(f->name, "runtime.morestack", 17);
+				break;
+			}
+	}
+}
+
+/* What the instruction ci does to the values in o (in place). */
+static void transfer(const struct sys_go_cache *c, const struct go_insn *ci, int64_t *o)
+{
+	int64_t src = V_UNK;
+	int k;
+
+	if (ci->has_imm)
+		src = ci->imm;
+	else if (ci->src >= 0)
+		src = o[ci->src];
+	else if (ci->src_mem != NO_KEY && (k = key_of(c, ci->src_mem)) >= 0)
+		src = o[16 + k];
+	for (int r = 0; r < 16; r++)
+		if (ci->clobber >> r & 1)
+			o[r] = V_UNK;
+	for (k = 0; k < c->n_keys; k++) {
+		int32_t off = c->keys[k];
+
+		/* A call: its argument area (ABI0's arguments and results,
+		 * the register ABI's spill space) is the callee's, and so is
+		 * anything whose address was taken. */
+		if ((ci->call && ((uint64_t)off < (uint64_t)ci->call_args || off == 0 || off >= c->lea_lo)) ||
+		    ci->sp_write || (ci->wr_other && off >= c->lea_lo) ||
+		    (ci->wr_hi > ci->wr_lo && off < ci->wr_hi && off + c->word > ci->wr_lo))
+			o[16 + k] = V_UNK;
+	}
+	if (ci->dst >= 0)
+		o[ci->dst] = src;
+	else if (ci->dst_mem != NO_KEY && (k = key_of(c, ci->dst_mem)) >= 0)
+		o[16 + k] = src;
+	else if (ci->dst_mem != NO_KEY)
+		for (k = 0; k < c->n_keys; k++)
+			if (c->keys[k] < ci->dst_mem + c->word && c->keys[k] + c->word > ci->dst_mem)
+				o[16 + k] = V_UNK;
 }
 
 /* Decodes the function [lo, hi) and propagates; c keeps the state
@@ -761,10 +909,14 @@ static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_c
 	sys_go_cache_release(c);
 	c->lo = lo;
 	c->hi = hi;
+	c->word = g->class64 ? 8 : 4;
+	c->lea_lo = INT32_MAX;
 	if (!code || !h || hi - lo > (4u << 20))
 		return -1;
 	insn = cs_malloc(h);
 	while (left) {
+		const cs_x86 *x;
+
 		if (!cs_disasm_iter(h, &code, &left, &addr, insn)) {
 			code++, left--, addr++;
 			if (n)
@@ -772,25 +924,38 @@ static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_c
 			continue;
 		}
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
-		summarise(h, insn, &v[n++], g->class64 ? 8 : 4);
+		summarise(g, h, insn, &v[n], c->word);
+		add_key(c, v[n].dst_mem);
+		add_key(c, v[n].src_mem);
+		/* Stack whose address the function takes: a callee or a
+		 * store through a pointer may write it. */
+		x = &insn->detail->x86;
+		if (insn->id == X86_INS_LEA && x->op_count == 2 && sp_off(&x->operands[1]) != NO_KEY &&
+		    sp_off(&x->operands[1]) < c->lea_lo)
+			c->lea_lo = sp_off(&x->operands[1]);
+		n++;
 	}
 	cs_free(insn, 1);
+	/* 0(SP) always: ABI0's number. */
+	add_key(c, 0);
+	mark_restarts(g, v, n, lo);
 	c->insn = v;
 	c->n = n;
 	c->in = xmalloc((n + 1) * sizeof(*c->in));
 	for (size_t i = 0; i < n; i++)
-		for (int r = 0; r < NREG; r++)
+		for (int r = 0; r < GO_NVAL; r++)
 			c->in[i][r] = V_NONE;
 	if (!n)
 		return 0;
 	work = xmalloc(4 * (n + 1) * sizeof(*work));
-	for (int r = 0; r < NREG; r++)
-		c->in[0][r] = V_UNK;
+	for (int r = 0; r < GO_NVAL; r++)
+		c->in[0][r] = r < 16 && r != 4 ? V_ENTRY(r) : V_UNK;
 	work[n_work++] = 0;
-	/* Each state only falls (none, constant, unknown): bounded. Code
-	 * no path from the entry reaches starts with everything unknown. */
+	/* Each state only falls (none, constant or entry, unknown):
+	 * bounded. Code no path from the entry reaches starts with
+	 * everything unknown. */
 	for (size_t steps = 0, seed = 1; steps < 64 * (n + 1); steps++) {
-		int32_t out[NREG];
+		int64_t out[GO_NVAL];
 		const struct go_insn *ci;
 		size_t i;
 		long t;
@@ -800,46 +965,204 @@ static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_c
 				;
 			if (seed >= n)
 				break;
-			for (int r = 0; r < NREG; r++)
+			for (int r = 0; r < GO_NVAL; r++)
 				c->in[seed][r] = V_UNK;
 			work[n_work++] = seed;
 		}
 		i = work[--n_work];
 		ci = &v[i];
 		memcpy(out, c->in[i], sizeof(out));
-		for (int r = 0; r < NREG; r++)
-			if (ci->clobber >> r & 1)
-				out[r] = V_UNK;
-		if (ci->dst >= 0)
-			out[ci->dst] = ci->src >= 0 ? c->in[i][ci->src] : ci->imm;
+		transfer(c, ci, out);
 		if (ci->fall && i + 1 < n && merge(c->in[i + 1], out) && n_work < 4 * n)
 			work[n_work++] = i + 1;
-		if (ci->jump && ci->target && (t = find_insn(v, n, ci->target)) >= 0 && merge(c->in[t], out) &&
-		    n_work < 4 * n)
+		if (ci->jump && ci->target && !ci->restart && (t = find_insn(v, n, ci->target)) >= 0 &&
+		    merge(c->in[t], out) && n_work < 4 * n)
 			work[n_work++] = t;
 	}
 	free(work);
 	return 0;
 }
 
-int32_t sys_go_number(const struct sys_go *g, uint64_t call, int kind, struct sys_go_cache *c)
+/* The value of slot (a register, or 16 + the key of a stack offset)
+ * before the call at addr, or V_NONE when it cannot be read. */
+static int64_t value_at(const struct sys_go *g, uint64_t call, int reg, int32_t off, struct sys_go_cache *c)
 {
 	const struct sys_go_fn *f = sys_go_fn_at(g, call);
 	uint64_t hi;
 	long i;
-	int32_t v;
+	int k;
 
 	if (!f)
-		return -1;
+		return V_NONE;
 	hi = f + 1 < g->fn + g->n_fn ? f[1].entry : g->text_end;
 	if (!hi || hi <= f->entry)
-		return -1;
+		return V_NONE;
 	if ((c->lo != f->entry || c->hi != hi) && run(g, f->entry, hi, c))
-		return -1;
+		return V_NONE;
 	if ((i = find_insn(c->insn, c->n, call)) < 0)
-		return -1;
-	v = c->in[i][kind == SYS_GO_STUB_STACK ? SLOT0 : 0];
-	return v == V_NONE || v < 0 || v >= 4096 ? -1 : v;
+		return V_NONE;
+	if (reg >= 0)
+		return c->in[i][reg];
+	k = key_of(c, off);
+	return k < 0 ? V_UNK : c->in[i][16 + k];
+}
+
+int32_t sys_go_number(const struct sys_go *g, uint64_t call, int kind, struct sys_go_cache *c)
+{
+	int64_t v = value_at(g, call, kind == SYS_GO_STUB_STACK ? -1 : 0, 0, c);
+
+	return v == V_NONE || v < 0 || v >= 4096 ? -1 : (int32_t)v;
+}
+
+/* ---- request codes at the stubs' call sites ---- */
+
+/* Go's register ABI: the integer arguments' registers, in order (AX, BX,
+ * CX, DI, SI, R8, R9, R10, R11). */
+static const int8_t arg_regs[] = { 0, 3, 1, 7, 6, 8, 9, 10, 11 };
+
+/* The system calls whose request is read, by ABI: x86-64's, then i386's
+ * (fcntl64 is fcntl). */
+static const struct { uint16_t nr; uint8_t class64, call, arg; } req_calls[] = {
+	{ 16, 1, SYS_REQ_IOCTL, 2 }, { 72, 1, SYS_REQ_FCNTL, 2 }, { 157, 1, SYS_REQ_PRCTL, 1 },
+	{ 54, 0, SYS_REQ_IOCTL, 2 }, { 55, 0, SYS_REQ_FCNTL, 2 }, { 221, 0, SYS_REQ_FCNTL, 2 },
+	{ 172, 0, SYS_REQ_PRCTL, 1 },
+};
+
+/* The value of argument n (0: the first) of a stub or a wrapper of the
+ * given convention at the call at addr. */
+static int64_t arg_at(const struct sys_go *g, uint64_t call, int conv, int n, struct sys_go_cache *c)
+{
+	if (conv == SYS_GO_STUB_STACK)
+		return value_at(g, call, -1, n * (g->class64 ? 8 : 4), c);
+	return (size_t)n < ARRAY_SIZE(arg_regs) ? value_at(g, call, arg_regs[n], 0, c) : V_UNK;
+}
+
+static void add_req(struct sys_info *out, int call, int known, uint64_t req)
+{
+	for (size_t i = 0; i < out->n_req_sites; i++)
+		if (out->req_sites[i].call == call && out->req_sites[i].known == known &&
+		    (!known || out->req_sites[i].req == req))
+			return;
+	out->req_sites = xgrow(out->req_sites, &out->cap_req_sites, out->n_req_sites + 1, sizeof(*out->req_sites));
+	out->req_sites[out->n_req_sites++] = (struct sys_req_site){ call, known, known ? req : 0 };
+}
+
+/*
+ * What the value v passed at the call at addr means: a constant is a
+ * request; the entry value of a register makes the caller a wrapper
+ * (ioctlPtr), whose own callers pass it (sys_go_requests_done()); the
+ * rest is unknown.
+ */
+static void note(struct sys_go *g, uint64_t call, int req_call, int64_t v, struct sys_info *out)
+{
+	const struct sys_go_fn *f = sys_go_fn_at(g, call);
+
+	if (v >= 0) {
+		add_req(out, req_call, 1, (uint64_t)v);
+		return;
+	}
+	if (IS_ENTRY(v) && f && g->class64) {
+		int r = (int)(-2 - v), n;
+
+		for (n = 0; n < (int)ARRAY_SIZE(arg_regs) && arg_regs[n] != r; n++)
+			;
+		if (n < (int)ARRAY_SIZE(arg_regs)) {
+			for (size_t i = 0; i < g->n_wrappers; i++)
+				if (g->wrappers[i].entry == f->entry && g->wrappers[i].call == req_call &&
+				    g->wrappers[i].arg == n)
+					return;
+			g->wrappers = xgrow(g->wrappers, &g->cap_wrappers, g->n_wrappers + 1, sizeof(*g->wrappers));
+			g->wrappers[g->n_wrappers++] = (struct sys_go_wrapper){ f->entry, req_call, n };
+			return;
+		}
+	}
+	add_req(out, req_call, 0, 0);
+}
+
+void sys_go_request(struct sys_go *g, uint64_t call, int kind, int nr, struct sys_go_cache *c,
+		    struct sys_info *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(req_calls); i++)
+		if (req_calls[i].nr == nr && req_calls[i].class64 == g->class64) {
+			note(g, call, req_calls[i].call, arg_at(g, call, kind, req_calls[i].arg, c), out);
+			return;
+		}
+}
+
+/* Whether a word of the data (outside the pclntab) holds addr: a
+ * function value an indirect call may reach. */
+static int in_data(const struct sys_go *g, uint64_t addr)
+{
+	int w = g->class64 ? 8 : 4;
+
+	for (size_t i = 0; i < g->n_load; i++) {
+		const struct sys_go_load *l = &g->load[i];
+		const unsigned char *p;
+		uint64_t n;
+
+		if ((l->flags & PF_X) || l->offset > g->size)
+			continue;
+		n = l->filesz < g->size - l->offset ? l->filesz : g->size - l->offset;
+		p = g->raw + l->offset;
+		for (uint64_t o = (w - l->vaddr % w) % w; o + w <= n; o += w)
+			if (rd(p + o, w) == addr && !(g->pcln && p + o >= g->pcln && p + o < g->pcln + g->pcln_n))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * The wrappers' callers: every direct call or jump to a wrapper's entry
+ * (found by a sweep of the functions with the length decoder) passes the
+ * request, read there as at a stub's call; a wrapper of a wrapper
+ * (IoctlGetTermios of ioctlPtr) is found on the way, and swept for in
+ * the next round (at most four). A wrapper no direct call reaches, or
+ * whose entry is a function value, adds unknown.
+ */
+void sys_go_requests_done(struct sys_go *g, struct sys_go_cache *c, struct sys_info *out)
+{
+	size_t done = 0;
+	struct xd_insn d;
+
+	xd_init();
+	for (int round = 0; round < 4 && done < g->n_wrappers; round++) {
+		size_t from = done, to = g->n_wrappers;
+		size_t *callers = xcalloc(to - from, sizeof(*callers));
+
+		for (size_t i = 0; i < g->n_fn; i++) {
+			uint64_t lo = g->fn[i].entry, hi = i + 1 < g->n_fn ? g->fn[i + 1].entry : g->text_end;
+			const unsigned char *p = hi > lo && hi - lo < (4u << 20) ? go_at(g, lo, hi - lo) : NULL;
+
+			for (uint64_t a = lo; p && a < hi;) {
+				int len = xd_decode(p + (a - lo), hi - a, g->class64, &d);
+				uint64_t t;
+
+				if (len <= 0) {
+					a++;
+					continue;
+				}
+				if (d.map == 0 && (d.op == 0xe8 || d.op == 0xe9 || d.op == 0xeb)) {
+					t = (a + len + xd_imm(p + (a - lo), &d)) & (g->class64 ? ~0ull : 0xffffffffull);
+					for (size_t w = from; w < to; w++) {
+						if (g->wrappers[w].entry != t || t == lo)
+							continue;
+						callers[w - from]++;
+						note(g, a, g->wrappers[w].call,
+						     arg_at(g, a, SYS_GO_STUB_AX, g->wrappers[w].arg, c), out);
+					}
+				}
+				a += len;
+			}
+		}
+		for (size_t w = from; w < to; w++)
+			if (!callers[w - from] || in_data(g, g->wrappers[w].entry))
+				add_req(out, g->wrappers[w].call, 0, 0);
+		free(callers);
+		done = to;
+	}
+	/* Deeper than four: their callers are not read. */
+	for (size_t w = done; w < g->n_wrappers; w++)
+		add_req(out, g->wrappers[w].call, 0, 0);
 }
 
 void sys_go_thread_release(void)

@@ -21,6 +21,14 @@ struct sys_go_fn {
 	int kind;
 	int conv;	/* a stub's convention, from its code (0: unreadable) */
 	int taken;	/* a stub whose entry is a word of the data (a function value) */
+	uint32_t args;	/* its arguments' and results' area on the stack (UINT32_MAX: not known) */
+};
+
+/* A function that passes its own argument arg (0: the first, register
+ * ABI) on as the request of call (enum sys_req_call): x/sys's ioctlPtr. */
+struct sys_go_wrapper {
+	uint64_t entry;
+	int call, arg;
 };
 
 struct sys_go_load {
@@ -38,6 +46,10 @@ struct sys_go {
 	size_t size;
 	struct sys_go_load *load;
 	size_t n_load;
+	const unsigned char *pcln;	/* the pclntab, pcln_n bytes (NULL: none) */
+	size_t pcln_n;
+	struct sys_go_wrapper *wrappers;	/* found by sys_go_request() */
+	size_t n_wrappers, cap_wrappers;
 };
 
 /*
@@ -60,12 +72,17 @@ int sys_go_passes(const struct sys_go *g, uint64_t addr);
 /* Whether the stub holding addr is taken as a function value. */
 int sys_go_taken(const struct sys_go *g, uint64_t addr);
 
-/* The last function decoded, kept between calls of sys_go_number(). */
+/* The last function decoded, kept between calls of sys_go_number():
+ * the values before each instruction, 16 registers and the words of the
+ * stack at keys[] (offsets from SP). */
 struct sys_go_cache {
 	uint64_t lo, hi;
 	struct go_insn *insn;
 	size_t n;
-	int32_t (*in)[17];
+	int64_t (*in)[16 + 32];
+	int32_t keys[32];
+	int n_keys, word;
+	int32_t lea_lo;		/* the lowest stack offset whose address is taken */
 };
 void sys_go_cache_release(struct sys_go_cache *c);
 
@@ -74,6 +91,20 @@ void sys_go_cache_release(struct sys_go_cache *c);
  * addr to a stub of the given kind, or -1 when it is not a constant.
  */
 int32_t sys_go_number(const struct sys_go *g, uint64_t call, int kind, struct sys_go_cache *c);
+
+/*
+ * Request codes (issue 17): at the call at addr to a stub of the given
+ * kind whose number is nr (ioctl's, fcntl's or prctl's for the file's
+ * ABI; others are ignored), the request argument (after the fd for ioctl
+ * and fcntl, the first for prctl) is added to out->req_sites: a constant,
+ * or unknown; an argument the caller passes on from its own caller makes
+ * the caller a wrapper, whose callers sys_go_requests_done() reads once
+ * every stub's call has been seen.
+ */
+struct sys_info;
+void sys_go_request(struct sys_go *g, uint64_t call, int kind, int nr, struct sys_go_cache *c,
+		    struct sys_info *out);
+void sys_go_requests_done(struct sys_go *g, struct sys_go_cache *c, struct sys_info *out);
 
 /* Frees the calling thread's decoder. */
 void sys_go_thread_release(void);

@@ -1842,6 +1842,9 @@ void sys_req_end(struct sys_req_pass *p, const struct sys_info *sys)
 	if (!p)
 		return;
 	c = &p->c;
+	/* What the analysis read itself: Go's stubs' requests. */
+	for (size_t i = 0; sys && i < sys->n_req_sites; i++)
+		add_row(p->out, sys->req_sites[i].call, sys->req_sites[i].known, sys->req_sites[i].req, "direct");
 	if (!p->has_code)
 		goto out;
 	c->streaming = 0;
