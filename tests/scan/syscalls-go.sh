@@ -13,10 +13,13 @@
 # formatting files, runc's commands that need no container, the Go
 # toolchain's go, compile, asm and link building the fixture) is in the
 # static set; the one miss, the number from the command line, is listed
-# with its cause.
+# with its cause. Request codes (ioctl, fcntl, prctl) passed to the stubs
+# (tests/scan/go/req.go, run with GOFX_REQ set), directly and through
+# wrappers as x/sys's IoctlGetTermios: in v_syscall_requests, and every
+# code strace sees the fixture and shfmt pass is among them.
 . "$(dirname "$0")/../lib/t.sh"
 PATH=$PATH:/usr/sbin:/sbin
-t_require go gcc sqlite3 readelf shfmt runc
+t_require go gcc sqlite3 readelf shfmt runc strace
 
 # The fixture is built once under build/ (with Go's build cache), again
 # when its source changes.
@@ -28,7 +31,8 @@ build_go()
 {
 	local name=$1 cgo=$2
 	shift 2
-	[ "$gob/$name" -nt "$gosrc/main.go" ] && [ "$gob/$name" -nt "$gosrc/go.mod" ] && return 0
+	[ "$gob/$name" -nt "$gosrc/main.go" ] && [ "$gob/$name" -nt "$gosrc/req.go" ] &&
+		[ "$gob/$name" -nt "$gosrc/go.mod" ] && return 0
 	(cd "$gosrc" && CGO_ENABLED=$cgo GOCACHE="$gob/cache" GOPATH="$gob/path" GOFLAGS=-buildvcs=false \
 		go build "$@" -o "$gob/$name.new" .) && mv "$gob/$name.new" "$gob/$name"
 }
@@ -127,6 +131,67 @@ for l in 1.2 1.16 1.18 1.20; do
 			WHERE member_path = '$T_TMP/synth/$f'")" "go9.$l	3	0" "$f: its version, 3 sites, all known"
 	done
 done
+
+# Request codes through the stubs (tests/scan/go/req.go): TCGETS passed to
+# syscall.Syscall directly and through a wrapper of a wrapper (as x/sys's
+# IoctlGetTermios and ioctlPtr), TIOCGWINSZ through the wrapper, F_GETFD
+# through RawSyscall, PR_GET_DUMPABLE through RawSyscall6, and os's own
+# fcntl (syscall.fcntl, a wrapper: F_GETFL, F_SETFL); one request that is
+# no constant is unknown. i386's Go passes them on the stack.
+reqs_of()
+{
+	t_sql "$db" "SELECT syscall || ' ' || request FROM v_syscall_requests WHERE member_path = '$1'
+		AND via = 'direct' ORDER BY 1" | tr '\n' ',' | sed 's/,$//'
+}
+for f in gofx gofx-s gofx-ss gofx-cgo gofx-pie gofx-pie-ss; do
+	r=",$(reqs_of "$fx/$f"),"
+	for c in "ioctl 21505" "ioctl 21523" "ioctl unknown" "fcntl 1" "fcntl 3" "fcntl 4" "prctl 3"; do
+		t_like "$r" ",$c," "$f: $c is a request of its own"
+	done
+done
+# i386: the stubs' callers only; a wrapper's (its request on its own
+# stack) is unknown.
+t_is "$(reqs_of "$fx/gofx-386")" "fcntl 1,fcntl unknown,ioctl 21505,ioctl unknown,prctl 3" \
+	"gofx-386: the codes passed to the stubs; the wrappers' unknown"
+t_is "$(t_sql "$db" "SELECT count(*) FROM v_syscall_requests WHERE member_path = '$fx/c' AND via = 'direct'")" 0 \
+	"the C fixture that calls nothing has no request"
+
+# Recall against strace: every code the fixture passes (and shfmt, a
+# Debian Go program that asks its output for TCGETS through x/sys's
+# IoctlGetTermios: a terminal under script(1), a file without) is a
+# constant of its static rows, or the rows of that call hold 'unknown'.
+# creq NAME EXE: the codes strace saw in $T_TMP/st, checked against EXE's rows.
+creq()
+{
+	local name=$1 exe=$2 traced sc code have miss= n=0
+	traced=$(sed -n 's/^[0-9]* *\(ioctl\|fcntl\)([^,]*, \(0x[0-9a-f]*\|[0-9]*\)[,)].*/\1 \2/p
+		s/^[0-9]* *\(prctl\)(\(0x[0-9a-f]*\|[0-9]*\)[,)].*/\1 \2/p' "$T_TMP/st" | sort -u)
+	while read -r sc code; do
+		[ -n "$sc" ] || continue
+		n=$((n + 1))
+		have=$(t_sql "$db" "SELECT count(*) FROM v_syscall_requests WHERE member_path = '$exe'
+			AND syscall = '$sc' AND request = $((code))")
+		[ "$have" -gt 0 ] || miss="$miss $sc:$code"
+	done <<< "$traced"
+	t_ok "$name: strace saw requests ($n)" test "$n" -gt 0
+	t_is "$miss" "" "$name: every traced request code is a constant of the static rows"
+	t_diag "$name: traced $(echo "$traced" | tr '\n' ' ')"
+}
+(cd "$T_TMP" && GOFX_REQ=1 strace -f -qq -X raw -e trace=ioctl,fcntl,prctl -o "$T_TMP/st" -- \
+	"$fx/gofx" < /dev/null > /dev/null 2>&1)
+creq "gofx (GOFX_REQ)" "$fx/gofx"
+t_scan "$db" --syscalls /usr/bin/shfmt
+t_diag "shfmt: $(reqs_of /usr/bin/shfmt)"
+printf 'if  true ;then\necho   "$a"|cat\nfi\n' > "$T_TMP/s.sh"
+(cd "$T_TMP" && strace -f -qq -X raw -e trace=ioctl,fcntl,prctl -o "$T_TMP/st" -- \
+	shfmt -d s.sh < /dev/null > /dev/null 2>&1)
+creq "shfmt -d" /usr/bin/shfmt
+if command -v script > /dev/null; then
+	(cd "$T_TMP" && script -qec "strace -f -qq -X raw -e trace=ioctl,fcntl,prctl -o $T_TMP/st -- \
+		shfmt -d s.sh" /dev/null < /dev/null > /dev/null 2>&1)
+	creq "shfmt -d (terminal)" /usr/bin/shfmt
+fi
+t_like ",$(reqs_of /usr/bin/shfmt)," ",ioctl 21505," "shfmt: TCGETS through x/sys's IoctlGetTermios"
 
 # The rest traces: it needs root and BPF.
 if [ "$(id -u)" -ne 0 ] || ! "$PARAKIT" trace --no-db -o /dev/null -- true 2>"$T_TMP/bpf-probe"; then

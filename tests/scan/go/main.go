@@ -35,6 +35,10 @@ func main() {
 	// A raw syscall.Syscall with a constant number.
 	pid, _, _ := syscall.Syscall(syscall.SYS_GETPID, 0, 0, 0)
 	fmt.Println(pid)
+	// Request codes (req.go), only when asked.
+	if os.Getenv("GOFX_REQ") != "" {
+		requests()
+	}
 	// A number from the command line, only when given one.
 	if len(os.Args) > 2 {
 		n, _ := strconv.Atoi(os.Args[2])
