@@ -33,6 +33,15 @@
  * guessed. Calls from one stub to another (syscall.Syscall to
  * RawSyscall6 to Syscall6) pass the number on and are not sites.
  *
+ * Request codes ride on the same propagation: at a call of a stub whose
+ * number is ioctl's, fcntl's or prctl's, the request argument is read
+ * where the convention puts it (BX, CX... or 8(SP), 16(SP)...), and the
+ * stack words a function addresses from SP are values too (spill slots,
+ * ABI0's outgoing arguments). A register that still holds its entry
+ * value there makes the function a wrapper (x/sys's ioctlPtr): its
+ * direct callers, found by a sweep of the functions with the length
+ * decoder, are read in turn.
+ *
  * NEEDSWORK: a number held in a variable stays unknown (Go 1.19's
  * internal/syscall/unix.FcntlSyscall, x/sys's fcntl64Syscall: vars that
  * hold SYS_FCNTL, which only a proof that nothing stores to them would

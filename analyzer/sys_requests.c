@@ -42,8 +42,9 @@
  * their windows), and 'unknown' is added when others may call it (an
  * export, address-taken code). Inside ioctl(), fcntl() and prctl()
  * themselves only constants count (the rest is their caller's code).
- * i386 passes arguments on the stack, Go's stubs take the code as an
- * argument: neither is read yet.
+ * i386 passes arguments on the stack: not read here. Go's stubs take
+ * the code as an argument: sys_go.c reads it with their number, and
+ * sys_req_end() adds what it found (sys_info's req_sites) as 'direct'.
  *
  * Through libraries: a library of this machine that the dynamic linker
  * would load (DT_NEEDED, breadth first; RUNPATH, else RPATH, with
