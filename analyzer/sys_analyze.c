@@ -711,19 +711,19 @@ static void read_rel_chunk(struct an *a, uint64_t off, uint64_t size, int is_rel
 	if (!(d = elf_getdata_rawchunk(a->e, off, size, is_rela ? ELF_T_RELA : ELF_T_REL)))
 		return;
 	n = d->d_size / ent;
+	/* gelf_getrel() widens an ELF32 r_info to GElf's (64-bit) form:
+	 * GELF_R_SYM and GELF_R_TYPE read both classes. */
 	for (size_t i = 0; i < n; i++) {
 		if (is_rela) {
 			GElf_Rela r;
 
 			if (gelf_getrela(d, i, &r))
-				one_reloc(a, r.r_offset, a->class64 ? GELF_R_TYPE(r.r_info) : ELF32_R_TYPE(r.r_info),
-					  a->class64 ? GELF_R_SYM(r.r_info) : ELF32_R_SYM(r.r_info), r.r_addend, 1);
+				one_reloc(a, r.r_offset, GELF_R_TYPE(r.r_info), GELF_R_SYM(r.r_info), r.r_addend, 1);
 		} else {
 			GElf_Rel r;
 
 			if (gelf_getrel(d, i, &r))
-				one_reloc(a, r.r_offset, a->class64 ? GELF_R_TYPE(r.r_info) : ELF32_R_TYPE(r.r_info),
-					  a->class64 ? GELF_R_SYM(r.r_info) : ELF32_R_SYM(r.r_info), 0, 0);
+				one_reloc(a, r.r_offset, GELF_R_TYPE(r.r_info), GELF_R_SYM(r.r_info), 0, 0);
 		}
 	}
 }
@@ -1389,6 +1389,20 @@ void sys_thread_release(void)
  */
 #define GPR_N 16
 #define V_NONE INT32_MIN	/* not reached (yet) */
+/*
+ * i386 passes arguments on the stack: the words at 0, 4, 8 and 12(%esp)
+ * are values after the registers (SLOT0...), tracked relative to the
+ * stack pointer: a push shifts them up, a pop or add $N down, sub $N up;
+ * a store to one sets it; a call, any other write of esp, and a store
+ * through another pointer (but a local of the frame, below ebp) forget
+ * them. Their constants are 32 bits wide (a request code: 0x80045430),
+ * -1 and 0x80000000 excepted; a number read there is one only below
+ * SYS_UNKNOWN. x86-64's code never sets them.
+ */
+#define SLOT0 GPR_N
+#define N_SLOTS 4
+#define CP_N (GPR_N + N_SLOTS)
+enum { ST_NONE, ST_PUSH, ST_POP, ST_ADJ, ST_STORE, ST_LOST };
 
 int sys_cs_gpr(unsigned r)
 {
@@ -1437,13 +1451,21 @@ struct cp_insn {
 	int8_t dst, src;	/* const load or copy: dst <- src (-1: constant imm) */
 	int32_t imm;
 	uint32_t clobber;	/* registers otherwise written */
+	/* i386's stack slots: what st does, with register st_reg (-1: the
+	 * constant st_imm, or unknown when !st_known), st_adj bytes down
+	 * (ST_ADJ), slot st_slot (ST_STORE), the slots st_clob otherwise
+	 * overwritten. */
+	uint8_t st, st_known, st_clob;
+	int8_t st_reg, st_slot;
+	int16_t st_adj;
+	int32_t st_imm;
 };
 
 struct cp_fn {
 	uint64_t lo, hi;
 	struct cp_insn *v;
 	size_t n;
-	int32_t (*in)[GPR_N];
+	int32_t (*in)[CP_N];
 };
 
 static void cp_release(struct cp_fn *f)
@@ -1451,6 +1473,139 @@ static void cp_release(struct cp_fn *f)
 	free(f->v);
 	free(f->in);
 	memset(f, 0, sizeof(*f));
+}
+
+/* A constant as a slot's value: 32 bits, -1 and INT32_MIN unknown. */
+static int32_t slot_const(int64_t v)
+{
+	int32_t w = (int32_t)(uint32_t)v;
+
+	return (v < INT32_MIN || v > (int64_t)UINT32_MAX || w == V_NONE) ? -1 : w;
+}
+
+/* An i386 instruction's effect on the stack slots (struct cp_insn). */
+static void cp_stack(csh h, const cs_insn *insn, struct cp_insn *c)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	cs_regs rd, wr;
+	uint8_t n_rd = 0, n_wr = 0;
+	const cs_x86_op *o = x->op_count ? &x->operands[0] : NULL;
+
+	c->st_reg = -1;
+	if (c->is_call) {
+		c->st = ST_LOST;
+		return;
+	}
+	if (insn->id == X86_INS_PUSH && o) {
+		c->st = ST_PUSH;
+		if (o->type == X86_OP_IMM) {
+			c->st_known = 1;
+			c->st_imm = slot_const(o->imm);
+		} else if (o->type == X86_OP_REG && sys_cs_gpr_whole(o->reg) >= 0) {
+			c->st_known = 1;
+			c->st_reg = sys_cs_gpr(o->reg);
+		}
+		return;
+	}
+	if (insn->id == X86_INS_POP && o) {
+		c->st = ST_POP;
+		if (o->type == X86_OP_REG && sys_cs_gpr_whole(o->reg) >= 0)
+			c->st_reg = sys_cs_gpr(o->reg);
+		return;
+	}
+	if ((insn->id == X86_INS_SUB || insn->id == X86_INS_ADD) && x->op_count == 2 && o->type == X86_OP_REG &&
+	    o->reg == X86_REG_ESP && x->operands[1].type == X86_OP_IMM) {
+		int64_t n = insn->id == X86_INS_SUB ? x->operands[1].imm : -x->operands[1].imm;
+
+		c->st = n % 4 || n > 4096 || n < -4096 ? ST_LOST : ST_ADJ;
+		c->st_adj = (int16_t)n;
+		return;
+	}
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *m = &x->operands[i];
+
+		if (m->type != X86_OP_MEM || !(m->access & CS_AC_WRITE))
+			continue;
+		if (m->mem.base == X86_REG_ESP && m->mem.index == X86_REG_INVALID) {
+			int64_t lo = m->mem.disp, hi = lo + (m->size ? m->size : 4);
+
+			if (insn->id == X86_INS_MOV && m->size == 4 && lo >= 0 && lo < 4 * N_SLOTS && lo % 4 == 0 &&
+			    i == 0 && x->op_count == 2) {
+				const cs_x86_op *v = &x->operands[1];
+
+				c->st = ST_STORE;
+				c->st_slot = (int8_t)(lo / 4);
+				if (v->type == X86_OP_IMM) {
+					c->st_known = 1;
+					c->st_imm = slot_const(v->imm);
+				} else if (v->type == X86_OP_REG && sys_cs_gpr_whole(v->reg) >= 0) {
+					c->st_known = 1;
+					c->st_reg = sys_cs_gpr(v->reg);
+				}
+				continue;
+			}
+			for (int k = 0; k < N_SLOTS; k++)
+				if (lo < 4 * (k + 1) && hi > 4 * k)
+					c->st_clob |= 1u << k;
+		} else if (!(m->mem.base == X86_REG_EBP && m->mem.index == X86_REG_INVALID && m->mem.disp < 0)) {
+			/* Through another pointer: it may be the stack's.
+			 * A local below the frame pointer is not an
+			 * argument being passed. */
+			c->st = ST_LOST;
+			return;
+		}
+	}
+	if (cs_regs_access(h, insn, rd, &n_rd, wr, &n_wr) != CS_ERR_OK) {
+		c->st = ST_LOST;
+		return;
+	}
+	for (int i = 0; i < n_wr; i++)
+		if (sys_cs_gpr(wr[i]) == 4)
+			c->st = ST_LOST;
+	/* String stores write where edi points. */
+	if (insn->id == X86_INS_STOSB || insn->id == X86_INS_STOSW || insn->id == X86_INS_STOSD ||
+	    insn->id == X86_INS_MOVSB || insn->id == X86_INS_MOVSW || insn->id == X86_INS_MOVSD)
+		c->st = ST_LOST;
+}
+
+/* What c does to the slots of out, from the values before it (in). */
+static void cp_stack_step(const struct cp_insn *c, const int32_t *in, int32_t *out)
+{
+	int32_t *sl = out + SLOT0, v = !c->st_known ? -1 : c->st_reg >= 0 ? in[c->st_reg] : c->st_imm;
+	int k, n;
+
+	for (k = 0; k < N_SLOTS; k++)
+		if (c->st_clob >> k & 1)
+			sl[k] = -1;
+	switch (c->st) {
+	case ST_PUSH:
+		memmove(sl + 1, sl, (N_SLOTS - 1) * sizeof(*sl));
+		sl[0] = v;
+		break;
+	case ST_POP:
+		if (c->st_reg >= 0)
+			out[c->st_reg] = in[SLOT0];
+		memmove(sl, sl + 1, (N_SLOTS - 1) * sizeof(*sl));
+		sl[N_SLOTS - 1] = -1;
+		break;
+	case ST_ADJ:
+		n = c->st_adj / 4;
+		if (n > 0) {
+			for (k = N_SLOTS - 1; k >= 0; k--)
+				sl[k] = k - n >= 0 ? sl[k - n] : -1;
+		} else {
+			for (k = 0; k < N_SLOTS; k++)
+				sl[k] = k - n < N_SLOTS ? sl[k - n] : -1;
+		}
+		break;
+	case ST_STORE:
+		sl[c->st_slot] = v;
+		break;
+	case ST_LOST:
+		for (k = 0; k < N_SLOTS; k++)
+			sl[k] = -1;
+		break;
+	}
 }
 
 static void cp_summarise(csh h, const cs_insn *insn, struct cp_insn *c, int class64)
@@ -1527,7 +1682,7 @@ static int cp_merge(int32_t *dst, const int32_t *src)
 {
 	int changed = 0;
 
-	for (int r = 0; r < GPR_N; r++) {
+	for (int r = 0; r < CP_N; r++) {
 		int32_t v = dst[r] == V_NONE ? src[r] : dst[r] == src[r] ? dst[r] : -1;
 
 		if (v != dst[r]) {
@@ -1568,16 +1723,19 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 			continue;
 		}
 		f->v = xgrow(f->v, &cap, f->n + 1, sizeof(*f->v));
-		cp_summarise(h, insn, &f->v[f->n++], a->class64);
+		cp_summarise(h, insn, &f->v[f->n], a->class64);
+		if (!a->class64)
+			cp_stack(h, insn, &f->v[f->n]);
+		f->n++;
 	}
 	cs_free(insn, 1);
 	f->in = xmalloc((f->n + 1) * sizeof(*f->in));
 	for (size_t i = 0; i < f->n; i++)
-		for (int r = 0; r < GPR_N; r++)
+		for (int r = 0; r < CP_N; r++)
 			f->in[i][r] = V_NONE;
 	work = xmalloc((f->n + 1) * sizeof(*work) * 4);
 	if (f->n) {
-		for (int r = 0; r < GPR_N; r++)
+		for (int r = 0; r < CP_N; r++)
 			f->in[0][r] = -1;
 		work[n_work++] = 0;
 	}
@@ -1591,14 +1749,14 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 				;
 			if (seed >= f->n)
 				break;
-			for (int r = 0; r < GPR_N; r++)
+			for (int r = 0; r < CP_N; r++)
 				f->in[seed][r] = -1;
 			work[n_work++] = seed;
 		}
 		{
 		size_t i = work[--n_work];
 		const struct cp_insn *c = &f->v[i];
-		int32_t out[GPR_N];
+		int32_t out[CP_N];
 		long t;
 
 		memcpy(out, f->in[i], sizeof(out));
@@ -1609,6 +1767,8 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 			out[0] = -1;
 		if (c->dst >= 0)
 			out[c->dst] = c->src >= 0 ? out[c->src] : c->imm;
+		if (c->st)
+			cp_stack_step(c, f->in[i], out);
 		if (c->succ_fall && i + 1 < f->n && cp_merge(f->in[i + 1], out) && n_work < 4 * f->n)
 			work[n_work++] = i + 1;
 		if (c->is_jump && c->target && (t = cp_index(f, c->target)) >= 0 && cp_merge(f->in[t], out) &&
@@ -1620,8 +1780,16 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 	return 0;
 }
 
-/* The constant in register reg (0: rax, 7: rdi) before the instruction at
- * addr in node n, or -1; f caches the last function run. */
+/* A value as a system call number: -1 unless below SYS_UNKNOWN (a
+ * register's constants are, a stack slot's may not be). */
+static int32_t cp_nr(int32_t v)
+{
+	return v >= 0 && v < SYS_UNKNOWN ? v : -1;
+}
+
+/* The constant in register reg (0: rax, 7: rdi; SLOT0...: i386's stack)
+ * before the instruction at addr in node n, or -1; f caches the last
+ * function run. */
 static int32_t cp_range(struct an *a, uint64_t lo, uint64_t hi, uint64_t addr, int reg, struct cp_fn *f)
 {
 	long i;
@@ -2108,7 +2276,7 @@ static void build_graph(struct an *a, struct graph *g)
 				edge(g, from, ind);
 			continue;
 		case EV_SCALL:
-			arg = a->class64 ? cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), 7, &cp) : -1;
+			arg = cp_nr(cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), a->class64 ? 7 : SLOT0, &cp));
 			goto counted;
 		case EV_AT:
 			/* Code whose address a function takes is code it
@@ -2123,8 +2291,8 @@ static void build_graph(struct an *a, struct graph *g)
 		continue;
 syscall_call:
 		/* syscall(SYS_x, ...): the number is the first argument
-		 * (i386 passes it on the stack: unknown there). */
-		arg = a->class64 ? cp_value(a, from, ev_addr(a, e), 7, &cp) : -1;
+		 * (i386: on the stack, at 0(%esp)). */
+		arg = cp_nr(cp_value(a, from, ev_addr(a, e), a->class64 ? 7 : SLOT0, &cp));
 counted:
 		a->out->n_sites++;
 		a->out->n_unknown_sites += arg < 0;
