@@ -59,6 +59,7 @@
 #include "analyzer/scan.h"
 #include "analyzer/sys_go.h"
 #include "analyzer/sys_int.h"
+#include "analyzer/sys_req.h"
 #include "analyzer/sys_x86.h"
 #include "common/common.h"
 
@@ -91,6 +92,7 @@ struct ev {
 	uint16_t len;
 	uint8_t kind : 4;
 	uint8_t foreign : 1;	/* EV_SYS of another ABI's numbers (int 0x80 in 64-bit code) */
+	uint8_t req : 2;	/* EV_SCALL: 0 syscall(), else 1 + the call of i386's ioctl, fcntl, prctl */
 };
 
 /* A slot of the GOT (or any word a relocation fills) and what it holds. */
@@ -114,8 +116,13 @@ struct an {
 	struct sys_info *out;
 	int full;	/* the call graph is wanted (else only syscall sites and syscall() calls) */
 	const struct sys_hook *hook;	/* reads the sweep too */
-	uint64_t syscall_slot[4];	/* the GOT slots of the import syscall */
-	uint64_t syscall_stub[16];	/* the PLT stubs that jump through them */
+	/* The GOT slots of the import syscall (and i386's ioctl, fcntl,
+	 * prctl: their kind is 1 + enum sys_req_call, 0 for syscall), and
+	 * the PLT stubs that jump through them. */
+	uint64_t syscall_slot[8];
+	uint8_t syscall_slot_kind[8];
+	uint64_t syscall_stub[32];
+	uint8_t syscall_stub_kind[32];
 	int n_syscall_slot, n_syscall_stub;
 	int drop;	/* a large file mapping: drop its pages once read */
 	GElf_Phdr *load;
@@ -970,11 +977,24 @@ static uint64_t read_from(const struct x86_state *st, uint64_t addr)
 	return best;
 }
 
+/* The request call (enum sys_req_call) of import im, or -1. */
+static int req_import(const struct an *a, long im)
+{
+	static const char *const names[] = { "ioctl", "fcntl", "fcntl64", "prctl" };
+	static const int calls[] = { SYS_REQ_IOCTL, SYS_REQ_FCNTL, SYS_REQ_FCNTL, SYS_REQ_PRCTL };
+
+	for (size_t i = 0; im >= 0 && i < ARRAY_SIZE(names); i++)
+		if (!strcmp(sys_str(a->out, a->out->imports[im].name), names[i]))
+			return calls[i];
+	return -1;
+}
+
+/* 1 + the slot's or the stub's kind (above), 0 when it is none. */
 static int is_syscall_slot(const struct an *a, uint64_t slot)
 {
 	for (int i = 0; i < a->n_syscall_slot; i++)
 		if (a->syscall_slot[i] == slot)
-			return 1;
+			return 1 + a->syscall_slot_kind[i];
 	return 0;
 }
 
@@ -982,7 +1002,7 @@ static int is_syscall_stub(const struct an *a, uint64_t addr)
 {
 	for (int i = 0; i < a->n_syscall_stub; i++)
 		if (a->syscall_stub[i] == addr)
-			return 1;
+			return 1 + a->syscall_stub_kind[i];
 	return 0;
 }
 
@@ -1027,7 +1047,7 @@ static uint64_t mem_slot_form(const unsigned char *p, const struct xd_insn *d, c
 static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *d, uint64_t addr, struct x86_state *st)
 {
 	uint64_t mask = a->class64 ? ~0ull : 0xffffffffull, end = addr + d->len, t;
-	int pad = (d->map == 0 && (d->op == 0x90 || d->op == 0xcc)) || (d->map == 1 && d->op == 0x1f);
+	int k, pad = (d->map == 0 && (d->op == 0x90 || d->op == 0xcc)) || (d->map == 1 && d->op == 0x1f);
 	struct ev *e;
 
 	a->out->n_insns++;
@@ -1058,8 +1078,8 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 		st->movsxd4 = 0;
 		t = (end + xd_imm(p, d)) & mask;
 		if (!a->full) {
-			if (is_syscall_stub(a, t))
-				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
+			if ((k = is_syscall_stub(a, t)))
+				add_ev(a, EV_SCALL, addr, end, read_from(st, addr))->req = k - 1;
 			return;
 		}
 		e = add_ev(a, EV_CALL, addr, end, t);
@@ -1139,8 +1159,8 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 		t = d->mod != 3 ? x86_slot(a, p, d, end) : 0;
 		st->movsxd4 = 0;
 		if (!a->full) {
-			if (t && is_syscall_slot(a, t))
-				add_ev(a, EV_SCALL, addr, end, read_from(st, addr));
+			if (t && (k = is_syscall_slot(a, t)))
+				add_ev(a, EV_SCALL, addr, end, read_from(st, addr))->req = k - 1;
 			return;
 		}
 		e = add_ev(a, t ? EV_SLOTCALL : EV_INDCALL, addr, end,
@@ -1217,10 +1237,12 @@ void sys_drop_all(const unsigned char *raw, size_t size)
 		madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
-static void add_stub(struct an *a, uint64_t addr)
+static void add_stub(struct an *a, uint64_t addr, int kind)
 {
-	if (a->n_syscall_stub < (int)ARRAY_SIZE(a->syscall_stub))
+	if (a->n_syscall_stub < (int)ARRAY_SIZE(a->syscall_stub)) {
+		a->syscall_stub_kind[a->n_syscall_stub] = kind;
 		a->syscall_stub[a->n_syscall_stub++] = addr;
+	}
 }
 
 /*
@@ -1235,19 +1257,20 @@ static void syscall_stubs_in(struct an *a, uint64_t lo, uint64_t n)
 	for (q = p; p && (q = memchr(q, 0xff, n - (q - p))) && q + 6 <= p + n; q++) {
 		uint64_t at = lo + (q - p), slot;
 		int32_t disp;
+		int kind;
 
 		sys_drop_upto(a->drop, &done, q);
 		if (q[1] != 0x25 && !(q[1] == 0xa3 && !a->class64))
 			continue;
 		memcpy(&disp, q + 2, 4);
 		slot = q[1] == 0xa3 ? a->pltgot + disp : a->class64 ? at + 6 + disp : (uint32_t)disp;
-		if (!is_syscall_slot(a, slot))
+		if (!(kind = is_syscall_slot(a, slot)))
 			continue;
-		add_stub(a, at);
+		add_stub(a, at, --kind);
 		if (q > p && q[-1] == 0xf2)
-			add_stub(a, --at);
+			add_stub(a, --at, kind);
 		if (at - lo >= 4 && !memcmp(p + (at - lo) - 4, "\xf3\x0f\x1e\xfa", 4))
-			add_stub(a, at - 4);
+			add_stub(a, at - 4, kind);
 	}
 }
 
@@ -2168,6 +2191,23 @@ static int is_syscall_import(const struct an *a, long im)
 	return im >= 0 && !strcmp(sys_str(a->out, a->out->imports[im].name), "syscall");
 }
 
+/* A request code read from i386's stack (-1: not a constant). */
+static void sys_req_site_read(struct sys_info *out, int call, int32_t v)
+{
+	sys_req_site_add(out, call, v != -1 && v != V_NONE, (uint32_t)v);
+}
+
+/* syscall(nr, a1, a2) on i386: ioctl's and fcntl's code is a2, prctl's a1. */
+static void i386_syscall_req(struct an *a, int32_t nr, int32_t a1, int32_t a2)
+{
+	if (nr == 54)
+		sys_req_site_read(a->out, SYS_REQ_IOCTL, a2);
+	else if (nr == 55 || nr == 221)
+		sys_req_site_read(a->out, SYS_REQ_FCNTL, a2);
+	else if (nr == 172)
+		sys_req_site_read(a->out, SYS_REQ_PRCTL, a1);
+}
+
 /* A computed goto at node from, in function f, reaches f's labels. */
 static void label_edges(const struct an *a, struct graph *g, long from, const struct sys_fde *f)
 {
@@ -2276,7 +2316,16 @@ static void build_graph(struct an *a, struct graph *g)
 				edge(g, from, ind);
 			continue;
 		case EV_SCALL:
+			if (e->req) {
+				/* i386's ioctl(fd, req), fcntl(fd, cmd), prctl(option). */
+				sys_req_site_read(a->out, e->req - 1, cp_range(a, e->target, ev_end(a, e), ev_addr(a, e),
+					SLOT0 + (e->req - 1 != SYS_REQ_PRCTL), &cp));
+				continue;
+			}
 			arg = cp_nr(cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), a->class64 ? 7 : SLOT0, &cp));
+			if (!a->class64)
+				i386_syscall_req(a, arg, cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), SLOT0 + 1, &cp),
+						 cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), SLOT0 + 2, &cp));
 			goto counted;
 		case EV_AT:
 			/* Code whose address a function takes is code it
@@ -2293,6 +2342,9 @@ syscall_call:
 		/* syscall(SYS_x, ...): the number is the first argument
 		 * (i386: on the stack, at 0(%esp)). */
 		arg = cp_nr(cp_value(a, from, ev_addr(a, e), a->class64 ? 7 : SLOT0, &cp));
+		if (!a->class64)
+			i386_syscall_req(a, arg, cp_value(a, from, ev_addr(a, e), SLOT0 + 1, &cp),
+					 cp_value(a, from, ev_addr(a, e), SLOT0 + 2, &cp));
 counted:
 		a->out->n_sites++;
 		a->out->n_unknown_sites += arg < 0;
@@ -2845,9 +2897,12 @@ int sys_analyze_hooked(Elf *e, const unsigned char *raw, size_t size, int flags,
 	if (a.n_slots)
 		qsort(a.slots, a.n_slots, sizeof(*a.slots), cmp_slot);
 	for (size_t i = 0; i < a.n_slots; i++)
-		if (a.slots[i].kind == SLOT_IMPORT && is_syscall_import(&a, a.slots[i].value) &&
-		    a.n_syscall_slot < (int)ARRAY_SIZE(a.syscall_slot))
+		if (a.slots[i].kind == SLOT_IMPORT && a.n_syscall_slot < (int)ARRAY_SIZE(a.syscall_slot) &&
+		    (is_syscall_import(&a, a.slots[i].value) ||
+		     (!a.class64 && req_import(&a, a.slots[i].value) >= 0))) {
+			a.syscall_slot_kind[a.n_syscall_slot] = 1 + req_import(&a, a.slots[i].value);
 			a.syscall_slot[a.n_syscall_slot++] = a.slots[i].addr;
+		}
 	read_code_pointers(&a);
 	if (a.full)
 		add_fde_starts(&a);

@@ -1046,7 +1046,7 @@ static int64_t arg_at(const struct sys_go *g, uint64_t call, int conv, int n, st
 	return (size_t)n < ARRAY_SIZE(arg_regs) ? value_at(g, call, arg_regs[n], 0, c) : V_UNK;
 }
 
-static void add_req(struct sys_info *out, int call, int known, uint64_t req)
+void sys_req_site_add(struct sys_info *out, int call, int known, uint64_t req)
 {
 	for (size_t i = 0; i < out->n_req_sites; i++)
 		if (out->req_sites[i].call == call && out->req_sites[i].known == known &&
@@ -1067,7 +1067,7 @@ static void note(struct sys_go *g, uint64_t call, int req_call, int64_t v, struc
 	const struct sys_go_fn *f = sys_go_fn_at(g, call);
 
 	if (v >= 0) {
-		add_req(out, req_call, 1, (uint64_t)v);
+		sys_req_site_add(out, req_call, 1, (uint64_t)v);
 		return;
 	}
 	if (IS_ENTRY(v) && f && g->class64) {
@@ -1085,7 +1085,7 @@ static void note(struct sys_go *g, uint64_t call, int req_call, int64_t v, struc
 			return;
 		}
 	}
-	add_req(out, req_call, 0, 0);
+	sys_req_site_add(out, req_call, 0, 0);
 }
 
 void sys_go_request(struct sys_go *g, uint64_t call, int kind, int nr, struct sys_go_cache *c,
@@ -1165,13 +1165,13 @@ void sys_go_requests_done(struct sys_go *g, struct sys_go_cache *c, struct sys_i
 		}
 		for (size_t w = from; w < to; w++)
 			if (!callers[w - from] || in_data(g, g->wrappers[w].entry))
-				add_req(out, g->wrappers[w].call, 0, 0);
+				sys_req_site_add(out, g->wrappers[w].call, 0, 0);
 		free(callers);
 		done = to;
 	}
 	/* Deeper than four: their callers are not read. */
 	for (size_t w = done; w < g->n_wrappers; w++)
-		add_req(out, g->wrappers[w].call, 0, 0);
+		sys_req_site_add(out, g->wrappers[w].call, 0, 0);
 }
 
 void sys_go_thread_release(void)

@@ -101,4 +101,8 @@ struct sys_why_graph {
 const char *sys_why_wanted(void);
 void sys_why_print(const struct sys_why_graph *g);
 
+/* Adds a request code the analysis read itself to out->req_sites, once
+ * (call: enum sys_req_call; known 0: not a constant). */
+void sys_req_site_add(struct sys_info *out, int call, int known, uint64_t req);
+
 #endif
