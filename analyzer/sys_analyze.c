@@ -1591,6 +1591,26 @@ static void cp_stack(csh h, const cs_insn *insn, struct cp_insn *c)
 		c->st = ST_LOST;
 }
 
+/*
+ * i386 PIC code calls __x86.get_pc_thunk.REG (mov (%esp), %REG; ret)
+ * between loading a number and using it (glibc's syscall templates:
+ * "mov $0xac, %eax; call __x86.get_pc_thunk.bp"): such a call writes REG
+ * alone.
+ */
+static void pc_thunk(struct an *a, const cs_insn *insn, struct cp_insn *c)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	const unsigned char *p;
+
+	if (!c->is_call || x->op_count != 1 || x->operands[0].type != X86_OP_IMM ||
+	    !(p = at_addr(a, (uint32_t)x->operands[0].imm, 4)))
+		return;
+	if (p[0] == 0x8b && (p[1] & 0xc7) == 0x04 && p[2] == 0x24 && p[3] == 0xc3) {
+		c->clobber = 1u << ((p[1] >> 3) & 7);
+		c->st = ST_NONE;	/* the return address it pushed is gone */
+	}
+}
+
 /* What c does to the slots of out, from the values before it (in). */
 static void cp_stack_step(const struct cp_insn *c, const int32_t *in, int32_t *out)
 {
@@ -1747,8 +1767,10 @@ static int cp_run(struct an *a, uint64_t lo, uint64_t hi, struct cp_fn *f)
 		}
 		f->v = xgrow(f->v, &cap, f->n + 1, sizeof(*f->v));
 		cp_summarise(h, insn, &f->v[f->n], a->class64);
-		if (!a->class64)
+		if (!a->class64) {
 			cp_stack(h, insn, &f->v[f->n]);
+			pc_thunk(a, insn, &f->v[f->n]);
+		}
 		f->n++;
 	}
 	cs_free(insn, 1);
