@@ -50,5 +50,8 @@ DEB_PKGS += libcapstone-dev libseccomp-dev nginx curl
 # Go binaries (tests/scan/syscalls-go.sh): Debian's Go toolchain builds the
 # Go fixture; shfmt and runc are real Debian Go programs, traced for recall.
 DEB_PKGS += golang-go shfmt runc
+# i386 (tests/scan/syscalls-i386.sh): gcc -m32 builds the fixtures whose
+# syscall() numbers and request codes are on the stack.
+DEB_PKGS += gcc-multilib libc6-dev-i386
 CPPFLAGS += $(shell pkg-config --cflags capstone 2>/dev/null)
 LDLIBS   += $(or $(shell pkg-config --libs capstone 2>/dev/null),-lcapstone) -lseccomp

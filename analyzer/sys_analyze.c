@@ -17,8 +17,9 @@
  * stubs, -fno-plt calls), indirect ones, and code addresses taken by an
  * instruction. The number of a syscall site (rax; eax for int 0x80 and
  * i386's call *%gs:0x10) and the first argument of a call to libc's
- * syscall() (edi) come from constant propagation over the function that
- * holds them, decoded again by capstone with details (cp_run(): few
+ * syscall() (edi; i386: the word at 0(%esp), the stack's first words
+ * being tracked too) come from constant propagation over the function
+ * that holds them, decoded again by capstone with details (cp_run(): few
  * functions hold a site): constants loaded (mov $imm, xor of a register
  * with itself) and copied between registers along fallthrough and direct
  * jumps, merged where paths meet; anything else is unknown, never

@@ -42,9 +42,12 @@
  * their windows), and 'unknown' is added when others may call it (an
  * export, address-taken code). Inside ioctl(), fcntl() and prctl()
  * themselves only constants count (the rest is their caller's code).
- * i386 passes arguments on the stack: not read here. Go's stubs take
- * the code as an argument: sys_go.c reads it with their number, and
- * sys_req_end() adds what it found (sys_info's req_sites) as 'direct'.
+ * Read elsewhere, with the numbers, and added by sys_req_end() as
+ * 'direct' (sys_info's req_sites): Go's stubs take the code as an
+ * argument (sys_go.c); i386 passes arguments on the stack, which
+ * sys_analyze.c's propagation follows (calls of the imports ioctl, fcntl,
+ * fcntl64, prctl and of syscall() in a dynamically linked i386 binary;
+ * not a static one's, nor through i386 libraries).
  *
  * Through libraries: a library of this machine that the dynamic linker
  * would load (DT_NEEDED, breadth first; RUNPATH, else RPATH, with
