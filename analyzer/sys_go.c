@@ -922,6 +922,10 @@ static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_c
 	c->lea_lo = INT32_MAX;
 	if (!code || !h || hi - lo > (4u << 20))
 		return -1;
+	/* ABI0's number and arguments first: a large frame has more
+	 * slots than are kept. */
+	for (int k = 0; k < 4; k++)
+		add_key(c, k * c->word);
 	insn = cs_malloc(h);
 	while (left) {
 		const cs_x86 *x;
@@ -937,16 +941,16 @@ static int run(const struct sys_go *g, uint64_t lo, uint64_t hi, struct sys_go_c
 		add_key(c, v[n].dst_mem);
 		add_key(c, v[n].src_mem);
 		/* Stack whose address the function takes: a callee or a
-		 * store through a pointer may write it. */
+		 * store through a pointer may write it (below SP is no
+		 * frame: the prologue's LEAQ -N(SP) checks the stack's
+		 * bound). */
 		x = &insn->detail->x86;
 		if (insn->id == X86_INS_LEA && x->op_count == 2 && sp_off(&x->operands[1]) != NO_KEY &&
-		    sp_off(&x->operands[1]) < c->lea_lo)
+		    sp_off(&x->operands[1]) >= 0 && sp_off(&x->operands[1]) < c->lea_lo)
 			c->lea_lo = sp_off(&x->operands[1]);
 		n++;
 	}
 	cs_free(insn, 1);
-	/* 0(SP) always: ABI0's number. */
-	add_key(c, 0);
 	mark_restarts(g, v, n, lo);
 	c->insn = v;
 	c->n = n;
