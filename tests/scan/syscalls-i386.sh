@@ -70,7 +70,11 @@ for f in r32-O0 r32-O2 r32-mov r32-nopie; do
 done
 
 # Recall: strace's codes and syscalls against the static rows.
-(cd "$T_TMP" && strace -f -qq -X raw -o "$T_TMP/st" -- "$fx/r32-O2" < /dev/null > /dev/null 2>&1)
+(cd "$T_TMP" && strace -f -qq -X raw -o "$T_TMP/st" -- "$fx/r32-O2" < /dev/null > /dev/null \
+	2>"$T_TMP/strace.err")
+rc=$?
+t_is "$rc" 0 "strace runs the -O2 fixture"
+[ "$rc" = 0 ] || t_diag "strace: $(head -3 "$T_TMP/strace.err") $(head -3 "$T_TMP/st" 2>&1)"
 sed -n 's/^\([0-9]* \)\?\(ioctl\|fcntl\)\(64\)\?([^,]*, \(0x[0-9a-f]*\|[0-9]*\)[,)].*/\2 \4/p
 	s/^\([0-9]* \)\?\(prctl\)(\(0x[0-9a-f]*\|[0-9]*\)[,)].*/\2 \3/p' "$T_TMP/st" | sort -u > "$T_TMP/codes"
 miss=
