@@ -72,6 +72,7 @@ struct sys_export {
 	struct sys_set set;
 	const uint32_t *imports;	/* one of sys_info.lists, shared */
 	uint32_t n_imports;
+	uint32_t list;			/* its index in sys_info.lists + 1, 0: none */
 };
 
 struct sys_list {

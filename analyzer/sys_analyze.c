@@ -2748,6 +2748,7 @@ static void reach(struct an *a, struct graph *g)
 		l = list[id] - 1;
 		x->imports = l ? s->lists[l - 1].v : NULL;
 		x->n_imports = l ? s->lists[l - 1].n : 0;
+		x->list = l;
 	}
 	free(list);
 	free(lists.slot);

@@ -673,7 +673,8 @@ static const struct sys_map *make_map(struct ctx *c, const struct sys_info *s, c
 {
 	const char **names, **vers;
 	char key[SYS_MAP_KEY];
-	struct sys_set *fsets, entry;
+	struct sys_set *fsets, *lsets, entry;
+	uint8_t *ldone;
 	struct sys_map *m;
 	struct scope sc;
 	int *defs;
@@ -688,16 +689,31 @@ static const struct sys_map *make_map(struct ctx *c, const struct sys_info *s, c
 	vers = xcalloc(s->n_exports + 2, sizeof(*vers));
 	defs = xcalloc(s->n_exports + 2, sizeof(*defs));
 	fsets = xcalloc(s->n_exports + 2, sizeof(*fsets));
+	/* What each shared import list binds to, once: libLLVM's 52,000
+	 * exports share a few hundred lists of hundreds of imports. */
+	lsets = xcalloc(s->n_lists + 1, sizeof(*lsets));
+	ldone = xcalloc(s->n_lists + 1, 1);
 	for (size_t i = 0; i < s->n_exports; i++) {
 		const struct sys_export *x = &s->exports[i];
+		struct sys_set *l = x->list && x->list <= s->n_lists ? &lsets[x->list - 1] : NULL;
 
 		names[i] = sys_str(s, x->name);
 		vers[i] = x->version ? sys_str(s, x->version) : NULL;
 		defs[i] = x->is_default;
 		fsets[i] = x->set;
-		for (uint32_t k = 0; k < x->n_imports; k++)
-			sys_set_or(&fsets[i], sc.bound[x->imports[k]]);
+		if (l && !ldone[x->list - 1]) {
+			for (uint32_t k = 0; k < x->n_imports; k++)
+				sys_set_or(l, sc.bound[x->imports[k]]);
+			ldone[x->list - 1] = 1;
+		}
+		if (l)
+			sys_set_or(&fsets[i], l);
+		else
+			for (uint32_t k = 0; k < x->n_imports; k++)
+				sys_set_or(&fsets[i], sc.bound[x->imports[k]]);
 	}
+	free(lsets);
+	free(ldone);
 	if (s->has_entry) {
 		entry = s->entry;
 		for (uint32_t k = 0; k < s->n_entry_imports; k++)
