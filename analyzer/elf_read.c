@@ -539,6 +539,17 @@ int elf_dyn_tables(Elf *e, struct elf_dyn_tables *t, const char **why)
 		*why = "no DT_GNU_HASH or DT_HASH inside the file: the number of dynamic symbols is unknown";
 		return -1;
 	}
+	/* A DT_GNU_HASH that hashes no symbol tells only symoffset, which
+	 * binutils 2.40 sets to 1 for an AArch64 executable that exports
+	 * nothing (--hash-style=both, clang's default there): DT_HASH's
+	 * nchain counts every symbol. */
+	{
+		uint64_t hn;
+
+		if (gnu_hash && v[DT_HASH] && !addr_to_off(&im, v[DT_HASH], &off, &avail) &&
+		    !hash_nsyms(&im, off, avail, &hn) && hn > nsyms && hn <= fsize / syment)
+			nsyms = hn;
+	}
 	if (nsyms > fsize / syment || table(&im, v[DT_SYMTAB], nsyms * syment, &t->sym_off, &t->sym_size)) {
 		*why = "DT_SYMTAB lies outside the file's segments";
 		return -1;
