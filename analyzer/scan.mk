@@ -14,6 +14,7 @@ PARAKIT_SRCS += \
 	analyzer/scan_writer.c \
 	analyzer/scan_writer_req.c \
 	analyzer/sys_analyze.c \
+	analyzer/sys_arm64.c \
 	analyzer/sys_ehframe.c \
 	analyzer/sys_go.c \
 	analyzer/sys_names.c \

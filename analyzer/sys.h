@@ -60,6 +60,10 @@ const char *sys_name(enum sys_abi abi, unsigned nr);
 /* The ABI of the machine parakit runs on, and its name ("x86_64"). */
 enum sys_abi sys_native_abi(void);
 const char *sys_abi_name(enum sys_abi abi);
+/* The ABI of an ELF file's code, from its machine and class (e_machine
+ * EM_AARCH64 and ELFCLASS64: SYS_ABI_AARCH64), SYS_ABI_NONE for a machine
+ * without a decoder. */
+enum sys_abi sys_elf_abi(Elf *e);
 /* The number of the largest system call of abi that libseccomp names. */
 unsigned sys_abi_max(enum sys_abi abi);
 

@@ -58,6 +58,7 @@
  */
 #include "analyzer/sys.h"
 #include "analyzer/scan.h"
+#include "analyzer/sys_arm64.h"
 #include "analyzer/sys_go.h"
 #include "analyzer/sys_int.h"
 #include "analyzer/sys_req.h"
@@ -189,9 +190,10 @@ struct an {
 	size_t n_vars, cap_vars;
 };
 
-/* Per architecture: the ABI, capstone's mode, the decoder. Adding
- * AArch64 is a row here and its decode(): svc #0 with x8, bl/b, blr/br,
- * adrp+add for address-taken code. */
+/* Per architecture: the ABI, capstone's mode, the decoder, the registers
+ * that hold a syscall's number and syscall()'s first argument (in
+ * constant propagation's numbering: x86's rax 0, rdi 7; AArch64's x8, x0),
+ * and how far into a PLT stub its jump through the GOT lies. */
 struct sys_arch {
 	unsigned em;
 	int class64;
@@ -199,15 +201,32 @@ struct sys_arch {
 	cs_arch cs;
 	cs_mode mode;
 	int (*decode)(struct an *a);
+	int nr_reg, arg_reg;
+	unsigned stub_len;
 };
 
 static int x86_decode(struct an *a);
+static int arm64_decode(struct an *a);
 
 static const struct sys_arch arches[] = {
-	{ EM_X86_64, 1, SYS_ABI_X86_64, CS_ARCH_X86, CS_MODE_64, x86_decode },
-	{ EM_386, 0, SYS_ABI_I386, CS_ARCH_X86, CS_MODE_32, x86_decode },
-	{ EM_AARCH64, 1, SYS_ABI_AARCH64, CS_ARCH_ARM64, CS_MODE_ARM, NULL },
+	{ EM_X86_64, 1, SYS_ABI_X86_64, CS_ARCH_X86, CS_MODE_64, x86_decode, 0, 7, 16 },
+	{ EM_386, 0, SYS_ABI_I386, CS_ARCH_X86, CS_MODE_32, x86_decode, 0, 7, 16 },
+	/* adrp, ldr, add, br; a bti c before them with -mbranch-protection. */
+	{ EM_AARCH64, 1, SYS_ABI_AARCH64, CS_ARCH_ARM64, CS_MODE_ARM, arm64_decode, 8, 0, 20 },
 };
+
+enum sys_abi sys_elf_abi(Elf *e)
+{
+	GElf_Ehdr eh;
+	int class64 = gelf_getclass(e) == ELFCLASS64;
+
+	if (!gelf_getehdr(e, &eh))
+		return SYS_ABI_NONE;
+	for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
+		if (arches[i].em == eh.e_machine && arches[i].class64 == class64 && arches[i].decode)
+			return arches[i].abi;
+	return SYS_ABI_NONE;
+}
 
 /* ---- small helpers ---- */
 
@@ -663,10 +682,10 @@ static void add_slot(struct an *a, uint64_t addr, int kind, uint64_t value)
 }
 
 /* Relocation types by meaning, for x86-64 and i386 (the same numbers but
- * IRELATIVE's). */
+ * IRELATIVE's); AArch64's are read as x86-64's (reloc_type()). */
 static void one_reloc(struct an *a, uint64_t off, unsigned type, uint64_t sym, int64_t addend, int is_rela)
 {
-	int irel = a->eh.e_machine == EM_X86_64 ? 37 : 42;
+	int irel = a->eh.e_machine == EM_386 ? 42 : 37;
 	uint64_t v;
 
 	if (!is_rela && (type == 8 || type == (unsigned)irel) && !word_at(a, off, &v))
@@ -709,6 +728,23 @@ static void one_reloc(struct an *a, uint64_t off, unsigned type, uint64_t sym, i
 	}
 }
 
+/* A relocation type as one_reloc() reads it: x86's as they are,
+ * AArch64's as the x86-64 type of the same meaning, 0 (NONE) for the
+ * others (TLS, TLSDESC, COPY). */
+static unsigned reloc_type(const struct an *a, unsigned type)
+{
+	if (a->eh.e_machine != EM_AARCH64)
+		return type;
+	switch (type) {
+	case R_AARCH64_ABS64: return 1;
+	case R_AARCH64_GLOB_DAT: return 6;
+	case R_AARCH64_JUMP_SLOT: return 7;
+	case R_AARCH64_RELATIVE: return 8;
+	case R_AARCH64_IRELATIVE: return 37;
+	}
+	return 0;
+}
+
 static void read_rel_chunk(struct an *a, uint64_t off, uint64_t size, int is_rela)
 {
 	Elf_Data *d;
@@ -726,12 +762,13 @@ static void read_rel_chunk(struct an *a, uint64_t off, uint64_t size, int is_rel
 			GElf_Rela r;
 
 			if (gelf_getrela(d, i, &r))
-				one_reloc(a, r.r_offset, GELF_R_TYPE(r.r_info), GELF_R_SYM(r.r_info), r.r_addend, 1);
+				one_reloc(a, r.r_offset, reloc_type(a, GELF_R_TYPE(r.r_info)), GELF_R_SYM(r.r_info),
+					  r.r_addend, 1);
 		} else {
 			GElf_Rel r;
 
 			if (gelf_getrel(d, i, &r))
-				one_reloc(a, r.r_offset, GELF_R_TYPE(r.r_info), GELF_R_SYM(r.r_info), 0, 0);
+				one_reloc(a, r.r_offset, reloc_type(a, GELF_R_TYPE(r.r_info)), GELF_R_SYM(r.r_info), 0, 0);
 		}
 	}
 }
@@ -1388,6 +1425,139 @@ static int x86_decode(struct an *a)
 	return 0;
 }
 
+/* ---- AArch64 ---- */
+
+/*
+ * The PLT stubs of syscall() (adrp; ldr through its slot; add; br),
+ * found before the sweep, as x86's: within the PLT sections when the file
+ * tells them, else anywhere in its code (4-aligned).
+ */
+static void arm64_syscall_stubs(struct an *a)
+{
+	uint64_t plt[8][2];
+	int n_plt = a->n_syscall_slot ? sys_plt_ranges(a->e, plt, ARRAY_SIZE(plt)) : 0;
+
+	for (size_t s = 0; s < a->n_exec && a->n_syscall_slot; s++)
+		for (int r = 0; r < (n_plt < 0 ? 1 : n_plt); r++) {
+			uint64_t lo = (a->exec[s].lo + 3) & ~3ull, hi = a->exec[s].hi;
+			const unsigned char *p;
+
+			if (n_plt >= 0) {
+				lo = plt[r][0] > lo ? (plt[r][0] + 3) & ~3ull : lo;
+				hi = plt[r][1] < hi ? plt[r][1] : hi;
+			}
+			if (lo + 8 > hi || !(p = at_addr(a, lo, hi - lo)))
+				continue;
+			for (uint64_t o = 0; o + 8 <= hi - lo; o += 4) {
+				int kind = is_syscall_slot(a, a64_plt_slot(p + o, hi - lo - o, lo + o));
+
+				if (!kind--)
+					continue;
+				add_stub(a, lo + o, kind);
+				/* bti c */
+				if (o >= 4 && a64_word(p + o - 4) == 0xd503245f)
+					add_stub(a, lo + o - 4, kind);
+			}
+		}
+}
+
+/* What one instruction adds: events, barriers, padding (x86_one()'s
+ * rules; the sweep's state is x86's, its x86 fields unused). */
+static void arm64_one(struct an *a, uint32_t w, const struct a64_insn *d, uint64_t addr, struct x86_state *st)
+{
+	uint64_t end = addr + 4, t = d->target;
+	struct ev *e;
+
+	a->out->n_insns++;
+	/* nop pads functions (GNU as); zeros after a barrier pad too
+	 * (udf #0: lld, and literal pools' alignment). */
+	if ((d->kind == A64_NOP || (st->in_pad && !w)) && st->pad >= 0) {
+		if (st->pad_is_bar)
+			a->bar[st->pad].hi = end;
+		else
+			ev_pad_to(a, &a->ev[st->pad], end);
+		return;
+	}
+	st->pad = -1;
+	switch (d->kind) {
+	case A64_SVC:
+		add_ev(a, EV_SYS, addr, end, a->full ? 0 : read_from(st, addr));
+		return;
+	case A64_CALL:
+	case A64_CALLR:
+		if (!a->full) {
+			int k = d->kind == A64_CALL ? is_syscall_stub(a, t) : t ? is_syscall_slot(a, t) : 0;
+
+			/* A 64-bit file's stubs are syscall()'s alone (kind 0). */
+			if (k)
+				add_ev(a, EV_SCALL, addr, end, read_from(st, addr))->req = k - 1;
+			return;
+		}
+		e = add_ev(a, d->kind == A64_CALL ? EV_CALL : t ? EV_SLOTCALL : EV_INDCALL, addr, end, t);
+		st->pad = e - a->ev;
+		st->pad_is_bar = 0;
+		return;
+	case A64_JMP:
+	case A64_COND:
+		if (a->full)
+			add_ev(a, EV_JMP, addr, end, t);
+		if (d->kind == A64_JMP)
+			bar_after(a, end, st);
+		return;
+	case A64_JMPR:
+		/* A jump table (A64_TABLE) stays in its function. */
+		if (a->full)
+			add_ev(a, t ? EV_SLOTJMP : EV_INDJMP, addr, end, t);
+		/* fall through */
+	case A64_TABLE:
+	case A64_RET:
+	case A64_TRAP:
+		bar_after(a, end, st);
+		return;
+	case A64_ADDR:
+		if (a->full && in_exec(a, t))
+			add_ev(a, EV_AT, addr, end, t);
+		return;
+	}
+}
+
+/*
+ * The AArch64 sweep: every aligned word of the code, read by bit masks
+ * (sys_arm64.c). A word of data in the code (a literal pool) reads as
+ * some instruction: at worst an edge or a site too many, never a lost
+ * instruction boundary (A64 has no lengths to fall out of step with).
+ * The request-code pass (the hook) reads x86 only.
+ */
+static int arm64_decode(struct an *a)
+{
+	a->drop = sys_may_drop(a->raw, a->size);
+	if (!a->full)
+		arm64_syscall_stubs(a);
+	for (size_t s = 0; s < a->n_exec; s++) {
+		uint64_t addr = (a->exec[s].lo + 3) & ~3ull, hi = a->exec[s].hi;
+		const unsigned char *code = addr + 4 <= hi ? at_addr(a, addr, hi - addr) : NULL, *done = code;
+		struct x86_state st = { .seg_lo = addr, .pad = -1 };
+		struct a64_regs r;
+
+		if (!code)
+			continue;
+		a64_regs_reset(&r);
+		for (; addr + 4 <= hi; addr += 4, code += 4) {
+			uint32_t w = a64_word(code);
+			struct a64_insn d;
+
+			if (((uintptr_t)code & (PAGEOUT_CHUNK - 1)) < 4)
+				sys_drop_upto(a->drop, &done, code);
+			a64_decode(w, addr, &r, &d);
+			st.in_pad &= d.kind == A64_NOP || !w;
+			arm64_one(a, w, &d, addr, &st);
+			if (st.in_pad)
+				a64_regs_reset(&r);
+		}
+	}
+	return 0;
+}
+
 /* Frees the calling thread's decoders (a worker calls it on exit). */
 void sys_thread_release(void)
 {
@@ -1490,12 +1660,14 @@ struct cp_fn {
 	struct cp_insn *v;
 	size_t n;
 	int32_t (*in)[CP_N];
+	struct a64_cp a64;	/* AArch64's (sys_arm64.c) */
 };
 
 static void cp_release(struct cp_fn *f)
 {
 	free(f->v);
 	free(f->in);
+	a64_cp_release(&f->a64);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -1840,6 +2012,8 @@ static int32_t cp_range(struct an *a, uint64_t lo, uint64_t hi, uint64_t addr, i
 {
 	long i;
 
+	if (a->eh.e_machine == EM_AARCH64)
+		return hi > lo ? a64_cp_value(&f->a64, at_addr(a, lo, hi - lo), lo, hi, addr, reg, SYS_UNKNOWN) : -1;
 	if (f->lo != lo || f->hi != hi) {
 		cp_release(f);
 		if (cp_run(a, lo, hi, f))
@@ -1856,12 +2030,14 @@ static int32_t cp_value(struct an *a, long n, uint64_t addr, int reg, struct cp_
 	uint64_t hi;
 	long i;
 
-	if (n < 0 || (a->eh.e_machine != EM_X86_64 && a->eh.e_machine != EM_386))
+	if (n < 0 || (a->eh.e_machine != EM_X86_64 && a->eh.e_machine != EM_386 && a->eh.e_machine != EM_AARCH64))
 		return -1;
 	hi = (size_t)n + 1 < a->n_starts ? a->starts[n + 1] : 0;
 	for (size_t k = 0; k < a->n_exec; k++)
 		if (a->starts[n] >= a->exec[k].lo && a->starts[n] < a->exec[k].hi && (!hi || hi > a->exec[k].hi))
 			hi = a->exec[k].hi;
+	if (a->eh.e_machine == EM_AARCH64)
+		return cp_range(a, a->starts[n], hi, addr, reg, f);
 	if (f->lo != a->starts[n] || f->hi != hi) {
 		cp_release(f);
 		if (cp_run(a, a->starts[n], hi, f))
@@ -2203,7 +2379,7 @@ static long *stub_imports(const struct an *a)
 			continue;
 		last = n;
 		if (e->kind == EV_SLOTJMP && (s = find_slot(a, e->target)) && s->kind == SLOT_IMPORT &&
-		    ev_addr(a, e) - a->starts[n] < 16)
+		    ev_addr(a, e) - a->starts[n] < a->arch->stub_len)
 			st[n] = s->value;
 	}
 	return st;
@@ -2267,8 +2443,8 @@ static void build_graph(struct an *a, struct graph *g)
 		switch (e->kind) {
 		case EV_SYS:
 			arg = e->foreign ? -1
-				: a->full ? cp_value(a, from, ev_addr(a, e), 0, &cp)
-					  : cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), 0, &cp);
+				: a->full ? cp_value(a, from, ev_addr(a, e), a->arch->nr_reg, &cp)
+					  : cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), a->arch->nr_reg, &cp);
 			if (arg < 0 && a->full && sys_go_passes(a->go, ev_addr(a, e))) {
 				/* A Go stub's number: counted at its callers'
 				 * (calls are events only with the graph). */
@@ -2345,7 +2521,7 @@ static void build_graph(struct an *a, struct graph *g)
 					SLOT0 + (e->req - 1 != SYS_REQ_PRCTL), &cp));
 				continue;
 			}
-			arg = cp_nr(cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), a->class64 ? 7 : SLOT0, &cp));
+			arg = cp_nr(cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), a->class64 ? a->arch->arg_reg : SLOT0, &cp));
 			if (!a->class64)
 				i386_syscall_req(a, arg, cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), SLOT0 + 1, &cp),
 						 cp_range(a, e->target, ev_end(a, e), ev_addr(a, e), SLOT0 + 2, &cp));
@@ -2364,7 +2540,7 @@ static void build_graph(struct an *a, struct graph *g)
 syscall_call:
 		/* syscall(SYS_x, ...): the number is the first argument
 		 * (i386: on the stack, at 0(%esp)). */
-		arg = cp_nr(cp_value(a, from, ev_addr(a, e), a->class64 ? 7 : SLOT0, &cp));
+		arg = cp_nr(cp_value(a, from, ev_addr(a, e), a->class64 ? a->arch->arg_reg : SLOT0, &cp));
 		if (!a->class64)
 			i386_syscall_req(a, arg, cp_value(a, from, ev_addr(a, e), SLOT0 + 1, &cp),
 					 cp_value(a, from, ev_addr(a, e), SLOT0 + 2, &cp));

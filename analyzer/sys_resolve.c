@@ -395,6 +395,10 @@ static const struct sys_map *file_map(struct ctx *c, int fd, size_t size, const 
 			m = NULL;
 		goto out;
 	}
+	/* Another machine's library (ld.so.cache names x86-64's for an
+	 * AArch64 binary's DT_NEEDED) is passed over unread. */
+	if (sys_elf_abi(e) != c->abi)
+		goto out;
 	/* Its request codes, in the same sweep (sys_requests.c). */
 	rl = sys_req_lib_begin(path, fd, e, raw, size);
 	ret = sys_analyze_hooked(e, raw, size, 0, &info, &why, sys_req_lib_hook(rl));
@@ -542,12 +546,25 @@ static int try_cache(struct ctx *c, const char *name, struct obj *o)
 	return -1;
 }
 
+#define CROSS_ROOT_AARCH64 "/usr/aarch64-linux-gnu"
+
+/* Where Debian's cross packages put another ABI's libraries, as
+ * qemu-user's -L takes it: the root the dynamic loader's path is read
+ * under when the machine has none of its own. NULL: none. */
+static const char *cross_root(enum sys_abi abi)
+{
+	return abi == SYS_ABI_AARCH64 && sys_native_abi() != SYS_ABI_AARCH64 ? CROSS_ROOT_AARCH64 : NULL;
+}
+
 static const char *default_dirs(enum sys_abi abi)
 {
 	switch (abi) {
 	case SYS_ABI_X86_64: return "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:/usr/lib64:/lib:/usr/lib";
 	case SYS_ABI_I386: return "/lib/i386-linux-gnu:/usr/lib/i386-linux-gnu:/lib32:/usr/lib32:/lib:/usr/lib";
-	case SYS_ABI_AARCH64: return "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:/lib:/usr/lib";
+	/* Debian's cross packages (libc6-arm64-cross) install an AArch64
+	 * libc on an x86-64 machine under /usr/aarch64-linux-gnu. */
+	case SYS_ABI_AARCH64:
+		return "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:" CROSS_ROOT_AARCH64 "/lib:/lib:/usr/lib";
 	default: return "/lib:/usr/lib";
 	}
 }
@@ -582,6 +599,20 @@ static int find_needed(struct ctx *c, const char *name, const struct obj *from, 
 	if (!try_cache(c, name, o))
 		return 0;
 	return try_dirs(c, default_dirs(c->abi), name, origin, o);
+}
+
+/* The dynamic loader at path, or under the ABI's cross root (an AArch64
+ * binary's /lib/ld-linux-aarch64.so.1 on an x86-64 machine). */
+static int find_interp(struct ctx *c, const char *path, struct obj *o)
+{
+	const char *root = cross_root(c->abi);
+	char alt[PATH_MAX];
+
+	if (!try_path(c, path, o))
+		return 0;
+	if (!root || path[0] != '/' || snprintf(alt, sizeof(alt), "%s%s", root, path) >= (int)sizeof(alt))
+		return -1;
+	return try_path(c, alt, o);
 }
 
 /* The scope of objs[0] (its DT_NEEDED, breadth first) in objs[1..].
@@ -774,7 +805,7 @@ void sys_resolve(const struct sys_info *s, const char *path, const char *hash, c
 			*map = mm;
 	}
 	scope_load(&c, s, path, &sc);
-	if (s->interp && !try_path(&c, sys_str(s, s->interp), &interp) && interp.map->has_entry)
+	if (s->interp && !find_interp(&c, sys_str(s, s->interp), &interp) && interp.map->has_entry)
 		loader = interp.map->entry;
 	/* What the libraries' initialisers and finalisers reach, by the
 	 * library's name. */
