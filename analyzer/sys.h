@@ -156,7 +156,7 @@ static inline const char *sys_str(const struct sys_info *s, uint32_t off)
  * read as an executable is (its syscall sites, no call graph) and marked
  * no_map: its map is made from the identical file of this machine, when
  * a binary needs it (sys_resolve.c). Returns 0; -1 when the machine
- * has no decoder yet (AArch64 among them: *why says so) or the file's
+ * has no decoder yet (RISC-V, s390x among them: *why says so) or the file's
  * code cannot be read, with *why set (static storage).
  */
 #define SYS_NO_MAP 1	/* a library whose map is to come from this machine's copy */

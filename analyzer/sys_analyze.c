@@ -23,7 +23,11 @@
  * functions hold a site): constants loaded (mov $imm, xor of a register
  * with itself) and copied between registers along fallthrough and direct
  * jumps, merged where paths meet; anything else is unknown, never
- * guessed. A dynamically linked executable needs no call graph (its set
+ * guessed. AArch64 (arm64_decode(), sys_arm64.c) is swept and propagated
+ * by bit masks into the same events: svc #0 with x8, bl, b and the
+ * conditional branches, blr/br through a GOT slot an adrp+ldr loaded,
+ * adr and adrp+add for address-taken code.
+ * A dynamically linked executable needs no call graph (its set
  * is its sites and its imports'): only its sites and its calls to
  * syscall() are kept, each read from an instruction boundary of the
  * sweep some way before it (read_from()).

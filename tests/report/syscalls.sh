@@ -42,8 +42,8 @@ t_diag "real packages: $(printf '%s ' "${debs[@]##*/}")"
 
 # Fixtures: a static binary; a program whose own syscall instructions
 # issue read, pread64 and getpid (two with an io_uring operation); an ELF
-# file whose machine is AArch64 (a copy of the program, e_machine poked:
-# no decoder for it yet, so not analysed); Debian's shfmt, a Go binary,
+# file whose machine is RISC-V (a copy of the program, e_machine poked to
+# EM_RISCV: no decoder for it yet, so not analysed); Debian's shfmt, a Go binary,
 # in a package of its own.
 fx=$T_TMP/fx
 mkdir -p "$fx"
@@ -60,11 +60,11 @@ int main(void)
 }
 EOF
 gcc -static -O2 -o "$fx/static" "$fx/st.c" && gcc -O2 -o "$fx/asm" "$fx/asm.c" &&
-	cp "$fx/asm" "$fx/arm" && t_poke "$fx/arm" 18 2 183 ||
+	cp "$fx/asm" "$fx/rv" && t_poke "$fx/rv" 18 2 243 ||
 	{ echo "Bail out! cannot build the fixtures"; exit 1; }
 t_mk_deb "$fx/fxstatic.deb" fxstatic 1.0 "" "" "$fx/static:/usr/bin/fxstatic" &&
 t_mk_deb "$fx/fxasm.deb" fxasm 1.0 "" "" "$fx/asm:/usr/bin/fxasm" &&
-t_mk_deb "$fx/fxarm.deb" fxarm 1.0 "" "" "$fx/arm:/usr/bin/fxarm" &&
+t_mk_deb "$fx/fxrv.deb" fxrv 1.0 "" "" "$fx/rv:/usr/bin/fxrv" &&
 t_mk_deb "$fx/fxgo.deb" fxgo 1.0 "" "" "$(command -v shfmt):/usr/bin/fxgo" ||
 	{ echo "Bail out! cannot build the fixture .debs"; exit 1; }
 
@@ -253,7 +253,7 @@ t_is "$(jq -r '.rows[] | select(.measure == "static binaries analysed") | .value
 t_is "$(jq -r '.rows[] | select(.measure == "Go binaries analysed") | .value' "$out/syscall_binaries.json")" 1 \
 	"... shfmt is a Go binary, analysed"
 t_is "$(jq -r '.rows[] | select(.measure | test("no decoder")) | .value' "$out/syscall_binaries.json")" 1 \
-	"... the AArch64 fixture is not (no decoder for its machine yet)"
+	"... the RISC-V fixture is not (no decoder for its machine yet)"
 t_ok "the fixture's own syscalls: read, pread64, getpid" bash -c '[ "$(jq -r ".rows[] | select(.package == \"fxasm\") |
 	.syscalls_list" "$1" | tr " " "\n" | grep -cx "read\|pread64\|getpid")" = 3 ]' _ "$out/syscall_packages.json"
 
