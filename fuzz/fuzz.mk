@@ -42,7 +42,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 # A scan result holds the syscall footprint, which each ELF file's
 # reading makes (analyzer/scan_sys.c): its decoder reads hostile code too.
 FUZZ_SCAN := analyzer/scan_result.c common/common.c fuzz/fuzz_scan.c analyzer/scan_sys.c common/strmap.c \
-	analyzer/sys_analyze.c analyzer/sys_ehframe.c analyzer/sys_go.c analyzer/sys_names.c \
+	analyzer/sys_analyze.c analyzer/sys_arm64.c analyzer/sys_ehframe.c analyzer/sys_go.c analyzer/sys_names.c \
 	analyzer/sys_requests.c analyzer/sys_resolve.c analyzer/sys_why.c analyzer/sys_x86.c
 FUZZ_SRCS_elf := $(FUZZ_SCAN) analyzer/elf_identify.c analyzer/elf_read.c
 FUZZ_SRCS_archive := $(FUZZ_SRCS_elf) analyzer/pkg_archive.c analyzer/pkg_rpm.c analyzer/pkg_unpack.c \

@@ -35,6 +35,16 @@ printf '#include <stdio.h>\nint main(void) { return puts("x") < 0; }\n' > "$T_TM
 gcc -Os -s -Wl,-z,noseparate-code -o "$fx/small" "$T_TMP/small.c"
 cp "$fx/small" "$out/elf/small"
 head -c 100 "$fx/small" > "$out/elf/cut-header"
+# AArch64 code for its decoder (analyzer/sys_arm64.c), when the cross
+# libc and binutils are there (tests/scan/syscalls-aarch64.sh's): a small
+# program, a library with a PLT, both stripped.
+if command -v aarch64-linux-gnu-ld >/dev/null && [ -f /usr/aarch64-linux-gnu/lib/libc.so.6 ]; then
+	printf '#include <unistd.h>\nlong f(long x) { return syscall(x) + getpid(); }\n' > "$T_TMP/a64.c"
+	clang --target=aarch64-linux-gnu -fuse-ld="$(command -v aarch64-linux-gnu-ld)" -Os -s -fPIC -shared \
+		-o "$out/elf/aarch64.so" "$T_TMP/a64.c"
+	clang --target=aarch64-linux-gnu -fuse-ld="$(command -v aarch64-linux-gnu-ld)" -Os -s \
+		-o "$out/elf/aarch64-small" "$T_TMP/small.c"
+fi
 # Go binaries' pclntab and build info, small: two of the table layouts.
 t_fx_go_synth "$out/elf/go-1.2" 1.2
 t_fx_go_synth "$out/elf/go-1.18" 1.18
