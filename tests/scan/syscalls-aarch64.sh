@@ -4,7 +4,7 @@
 # (svc #0 with constant numbers in x8, syscall(SYS_x, ...), numbers
 # merged where paths meet or not constant, a static binary, a library
 # whose export reaches getppid through two internal calls and a PLT call
-# into libc), Debian's AArch64 libc (libc6-arm64-cross, found under
+# into libc, calls through GOT slots without a PLT), Debian's AArch64 libc (libc6-arm64-cross, found under
 # /usr/aarch64-linux-gnu as the dynamic linker's default directories do
 # not hold it on an x86-64 machine: its exports read and _exit), and
 # recall against qemu-user: every system call the fixtures issue under
@@ -150,6 +150,37 @@ int main(int argc, char **argv)
 	return fx_entry(argc) == 3;
 }
 EOF
+# Calls through the GOT without a PLT (-fno-plt's code, which clang 14
+# does not emit on AArch64): a blr and a tail br through GLOB_DAT slots.
+cat > "$T_TMP/got.S" <<'EOF'
+	.text
+	.globl	got_call, got_tail
+	.type	got_call, %function
+got_call:
+	stp	x29, x30, [sp, #-16]!
+	adrp	x16, :got:getppid
+	ldr	x16, [x16, :got_lo12:getppid]
+	blr	x16
+	ldp	x29, x30, [sp], #16
+	ret
+	.size	got_call, .-got_call
+	.type	got_tail, %function
+got_tail:
+	adrp	x17, :got:getpgid
+	ldr	x17, [x17, :got_lo12:getpgid]
+	br	x17
+	.size	got_tail, .-got_tail
+	.section .note.GNU-stack,"",%progbits
+EOF
+cat > "$T_TMP/ugot.c" <<'EOF'
+long got_call(void), got_tail(long);
+
+int main(int argc, char **argv)
+{
+	(void)argv;
+	return got_call() + got_tail(0) == argc;
+}
+EOF
 cat > "$T_TMP/static.c" <<'EOF'
 #include <unistd.h>
 
@@ -180,6 +211,8 @@ t_ok "the fixtures cross-build" eval 'cc64 -o "$fx/asm" "$T_TMP/asm.c" &&
 	cc64 -o "$fx/cp" "$T_TMP/cpmain.c" "$T_TMP/cp.S" &&
 	cc64 -fPIC -shared -Wl,-soname,libfx.so.1 -o "$fx/lib/libfx.so.1" "$T_TMP/lib.c" &&
 	cc64 -o "$fx/use" "$T_TMP/use.c" -L"$fx/lib" -l:libfx.so.1 -Wl,-rpath,"\$ORIGIN/lib" &&
+	cc64 -fPIC -shared -Wl,-soname,libgot.so.1 -o "$fx/lib/libgot.so.1" "$T_TMP/got.S" &&
+	cc64 -o "$fx/ugot" "$T_TMP/ugot.c" -L"$fx/lib" -l:libgot.so.1 -Wl,-rpath,"\$ORIGIN/lib" &&
 	cc64 -static -o "$fx/static" "$T_TMP/static.c" &&
 	cc64 -o "$fx/files" "$T_TMP/files.c"'
 t_is "$(readelf -hW "$fx/asm" | sed -n 's/^ *Machine: *//p')" AArch64 "the fixtures are AArch64 code"
@@ -242,6 +275,9 @@ t_like "$(sys "$fx/lib/libfx.so.1")" "getppid	getppid" "libfx itself, through it
 t_is "$(t_sql "$db" "SELECT count(*) FROM v_syscalls WHERE member_path = '$fx/use' AND syscall = 'getppid'")" 1 \
 	"use: getppid once"
 
+t_like "$(sys "$fx/ugot")" "getpgid	got_tail" "ugot: getpgid through a tail br via libgot's GOT slot"
+t_like "$(sys "$fx/ugot")" "getppid	got_call" "ugot: getppid through a blr via libgot's GOT slot"
+
 for s in openat read close write; do
 	t_like "$(sys "$fx/files")" "^$s	" "files: $s comes through libc"
 done
@@ -271,6 +307,11 @@ t_is "$(t_sql "$db" "SELECT status FROM binary_sys s JOIN file f ON f.binary_id 
 	WHERE f.path = '$LIBC'")" ok "libc: analysed"
 t_diag "libc's _exit set: $(fn_count _exit) bytes; read's: $(fn_count read) bytes"
 
+# The request-code pass reads x86-64 only: nothing for AArch64, no
+# garbage rows.
+t_is "$(t_sql "$db" "SELECT count(*) FROM v_syscall_requests WHERE member_path LIKE '$fx/%' OR member_path = '$LIBC'")" 0 \
+	"no request codes are recorded for AArch64 binaries (that pass reads x86-64)"
+
 # Recall: what the fixtures issue under qemu-user is in their sets.
 recall()
 {
@@ -292,6 +333,7 @@ recall "$fx/asm"
 recall "$fx/cp"
 recall "$fx/use"
 recall "$fx/static"
+recall "$fx/ugot"
 recall "$fx/files"
 recall "$fx/files" /nonexistent
 t_done
