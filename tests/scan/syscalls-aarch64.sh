@@ -4,9 +4,10 @@
 # (svc #0 with constant numbers in x8, syscall(SYS_x, ...), numbers
 # merged where paths meet or not constant, a static binary, a library
 # whose export reaches getppid through two internal calls and a PLT call
-# into libc, calls through GOT slots without a PLT), Debian's AArch64 libc (libc6-arm64-cross, found under
-# /usr/aarch64-linux-gnu as the dynamic linker's default directories do
-# not hold it on an x86-64 machine: its exports read and _exit), and
+# into libc, calls through GOT slots without a PLT), Debian's AArch64
+# libc (libc6-arm64-cross, found under /usr/aarch64-linux-gnu as the
+# dynamic linker's default directories do not hold it on an x86-64
+# machine: its exports read and _exit), and
 # recall against qemu-user: every system call the fixtures issue under
 # qemu-aarch64 -strace is in their static set.
 #
