@@ -540,8 +540,9 @@ int elf_dyn_tables(Elf *e, struct elf_dyn_tables *t, const char **why)
 		return -1;
 	}
 	/* A DT_GNU_HASH that hashes no symbol tells only symoffset, which
-	 * binutils 2.40 sets to 1 for an AArch64 executable that exports
-	 * nothing (--hash-style=both, clang's default there): DT_HASH's
+	 * binutils sets to 1 in an executable that exports nothing and has
+	 * DT_HASH too (--hash-style=both: clang's default for AArch64,
+	 * Free Pascal's x86-64 programs), whatever its imports: DT_HASH's
 	 * nchain counts every symbol. */
 	{
 		uint64_t hn;
