@@ -119,38 +119,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
-cat > "$T_TMP/lib.c" <<'EOF'
-#include <unistd.h>
-
-__attribute__((noinline)) static long step2(long x)
-{
-	return getppid() + x;	/* a PLT call into libc */
-}
-
-__attribute__((noinline)) static long step1(long x)
-{
-	return step2(x * 3) + 1;
-}
-
-long fx_entry(long x)
-{
-	return step1(x) * 2;
-}
-
-long fx_quiet(long x)
-{
-	return x + 7;
-}
-EOF
-cat > "$T_TMP/use.c" <<'EOF'
-long fx_entry(long x);
-
-int main(int argc, char **argv)
-{
-	(void)argv;
-	return fx_entry(argc) == 3;
-}
-EOF
+cp "${T_SELF%/*}/sysfx/lib.c" "${T_SELF%/*}/sysfx/use.c" "$T_TMP/"
 # Calls through the GOT without a PLT (-fno-plt's code, which clang 14
 # does not emit on AArch64): a blr and a tail br through GLOB_DAT slots.
 cat > "$T_TMP/got.S" <<'EOF'
