@@ -1683,6 +1683,19 @@ static int32_t slot_const(int64_t v)
 	return (v < INT32_MIN || v > (int64_t)UINT32_MAX || w == V_NONE) ? -1 : w;
 }
 
+/* The value a push or a store puts in a slot: a constant, a whole
+ * register's, or (left as it is) unknown. */
+static void st_value(struct cp_insn *c, const cs_x86_op *v)
+{
+	if (v->type == X86_OP_IMM) {
+		c->st_known = 1;
+		c->st_imm = slot_const(v->imm);
+	} else if (v->type == X86_OP_REG && sys_cs_gpr_whole(v->reg) >= 0) {
+		c->st_known = 1;
+		c->st_reg = sys_cs_gpr(v->reg);
+	}
+}
+
 /* An i386 instruction's effect on the stack slots (struct cp_insn). */
 static void cp_stack(csh h, const cs_insn *insn, struct cp_insn *c)
 {
@@ -1698,13 +1711,7 @@ static void cp_stack(csh h, const cs_insn *insn, struct cp_insn *c)
 	}
 	if (insn->id == X86_INS_PUSH && o) {
 		c->st = ST_PUSH;
-		if (o->type == X86_OP_IMM) {
-			c->st_known = 1;
-			c->st_imm = slot_const(o->imm);
-		} else if (o->type == X86_OP_REG && sys_cs_gpr_whole(o->reg) >= 0) {
-			c->st_known = 1;
-			c->st_reg = sys_cs_gpr(o->reg);
-		}
+		st_value(c, o);
 		return;
 	}
 	if (insn->id == X86_INS_POP && o) {
@@ -1735,13 +1742,7 @@ static void cp_stack(csh h, const cs_insn *insn, struct cp_insn *c)
 
 				c->st = ST_STORE;
 				c->st_slot = (int8_t)(lo / 4);
-				if (v->type == X86_OP_IMM) {
-					c->st_known = 1;
-					c->st_imm = slot_const(v->imm);
-				} else if (v->type == X86_OP_REG && sys_cs_gpr_whole(v->reg) >= 0) {
-					c->st_known = 1;
-					c->st_reg = sys_cs_gpr(v->reg);
-				}
+				st_value(c, v);
 				continue;
 			}
 			for (int k = 0; k < N_SLOTS; k++)

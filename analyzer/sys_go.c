@@ -440,16 +440,16 @@ static int stub_conv(const struct sys_go *g, const struct sys_go_fn *f, int dept
  * funcval, syscall.Syscall·f) that an indirect call may reach. Such a
  * stub keeps its own site as unknown, for whatever calls it that way.
  */
-static void find_taken(struct sys_go *g, const unsigned char *pcln, size_t pcln_n)
+/*
+ * Calls fn with each aligned word of the data outside the pclntab (pcln,
+ * pcln_n), until it returns nonzero; returns that, or 0.
+ */
+static int data_words(const struct sys_go *g, const unsigned char *pcln, size_t pcln_n,
+		      int (*fn)(uint64_t v, void *ctx), void *ctx)
 {
-	int w = g->class64 ? 8 : 4;
-	uint64_t stubs[32];
-	size_t n_stubs = 0;
+	int w = g->class64 ? 8 : 4, r;
 
-	for (size_t i = 0; i < g->n_fn && n_stubs < ARRAY_SIZE(stubs); i++)
-		if (g->fn[i].kind == SYS_GO_STUB_AX || g->fn[i].kind == SYS_GO_STUB_STACK)
-			stubs[n_stubs++] = g->fn[i].entry;
-	for (size_t i = 0; n_stubs && i < g->n_load; i++) {
+	for (size_t i = 0; i < g->n_load; i++) {
 		const struct sys_go_load *l = &g->load[i];
 		const unsigned char *p;
 		uint64_t n;
@@ -458,19 +458,38 @@ static void find_taken(struct sys_go *g, const unsigned char *pcln, size_t pcln_
 			continue;
 		n = l->filesz < g->size - l->offset ? l->filesz : g->size - l->offset;
 		p = g->raw + l->offset;
-		for (uint64_t o = (w - l->vaddr % w) % w; o + w <= n; o += w) {
-			uint64_t v = rd(p + o, w);
-
-			if (pcln && p + o >= pcln && p + o < pcln + pcln_n)
-				continue;
-			for (size_t k = 0; k < n_stubs; k++)
-				if (v == stubs[k]) {
-					struct sys_go_fn *f = (struct sys_go_fn *)sys_go_fn_at(g, v);
-
-					f->taken = 1;
-				}
-		}
+		for (uint64_t o = (w - l->vaddr % w) % w; o + w <= n; o += w)
+			if (!(pcln && p + o >= pcln && p + o < pcln + pcln_n) && (r = fn(rd(p + o, w), ctx)))
+				return r;
 	}
+	return 0;
+}
+
+struct stubs {
+	struct sys_go *g;
+	uint64_t v[32];
+	size_t n;
+};
+
+static int mark_taken(uint64_t v, void *ctx)
+{
+	struct stubs *s = ctx;
+
+	for (size_t k = 0; k < s->n; k++)
+		if (v == s->v[k])
+			((struct sys_go_fn *)sys_go_fn_at(s->g, v))->taken = 1;
+	return 0;
+}
+
+static void find_taken(struct sys_go *g, const unsigned char *pcln, size_t pcln_n)
+{
+	struct stubs s = { .g = g };
+
+	for (size_t i = 0; i < g->n_fn && s.n < ARRAY_SIZE(s.v); i++)
+		if (g->fn[i].kind == SYS_GO_STUB_AX || g->fn[i].kind == SYS_GO_STUB_STACK)
+			s.v[s.n++] = g->fn[i].entry;
+	if (s.n)
+		data_words(g, pcln, pcln_n, mark_taken, &s);
 }
 
 int sys_go_read(Elf *e, const unsigned char *raw, size_t size, struct sys_go *g)
@@ -1102,26 +1121,16 @@ void sys_go_request(struct sys_go *g, uint64_t call, int kind, int nr, struct sy
 		}
 }
 
+static int is_word(uint64_t v, void *ctx)
+{
+	return v == *(const uint64_t *)ctx;
+}
+
 /* Whether a word of the data (outside the pclntab) holds addr: a
  * function value an indirect call may reach. */
 static int in_data(const struct sys_go *g, uint64_t addr)
 {
-	int w = g->class64 ? 8 : 4;
-
-	for (size_t i = 0; i < g->n_load; i++) {
-		const struct sys_go_load *l = &g->load[i];
-		const unsigned char *p;
-		uint64_t n;
-
-		if ((l->flags & PF_X) || l->offset > g->size)
-			continue;
-		n = l->filesz < g->size - l->offset ? l->filesz : g->size - l->offset;
-		p = g->raw + l->offset;
-		for (uint64_t o = (w - l->vaddr % w) % w; o + w <= n; o += w)
-			if (rd(p + o, w) == addr && !(g->pcln && p + o >= g->pcln && p + o < g->pcln + g->pcln_n))
-				return 1;
-	}
-	return 0;
+	return data_words(g, g->pcln, g->pcln_n, is_word, &addr);
 }
 
 /*
