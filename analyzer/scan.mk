@@ -52,11 +52,12 @@ DEB_PKGS += libcapstone-dev libseccomp-dev nginx curl
 # Go fixture; shfmt and runc are real Debian Go programs, traced for recall.
 DEB_PKGS += golang-go shfmt runc
 # i386 (tests/scan/syscalls-i386.sh): gcc -m32 builds the fixtures whose
-# syscall() numbers and request codes are on the stack.
-DEB_PKGS += gcc-multilib libc6-dev-i386
+# syscall() numbers and request codes are on the stack (gcc-12-multilib:
+# gcc-multilib conflicts with runtime.mk's gcc-aarch64-linux-gnu).
+DEB_PKGS += gcc-12-multilib libc6-dev-i386
 # AArch64 (tests/scan/syscalls-aarch64.sh): clang cross-builds the
-# fixtures against Debian's cross libc and binutils (gcc-aarch64-linux-gnu
-# conflicts with gcc-multilib), whose libc.so.6 is also the real AArch64
+# fixtures against Debian's cross libc and binutils, whose libc.so.6 is
+# also the real AArch64
 # library the test reads; qemu-user runs the fixtures for recall.
 DEB_PKGS += libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user-static
 CPPFLAGS += $(shell pkg-config --cflags capstone 2>/dev/null)

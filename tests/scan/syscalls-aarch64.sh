@@ -12,8 +12,7 @@
 # qemu-aarch64 -strace is in their static set.
 #
 # The fixtures are built by clang --target=aarch64-linux-gnu with Debian's
-# cross libc and binutils: gcc-aarch64-linux-gnu conflicts with
-# gcc-multilib, which other tests need.
+# cross libc and binutils.
 . "$(dirname "$0")/../lib/t.sh"
 t_require clang sqlite3 aarch64-linux-gnu-ld
 QEMU=$(command -v qemu-aarch64 || command -v qemu-aarch64-static) || t_skip_all "qemu-user is not installed"
