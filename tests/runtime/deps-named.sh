@@ -34,7 +34,8 @@ chromium-sandbox	headless Chromium runs with --no-sandbox (tests/lib/report.sh)
 xauth	X11 forwarding: parallel'"'"'s ssh logins (tests/contrib/parallel.sh) run commands, no X
 ncurses-term	terminal descriptions for interactive ssh logins: parallel'"'"'s run commands without a terminal
 psmisc	procps'"'"' companions (killall, fuser, pstree): the tests use pgrep, pkill and ps
-criu	runc'"'"'s checkpoint and restore: tests/scan/syscalls-go.sh runs runc list, spec and state, no container'
+criu	runc'"'"'s checkpoint and restore: tests/scan/syscalls-go.sh runs runc list, spec and state, no container
+gcc-multilib	conflicts with gcc-aarch64-linux-gnu: gcc-12-multilib is named, and tests/scan/syscalls-i386.sh adds the asm/ headers directory gcc-multilib would link'
 
 # Under make test, the outer make's flags (its jobserver) are not ours.
 pkgs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -n -C "$root" deps |
