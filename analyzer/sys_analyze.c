@@ -966,6 +966,15 @@ static void add_bar(struct an *a, uint64_t at)
 	a->bar[a->n_bar++] = (struct range){ at, at };
 }
 
+/* Padding after the barrier or event st->pad (>= 0) runs to end. */
+static void pad_to(struct an *a, const struct x86_state *st, uint64_t end)
+{
+	if (st->pad_is_bar)
+		a->bar[st->pad].hi = end;
+	else
+		ev_pad_to(a, &a->ev[st->pad], end);
+}
+
 /* The slot a memory operand reads: rip-relative, absolute, or (i386 PIC)
  * relative to the GOT in ebx. 0 when it is none of those. */
 static uint64_t x86_slot(const struct an *a, const unsigned char *p, const struct xd_insn *d, uint64_t end)
@@ -1094,10 +1103,7 @@ static void x86_one(struct an *a, const unsigned char *p, const struct xd_insn *
 
 	a->out->n_insns++;
 	if (pad && st->pad >= 0) {
-		if (st->pad_is_bar)
-			a->bar[st->pad].hi = end;
-		else
-			ev_pad_to(a, &a->ev[st->pad], end);
+		pad_to(a, st, end);
 		return;
 	}
 	st->pad = -1;
@@ -1387,10 +1393,8 @@ static int x86_decode(struct an *a)
 			 * swallows the next function's first byte. */
 			if (st.in_pad && !*code) {
 				code++, left--, addr++;
-				if (st.pad >= 0 && st.pad_is_bar)
-					a->bar[st.pad].hi = addr;
-				else if (st.pad >= 0)
-					ev_pad_to(a, &a->ev[st.pad], addr);
+				if (st.pad >= 0)
+					pad_to(a, &st, addr);
 				continue;
 			}
 			n = xd_decode(code, left, a->class64, &d);
@@ -1476,10 +1480,7 @@ static void arm64_one(struct an *a, uint32_t w, const struct a64_insn *d, uint64
 	/* nop pads functions (GNU as); zeros after a barrier pad too
 	 * (udf #0: lld, and literal pools' alignment). */
 	if ((d->kind == A64_NOP || (st->in_pad && !w)) && st->pad >= 0) {
-		if (st->pad_is_bar)
-			a->bar[st->pad].hi = end;
-		else
-			ev_pad_to(a, &a->ev[st->pad], end);
+		pad_to(a, st, end);
 		return;
 	}
 	st->pad = -1;
